@@ -1,0 +1,42 @@
+# HomeBed: the two commands are `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+.PHONY: help run test lint schemas infra-up infra-down topics bench-kafka bench-ingest bench-alarm bench-gateway
+
+help:
+	@echo "make run           start Kafka and the six services on SQLite under var/ (Ctrl-C stops all)"
+	@echo "make test          ruff, mypy, contracts, unit + integration tests (real Kafka, PostgreSQL)"
+	@echo "make schemas       regenerate the checked-in JSON Schemas and AsyncAPI document"
+	@echo "make bench-kafka   raw producer baseline against a local broker"
+	@echo "make bench-ingest | bench-alarm | bench-gateway   service benchmarks"
+
+run:
+	@bash scripts/run.sh
+
+test:
+	@bash scripts/test.sh
+
+lint:
+	@source scripts/ensure-tools.sh && $$UV run ruff check . && $$UV run ruff format --check .
+
+schemas:
+	@source scripts/ensure-tools.sh && $$UV run python -m homebed_schemas.export
+
+infra-up:
+	@bash scripts/infra.sh start dev
+
+infra-down:
+	@bash scripts/infra.sh stop dev
+
+bench-kafka:
+	@bash scripts/bench.sh kafka_baseline
+
+bench-ingest:
+	@bash scripts/bench.sh ingest_bench
+
+bench-alarm:
+	@bash scripts/bench.sh alarm_bench
+
+bench-gateway:
+	@bash scripts/bench.sh gateway_bench

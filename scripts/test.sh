@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# make test: lint, types, contracts, unit tests, then integration tests against the real Kafka
+# and PostgreSQL (started here on test ports, stopped afterwards whatever the outcome).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+source scripts/ensure-tools.sh
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "ruff"
+$UV run ruff check .
+$UV run ruff format --check .
+
+step "mypy (strict on the chassis, contracts and domain modules)"
+$UV run mypy shared-schemas/homebed_schemas shared-chassis/chassis gateway/gateway \
+  svc-intake/intake svc-service-records/service_records svc-iot-ingest/iot_ingest \
+  svc-referral/referral svc-subsidy/subsidy
+
+step "event contracts (checked-in JSON Schema and AsyncAPI are current)"
+$UV run python -m homebed_schemas.export --check
+
+run_pytest() {
+  local rc=0
+  $UV run pytest "$@" || rc=$?
+  # 5 = no test selected: an error here, every suite must have tests.
+  if [ "$rc" -ne 0 ]; then exit "$rc"; fi
+}
+
+step "unit tests"
+run_pytest -q -m "not kafka and not postgres" -p no:cacheprovider
+
+step "starting the real Kafka broker and PostgreSQL for the integration tests"
+cleanup() { bash "$root/scripts/infra.sh" stop test >/dev/null 2>&1 || true; }
+trap cleanup EXIT INT TERM
+eval "$(bash scripts/infra.sh start test --fresh)"
+
+step "integration tests (real Kafka + PostgreSQL)"
+run_pytest -q -m "kafka or postgres" -p no:cacheprovider --durations=10

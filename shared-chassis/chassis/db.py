@@ -1,0 +1,218 @@
+"""Database plumbing: engines for SQLite and PostgreSQL, the chassis tables, the unit of work."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from homebed_schemas.envelope import Envelope
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    event,
+    insert,
+)
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+from sqlalchemy.types import TypeDecorator
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY.
+BigIntId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; store UTC-aware datetimes")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class ChassisTables:
+    outbox: Table
+    processed_events: Table
+
+
+def chassis_tables(metadata: MetaData) -> ChassisTables:
+    """Add the `outbox` and `processed_events` tables to a service's own metadata."""
+    outbox = Table(
+        "outbox",
+        metadata,
+        Column("id", BigIntId, primary_key=True, autoincrement=True),
+        Column("event_id", String(36), nullable=False, unique=True),
+        Column("topic", String(200), nullable=False),
+        Column("key", String(200), nullable=False),
+        Column("event_type", String(100), nullable=False),
+        Column("payload", LargeBinary, nullable=False),
+        Column("headers", JSON, nullable=False),
+        Column("created_at", UtcDateTime, nullable=False),
+        Column("sent_at", UtcDateTime, nullable=True),
+        Column("attempts", Integer, nullable=False, default=0),
+        Index("ix_outbox_unsent", "sent_at", "id"),
+    )
+    processed = Table(
+        "processed_events",
+        metadata,
+        Column("consumer_group", String(200), nullable=False),
+        Column("event_id", String(64), nullable=False),
+        Column("topic", String(200), nullable=False),
+        Column("processed_at", UtcDateTime, nullable=False),
+        PrimaryKeyConstraint("consumer_group", "event_id", name="pk_processed_events"),
+    )
+    return ChassisTables(outbox=outbox, processed_events=processed)
+
+
+def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
+    """An async engine; SQLite gets WAL, foreign keys and a busy timeout."""
+    if url.startswith("sqlite"):
+        engine = _create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    return _create_async_engine(
+        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+    )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+
+class OutboxSignal:
+    """Wakes the relay as soon as a transaction with events commits (no waiting for the poll)."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def notify(self) -> None:
+        self._event.set()
+
+    async def wait_at_most(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._event.wait(), seconds)
+        self._event.clear()
+
+
+class UnitOfWork:
+    """One transaction: `async with uow: ...; await uow.commit()`. Rolls back unless committed.
+
+    Events published through `publish` go into the outbox table in the same transaction, so a
+    crash can never commit the rows without their events, or the events without the rows.
+    """
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        tables: ChassisTables,
+        *,
+        signal: OutboxSignal | None = None,
+        correlation_id: Callable[[], str | None] | None = None,
+    ) -> None:
+        self._session_factory = session_factory
+        self._tables = tables
+        self._signal = signal
+        self._correlation_id = correlation_id
+        self._session: AsyncSession | None = None
+        self._committed = False
+        self._pending_events = 0
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("UnitOfWork used outside `async with`")
+        return self._session
+
+    @property
+    def tables(self) -> ChassisTables:
+        return self._tables
+
+    async def __aenter__(self) -> UnitOfWork:
+        self._session = self._session_factory()
+        self._committed = False
+        self._pending_events = 0
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        session = self.session
+        try:
+            if not self._committed:
+                await session.rollback()
+        finally:
+            await session.close()
+            self._session = None
+
+    async def commit(self) -> None:
+        await self.session.commit()
+        self._committed = True
+        if self._pending_events and self._signal is not None:
+            self._signal.notify()
+        self._pending_events = 0
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+        self._pending_events = 0
+
+    async def publish(self, *, topic: str, key: str, event: Envelope) -> None:
+        """Stage an event in the outbox; it is sent only if this transaction commits."""
+        if event.correlation_id is None and self._correlation_id is not None:
+            correlation = self._correlation_id()
+            if correlation:
+                event = event.model_copy(update={"correlation_id": correlation})
+        await self.session.execute(
+            insert(self._tables.outbox).values(
+                event_id=str(event.id),
+                topic=topic,
+                key=key,
+                event_type=event.type,
+                payload=encode_envelope(event),
+                headers={"event_id": str(event.id), "event_type": event.type},
+                created_at=datetime.now(UTC),
+                attempts=0,
+            )
+        )
+        self._pending_events += 1
+
+
+def encode_envelope(event: Envelope) -> bytes:
+    return orjson.dumps(event.model_dump(mode="json"))
+
+
+def decode_envelope(raw: bytes) -> Envelope:
+    return Envelope.model_validate(orjson.loads(raw))
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]

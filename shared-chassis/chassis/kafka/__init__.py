@@ -1,0 +1,1 @@
+"""Kafka: producer, outbox relay, consumer runner with dedupe and DLQ, topic bootstrap."""

@@ -1,0 +1,308 @@
+"""The consumer runner: apply each message once, retry a bounded number of times, then DLQ.
+
+For each message: the handler's writes and the `processed_events` row commit in one transaction,
+then the offset is committed. A crash between the two redelivers the message, and the
+`processed_events` row makes the second delivery a no-op.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.abc import ConsumerRebalanceListener
+from homebed_schemas.envelope import Envelope
+from homebed_schemas.topics import dlq_topic
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from chassis.db import UnitOfWork, decode_envelope
+from chassis.observability.context import correlation_id_var
+from chassis.observability.metrics import (
+    KAFKA_CONSUMED,
+    KAFKA_DLQ,
+    KAFKA_HANDLE_LATENCY,
+    KAFKA_LAG,
+)
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[UnitOfWork, Envelope], Awaitable[None]]
+
+
+class PoisonMessage(Exception):
+    """The message can never be applied (undecodable, unknown type): straight to the DLQ."""
+
+
+@dataclass(frozen=True)
+class ConsumerConfig:
+    group_id: str
+    max_attempts: int = 5
+    backoff_seconds: float = 0.2
+    max_backoff_seconds: float = 5.0
+    max_records: int = 200
+    auto_offset_reset: str = "earliest"
+
+
+class ConsumerRunner:
+    def __init__(
+        self,
+        *,
+        service: str,
+        bootstrap: str,
+        handlers: Mapping[str, Handler],
+        uow_factory: Callable[[], UnitOfWork],
+        dlq_producer: AIOKafkaProducer,
+        config: ConsumerConfig,
+    ) -> None:
+        self._service = service
+        self._bootstrap = bootstrap
+        self._handlers = dict(handlers)
+        self._uow_factory = uow_factory
+        self._dlq_producer = dlq_producer
+        self._config = config
+        self._consumer: AIOKafkaConsumer | None = None
+        # Held while a batch is applied; a rebalance waits for it, so no partition is revoked
+        # between a message's DB commit and its offset commit.
+        self._batch_lock = asyncio.Lock()
+        self._stopping = False
+
+    @property
+    def group_id(self) -> str:
+        return self._config.group_id
+
+    async def run_forever(self) -> None:
+        """Consume until cancelled; reconnects with backoff when the broker is unreachable."""
+        backoff = 0.5
+        while not self._stopping:
+            try:
+                await self._consume()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.warning(
+                    "consumer loop failed; restarting",
+                    extra={"group": self._config.group_id},
+                    exc_info=True,
+                )
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
+
+    async def stop(self) -> None:
+        self._stopping = True
+
+    async def _consume(self) -> None:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self._bootstrap,
+            group_id=self._config.group_id,
+            client_id=f"{self._service}-{self._config.group_id}",
+            enable_auto_commit=False,
+            auto_offset_reset=self._config.auto_offset_reset,
+            isolation_level="read_committed",
+        )
+        consumer.subscribe(list(self._handlers), listener=_DrainOnRevoke(self._batch_lock))
+        await consumer.start()
+        self._consumer = consumer
+        try:
+            while not self._stopping:
+                batches = await consumer.getmany(
+                    timeout_ms=500, max_records=self._config.max_records
+                )
+                for tp, records in batches.items():
+                    async with self._batch_lock:
+                        if tp not in consumer.assignment():
+                            continue  # revoked while we waited: the new owner will read these
+                        for record in records:
+                            await self._apply_with_retries(record)
+                            await self._commit_offset(consumer, tp, record.offset + 1)
+                await self._report_lag(consumer)
+        finally:
+            self._consumer = None
+            try:
+                await consumer.stop()
+            except Exception:
+                logger.warning("consumer stop failed", exc_info=True)
+
+    async def _commit_offset(
+        self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int
+    ) -> None:
+        await consumer.commit({tp: offset})
+
+    async def _apply_with_retries(self, record: ConsumerRecord[bytes, bytes]) -> None:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                with KAFKA_HANDLE_LATENCY.labels(
+                    self._service, record.topic, self._config.group_id
+                ).time():
+                    outcome = await self._apply_once(record)
+                KAFKA_CONSUMED.labels(
+                    self._service, record.topic, self._config.group_id, outcome
+                ).inc()
+                return
+            except asyncio.CancelledError:
+                raise
+            except PoisonMessage as exc:
+                await self._dead_letter(record, exc, attempt)
+                return
+            except Exception as exc:
+                if attempt >= self._config.max_attempts:
+                    await self._dead_letter(record, exc, attempt)
+                    return
+                KAFKA_CONSUMED.labels(
+                    self._service, record.topic, self._config.group_id, "retried"
+                ).inc()
+                logger.warning(
+                    "handler failed; will retry",
+                    extra={
+                        "topic": record.topic,
+                        "offset": record.offset,
+                        "attempt": attempt,
+                        "error": type(exc).__name__,
+                    },
+                )
+                delay = self._config.backoff_seconds * (2 ** (attempt - 1))
+                await asyncio.sleep(min(delay, self._config.max_backoff_seconds))
+
+    async def _apply_once(self, record: ConsumerRecord[bytes, bytes]) -> str:
+        return await apply_record(
+            record,
+            handlers=self._handlers,
+            uow_factory=self._uow_factory,
+            group_id=self._config.group_id,
+        )
+
+    async def _dead_letter(
+        self, record: ConsumerRecord[bytes, bytes], error: BaseException, attempts: int
+    ) -> None:
+        """Park the message with its error; blocks (retrying) until Kafka has it: nothing lost."""
+        headers = [
+            *(record.headers or ()),
+            ("x-error", str(error)[:1000].encode()),
+            ("x-error-type", type(error).__name__.encode()),
+            ("x-attempts", str(attempts).encode()),
+            ("x-original-topic", record.topic.encode()),
+            ("x-original-partition", str(record.partition).encode()),
+            ("x-original-offset", str(record.offset).encode()),
+            ("x-consumer-group", self._config.group_id.encode()),
+            ("x-failed-at", datetime.now(UTC).isoformat().encode()),
+        ]
+        delay = 0.5
+        while True:
+            try:
+                await self._dlq_producer.send_and_wait(
+                    dlq_topic(record.topic), value=record.value, key=record.key, headers=headers
+                )
+                break
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.warning("DLQ publish failed; retrying", exc_info=True)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+        KAFKA_DLQ.labels(self._service, record.topic, self._config.group_id).inc()
+        KAFKA_CONSUMED.labels(
+            self._service, record.topic, self._config.group_id, "dead_lettered"
+        ).inc()
+        logger.error(
+            "message dead-lettered",
+            extra={
+                "topic": record.topic,
+                "partition": record.partition,
+                "offset": record.offset,
+                "attempts": attempts,
+                "error_type": type(error).__name__,
+            },
+        )
+
+    async def _report_lag(self, consumer: AIOKafkaConsumer) -> None:
+        for tp in consumer.assignment():
+            highwater = consumer.highwater(tp)
+            if highwater is None:
+                continue
+            try:
+                position = await asyncio.wait_for(consumer.position(tp), 0.5)
+            except Exception:  # noqa: S112 - no position yet (fresh assignment): next round
+                continue
+            KAFKA_LAG.labels(self._service, tp.topic, str(tp.partition), self._config.group_id).set(
+                max(0, highwater - position)
+            )
+
+
+async def apply_record(
+    record: ConsumerRecord[bytes, bytes],
+    *,
+    handlers: Mapping[str, Handler],
+    uow_factory: Callable[[], UnitOfWork],
+    group_id: str,
+) -> str:
+    """Apply one message exactly once for a consumer group: "applied" or "duplicate".
+
+    Raises PoisonMessage when it can never be applied, anything else when it may be retried.
+    """
+    handler = handlers.get(record.topic)
+    if handler is None:
+        raise PoisonMessage(f"no handler for topic {record.topic}")
+    if record.value is None:
+        raise PoisonMessage("message has no value")
+    try:
+        envelope = decode_envelope(record.value)
+    except Exception as exc:
+        raise PoisonMessage(f"undecodable envelope: {exc}") from exc
+    token = correlation_id_var.set(envelope.correlation_id or str(envelope.id))
+    try:
+        async with uow_factory() as uow:
+            processed = uow.tables.processed_events
+            already = await uow.session.scalar(
+                select(processed.c.event_id).where(
+                    processed.c.consumer_group == group_id,
+                    processed.c.event_id == str(envelope.id),
+                )
+            )
+            if already is not None:
+                return "duplicate"
+            await handler(uow, envelope)
+            await uow.session.execute(
+                insert(processed).values(
+                    consumer_group=group_id,
+                    event_id=str(envelope.id),
+                    topic=record.topic,
+                    processed_at=datetime.now(UTC),
+                )
+            )
+            try:
+                await uow.commit()
+            except IntegrityError:
+                return "duplicate"  # a concurrent delivery applied it first
+            return "applied"
+    finally:
+        correlation_id_var.reset(token)
+
+
+class _DrainOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, lock: asyncio.Lock) -> None:
+        self._lock = lock
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        # Wait for the batch in progress: its offsets are committed before we let go.
+        async with self._lock:
+            return
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        return
+
+
+__all__ = [
+    "ConsumerConfig",
+    "ConsumerRunner",
+    "Handler",
+    "PoisonMessage",
+    "TopicPartition",
+    "apply_record",
+]

@@ -1,0 +1,75 @@
+"""Prometheus metrics of the chassis. Names start with `homebed_`; every one carries `service`."""
+
+from __future__ import annotations
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+HTTP_REQUESTS = Counter(
+    "homebed_http_requests_total",
+    "HTTP requests by route template and status class.",
+    ["service", "method", "route", "status"],
+)
+HTTP_LATENCY = Histogram(
+    "homebed_http_request_duration_seconds",
+    "HTTP request latency by route template.",
+    ["service", "method", "route"],
+    buckets=LATENCY_BUCKETS,
+)
+HTTP_IN_FLIGHT = Gauge(
+    "homebed_http_requests_in_flight", "HTTP requests being served.", ["service"]
+)
+KAFKA_PRODUCED = Counter(
+    "homebed_kafka_produced_total",
+    "Messages acknowledged by Kafka.",
+    ["service", "topic"],
+)
+KAFKA_PRODUCE_ERRORS = Counter(
+    "homebed_kafka_produce_errors_total", "Failed produce attempts.", ["service", "topic"]
+)
+KAFKA_CONSUMED = Counter(
+    "homebed_kafka_consumed_total",
+    "Messages consumed, by outcome (applied, duplicate, dead_lettered, retried).",
+    ["service", "topic", "group", "outcome"],
+)
+KAFKA_DLQ = Counter(
+    "homebed_kafka_dlq_total",
+    "Messages sent to a dead-letter topic.",
+    ["service", "topic", "group"],
+)
+KAFKA_LAG = Gauge(
+    "homebed_kafka_consumer_lag",
+    "Messages behind the partition's high watermark.",
+    ["service", "topic", "partition", "group"],
+)
+KAFKA_HANDLE_LATENCY = Histogram(
+    "homebed_kafka_handle_duration_seconds",
+    "Time to apply one message (handler + dedupe + commit).",
+    ["service", "topic", "group"],
+    buckets=LATENCY_BUCKETS,
+)
+OUTBOX_BACKLOG = Gauge(
+    "homebed_outbox_backlog", "Outbox events not yet acknowledged by Kafka.", ["service"]
+)
+OUTBOX_PUBLISHED = Counter(
+    "homebed_outbox_published_total", "Outbox events published.", ["service", "topic"]
+)
+DEPENDENCY_UP = Gauge(
+    "homebed_dependency_up",
+    "1 when a dependency answered the last readiness check.",
+    ["service", "dependency"],
+)
+
+
+def render_latest(registry: CollectorRegistry = REGISTRY) -> tuple[bytes, str]:
+    """The exposition text and its content type, for `/metrics`."""
+    return generate_latest(registry), CONTENT_TYPE_LATEST

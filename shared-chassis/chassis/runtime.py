@@ -1,0 +1,195 @@
+"""What a running service holds: engine, unit-of-work factory, producer, relay, consumers.
+
+Built and started only inside the FastAPI lifespan (nothing connects at import time). Kafka may be
+down when the service starts: HTTP is served at once, `/readyz` says 503, and the producer, relay
+and consumers start as soon as the broker answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from pathlib import Path
+
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from chassis.db import (
+    ChassisTables,
+    OutboxSignal,
+    UnitOfWork,
+    create_engine,
+    create_session_factory,
+)
+from chassis.kafka.consumer import ConsumerConfig, ConsumerRunner, Handler
+from chassis.kafka.outbox_relay import OutboxRelay
+from chassis.kafka.producer import ProducerTuning, create_producer
+from chassis.migrations import upgrade_to_head
+from chassis.observability.context import current_correlation_id
+from chassis.observability.metrics import DEPENDENCY_UP
+from chassis.settings import ServiceSettings
+
+logger = logging.getLogger(__name__)
+
+BackgroundTask = Callable[["ServiceRuntime"], Awaitable[None]]
+
+
+class ServiceRuntime:
+    def __init__(
+        self,
+        *,
+        settings: ServiceSettings,
+        tables: ChassisTables,
+        migrations: Path | None,
+        topic_handlers: Mapping[str, Handler],
+        consumer_group: str | None = None,
+        background: Sequence[BackgroundTask] = (),
+        kafka_background: Sequence[BackgroundTask] = (),
+        producer_tuning: ProducerTuning | None = None,
+    ) -> None:
+        self.settings = settings
+        self.tables = tables
+        self.migrations = migrations
+        self.topic_handlers = dict(topic_handlers)
+        self.consumer_group = consumer_group or settings.service_name
+        self.background = list(background)
+        self.kafka_background = list(kafka_background)
+        self.producer_tuning = producer_tuning
+        self.signal = OutboxSignal()
+        self.engine: AsyncEngine | None = None
+        self.session_factory: async_sessionmaker[AsyncSession] | None = None
+        self.producer: AIOKafkaProducer | None = None
+        self.relay: OutboxRelay | None = None
+        self.consumers: list[ConsumerRunner] = []
+        self.kafka_connected = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def uow(self) -> UnitOfWork:
+        if self.session_factory is None:
+            raise RuntimeError("service runtime is not started")
+        return UnitOfWork(
+            self.session_factory,
+            self.tables,
+            signal=self.signal,
+            correlation_id=current_correlation_id,
+        )
+
+    async def start(self) -> None:
+        url = self.settings.database_url
+        if url.startswith("sqlite") and ":///" in url:
+            Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+        self.engine = create_engine(url)
+        self.session_factory = create_session_factory(self.engine)
+        if self.settings.auto_migrate and self.migrations is not None:
+            await upgrade_to_head(self.engine, self.migrations)
+        for task in self.background:
+            self._spawn(task(self), task.__name__)
+        if self.settings.kafka_enabled:
+            self._spawn(self._connect_kafka(), "kafka-connect")
+
+    async def stop(self) -> None:
+        for consumer in self.consumers:
+            await consumer.stop()
+        for task in reversed(self._tasks):
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        if self.producer is not None:
+            with contextlib.suppress(Exception):
+                await self.producer.stop()
+        if self.engine is not None:
+            await self.engine.dispose()
+
+    async def check_database(self) -> bool:
+        if self.engine is None:
+            return False
+        try:
+            async with asyncio.timeout(self.settings.readiness_timeout_seconds):
+                async with self.engine.connect() as connection:
+                    await connection.execute(text("SELECT 1"))
+            ok = True
+        except Exception:
+            ok = False
+        DEPENDENCY_UP.labels(self.settings.service_name, "database").set(int(ok))
+        return ok
+
+    async def check_kafka(self) -> bool:
+        if not self.settings.kafka_enabled:
+            return True
+        ok = False
+        if self.producer is not None and self.kafka_connected.is_set():
+            try:
+                async with asyncio.timeout(self.settings.readiness_timeout_seconds):
+                    await self.producer.client.fetch_all_metadata()
+                ok = True
+            except Exception:
+                ok = False
+        DEPENDENCY_UP.labels(self.settings.service_name, "kafka").set(int(ok))
+        return ok
+
+    def _spawn(self, coro: Awaitable[None], name: str) -> None:
+        async def _guard() -> None:
+            try:
+                await coro
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("background task crashed", extra={"task": name})
+
+        self._tasks.append(asyncio.create_task(_guard(), name=name))
+
+    async def _connect_kafka(self) -> None:
+        delay = 0.5
+        while True:
+            producer = create_producer(
+                self.settings.kafka_bootstrap,
+                client_id=self.settings.service_name,
+                tuning=self.producer_tuning,
+            )
+            try:
+                await producer.start()
+                break
+            except Exception as exc:
+                with contextlib.suppress(Exception):
+                    await producer.stop()
+                logger.warning(
+                    "Kafka not reachable yet; retrying",
+                    extra={"bootstrap": self.settings.kafka_bootstrap, "error": type(exc).__name__},
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        self.producer = producer
+        self.kafka_connected.set()
+        assert self.session_factory is not None
+        self.relay = OutboxRelay(
+            service=self.settings.service_name,
+            session_factory=self.session_factory,
+            tables=self.tables,
+            producer=producer,
+            signal=self.signal,
+            batch_size=self.settings.outbox_batch_size,
+            poll_seconds=self.settings.outbox_poll_seconds,
+        )
+        self._spawn(self.relay.run_forever(), "outbox-relay")
+        if self.topic_handlers:
+            runner = ConsumerRunner(
+                service=self.settings.service_name,
+                bootstrap=self.settings.kafka_bootstrap,
+                handlers=self.topic_handlers,
+                uow_factory=self.uow,
+                dlq_producer=producer,
+                config=ConsumerConfig(
+                    group_id=self.consumer_group,
+                    max_attempts=self.settings.consumer_max_attempts,
+                    backoff_seconds=self.settings.consumer_backoff_seconds,
+                ),
+            )
+            self.consumers.append(runner)
+            self._spawn(runner.run_forever(), f"consumer-{self.consumer_group}")
+        for task in self.kafka_background:
+            self._spawn(task(self), task.__name__)

@@ -1,0 +1,95 @@
+"""Pytest plugin (loaded for the whole workspace): fixtures for the real Kafka and PostgreSQL.
+
+`make test` starts a broker and a PostgreSQL server on test ports and exports their addresses.
+A missing component is an error, never a skip: a test marked `kafka` or `postgres` fails loudly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+KAFKA_ENV = "HOMEBED_TEST_KAFKA_BOOTSTRAP"
+POSTGRES_ENV = "HOMEBED_TEST_POSTGRES_DSN"
+
+
+def _require_env(name: str, what: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        raise RuntimeError(
+            f"{what} is not running: {name} is unset. Run the tests with `make test`, which "
+            "starts the real broker and database (scripts/infra.sh start for a dev shell)."
+        )
+    return value
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> str:
+    """host:port of the real Kafka broker."""
+    return _require_env(KAFKA_ENV, "The Kafka broker")
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn() -> str:
+    """Server DSN (postgresql://user@host:port/postgres) of the real PostgreSQL."""
+    return _require_env(POSTGRES_ENV, "PostgreSQL")
+
+
+async def _create_database(dsn: str, name: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+
+
+async def _drop_database(dsn: str, name: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+def _database_url(dsn: str, name: str) -> str:
+    base, _, _ = dsn.rpartition("/")
+    return base.replace("postgresql://", "postgresql+asyncpg://", 1) + "/" + name
+
+
+@pytest.fixture
+def postgres_url(postgres_dsn: str) -> Iterator[str]:
+    """A throwaway PostgreSQL database for one test, as an SQLAlchemy asyncpg URL."""
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    asyncio.run(_create_database(postgres_dsn, name))
+    try:
+        yield _database_url(postgres_dsn, name)
+    finally:
+        asyncio.run(_drop_database(postgres_dsn, name))
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: object) -> str:
+    """A throwaway SQLite database file for one test."""
+    return f"sqlite+aiosqlite:///{tmp_path}/test.db"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Runs the test once on SQLite and once on the real PostgreSQL."""
+    if request.param == "sqlite":
+        return str(request.getfixturevalue("sqlite_url"))
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def unique_name() -> str:
+    """A short unique suffix for topics and consumer groups, so tests never share state."""
+    return uuid.uuid4().hex[:10]

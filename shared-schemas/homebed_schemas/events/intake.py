@@ -1,0 +1,77 @@
+"""Payloads of `intake.applications.v1` and `intake.beds.v1` (producer: svc-intake).
+
+No plaintext ID number or phone ever appears here: the elder is the pseudonymous `elder_id`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class AbilityLevel(StrEnum):
+    """4-level ability assessment (004 §二(二)1)."""
+
+    INTACT = "intact"  # 完好
+    MILD = "mild"  # 轻度
+    MODERATE = "moderate"  # 中度
+    SEVERE = "severe"  # 重度
+
+
+class EconomicStatus(StrEnum):
+    """Economic status reported to the city platform (000 Annex 1)."""
+
+    DIBAO = "dibao"  # 低保
+    DIBIAN = "dibian"  # 低边
+    OTHER = "other"  # 其他
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ApplicationEvent(_Payload):
+    application_id: str
+    elder_id: str
+    jurisdiction: str = Field(pattern=r"^\d{6}$", description="GB/T 2260 code of the profile")
+    region_code: str = Field(pattern=r"^\d{6,12}$")
+    provider_id: str | None = None
+    status: str
+    reason: str | None = None
+    ability_level: AbilityLevel | None = None
+    care_needs_level: int | None = Field(default=None, ge=0, le=6)
+    priority: bool = False
+
+
+class BedEvent(_Payload):
+    bed_id: str
+    application_id: str
+    elder_id: str
+    provider_id: str
+    jurisdiction: str = Field(pattern=r"^\d{6}$")
+    region_code: str = Field(pattern=r"^\d{6,12}$")
+    status: str
+    ability_level: AbilityLevel | None = None
+    care_needs_level: int | None = Field(default=None, ge=0, le=6)
+    economic_status: EconomicStatus
+    package_fee_fen: int = Field(ge=0, description="monthly base package fee in fen")
+    contract_start: date
+    contract_end: date
+    established_on: date | None = None
+    accepted_on: date | None = None
+    event_date: date | None = Field(default=None, description="when the change happened")
+    reason: str | None = None
+    transfer_target: str | None = None
+    occurred_at: datetime
+
+
+APPLICATION_EVENTS: dict[str, type[BaseModel]] = {
+    f"application.{name}": ApplicationEvent
+    for name in ("submitted", "assessed", "approved", "rejected", "withdrawn")
+}
+BED_EVENTS: dict[str, type[BaseModel]] = {
+    f"bed.{name}": BedEvent
+    for name in ("established", "accepted", "suspended", "resumed", "terminated", "transferred")
+}

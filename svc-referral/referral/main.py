@@ -1,0 +1,3 @@
+from referral.bootstrap import create_app
+
+app = create_app()

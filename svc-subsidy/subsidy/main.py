@@ -1,0 +1,3 @@
+from subsidy.bootstrap import create_app
+
+app = create_app()
