@@ -7,14 +7,18 @@ import pytest
 
 from chassis.kafka.topics import ensure_topics
 from chassis.runtime import ServiceRuntime
-from chassis.testing.demo import create_demo_schema
+from chassis.db import create_engine
+from chassis.testing.demo import DemoBase
 
 
 @asynccontextmanager
 async def running(runtime: ServiceRuntime, *, wait_for_kafka: bool = True) -> AsyncIterator[ServiceRuntime]:
     """Start a runtime (engine, relay, consumers) like the lifespan does, and stop it after."""
+    engine = create_engine(runtime.settings.database_url)
+    async with engine.begin() as connection:
+        await connection.run_sync(DemoBase.metadata.create_all)
+    await engine.dispose()
     await runtime.start()
-    await create_demo_schema(runtime)
     try:
         if wait_for_kafka and runtime.settings.kafka_enabled:
             import asyncio
