@@ -20,7 +20,10 @@ from chassis.kafka.topics import ensure_topics
 async def produce(bootstrap: str, topic: str, count: int, size: int, keys: int) -> float:
     """Messages per second acknowledged by the broker."""
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5,
+        bootstrap_servers=bootstrap,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=5,
         max_batch_size=256 * 1024,
     )
     await producer.start()

@@ -10,10 +10,10 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from homebed_schemas.problem import PROBLEM_MEDIA_TYPE, FieldError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chassis.observability.context import request_id_var
+from homebed_schemas.problem import PROBLEM_MEDIA_TYPE, FieldError
 
 logger = logging.getLogger(__name__)
 

@@ -5,14 +5,16 @@ from contextlib import asynccontextmanager
 
 import pytest
 
+from chassis.db import create_engine
 from chassis.kafka.topics import ensure_topics
 from chassis.runtime import ServiceRuntime
-from chassis.db import create_engine
 from chassis.testing.demo import DemoBase
 
 
 @asynccontextmanager
-async def running(runtime: ServiceRuntime, *, wait_for_kafka: bool = True) -> AsyncIterator[ServiceRuntime]:
+async def running(
+    runtime: ServiceRuntime, *, wait_for_kafka: bool = True
+) -> AsyncIterator[ServiceRuntime]:
     """Start a runtime (engine, relay, consumers) like the lifespan does, and stop it after."""
     engine = create_engine(runtime.settings.database_url)
     async with engine.begin() as connection:

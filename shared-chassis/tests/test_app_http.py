@@ -39,7 +39,9 @@ async def test_missing_principal_is_401_problem(client: httpx.AsyncClient) -> No
 
 async def test_forged_principal_is_401(client: httpx.AsyncClient) -> None:
     forged = mint_internal_token(Principal(sub="u1", role=Role.OPS), "not-the-key" * 4)
-    response = await client.post("/v1/notes", json={"text": "hi"}, headers={PRINCIPAL_HEADER: forged})
+    response = await client.post(
+        "/v1/notes", json={"text": "hi"}, headers={PRINCIPAL_HEADER: forged}
+    )
     assert response.status_code == 401
 
 
@@ -83,7 +85,9 @@ async def test_metrics_use_route_templates(client: httpx.AsyncClient) -> None:
 
 async def test_readyz_is_503_when_kafka_is_unreachable(sqlite_url: str) -> None:
     runtime = demo_runtime(
-        name="svc-demo-down", database_url=sqlite_url, bootstrap="127.0.0.1:1",
+        name="svc-demo-down",
+        database_url=sqlite_url,
+        bootstrap="127.0.0.1:1",
         readiness_timeout_seconds=0.5,
     )
     app = demo_app(runtime, "demo.notes.down")

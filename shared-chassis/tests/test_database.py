@@ -9,12 +9,18 @@ import pytest
 from sqlalchemy import func, inspect, select
 
 import service_records.bootstrap
-from chassis.db import UnitOfWork, create_engine, create_session_factory
+from chassis.db import OutboxSignal, UnitOfWork, create_engine, create_session_factory
 from chassis.kafka.outbox_relay import OutboxRelay
 from chassis.migrations import upgrade_to_head
-from chassis.db import OutboxSignal
 from chassis.testing.bus import InMemoryBus
-from chassis.testing.demo import DEMO_TABLES, DemoBase, Note, count_tally, record_note, tally_handler
+from chassis.testing.demo import (
+    DEMO_TABLES,
+    DemoBase,
+    Note,
+    count_tally,
+    record_note,
+    tally_handler,
+)
 from homebed_schemas.envelope import Envelope
 
 TOPIC = "demo.notes.db"
@@ -53,7 +59,8 @@ async def test_unit_of_work_rolls_back_unless_committed(session_factory: object)
     async with _uow(session_factory) as uow:
         uow.session.add(Note(id="n-1", text="never committed"))
         await uow.publish(
-            topic=TOPIC, key="n-1",
+            topic=TOPIC,
+            key="n-1",
             event=Envelope(type="note.recorded", source="t", subject="n-1", data={}),
         )
     assert await _count(session_factory, Note.__table__) == 0
@@ -79,8 +86,12 @@ async def test_relay_publishes_in_order_and_marks_sent(session_factory: object) 
     for text in texts:
         await record_note(uow=_uow(session_factory, signal), text=text, topic=TOPIC)
     relay = OutboxRelay(
-        service="demo", session_factory=session_factory, tables=DEMO_TABLES,  # type: ignore[arg-type]
-        producer=bus, signal=signal, batch_size=10,  # type: ignore[arg-type]
+        service="demo",
+        session_factory=session_factory,
+        tables=DEMO_TABLES,  # type: ignore[arg-type]
+        producer=bus,
+        signal=signal,
+        batch_size=10,  # type: ignore[arg-type]
     )
     assert await relay.backlog() == 25
     published = [await relay.publish_batch() for _ in range(4)]
@@ -93,8 +104,11 @@ async def test_relay_keeps_failed_rows_for_the_next_round(session_factory: objec
     bus = InMemoryBus()
     await record_note(uow=_uow(session_factory), text="a", topic=TOPIC)
     relay = OutboxRelay(
-        service="demo", session_factory=session_factory, tables=DEMO_TABLES,  # type: ignore[arg-type]
-        producer=bus, signal=OutboxSignal(),  # type: ignore[arg-type]
+        service="demo",
+        session_factory=session_factory,
+        tables=DEMO_TABLES,  # type: ignore[arg-type]
+        producer=bus,
+        signal=OutboxSignal(),  # type: ignore[arg-type]
     )
     bus.fail_sends = True
     assert await relay.publish_batch() == 0
@@ -104,13 +118,18 @@ async def test_relay_keeps_failed_rows_for_the_next_round(session_factory: objec
     assert await relay.backlog() == 0
 
 
-async def test_duplicate_delivery_applies_once_and_poison_goes_to_dlq(session_factory: object) -> None:
+async def test_duplicate_delivery_applies_once_and_poison_goes_to_dlq(
+    session_factory: object,
+) -> None:
     bus = InMemoryBus()
     await record_note(uow=_uow(session_factory), text="good", topic=TOPIC)
     await record_note(uow=_uow(session_factory), text="poison", topic=TOPIC)
     relay = OutboxRelay(
-        service="demo", session_factory=session_factory, tables=DEMO_TABLES,  # type: ignore[arg-type]
-        producer=bus, signal=OutboxSignal(),  # type: ignore[arg-type]
+        service="demo",
+        session_factory=session_factory,
+        tables=DEMO_TABLES,  # type: ignore[arg-type]
+        producer=bus,
+        signal=OutboxSignal(),  # type: ignore[arg-type]
     )
     await relay.publish_batch()
     good = bus.topics[TOPIC][0]
@@ -118,7 +137,8 @@ async def test_duplicate_delivery_applies_once_and_poison_goes_to_dlq(session_fa
     await bus.send(TOPIC, good.value, good.key)
     outcomes = await bus.deliver(
         handlers={TOPIC: tally_handler(fail_on="poison")},
-        uow_factory=lambda: _uow(session_factory), group_id="tally",
+        uow_factory=lambda: _uow(session_factory),
+        group_id="tally",
     )
     assert outcomes == {"applied": 1, "dead_lettered": 1, "duplicate": 2}
     assert await count_tally(_uow(session_factory)) == 1

@@ -26,14 +26,22 @@ pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _tally_runtime(url: str, bootstrap: str, topic: str, group: str, **kw: object) -> ServiceRuntime:
+def _tally_runtime(
+    url: str, bootstrap: str, topic: str, group: str, **kw: object
+) -> ServiceRuntime:
     return demo_runtime(
-        name="svc-demo-tally", database_url=url, bootstrap=bootstrap,
-        handlers={topic: tally_handler(fail_on="poison")}, group=group, **kw,
+        name="svc-demo-tally",
+        database_url=url,
+        bootstrap=bootstrap,
+        handlers={topic: tally_handler(fail_on="poison")},
+        group=group,
+        **kw,
     )
 
 
-async def _read_all(bootstrap: str, topic: str, expected: int) -> list[tuple[bytes, dict[str, bytes]]]:
+async def _read_all(
+    bootstrap: str, topic: str, expected: int
+) -> list[tuple[bytes, dict[str, bytes]]]:
     consumer = AIOKafkaConsumer(
         topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
     )
@@ -51,11 +59,17 @@ async def _read_all(bootstrap: str, topic: str, expected: int) -> list[tuple[byt
 
 
 async def test_outbox_round_trip_between_two_apps(
-    kafka_bootstrap: str, postgres_url: str, sqlite_url: str, demo_topic: str, unique_name: str,
+    kafka_bootstrap: str,
+    postgres_url: str,
+    sqlite_url: str,
+    demo_topic: str,
+    unique_name: str,
     run_runtime,
 ) -> None:
     """1. An HTTP use case commits a row and an event; another app applies it exactly once."""
-    notes = demo_runtime(name="svc-demo-notes", database_url=postgres_url, bootstrap=kafka_bootstrap)
+    notes = demo_runtime(
+        name="svc-demo-notes", database_url=postgres_url, bootstrap=kafka_bootstrap
+    )
     app = demo_app(notes, demo_topic)
     token = mint_internal_token(Principal(sub="u1", role=Role.OPS), DEV_INTERNAL_TOKEN_KEY)
     tally = _tally_runtime(sqlite_url, kafka_bootstrap, demo_topic, f"tally-{unique_name}")
@@ -63,11 +77,14 @@ async def test_outbox_round_trip_between_two_apps(
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://notes") as http:
             response = await http.post(
-                "/v1/notes", json={"text": "round trip"},
+                "/v1/notes",
+                json={"text": "round trip"},
                 headers={PRINCIPAL_HEADER: token, "X-Request-ID": f"req-{unique_name}"},
             )
             assert response.status_code == 201
-        await eventually(lambda: count_tally(tally.uow()), until=lambda n: n == 1, what="projection")
+        await eventually(
+            lambda: count_tally(tally.uow()), until=lambda n: n == 1, what="projection"
+        )
         assert notes.relay is not None
         await eventually(notes.relay.backlog, until=lambda n: n == 0, what="outbox drained")
     [(value, headers)] = await _read_all(kafka_bootstrap, demo_topic, 1)
@@ -78,12 +95,20 @@ async def test_outbox_round_trip_between_two_apps(
 
 
 async def test_same_event_three_times_is_applied_once(
-    kafka_bootstrap: str, sqlite_url: str, postgres_url: str, demo_topic: str, unique_name: str,
+    kafka_bootstrap: str,
+    sqlite_url: str,
+    postgres_url: str,
+    demo_topic: str,
+    unique_name: str,
     run_runtime,
 ) -> None:
     """2. Redelivered duplicates are recognised and skipped."""
-    notes = demo_runtime(name="svc-demo-notes", database_url=sqlite_url, bootstrap=kafka_bootstrap,
-                         kafka_enabled=False)
+    notes = demo_runtime(
+        name="svc-demo-notes",
+        database_url=sqlite_url,
+        bootstrap=kafka_bootstrap,
+        kafka_enabled=False,
+    )
     async with run_runtime(notes):
         await record_note(uow=notes.uow(), text="once", topic=demo_topic)
         async with notes.uow() as uow:
@@ -129,17 +154,26 @@ class _CrashBeforeOffsetCommit(ConsumerRunner):
 
 
 async def test_consumer_killed_between_db_commit_and_offset_commit(
-    kafka_bootstrap: str, postgres_url: str, demo_topic: str, unique_name: str, run_runtime,
+    kafka_bootstrap: str,
+    postgres_url: str,
+    demo_topic: str,
+    unique_name: str,
+    run_runtime,
 ) -> None:
     """3. The redelivered message is recognised as already applied."""
     group = f"tally-{unique_name}"
     tally = _tally_runtime(postgres_url, kafka_bootstrap, demo_topic, group, kafka_enabled=False)
-    notes = demo_runtime(name="svc-demo-notes", database_url=postgres_url, bootstrap=kafka_bootstrap)
+    notes = demo_runtime(
+        name="svc-demo-notes", database_url=postgres_url, bootstrap=kafka_bootstrap
+    )
     async with run_runtime(notes), run_runtime(tally):
         await record_note(uow=notes.uow(), text="crash", topic=demo_topic)
         crashing = _CrashBeforeOffsetCommit(
-            service="svc-demo-tally", bootstrap=kafka_bootstrap, handlers=tally.topic_handlers,
-            uow_factory=tally.uow, dlq_producer=notes.producer,  # type: ignore[arg-type]
+            service="svc-demo-tally",
+            bootstrap=kafka_bootstrap,
+            handlers=tally.topic_handlers,
+            uow_factory=tally.uow,
+            dlq_producer=notes.producer,  # type: ignore[arg-type]
             config=ConsumerConfig(group_id=group),
         )
         task = asyncio.create_task(crashing.run_forever())
@@ -149,8 +183,11 @@ async def test_consumer_killed_between_db_commit_and_offset_commit(
             await task
         assert await count_tally(tally.uow()) == 1
         survivor = ConsumerRunner(
-            service="svc-demo-tally", bootstrap=kafka_bootstrap, handlers=tally.topic_handlers,
-            uow_factory=tally.uow, dlq_producer=notes.producer,  # type: ignore[arg-type]
+            service="svc-demo-tally",
+            bootstrap=kafka_bootstrap,
+            handlers=tally.topic_handlers,
+            uow_factory=tally.uow,
+            dlq_producer=notes.producer,  # type: ignore[arg-type]
             config=ConsumerConfig(group_id=group),
         )
         before = _outcome(survivor, demo_topic, "duplicate")
@@ -158,7 +195,8 @@ async def test_consumer_killed_between_db_commit_and_offset_commit(
         try:
             await eventually(
                 lambda: _async(_outcome(survivor, demo_topic, "duplicate")),
-                until=lambda n: n == before + 1, what="redelivery recognised",
+                until=lambda n: n == before + 1,
+                what="redelivery recognised",
             )
         finally:
             task.cancel()
@@ -175,22 +213,32 @@ class _CrashBeforeMarkingSent(OutboxRelay):
 
 
 async def test_relay_killed_before_marking_sent(
-    kafka_bootstrap: str, postgres_url: str, sqlite_url: str, demo_topic: str, unique_name: str,
+    kafka_bootstrap: str,
+    postgres_url: str,
+    sqlite_url: str,
+    demo_topic: str,
+    unique_name: str,
     run_runtime,
 ) -> None:
     """4. The batch is republished, consumers dedupe it, and the backlog returns to 0."""
-    notes = demo_runtime(name="svc-demo-notes", database_url=postgres_url, bootstrap=kafka_bootstrap)
+    notes = demo_runtime(
+        name="svc-demo-notes", database_url=postgres_url, bootstrap=kafka_bootstrap
+    )
     tally = _tally_runtime(sqlite_url, kafka_bootstrap, demo_topic, f"tally-{unique_name}")
     async with run_runtime(notes):
-        assert notes.relay is not None and notes.producer is not None
+        assert notes.relay is not None
+        assert notes.producer is not None
         for task in list(notes._tasks):
             if task.get_name() == "outbox-relay":
                 task.cancel()
         for i in range(5):
             await record_note(uow=notes.uow(), text=f"n{i}", topic=demo_topic)
         crashing = _CrashBeforeMarkingSent(
-            service="svc-demo-notes", session_factory=notes.session_factory,  # type: ignore[arg-type]
-            tables=notes.tables, producer=notes.producer, signal=notes.signal,
+            service="svc-demo-notes",
+            session_factory=notes.session_factory,  # type: ignore[arg-type]
+            tables=notes.tables,
+            producer=notes.producer,
+            signal=notes.signal,
         )
         with pytest.raises(RuntimeError, match="before marking sent"):
             await crashing.publish_batch()
@@ -215,11 +263,17 @@ def _broker(action: str) -> None:
 
 
 async def test_broker_down_for_ten_seconds_loses_nothing(
-    kafka_bootstrap: str, postgres_url: str, sqlite_url: str, demo_topic: str, unique_name: str,
+    kafka_bootstrap: str,
+    postgres_url: str,
+    sqlite_url: str,
+    demo_topic: str,
+    unique_name: str,
     run_runtime,
 ) -> None:
     """5. Events written while the broker is stopped are published after it returns."""
-    notes = demo_runtime(name="svc-demo-notes", database_url=postgres_url, bootstrap=kafka_bootstrap)
+    notes = demo_runtime(
+        name="svc-demo-notes", database_url=postgres_url, bootstrap=kafka_bootstrap
+    )
     tally = _tally_runtime(sqlite_url, kafka_bootstrap, demo_topic, f"tally-{unique_name}")
     async with run_runtime(notes), run_runtime(tally):
         for i in range(10):
@@ -240,13 +294,19 @@ async def test_broker_down_for_ten_seconds_loses_nothing(
             await asyncio.to_thread(_broker, "start")
         await eventually(notes.relay.backlog, until=lambda n: n == 0, within=90, what="catch-up")
         await eventually(
-            lambda: count_tally(tally.uow()), until=lambda n: n == 10 + written, within=90,
+            lambda: count_tally(tally.uow()),
+            until=lambda n: n == 10 + written,
+            within=90,
             what="all events applied",
         )
 
 
 async def test_poison_message_goes_to_dlq_and_next_message_is_processed(
-    kafka_bootstrap: str, postgres_url: str, sqlite_url: str, demo_topic: str, unique_name: str,
+    kafka_bootstrap: str,
+    postgres_url: str,
+    sqlite_url: str,
+    demo_topic: str,
+    unique_name: str,
     run_runtime,
 ) -> None:
     """6. After N attempts the poison message is parked with its error; the consumer moves on."""

@@ -56,8 +56,12 @@ def test_shared_env_fallback_and_service_prefix(monkeypatch: pytest.MonkeyPatch)
 
 def _principal() -> Principal:
     return Principal(
-        sub="u-1", role=Role.OFFICER, provider_id=None, region_codes=("330102",),
-        scopes=("applications:decide",), request_id="req-12345678",
+        sub="u-1",
+        role=Role.OFFICER,
+        provider_id=None,
+        region_codes=("330102",),
+        scopes=("applications:decide",),
+        request_id="req-12345678",
     )
 
 

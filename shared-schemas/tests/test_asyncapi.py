@@ -3,6 +3,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from homebed_schemas.asyncapi import ASYNCAPI_FILE, json_pointer
 from homebed_schemas.export import DEFAULT_SCHEMAS_DIR
 from homebed_schemas.topics import TOPICS

@@ -1,8 +1,9 @@
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from homebed_schemas.envelope import Envelope, new_event_id
 from pydantic import ValidationError
+
+from homebed_schemas.envelope import Envelope, new_event_id
 
 BEIJING = timezone(timedelta(hours=8))
 

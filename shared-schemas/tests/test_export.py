@@ -2,6 +2,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from homebed_schemas.asyncapi import ASYNCAPI_FILE
 from homebed_schemas.contracts import iter_event_types
 from homebed_schemas.export import (

@@ -1,6 +1,7 @@
 import pytest
-from homebed_schemas.problem import PROBLEM_MEDIA_TYPE, FieldError, Problem
 from pydantic import ValidationError
+
+from homebed_schemas.problem import PROBLEM_MEDIA_TYPE, FieldError, Problem
 
 
 def test_problem_round_trips_through_json_with_extension_members() -> None:

@@ -1,11 +1,12 @@
 import re
 
 import pytest
+from pydantic import BaseModel, ConfigDict, ValidationError
+
 from homebed_schemas import topics
 from homebed_schemas.contracts import envelope_model, iter_event_types, typed_envelope_name
 from homebed_schemas.envelope import Envelope
 from homebed_schemas.topics import TOPICS, TOPICS_BY_NAME, TopicSpec, dlq_topic, payload_model
-from pydantic import BaseModel, ConfigDict, ValidationError
 
 # The topics whose contracts the Foundation issue specifies; later issues add the others.
 SPECIFIED_TOPICS = (

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chassis.app import create_service_app
-from chassis.runtime import ServiceRuntime
 from fastapi import FastAPI
 
+from chassis.app import create_service_app
+from chassis.runtime import ServiceRuntime
 from referral.settings import Settings
 from referral.tables import CHASSIS
 

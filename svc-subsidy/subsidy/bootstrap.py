@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chassis.app import create_service_app
-from chassis.runtime import ServiceRuntime
 from fastapi import FastAPI
 
+from chassis.app import create_service_app
+from chassis.runtime import ServiceRuntime
 from subsidy.settings import Settings
 from subsidy.tables import CHASSIS
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from chassis.db import chassis_tables
 from sqlalchemy.orm import DeclarativeBase
+
+from chassis.db import chassis_tables
 
 
 class Base(DeclarativeBase):

@@ -16,8 +16,6 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
-from homebed_schemas.envelope import Envelope
-from homebed_schemas.topics import dlq_topic
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -29,6 +27,8 @@ from chassis.observability.metrics import (
     KAFKA_HANDLE_LATENCY,
     KAFKA_LAG,
 )
+from homebed_schemas.envelope import Envelope
+from homebed_schemas.topics import dlq_topic
 
 logger = logging.getLogger(__name__)
 

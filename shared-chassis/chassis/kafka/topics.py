@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+
 from homebed_schemas.topics import TOPICS, TopicSpec
 
 logger = logging.getLogger(__name__)

@@ -9,11 +9,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from aiokafka import ConsumerRecord
-from homebed_schemas.envelope import Envelope
-from homebed_schemas.topics import dlq_topic
 
 from chassis.db import UnitOfWork, decode_envelope
 from chassis.kafka.consumer import Handler, PoisonMessage, apply_record
+from homebed_schemas.envelope import Envelope
+from homebed_schemas.topics import dlq_topic
 
 
 @dataclass

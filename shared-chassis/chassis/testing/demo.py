@@ -9,7 +9,6 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, FastAPI
-from homebed_schemas.envelope import Envelope
 from pydantic import BaseModel, Field
 from sqlalchemy import String, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -21,6 +20,7 @@ from chassis.errors import ProblemError
 from chassis.kafka.consumer import Handler
 from chassis.runtime import ServiceRuntime
 from chassis.settings import ServiceSettings
+from homebed_schemas.envelope import Envelope
 
 
 class DemoBase(DeclarativeBase):

@@ -1,4 +1,4 @@
-"""Payloads of `iot.devices.v1`, `iot.telemetry.v1` and `iot.alarms.v1` (producer: svc-iot-ingest)."""
+"""Payloads of `iot.devices.v1`, `iot.telemetry.v1` and `iot.alarms.v1` (svc-iot-ingest)."""
 
 from __future__ import annotations
 

@@ -5,6 +5,7 @@ Revises:
 """
 
 from alembic import op
+
 from chassis.migrations import create_chassis_tables, drop_chassis_tables
 
 revision = "0001"
