@@ -90,9 +90,13 @@ class ServiceRuntime:
         if self.settings.kafka_enabled:
             self._spawn(self._connect_kafka(), "kafka-connect")
 
-    async def stop(self) -> None:
+    async def stop(self, *, grace_seconds: float = 5.0) -> None:
+        # Consumers finish the batch in hand and commit its offsets before anything is cancelled.
         for consumer in self.consumers:
             await consumer.stop()
+        consumer_tasks = [t for t in self._tasks if t.get_name().startswith("consumer-")]
+        if consumer_tasks:
+            await asyncio.wait(consumer_tasks, timeout=grace_seconds)
         for task in reversed(self._tasks):
             task.cancel()
         for task in self._tasks:
