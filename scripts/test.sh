@@ -28,12 +28,13 @@ run_pytest() {
 }
 
 step "unit tests"
-run_pytest -q -m "not kafka and not postgres" -p no:cacheprovider
+run_pytest -q -m "not kafka and not postgres and not prometheus" -p no:cacheprovider
 
-step "starting the real Kafka broker and PostgreSQL for the integration tests"
+step "starting the real Kafka broker, PostgreSQL and Prometheus for the integration tests"
+bash deploy/prometheus/prometheus.sh ensure >/dev/null
 cleanup() { bash "$root/scripts/infra.sh" stop test >/dev/null 2>&1 || true; }
 trap cleanup EXIT INT TERM
 eval "$(bash scripts/infra.sh start test --fresh)"
 
 step "integration tests (real Kafka + PostgreSQL)"
-run_pytest -q -m "kafka or postgres" -p no:cacheprovider --durations=10
+run_pytest -q -m "kafka or postgres or prometheus" -p no:cacheprovider --durations=10

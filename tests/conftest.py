@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def free_port() -> object:
+    """A function returning a free loopback port."""
+    return _free_port
+
+
+@pytest.fixture(scope="session")
+def prometheus_binary() -> str:
+    found = shutil.which("prometheus")
+    if not found:
+        raise RuntimeError(
+            "Prometheus is not installed: `make test` installs it (deploy/prometheus)."
+        )
+    return found
+
+
+@pytest.fixture
+def spawn() -> Iterator[object]:
+    """Start processes for one test; all are terminated afterwards, whatever happens."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    def _spawn(
+        args: list[str], *, env: dict[str, str] | None = None, log: Path
+    ) -> subprocess.Popen[bytes]:
+        handle = log.open("wb")
+        process = subprocess.Popen(args, env=env, stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT)
+        started.append(process)
+        return process
+
+    yield _spawn
+    for process in started:
+        process.terminate()
+    for process in started:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
