@@ -99,8 +99,11 @@ async def test_prometheus_scrapes_service_and_loads_rules_and_dashboard(
             for target in panel["targets"]:
                 await _query(prom, target["expr"])  # every panel's query parses and runs
 
+
+def test_alert_rules_pass_their_promtool_unit_tests(prometheus_binary: str) -> None:
+    promtool = Path(prometheus_binary).with_name("promtool")
     result = subprocess.run(
-        ["promtool", "test", "rules", "alerts_test.yml"],
+        [str(promtool), "test", "rules", "alerts_test.yml"],
         cwd=DEPLOY / "prometheus",
         capture_output=True,
         text=True,
