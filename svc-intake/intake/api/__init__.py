@@ -1,0 +1,11 @@
+"""Thin HTTP adapters: parse, call one use case, answer with an explicit DTO."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from intake.api.applications import router as applications_router
+from intake.api.beds import router as beds_router
+from intake.api.eligibility import router as eligibility_router
+
+ROUTERS: tuple[APIRouter, ...] = (eligibility_router, applications_router, beds_router)

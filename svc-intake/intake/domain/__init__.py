@@ -1,0 +1,1 @@
+"""The intake domain: pure Python, no FastAPI, SQLAlchemy or Kafka imports."""

@@ -1,0 +1,85 @@
+"""The eligibility engine: a profile's rules evaluated against an elder's facts on a date."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from intake.domain.conditions import AGE_FACT, Facts, Verdict, evaluate
+from intake.domain.dates import age_on
+from intake.policies.model import PolicyProfile, Rule
+
+
+@dataclass(frozen=True)
+class RuleOutcome:
+    id: str
+    title: str
+    passed: bool
+    citation: str
+    basis: str
+    reason: str
+    missing: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EligibilityResult:
+    jurisdiction: str
+    as_of: date
+    eligible: bool
+    priority: bool
+    unmet: tuple[str, ...]
+    rules: tuple[RuleOutcome, ...]
+    priority_rules: tuple[RuleOutcome, ...]
+    age: int | None
+
+
+def evaluate_eligibility(profile: PolicyProfile, facts: Facts, *, as_of: date) -> EligibilityResult:
+    """Every eligibility rule must pass; priority (e.g. low income) only counts when eligible."""
+    age = _age(facts, as_of)
+    outcomes = tuple(_outcome(rule, facts, age) for rule in profile.eligibility)
+    priority_outcomes = tuple(_outcome(rule, facts, age) for rule in profile.priority)
+    eligible = all(o.passed for o in outcomes)
+    return EligibilityResult(
+        jurisdiction=profile.jurisdiction,
+        as_of=as_of,
+        eligible=eligible,
+        priority=eligible and any(o.passed for o in priority_outcomes),
+        unmet=tuple(o.id for o in outcomes if not o.passed),
+        rules=outcomes,
+        priority_rules=priority_outcomes,
+        age=age,
+    )
+
+
+def _age(facts: Facts, as_of: date) -> int | None:
+    if facts.birth_date is None or facts.birth_date > as_of:
+        return None
+    return age_on(facts.birth_date, as_of)
+
+
+def _outcome(rule: Rule, facts: Facts, age: int | None) -> RuleOutcome:
+    verdict = evaluate(rule.when, facts, age)
+    if facts.birth_date is not None and age is None and AGE_FACT in verdict.missing:
+        reason = "birth_date lies after as_of"
+    else:
+        reason = _reason(verdict)
+    return RuleOutcome(
+        id=rule.id,
+        title=rule.title,
+        passed=verdict.value is True,
+        citation=rule.citation.text,
+        basis=rule.basis,
+        reason=reason,
+        missing=verdict.missing,
+    )
+
+
+def _reason(verdict: Verdict) -> str:
+    if verdict.value is True:
+        return "; ".join(verdict.met)
+    parts = []
+    if verdict.missing:
+        parts.append("missing fact: " + ", ".join(verdict.missing))
+    if verdict.unmet:
+        parts.append("; ".join(verdict.unmet))
+    return "; ".join(parts)

@@ -1,0 +1,184 @@
+"""Queries of svc-intake. Repositories add and read; they never commit (the use case does)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import ColumnElement, Select, false, func, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from chassis.principal import Principal, Role
+from intake.domain.regions import region_prefix
+from intake.service.access import OWNERS, PROVIDER_STAFF
+from intake.tables import (
+    ApplicationRow,
+    BedRow,
+    ContractRow,
+    ElderRow,
+    InstallationRow,
+    RegisteredDeviceRow,
+)
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    status: str | None = None
+    region_code: str | None = None
+    provider_id: str | None = None
+    jurisdiction: str | None = None
+    limit: int = 20
+    offset: int = 0
+
+
+class Repository(Protocol):
+    async def elder_by_index(self, index: str) -> ElderRow | None: ...
+    async def elder(self, elder_id: str) -> ElderRow | None: ...
+    async def application(self, application_id: str) -> ApplicationRow | None: ...
+    async def has_active(self, elder_id: str) -> bool: ...
+    async def applications(
+        self, principal: Principal, query: ListFilter
+    ) -> tuple[Sequence[ApplicationRow], int]: ...
+    async def bed(self, bed_id: str) -> BedRow | None: ...
+    async def bed_for_application(self, application_id: str) -> BedRow | None: ...
+    async def beds(
+        self, principal: Principal, query: ListFilter
+    ) -> tuple[Sequence[BedRow], int]: ...
+    async def latest_contract(self, bed_id: str) -> ContractRow | None: ...
+    async def contracts_elsewhere(self, elder_id: str, bed_id: str) -> int: ...
+    async def installations(self, bed_id: str) -> Sequence[InstallationRow]: ...
+    async def live_device_types(self, bed_id: str) -> set[str]: ...
+    async def device(self, device_id: str) -> RegisteredDeviceRow | None: ...
+
+
+class SqlRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def elder_by_index(self, index: str) -> ElderRow | None:
+        return await self.session.scalar(select(ElderRow).where(ElderRow.id_number_index == index))
+
+    async def elder(self, elder_id: str) -> ElderRow | None:
+        return await self.session.get(ElderRow, elder_id)
+
+    async def application(self, application_id: str) -> ApplicationRow | None:
+        return await self.session.get(ApplicationRow, application_id)
+
+    async def has_active(self, elder_id: str) -> bool:
+        """An active application or an active bed (one per elder)."""
+        app = select(ApplicationRow.id).where(ApplicationRow.active_elder_id == elder_id)
+        bed = select(BedRow.id).where(BedRow.active_elder_id == elder_id)
+        found = await self.session.scalar(app.union_all(bed).limit(1))
+        return found is not None
+
+    async def applications(
+        self, principal: Principal, query: ListFilter
+    ) -> tuple[Sequence[ApplicationRow], int]:
+        stmt = select(ApplicationRow).where(
+            _visible(
+                principal,
+                ApplicationRow.__table__.c.applicant_sub,
+                ApplicationRow.__table__.c.provider_id,
+                ApplicationRow.__table__.c.region_code,
+            )
+        )
+        stmt = _filtered(stmt, ApplicationRow, query)
+        return await self._page(stmt, query, ApplicationRow.created_at, ApplicationRow.id)
+
+    async def bed(self, bed_id: str) -> BedRow | None:
+        return await self.session.get(BedRow, bed_id)
+
+    async def bed_for_application(self, application_id: str) -> BedRow | None:
+        return await self.session.scalar(
+            select(BedRow).where(BedRow.application_id == application_id)
+        )
+
+    async def beds(self, principal: Principal, query: ListFilter) -> tuple[Sequence[BedRow], int]:
+        stmt = select(BedRow).where(
+            _visible(
+                principal,
+                BedRow.__table__.c.applicant_sub,
+                BedRow.__table__.c.provider_id,
+                BedRow.__table__.c.region_code,
+            )
+        )
+        stmt = _filtered(stmt, BedRow, query)
+        return await self._page(stmt, query, BedRow.created_at, BedRow.id)
+
+    async def latest_contract(self, bed_id: str) -> ContractRow | None:
+        return await self.session.scalar(
+            select(ContractRow)
+            .where(ContractRow.bed_id == bed_id)
+            .order_by(ContractRow.created_at.desc(), ContractRow.id.desc())
+            .limit(1)
+        )
+
+    async def contracts_elsewhere(self, elder_id: str, bed_id: str) -> int:
+        count = await self.session.scalar(
+            select(func.count())
+            .select_from(ContractRow)
+            .where(ContractRow.elder_id == elder_id, ContractRow.bed_id != bed_id)
+        )
+        return int(count or 0)
+
+    async def installations(self, bed_id: str) -> Sequence[InstallationRow]:
+        rows = await self.session.scalars(
+            select(InstallationRow)
+            .where(InstallationRow.bed_id == bed_id)
+            .order_by(InstallationRow.item_id)
+        )
+        return rows.all()
+
+    async def live_device_types(self, bed_id: str) -> set[str]:
+        rows = await self.session.scalars(
+            select(RegisteredDeviceRow.device_type).where(
+                RegisteredDeviceRow.bed_id == bed_id, RegisteredDeviceRow.removed_at.is_(None)
+            )
+        )
+        return set(rows.all())
+
+    async def device(self, device_id: str) -> RegisteredDeviceRow | None:
+        return await self.session.get(RegisteredDeviceRow, device_id)
+
+    async def _page(
+        self, stmt: Select[Any], query: ListFilter, *order: Any
+    ) -> tuple[Sequence[Any], int]:
+        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        ordered = stmt.order_by(*(column.desc() for column in order))
+        rows = await self.session.scalars(ordered.limit(query.limit).offset(query.offset))
+        return rows.all(), int(total or 0)
+
+
+def _visible(
+    principal: Principal,
+    applicant_sub: ColumnElement[str],
+    provider_id: ColumnElement[str],
+    region_code: ColumnElement[str],
+) -> ColumnElement[bool]:
+    """The SQL form of `access.can_view`, so lists never leak another tenant's rows."""
+    role = principal.role
+    if role in OWNERS:
+        return applicant_sub == principal.sub
+    if role in PROVIDER_STAFF:
+        return provider_id == principal.provider_id if principal.provider_id else false()
+    if role is Role.OFFICER:
+        prefixes = [code for code in principal.region_codes if code]
+        if not prefixes:
+            return false()
+        return or_(*(region_code.startswith(region_prefix(code)) for code in prefixes))
+    return true() if role is Role.OPS else false()
+
+
+def _filtered(
+    stmt: Select[Any], table: type[ApplicationRow] | type[BedRow], query: ListFilter
+) -> Select[Any]:
+    if query.status:
+        stmt = stmt.where(table.status == query.status)
+    if query.region_code:
+        stmt = stmt.where(table.region_code.startswith(query.region_code))
+    if query.provider_id:
+        stmt = stmt.where(table.provider_id == query.provider_id)
+    if query.jurisdiction:
+        stmt = stmt.where(table.jurisdiction == query.jurisdiction)
+    return stmt

@@ -1,0 +1,1 @@
+"""Request and response DTOs (XCreate / XUpdate / XRead); responses list their fields."""

@@ -1,0 +1,176 @@
+"""Bed DTOs: guidance list, care plan, contract, installation, lifecycle commands."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import Field
+
+from intake.domain.bed import TransferTarget
+from intake.domain.care_plan import Period, ServiceCategory
+from intake.schemas.common import Input, Output, ShortText
+
+
+class CarePlanItemIn(Input):
+    name: ShortText
+    category: ServiceCategory
+    times: int = Field(ge=1, le=1000)
+    per: Period
+    minutes_per_visit: int = Field(ge=1, le=24 * 60)
+
+
+class CarePlanIn(Input):
+    items: list[CarePlanItemIn] = Field(min_length=1, max_length=100)
+
+
+class PersonalItemIn(Input):
+    name: ShortText
+    monthly_fee_fen: int = Field(ge=0)
+
+
+class ContractIn(Input):
+    start: date
+    end: date
+    base_package_fee_fen: int = Field(ge=0, description="monthly base package, in fen")
+    personal_items: list[PersonalItemIn] = Field(default_factory=list, max_length=50)
+    bed_fee_fen: int = Field(default=0, ge=0, description="must be 0: no bed fee (001, 002)")
+
+
+class InstallationItemIn(Input):
+    item_id: str = Field(min_length=1, max_length=40, description="catalogue item id")
+    count: int = Field(ge=0, le=100)
+
+
+class InstallationIn(Input):
+    items: list[InstallationItemIn] = Field(min_length=1, max_length=50)
+
+
+class AcceptIn(Input):
+    passed: bool
+    note: ShortText | None = None
+
+
+class SuspendIn(Input):
+    reason: ShortText
+
+
+class TerminateIn(Input):
+    reason: Literal["death", "moved", "long_hospital_stay", "contract_end"]
+    event_date: date
+    note: ShortText | None = None
+
+
+class TransferIn(Input):
+    target: TransferTarget
+    event_date: date
+    note: ShortText | None = None
+
+
+class ContractRead(Output):
+    id: str
+    start: date
+    end: date
+    base_package_fee_fen: int
+    personal_items: list[dict[str, object]]
+    is_first: bool
+    signed_on: date
+
+
+class InstallationRead(Output):
+    item_id: str
+    name: str
+    kind: str
+    device_type: str | None
+    count: int
+    confirmed: bool
+
+
+class BedSummary(Output):
+    id: str
+    application_id: str
+    elder_id: str
+    provider_id: str
+    jurisdiction: str
+    region_code: str
+    status: str
+    established_on: date | None
+    update_deadline: date | None
+    late_update: bool | None
+
+
+class BedRead(Output):
+    id: str
+    application_id: str
+    elder_id: str
+    provider_id: str
+    jurisdiction: str
+    region_code: str
+    status: str
+    allowed_actions: list[str]
+    ability_level: str | None
+    care_needs_level: int | None
+    economic_status: str
+    care_plan: list[dict[str, object]] | None
+    contract: ContractRead | None
+    installations: list[InstallationRead]
+    missing_devices: list[str]
+    established_on: date | None
+    accepted_on: date | None
+    inspections: list[dict[str, object]]
+    suspended_on: date | None
+    end_reason: str | None
+    event_date: date | None
+    update_deadline: date | None
+    deadline_estimated: bool | None
+    late_update: bool | None
+    transfer_target: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class EntitlementRead(Output):
+    id: str
+    title: str
+    beneficiary: str
+    cap_fen: int | None
+    per: str | None
+    detail: str
+    citation: str
+    basis: str
+    applies: bool | None
+    missing: list[str]
+
+
+class GuidanceItemRead(Output):
+    id: str
+    name: str
+    kind: str
+    device_type: str | None
+    citations: list[str]
+    why: str
+    required: bool
+
+
+class RequiredDevicesRead(Output):
+    id: str
+    any_of: list[str]
+    citation: str
+
+
+class GuidanceRead(Output):
+    """建床指导清单 (000 §三(一))."""
+
+    jurisdiction: str
+    as_of: date
+    ability_level: str | None
+    entitlements: list[EntitlementRead]
+    modifications: list[GuidanceItemRead]
+    devices: list[GuidanceItemRead]
+    required_devices: list[RequiredDevicesRead]
+    base_package_min_fen: int | None
+    base_package_max_fen: int | None
+    base_package_citation: str | None
+    pricing_citation: str
+    min_first_contract_months: int | None
+    basis: str

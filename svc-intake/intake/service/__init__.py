@@ -1,0 +1,1 @@
+"""Use cases: each owns its transaction (`async with uow: ... await uow.commit()`)."""

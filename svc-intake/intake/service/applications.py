@@ -1,0 +1,240 @@
+"""Application use cases: create (online or offline), update, submit, withdraw, read, list."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from chassis.db import UnitOfWork
+from chassis.principal import Role
+from intake.domain.application import verify_identity
+from intake.domain.lifecycle import ApplicationAction, ApplicationStatus, application_target
+from intake.policies.loader import load_profile
+from intake.repository import ListFilter, SqlRepository
+from intake.schemas.applications import (
+    ApplicationCreate,
+    ApplicationRead,
+    ApplicationSummary,
+    ApplicationUpdate,
+    ContactIn,
+)
+from intake.schemas.common import Page
+from intake.service.access import OWNERS, PROVIDER_STAFF, can_view, require
+from intake.service.context import (
+    CAREGIVER_PHONE,
+    EMERGENCY_PHONE,
+    ID_NUMBER,
+    SOCIAL_SECURITY_NO,
+    Ctx,
+)
+from intake.service.errors import Conflict, Forbidden, NotFound
+from intake.service.events import APPLICATIONS_TOPIC, application_event
+from intake.service.facts import eligibility_snapshot
+from intake.service.views import application_read, application_summary
+from intake.tables import ApplicationRow, ElderRow
+
+ACTORS = (Role.ELDER, Role.FAMILY, Role.PROVIDER_ADMIN, Role.CAREGIVER, Role.OFFICER)
+ONE_ACTIVE = "this elder already has an active application or bed (one per elder)"
+
+
+async def visible_application(
+    repo: SqlRepository, ctx: Ctx, application_id: str
+) -> tuple[ApplicationRow, ElderRow]:
+    """The application and its elder, or NotFound when missing or not visible to the caller."""
+    row = await repo.application(application_id)
+    if row is None or not can_view(
+        ctx.principal,
+        applicant_sub=row.applicant_sub,
+        provider_id=row.provider_id,
+        region_code=row.region_code,
+    ):
+        raise NotFound("application")
+    elder = await repo.elder(row.elder_id)
+    assert elder is not None  # foreign key
+    return row, elder
+
+
+async def create_application(*, uow: UnitOfWork, ctx: Ctx, cmd: ApplicationCreate) -> str:
+    """Create a draft; provider staff and officers key in offline applications (000 §三(一))."""
+    principal = ctx.principal
+    require(principal, *ACTORS)
+    profile = load_profile(cmd.jurisdiction)
+    resident = verify_identity(
+        cmd.id_number, today=ctx.today, declared_birth_date=cmd.birth_date, declared_sex=cmd.sex
+    )
+    provider_id = cmd.provider_id
+    if principal.role in PROVIDER_STAFF:
+        if provider_id not in (None, principal.provider_id):
+            raise Forbidden("provider staff enter applications for their own provider only")
+        provider_id = principal.provider_id
+    if principal.role is Role.OFFICER and not principal.in_region(cmd.current_address.region_code):
+        raise Forbidden("officers enter applications of their own region only")
+    async with uow:
+        repo = SqlRepository(uow.session)
+        index = ctx.pii.index(resident.number, context=ID_NUMBER)
+        elder = await repo.elder_by_index(index)
+        if elder is None:
+            elder = _new_elder(ctx, cmd, resident.number, index)
+            uow.session.add(elder)
+            await uow.session.flush()
+        elif await repo.has_active(elder.id):
+            raise Conflict(ONE_ACTIVE)
+        row = ApplicationRow(
+            id=str(uuid.uuid4()),
+            elder_id=elder.id,
+            active_elder_id=elder.id,
+            jurisdiction=profile.jurisdiction,
+            region_code=cmd.current_address.region_code,
+            provider_id=provider_id,
+            status=ApplicationStatus.DRAFT.value,
+            channel="online" if principal.role in OWNERS else "offline",
+            # offline applications have no owner account yet: "" matches no principal's sub
+            applicant_sub=principal.sub if principal.role in OWNERS else "",
+            entered_by=None if principal.role in OWNERS else principal.sub,
+            form=_form(ctx, cmd.model_dump(mode="json", exclude_unset=False)),
+            in_pilot_area=cmd.in_pilot_area,
+            has_stable_caregiver=cmd.has_stable_caregiver,
+            is_renter=cmd.is_renter,
+            economic_status=cmd.economic_status.value if cmd.economic_status else None,
+            reviews=[],
+            created_at=ctx.now,
+            updated_at=ctx.now,
+        )
+        _seal_contacts(ctx, row, cmd.caregiver, cmd.emergency_contact)
+        uow.session.add(row)
+        try:
+            await uow.commit()
+        except IntegrityError:
+            raise Conflict(ONE_ACTIVE) from None
+    return row.id
+
+
+async def update_application(
+    *, uow: UnitOfWork, ctx: Ctx, application_id: str, cmd: ApplicationUpdate
+) -> None:
+    """Edit a draft; only the fields sent change."""
+    async with uow:
+        row, _elder = await _actionable(uow, ctx, application_id)
+        application_target(ApplicationStatus(row.status), ApplicationAction.UPDATE)
+        changes = cmd.model_dump(mode="json", exclude_unset=True)
+        if "provider_id" in changes and ctx.principal.role in PROVIDER_STAFF:
+            raise Forbidden("provider staff cannot move an application to another provider")
+        for name in ("in_pilot_area", "has_stable_caregiver", "is_renter", "economic_status"):
+            if name in changes:
+                setattr(row, name, changes.pop(name))
+        if "provider_id" in changes:
+            row.provider_id = changes.pop("provider_id")
+        if cmd.current_address is not None:
+            row.region_code = cmd.current_address.region_code
+        if cmd.caregiver is not None or cmd.emergency_contact is not None:
+            _seal_contacts(ctx, row, cmd.caregiver, cmd.emergency_contact)
+        row.form = {**row.form, **_form(ctx, changes)}
+        row.updated_at = ctx.now
+        await uow.commit()
+
+
+async def submit_application(*, uow: UnitOfWork, ctx: Ctx, application_id: str) -> None:
+    async with uow:
+        row, elder = await _actionable(uow, ctx, application_id)
+        row.status = application_target(ApplicationStatus(row.status), ApplicationAction.SUBMIT)
+        snapshot = eligibility_snapshot(row, elder, as_of=ctx.today)
+        row.eligibility = snapshot
+        row.submitted_at = row.updated_at = ctx.now
+        event = application_event(row, "submitted", priority=bool(snapshot["priority"]))
+        await uow.publish(topic=APPLICATIONS_TOPIC, key=row.id, event=event)
+        await uow.commit()
+
+
+async def withdraw_application(*, uow: UnitOfWork, ctx: Ctx, application_id: str) -> None:
+    async with uow:
+        row, _elder = await _actionable(uow, ctx, application_id)
+        row.status = application_target(ApplicationStatus(row.status), ApplicationAction.WITHDRAW)
+        row.active_elder_id = None
+        row.decided_at = row.updated_at = ctx.now
+        if row.submitted_at is not None:  # a draft was never announced
+            event = application_event(row, "withdrawn")
+            await uow.publish(topic=APPLICATIONS_TOPIC, key=row.id, event=event)
+        await uow.commit()
+
+
+async def get_application(*, uow: UnitOfWork, ctx: Ctx, application_id: str) -> ApplicationRead:
+    """Read inside the transaction: the unit of work rolls back (and expires rows) on exit."""
+    async with uow:
+        repo = SqlRepository(uow.session)
+        row, elder = await visible_application(repo, ctx, application_id)
+        bed = await repo.bed_for_application(row.id)
+        return application_read(row, elder, bed.id if bed else None)
+
+
+async def list_applications(
+    *, uow: UnitOfWork, ctx: Ctx, query: ListFilter
+) -> Page[ApplicationSummary]:
+    async with uow:
+        repo = SqlRepository(uow.session)
+        rows, total = await repo.applications(ctx.principal, query)
+        items = []
+        for row in rows:
+            elder = await repo.elder(row.elder_id)
+            assert elder is not None
+            items.append(application_summary(row, elder))
+        return Page[ApplicationSummary](
+            items=items, total=total, limit=query.limit, offset=query.offset
+        )
+
+
+async def _actionable(
+    uow: UnitOfWork, ctx: Ctx, application_id: str
+) -> tuple[ApplicationRow, ElderRow]:
+    """Visible, and the caller is one who acts on applications (not ops or a hospital)."""
+    row, elder = await visible_application(SqlRepository(uow.session), ctx, application_id)
+    require(ctx.principal, *ACTORS)
+    return row, elder
+
+
+def _new_elder(ctx: Ctx, cmd: ApplicationCreate, number: str, index: str) -> ElderRow:
+    sealed = ctx.pii.seal(number, context=ID_NUMBER)
+    return ElderRow(
+        id=str(uuid.uuid4()),
+        id_number_index=index,
+        id_number_sealed=sealed.token,
+        id_number_key_id=sealed.key_id,
+        id_number_tail=number[-4:],
+        name=cmd.name,
+        sex=cmd.sex.value,
+        birth_date=cmd.birth_date,
+        created_at=ctx.now,
+    )
+
+
+IDENTITY_FIELDS = {"jurisdiction", "provider_id", "name", "sex", "birth_date", "id_number"}
+FACT_FIELDS = {"in_pilot_area", "has_stable_caregiver", "is_renter", "economic_status"}
+
+
+def _form(ctx: Ctx, data: dict[str, Any]) -> dict[str, Any]:
+    """The stored form: no ID number, phones sealed apart, social-security number sealed."""
+    form = {k: v for k, v in data.items() if k not in IDENTITY_FIELDS | FACT_FIELDS}
+    for contact in ("caregiver", "emergency_contact"):
+        if isinstance(form.get(contact), dict):
+            form[contact] = {k: v for k, v in form[contact].items() if k != "phone"}
+    number = form.pop("social_security_no", None)
+    if number:
+        sealed = ctx.pii.seal(number, context=SOCIAL_SECURITY_NO)
+        form["social_security_no_sealed"] = sealed.token
+        form["social_security_no_tail"] = number[-4:]
+    return form
+
+
+def _seal_contacts(
+    ctx: Ctx, row: ApplicationRow, caregiver: ContactIn | None, emergency: ContactIn | None
+) -> None:
+    if caregiver is not None:
+        sealed = ctx.pii.seal(caregiver.phone, context=CAREGIVER_PHONE)
+        row.caregiver_phone_sealed, row.caregiver_phone_key_id = sealed.token, sealed.key_id
+        row.caregiver_phone_tail = caregiver.phone[-4:]
+        row.caregiver_phone_index = ctx.pii.index(caregiver.phone, context=CAREGIVER_PHONE)
+    if emergency is not None:
+        sealed = ctx.pii.seal(emergency.phone, context=EMERGENCY_PHONE)
+        row.emergency_phone_sealed, row.emergency_phone_key_id = sealed.token, sealed.key_id
+        row.emergency_phone_tail = emergency.phone[-4:]

@@ -1,0 +1,167 @@
+"""Bed preparation use cases: read, list, guidance list, care plan, contract, installation."""
+
+from __future__ import annotations
+
+import uuid
+
+from chassis.db import UnitOfWork
+from chassis.principal import Role
+from intake.domain.bed import Installation, missing_devices
+from intake.domain.care_plan import CarePlanItem, check_care_plan
+from intake.domain.contract import ContractTerms, PersonalItem, check_contract
+from intake.domain.errors import ContractViolation
+from intake.domain.lifecycle import BedAction, BedStatus, check_bed_action
+from intake.policies.loader import load_catalogue, load_profile
+from intake.repository import ListFilter, SqlRepository
+from intake.schemas.beds import (
+    BedRead,
+    BedSummary,
+    CarePlanIn,
+    ContractIn,
+    GuidanceRead,
+    InstallationIn,
+)
+from intake.schemas.common import Page
+from intake.service.access import PROVIDER_STAFF, can_view, require
+from intake.service.context import Ctx
+from intake.service.errors import NotFound
+from intake.service.views import bed_read, bed_summary, installation_views
+from intake.tables import BedRow, ContractRow, InstallationRow
+
+
+async def visible_bed(repo: SqlRepository, ctx: Ctx, bed_id: str) -> BedRow:
+    bed = await repo.bed(bed_id)
+    if bed is None or not can_view(
+        ctx.principal,
+        applicant_sub=bed.applicant_sub,
+        provider_id=bed.provider_id,
+        region_code=bed.region_code,
+    ):
+        raise NotFound("bed")
+    return bed
+
+
+async def bed_state(
+    repo: SqlRepository, bed: BedRow
+) -> tuple[ContractRow | None, list[Installation], list[str]]:
+    """The latest contract, the installation checklist (with confirmations), what is missing."""
+    contract = await repo.latest_contract(bed.id)
+    installed = installation_views(
+        await repo.installations(bed.id), await repo.live_device_types(bed.id)
+    )
+    return contract, installed, missing_devices(load_profile(bed.jurisdiction), installed)
+
+
+async def get_bed(*, uow: UnitOfWork, ctx: Ctx, bed_id: str) -> BedRead:
+    async with uow:
+        repo = SqlRepository(uow.session)
+        bed = await visible_bed(repo, ctx, bed_id)
+        return bed_read(bed, *await bed_state(repo, bed))
+
+
+async def list_beds(*, uow: UnitOfWork, ctx: Ctx, query: ListFilter) -> Page[BedSummary]:
+    async with uow:
+        rows, total = await SqlRepository(uow.session).beds(ctx.principal, query)
+        return Page[BedSummary](
+            items=[bed_summary(r) for r in rows],
+            total=total,
+            limit=query.limit,
+            offset=query.offset,
+        )
+
+
+async def get_guidance(*, uow: UnitOfWork, ctx: Ctx, bed_id: str) -> GuidanceRead:
+    """The bed-setup guidance list issued at approval (建床指导清单)."""
+    async with uow:
+        bed = await visible_bed(SqlRepository(uow.session), ctx, bed_id)
+        return GuidanceRead.model_validate(bed.guidance)
+
+
+async def record_care_plan(*, uow: UnitOfWork, ctx: Ctx, bed_id: str, cmd: CarePlanIn) -> None:
+    async with uow:
+        bed = await _for_provider(uow, ctx, bed_id, Role.PROVIDER_ADMIN, Role.CAREGIVER)
+        check_bed_action(BedStatus(bed.status), BedAction.RECORD_CARE_PLAN)
+        items = tuple(CarePlanItem(**item.model_dump()) for item in cmd.items)
+        check_care_plan(items)
+        bed.care_plan = [item.model_dump(mode="json") for item in cmd.items]
+        bed.updated_at = ctx.now
+        await uow.commit()
+
+
+async def sign_contract(*, uow: UnitOfWork, ctx: Ctx, bed_id: str, cmd: ContractIn) -> str:
+    """Record the signed contract; the first one of an elder lasts ≥ 6 months where required."""
+    async with uow:
+        repo = SqlRepository(uow.session)
+        bed = await _for_provider(uow, ctx, bed_id, Role.PROVIDER_ADMIN)
+        check_bed_action(BedStatus(bed.status), BedAction.SIGN_CONTRACT)
+        terms = ContractTerms(
+            start=cmd.start,
+            end=cmd.end,
+            base_package_fee_fen=cmd.base_package_fee_fen,
+            personal_items=tuple(
+                PersonalItem(i.name, i.monthly_fee_fen) for i in cmd.personal_items
+            ),
+            bed_fee_fen=cmd.bed_fee_fen,
+        )
+        is_first = await repo.contracts_elsewhere(bed.elder_id, bed.id) == 0
+        check_contract(terms, load_profile(bed.jurisdiction), is_first=is_first)
+        contract = ContractRow(
+            id=str(uuid.uuid4()),
+            bed_id=bed.id,
+            elder_id=bed.elder_id,
+            start=cmd.start,
+            end=cmd.end,
+            base_package_fee_fen=cmd.base_package_fee_fen,
+            personal_items=[i.model_dump() for i in cmd.personal_items],
+            is_first=is_first,
+            signed_on=ctx.today,
+            signed_by=ctx.principal.sub,
+            created_at=ctx.now,
+        )
+        uow.session.add(contract)
+        bed.updated_at = ctx.now
+        await uow.commit()
+        return contract.id
+
+
+async def record_installation(
+    *, uow: UnitOfWork, ctx: Ctx, bed_id: str, cmd: InstallationIn
+) -> None:
+    """Set counts on the checklist; smart devices count as confirmed once iot-ingest registers one."""
+    catalogue = {item.id: item for item in load_catalogue().items}
+    unknown = [
+        (f"items.{i}.item_id", "not in the catalogue")
+        for i, it in enumerate(cmd.items)
+        if it.item_id not in catalogue
+    ]
+    if unknown:
+        raise ContractViolation(unknown)
+    async with uow:
+        repo = SqlRepository(uow.session)
+        bed = await _for_provider(uow, ctx, bed_id, Role.PROVIDER_ADMIN, Role.CAREGIVER)
+        check_bed_action(BedStatus(bed.status), BedAction.RECORD_INSTALLATION)
+        existing = {row.item_id: row for row in await repo.installations(bed.id)}
+        for entry in cmd.items:
+            item = catalogue[entry.item_id]
+            row = existing.get(entry.item_id)
+            if row is None:
+                row = InstallationRow(
+                    id=str(uuid.uuid4()),
+                    bed_id=bed.id,
+                    item_id=item.id,
+                    kind=item.kind,
+                    device_type=item.device_type,
+                )
+                uow.session.add(row)
+            row.count = entry.count
+            row.recorded_by = ctx.principal.sub
+            row.updated_at = ctx.now
+        bed.updated_at = ctx.now
+        await uow.commit()
+
+
+async def _for_provider(uow: UnitOfWork, ctx: Ctx, bed_id: str, *roles: Role) -> BedRow:
+    bed = await visible_bed(SqlRepository(uow.session), ctx, bed_id)
+    require(ctx.principal, *roles)
+    assert ctx.principal.role in PROVIDER_STAFF  # visible to staff means their provider's bed
+    return bed

@@ -1,0 +1,70 @@
+"""Envelopes for `intake.applications.v1` and `intake.beds.v1`, keyed by application/bed id.
+
+Payloads carry the pseudonymous `elder_id`, never an ID or phone number.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from homebed_schemas.envelope import Envelope
+from homebed_schemas.events.intake import (
+    AbilityLevel,
+    ApplicationEvent,
+    BedEvent,
+    EconomicStatus,
+)
+from homebed_schemas.topics import INTAKE_APPLICATIONS, INTAKE_BEDS
+from intake.tables import ApplicationRow, BedRow, ContractRow
+
+SOURCE = "svc-intake"
+APPLICATIONS_TOPIC = INTAKE_APPLICATIONS.name
+BEDS_TOPIC = INTAKE_BEDS.name
+
+
+def application_event(row: ApplicationRow, name: str, *, priority: bool = False) -> Envelope:
+    payload = ApplicationEvent(
+        application_id=row.id,
+        elder_id=row.elder_id,
+        jurisdiction=row.jurisdiction,
+        region_code=row.region_code,
+        provider_id=row.provider_id,
+        status=row.status,
+        reason=row.decision_reason,
+        ability_level=AbilityLevel(row.ability_level) if row.ability_level else None,
+        care_needs_level=row.care_needs_level,
+        priority=priority,
+    )
+    return Envelope(
+        type=f"application.{name}",
+        source=SOURCE,
+        subject=row.id,
+        data=payload.model_dump(mode="json"),
+    )
+
+
+def bed_event(bed: BedRow, contract: ContractRow, name: str, *, now: datetime) -> Envelope:
+    payload = BedEvent(
+        bed_id=bed.id,
+        application_id=bed.application_id,
+        elder_id=bed.elder_id,
+        provider_id=bed.provider_id,
+        jurisdiction=bed.jurisdiction,
+        region_code=bed.region_code,
+        status=bed.status,
+        ability_level=AbilityLevel(bed.ability_level) if bed.ability_level else None,
+        care_needs_level=bed.care_needs_level,
+        economic_status=EconomicStatus(bed.economic_status),
+        package_fee_fen=contract.base_package_fee_fen,
+        contract_start=contract.start,
+        contract_end=contract.end,
+        established_on=bed.established_on,
+        accepted_on=bed.accepted_on,
+        event_date=bed.event_date if name in ("terminated", "transferred") else None,
+        reason=bed.end_reason or (bed.suspension_reason if name == "suspended" else None),
+        transfer_target=bed.transfer_target,
+        occurred_at=now,
+    )
+    return Envelope(
+        type=f"bed.{name}", source=SOURCE, subject=bed.id, data=payload.model_dump(mode="json")
+    )

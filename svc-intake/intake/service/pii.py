@@ -1,0 +1,57 @@
+"""Full reads of ID and phone numbers: permitted roles only, each one audited (who, what, when,
+why) in the same transaction as the read."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from chassis.db import UnitOfWork
+from chassis.principal import Role
+from intake.repository import SqlRepository
+from intake.schemas.applications import RevealIn
+from intake.service.access import require
+from intake.service.applications import visible_application
+from intake.service.context import (
+    CAREGIVER_PHONE,
+    EMERGENCY_PHONE,
+    ID_NUMBER,
+    SOCIAL_SECURITY_NO,
+    Ctx,
+)
+from intake.service.errors import NotFound
+from intake.tables import PiiAccessRow
+
+MAY_REVEAL = (Role.OFFICER, Role.PROVIDER_ADMIN)
+
+
+async def reveal(
+    *, uow: UnitOfWork, ctx: Ctx, application_id: str, cmd: RevealIn
+) -> tuple[str, datetime]:
+    async with uow:
+        row, elder = await visible_application(SqlRepository(uow.session), ctx, application_id)
+        require(ctx.principal, *MAY_REVEAL)
+        token_by_field = {
+            "id_number": (elder.id_number_sealed, ID_NUMBER),
+            "caregiver_phone": (row.caregiver_phone_sealed, CAREGIVER_PHONE),
+            "emergency_phone": (row.emergency_phone_sealed, EMERGENCY_PHONE),
+            "social_security_no": (row.form.get("social_security_no_sealed"), SOCIAL_SECURITY_NO),
+        }
+        token, context = token_by_field[cmd.field]
+        if not token:
+            raise NotFound(cmd.field)
+        value = ctx.pii.open(token, context=context)
+        uow.session.add(
+            PiiAccessRow(
+                actor_sub=ctx.principal.sub,
+                actor_role=ctx.principal.role.value,
+                actor_provider_id=ctx.principal.provider_id,
+                elder_id=elder.id,
+                application_id=row.id,
+                field=cmd.field,
+                purpose=cmd.purpose,
+                request_id=ctx.request_id,
+                accessed_at=ctx.now,
+            )
+        )
+        await uow.commit()
+        return value, ctx.now

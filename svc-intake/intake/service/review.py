@@ -1,0 +1,197 @@
+"""Officer use cases: assessment, review by level (street, then district where the profile says),
+rejection. The last review level approves the application and opens the bed (status preparing)
+with its bed-setup guidance list (建床指导清单)."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from typing import Any
+
+from chassis.db import UnitOfWork
+from chassis.principal import Role
+from intake.domain.application import (
+    Assessment,
+    approve,
+    check_assessment,
+    next_review_level,
+)
+from intake.domain.errors import PreconditionFailed
+from intake.domain.guidance import build_guidance
+from intake.domain.lifecycle import (
+    ApplicationAction,
+    ApplicationStatus,
+    BedStatus,
+    application_target,
+)
+from intake.policies.loader import load_catalogue, load_profile
+from intake.repository import SqlRepository
+from intake.schemas.applications import AssessmentIn, RejectIn, ReviewIn
+from intake.service.access import require
+from intake.service.applications import visible_application
+from intake.service.context import Ctx
+from intake.service.errors import Conflict
+from intake.service.events import APPLICATIONS_TOPIC, application_event
+from intake.service.facts import eligibility_snapshot, evaluate_application, facts_of
+from intake.tables import ApplicationRow, BedRow, ElderRow
+
+
+async def assess_application(
+    *, uow: UnitOfWork, ctx: Ctx, application_id: str, cmd: AssessmentIn
+) -> None:
+    """Record the ability (or care-needs) assessment; eligibility is re-evaluated with it."""
+    async with uow:
+        row, elder = await _for_officer(uow, ctx, application_id)
+        status = application_target(ApplicationStatus(row.status), ApplicationAction.ASSESS)
+        profile = load_profile(row.jurisdiction)
+        assessment = Assessment(
+            scale=cmd.scale,
+            assessor=cmd.assessor,
+            assessed_on=cmd.assessed_on,
+            ability_level=cmd.ability_level,
+            care_needs_level=cmd.care_needs_level,
+        )
+        check_assessment(assessment, profile_scale=profile.assessment_scale)
+        if cmd.assessed_on > ctx.today:
+            raise PreconditionFailed("assess", ["assessed_on lies in the future"])
+        row.status = status.value
+        row.assessment = {
+            "scale": cmd.scale,
+            "ability_level": cmd.ability_level.value if cmd.ability_level else None,
+            "care_needs_level": cmd.care_needs_level,
+            "assessor": cmd.assessor,
+            "assessed_on": cmd.assessed_on.isoformat(),
+        }
+        row.ability_level = cmd.ability_level.value if cmd.ability_level else None
+        row.care_needs_level = cmd.care_needs_level
+        row.eligibility = eligibility_snapshot(row, elder, as_of=ctx.today)
+        row.updated_at = ctx.now
+        event = application_event(row, "assessed", priority=bool(row.eligibility["priority"]))
+        await uow.publish(topic=APPLICATIONS_TOPIC, key=row.id, event=event)
+        await uow.commit()
+
+
+async def review_application(
+    *, uow: UnitOfWork, ctx: Ctx, application_id: str, cmd: ReviewIn
+) -> str | None:
+    """Pass one review level; the last one approves and opens the bed. Returns the bed id."""
+    async with uow:
+        row, elder = await _for_officer(uow, ctx, application_id)
+        profile = load_profile(row.jurisdiction)
+        done = [r["level"] for r in row.reviews if r["decision"] == "passed"]
+        if any(r["officer"] == ctx.principal.sub for r in row.reviews):
+            raise Conflict("each review level needs a different officer")
+        result = evaluate_application(row, elder, as_of=ctx.today)
+        status = approve(
+            ApplicationStatus(row.status),
+            level=cmd.level,
+            required=profile.review.levels,
+            done=done,
+            unmet_rules=result.unmet,
+        )
+        _require_for_bed(row)
+        review = {
+            "level": cmd.level,
+            "officer": ctx.principal.sub,
+            "decision": "passed",
+            "note": cmd.note,
+            "at": ctx.now.isoformat(),
+        }
+        row.reviews = [*row.reviews, review]
+        row.status = status.value
+        row.updated_at = ctx.now
+        bed_id = None
+        if status is ApplicationStatus.APPROVED:
+            row.decided_at = ctx.now
+            row.active_elder_id = None
+            await uow.session.flush()  # free the elder's active slot before the bed takes it
+            bed = _open_bed(ctx, row, elder)
+            uow.session.add(bed)
+            bed_id = bed.id
+            event = application_event(row, "approved", priority=result.priority)
+            await uow.publish(topic=APPLICATIONS_TOPIC, key=row.id, event=event)
+        await uow.commit()
+        return bed_id
+
+
+async def reject_application(
+    *, uow: UnitOfWork, ctx: Ctx, application_id: str, cmd: RejectIn
+) -> None:
+    async with uow:
+        row, _elder = await _for_officer(uow, ctx, application_id)
+        done = [r["level"] for r in row.reviews if r["decision"] == "passed"]
+        level = next_review_level(load_profile(row.jurisdiction).review.levels, done)
+        row.status = application_target(
+            ApplicationStatus(row.status), ApplicationAction.REJECT
+        ).value
+        row.decision_reason = cmd.reason
+        row.reviews = [
+            *row.reviews,
+            {
+                "level": level or "street",
+                "officer": ctx.principal.sub,
+                "decision": "rejected",
+                "note": cmd.reason,
+                "at": ctx.now.isoformat(),
+            },
+        ]
+        row.active_elder_id = None
+        row.decided_at = row.updated_at = ctx.now
+        await uow.publish(
+            topic=APPLICATIONS_TOPIC, key=row.id, event=application_event(row, "rejected")
+        )
+        await uow.commit()
+
+
+async def _for_officer(
+    uow: UnitOfWork, ctx: Ctx, application_id: str
+) -> tuple[ApplicationRow, ElderRow]:
+    row, elder = await visible_application(SqlRepository(uow.session), ctx, application_id)
+    require(ctx.principal, Role.OFFICER)
+    return row, elder
+
+
+def _require_for_bed(row: ApplicationRow) -> None:
+    problems = []
+    if row.provider_id is None:
+        problems.append("a provider is chosen (provider_id)")
+    if row.economic_status is None:
+        problems.append("economic_status is known (reported to the platform, 000 附件1)")
+    if problems:
+        raise PreconditionFailed("approve", [f"needs: {p}" for p in problems])
+
+
+def _open_bed(ctx: Ctx, row: ApplicationRow, elder: ElderRow) -> BedRow:
+    assert row.provider_id is not None
+    assert row.economic_status is not None
+    guidance = build_guidance(
+        load_profile(row.jurisdiction), load_catalogue(), facts_of(row, elder), as_of=ctx.today
+    )
+    return BedRow(
+        id=str(uuid.uuid4()),
+        application_id=row.id,
+        elder_id=row.elder_id,
+        active_elder_id=row.elder_id,
+        applicant_sub=row.applicant_sub,
+        provider_id=row.provider_id,
+        jurisdiction=row.jurisdiction,
+        region_code=row.region_code,
+        status=BedStatus.PREPARING.value,
+        ability_level=row.ability_level,
+        care_needs_level=row.care_needs_level,
+        economic_status=row.economic_status,
+        guidance=_jsonable(dataclasses.asdict(guidance)),
+        inspections=[],
+        created_at=ctx.now,
+        updated_at=ctx.now,
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value

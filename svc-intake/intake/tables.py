@@ -1,0 +1,186 @@
+"""SQLAlchemy 2 mapped classes of svc-intake.
+
+ID and phone numbers are never stored in plaintext: `*_sealed` holds the AES-GCM token (with its
+key id for rotation), `*_index` the HMAC blind index for look-ups, `*_tail` the last 4 characters
+that lists show. `active_elder_id` is set while an application (or bed) is active and cleared when
+it ends: a unique column that holds at most one active one per elder even under races.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from chassis.db import BigIntId, UtcDateTime, chassis_tables
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UtcDateTime,
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
+
+
+CHASSIS_TABLES = chassis_tables(Base.metadata)
+
+
+class ElderRow(Base):
+    __tablename__ = "elders"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # pseudonymous elder_id
+    id_number_index: Mapped[str] = mapped_column(String(64), unique=True)
+    id_number_sealed: Mapped[str] = mapped_column(String(255))
+    id_number_key_id: Mapped[str] = mapped_column(String(32))
+    id_number_tail: Mapped[str] = mapped_column(String(4))
+    name: Mapped[str] = mapped_column(String(100))
+    sex: Mapped[str] = mapped_column(String(8))
+    birth_date: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime]
+
+
+class ApplicationRow(Base):
+    __tablename__ = "applications"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    elder_id: Mapped[str] = mapped_column(ForeignKey("elders.id"), index=True)
+    active_elder_id: Mapped[str | None] = mapped_column(String(36), unique=True)
+    jurisdiction: Mapped[str] = mapped_column(String(6), index=True)
+    region_code: Mapped[str] = mapped_column(String(12), index=True)  # current address
+    provider_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    channel: Mapped[str] = mapped_column(String(8))
+    applicant_sub: Mapped[str] = mapped_column(String(128), index=True)
+    entered_by: Mapped[str | None] = mapped_column(String(128))  # staff who keyed it in
+    form: Mapped[dict[str, Any]]  # 002 Annex 1 fields other than ID and phone numbers
+    caregiver_phone_sealed: Mapped[str | None] = mapped_column(String(255))
+    caregiver_phone_key_id: Mapped[str | None] = mapped_column(String(32))
+    caregiver_phone_tail: Mapped[str | None] = mapped_column(String(4))
+    caregiver_phone_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    emergency_phone_sealed: Mapped[str | None] = mapped_column(String(255))
+    emergency_phone_key_id: Mapped[str | None] = mapped_column(String(32))
+    emergency_phone_tail: Mapped[str | None] = mapped_column(String(4))
+    in_pilot_area: Mapped[bool | None] = mapped_column(Boolean)
+    has_stable_caregiver: Mapped[bool | None] = mapped_column(Boolean)
+    is_renter: Mapped[bool | None] = mapped_column(Boolean)
+    economic_status: Mapped[str | None] = mapped_column(String(8))
+    assessment: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    ability_level: Mapped[str | None] = mapped_column(String(10))
+    care_needs_level: Mapped[int | None] = mapped_column(Integer)
+    reviews: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    eligibility: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    submitted_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own dict
+
+
+class BedRow(Base):
+    __tablename__ = "beds"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id"), unique=True)
+    elder_id: Mapped[str] = mapped_column(ForeignKey("elders.id"), index=True)
+    active_elder_id: Mapped[str | None] = mapped_column(String(36), unique=True)
+    applicant_sub: Mapped[str] = mapped_column(String(128), index=True)
+    provider_id: Mapped[str] = mapped_column(String(64), index=True)
+    jurisdiction: Mapped[str] = mapped_column(String(6), index=True)
+    region_code: Mapped[str] = mapped_column(String(12), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    ability_level: Mapped[str | None] = mapped_column(String(10))
+    care_needs_level: Mapped[int | None] = mapped_column(Integer)
+    economic_status: Mapped[str] = mapped_column(String(8))
+    guidance: Mapped[dict[str, Any]]
+    care_plan: Mapped[list[Any] | None] = mapped_column(JSON)
+    established_on: Mapped[date | None] = mapped_column(Date)
+    accepted_on: Mapped[date | None] = mapped_column(Date)
+    inspections: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    suspended_on: Mapped[date | None] = mapped_column(Date)
+    suspension_reason: Mapped[str | None] = mapped_column(Text)
+    end_reason: Mapped[str | None] = mapped_column(String(24))
+    event_date: Mapped[date | None] = mapped_column(Date)
+    update_deadline: Mapped[date | None] = mapped_column(Date)
+    deadline_estimated: Mapped[bool | None] = mapped_column(Boolean)
+    late_update: Mapped[bool | None] = mapped_column(Boolean)
+    transfer_target: Mapped[str | None] = mapped_column(String(24))
+    end_note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own dict
+
+
+class ContractRow(Base):
+    __tablename__ = "contracts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    bed_id: Mapped[str] = mapped_column(ForeignKey("beds.id"), index=True)
+    elder_id: Mapped[str] = mapped_column(String(36), index=True)
+    start: Mapped[date] = mapped_column(Date)
+    end: Mapped[date] = mapped_column(Date)
+    base_package_fee_fen: Mapped[int] = mapped_column(Integer)
+    personal_items: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    is_first: Mapped[bool] = mapped_column(Boolean)
+    signed_on: Mapped[date] = mapped_column(Date)
+    signed_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+
+
+class InstallationRow(Base):
+    __tablename__ = "installations"
+    __table_args__ = (UniqueConstraint("bed_id", "item_id", name="uq_installation_item"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    bed_id: Mapped[str] = mapped_column(ForeignKey("beds.id"), index=True)
+    item_id: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(16))
+    device_type: Mapped[str | None] = mapped_column(String(32))
+    count: Mapped[int] = mapped_column(Integer)
+    recorded_by: Mapped[str] = mapped_column(String(128))
+    updated_at: Mapped[datetime]
+
+
+class RegisteredDeviceRow(Base):
+    """Devices iot-ingest registered to a bed (`device.registered`), confirming installations."""
+
+    __tablename__ = "registered_devices"
+
+    device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    bed_id: Mapped[str] = mapped_column(String(36), index=True)
+    device_type: Mapped[str] = mapped_column(String(32))
+    registered_at: Mapped[datetime]
+    removed_at: Mapped[datetime | None]
+
+
+class PiiAccessRow(Base):
+    """Audit of every full read of an ID or phone number: who, what, when, why."""
+
+    __tablename__ = "pii_access_log"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    actor_sub: Mapped[str] = mapped_column(String(128), index=True)
+    actor_role: Mapped[str] = mapped_column(String(24))
+    actor_provider_id: Mapped[str | None] = mapped_column(String(64))
+    elder_id: Mapped[str] = mapped_column(String(36), index=True)
+    application_id: Mapped[str | None] = mapped_column(String(36))
+    field: Mapped[str] = mapped_column(String(24))
+    purpose: Mapped[str] = mapped_column(Text)
+    request_id: Mapped[str | None] = mapped_column(String(128))
+    accessed_at: Mapped[datetime]
