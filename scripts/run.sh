@@ -29,15 +29,21 @@ services=(
 pids=()
 
 shutdown() {
-  trap - INT TERM EXIT
+  # A second Ctrl-C must not cut the ordered stop short and leave orphans behind.
+  trap '' INT TERM PIPE
+  trap - EXIT
   echo; echo "stopping services ..."
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do
-    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    kill -KILL "$pid" 2>/dev/null || true
+  for _ in $(seq 1 60); do
+    alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.25
   done
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
   bash deploy/kafka/kafka.sh stop "$kafka_data" || true
   echo "all stopped."
+  exit 0
 }
 trap shutdown INT TERM EXIT
 
@@ -49,7 +55,8 @@ $UV run python -m chassis.kafka.topics --bootstrap "$HOMEBED_KAFKA_BOOTSTRAP" >/
 echo "==> services"
 for entry in "${services[@]}"; do
   read -r name module port <<<"$entry"
-  setsid $UV run uvicorn "$module" --host 127.0.0.1 --port "$port" --no-access-log \
+  # The interpreter itself (not a wrapper) gets the pid, so the stop signal reaches the server.
+  setsid "$root/.venv/bin/python" -m uvicorn "$module" --host 127.0.0.1 --port "$port" --no-access-log \
     >"var/log/$name.log" 2>&1 </dev/null &
   pids+=("$!")
 done
