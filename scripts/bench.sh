@@ -5,6 +5,10 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 source scripts/ensure-tools.sh
 name="$1"; shift || true
+if [ "$name" = "gateway_bench" ]; then
+  # HTTP only: direct vs gateway vs nginx; no broker needed.
+  exec $UV run python "bench/$name.py" "$@"
+fi
 data="${HOMEBED_INFRA_DIR:-/tmp/homebed-infra}/bench"
 port="${HOMEBED_BENCH_KAFKA_PORT:-39292}"
 cleanup() { bash deploy/kafka/kafka.sh stop "$data/kafka" >/dev/null 2>&1 || true; }

@@ -1,0 +1,1 @@
+"""Edge policies: route table, rate limits, circuit breakers, retries, request ids."""

@@ -1,0 +1,57 @@
+"""Gateway metrics (Prometheus, default registry, served at /metrics). Labels stay bounded:
+`route` is the route table's pattern, never the raw path."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+LATENCY_BUCKETS = (
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+)  # fmt: skip
+
+REQUESTS = Counter(
+    "homebed_gateway_requests_total",
+    "Requests answered by the gateway, by route pattern, upstream, method and status.",
+    ["route", "upstream", "method", "status"],
+)
+LATENCY = Histogram(
+    "homebed_gateway_request_duration_seconds",
+    "Time from request to the response's first byte (whole response for non-streaming routes).",
+    ["route", "upstream", "method"],
+    buckets=LATENCY_BUCKETS,
+)
+RETRIES = Counter(
+    "homebed_gateway_upstream_retries_total",
+    "Retries of idempotent requests to an upstream.",
+    ["route", "upstream"],
+)
+UPSTREAM_FAILURES = Counter(
+    "homebed_gateway_upstream_failures_total",
+    "Failed upstream attempts by kind (connect, timeout, protocol, status).",
+    ["upstream", "kind"],
+)
+BREAKER_STATE = Gauge(
+    "homebed_gateway_breaker_state",
+    "Circuit breaker state per upstream: 0 closed, 1 half-open, 2 open.",
+    ["upstream"],
+)
+BREAKER_REJECTIONS = Counter(
+    "homebed_gateway_breaker_rejections_total",
+    "Requests answered 503 at once because the upstream's breaker is open.",
+    ["upstream"],
+)
+RATE_LIMITED = Counter(
+    "homebed_gateway_rate_limited_total",
+    "Requests refused with 429, by route pattern and limit kind (principal, partner_key, ip).",
+    ["route", "kind"],
+)
+AUTH_FAILURES = Counter(
+    "homebed_gateway_auth_failures_total",
+    "Refused credentials by scheme (jwt, hmac, none) and machine reason.",
+    ["scheme", "reason"],
+)
+FORBIDDEN = Counter(
+    "homebed_gateway_forbidden_total",
+    "Authenticated requests refused by the route table's role rules.",
+    ["route", "role"],
+)

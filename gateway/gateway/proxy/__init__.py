@@ -1,0 +1,1 @@
+"""The reverse proxy: pipeline, forwarding, streaming, OpenAPI merge."""
