@@ -35,6 +35,7 @@ bash deploy/prometheus/prometheus.sh ensure >/dev/null
 cleanup() { bash "$root/scripts/infra.sh" stop test >/dev/null 2>&1 || true; }
 trap cleanup EXIT INT TERM
 eval "$(bash scripts/infra.sh start test --fresh)"
+$UV run python -m chassis.kafka.topics --bootstrap "$HOMEBED_TEST_KAFKA_BOOTSTRAP" >/dev/null
 
 step "integration tests (real Kafka + PostgreSQL)"
 run_pytest -q -m "kafka or postgres or prometheus" -p no:cacheprovider --durations=10
