@@ -1,0 +1,1 @@
+"""Alarm use cases: raise (device lane, rule engine), lifecycle, escalation, feed."""

@@ -1,0 +1,1 @@
+"""HTTP adapters: thin routes around one use case each."""

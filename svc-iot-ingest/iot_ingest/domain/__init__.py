@@ -1,0 +1,1 @@
+"""The pure core of iot-ingest: devices, metrics, rules and alarms. No I/O, time is passed in."""

@@ -1,0 +1,265 @@
+"""The alarm entity and its state machine.
+
+raised -> acknowledged (who, when) -> dispatched (assignee) -> arrived -> resolved (outcome, note).
+An acknowledged alarm found to be false may be resolved straight away with outcome
+`false_alarm`; every other path goes through arrival on site, which must happen within
+15 minutes of the raise (001 §四(三)2). Comments are allowed at any time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from homebed_schemas.events.iot import AlarmSeverity
+from iot_ingest.domain.alarms.errors import IllegalTransition, InvalidAlarmInput
+
+ARRIVAL_WINDOW = timedelta(minutes=15)  # 001 §四(三)2: 15 分钟内到达老人家中
+MAX_TEXT = 2000
+
+
+class AlarmStatus(StrEnum):
+    RAISED = "raised"
+    ACKNOWLEDGED = "acknowledged"
+    DISPATCHED = "dispatched"
+    ARRIVED = "arrived"
+    RESOLVED = "resolved"
+
+
+class AlarmOutcome(StrEnum):
+    HANDLED_ON_SITE = "handled_on_site"
+    SENT_TO_HOSPITAL = "sent_to_hospital"
+    FALSE_ALARM = "false_alarm"
+    OTHER = "other"
+
+
+class AlarmAction(StrEnum):
+    ACKNOWLEDGE = "acknowledge"
+    DISPATCH = "dispatch"
+    ARRIVE = "arrive"
+    RESOLVE = "resolve"
+
+
+class ChangeKind(StrEnum):
+    """Past-tense changes, published as `alarm.<kind>` on iot.alarms.v1."""
+
+    RAISED = "raised"
+    REPEATED = "repeated"
+    ACKNOWLEDGED = "acknowledged"
+    DISPATCHED = "dispatched"
+    ARRIVED = "arrived"
+    RESOLVED = "resolved"
+    COMMENTED = "commented"
+    CLEARED = "cleared"
+    ESCALATED = "escalated"
+    SLA_BREACHED = "sla_breached"
+
+
+ALLOWED_ACTIONS: dict[AlarmStatus, tuple[AlarmAction, ...]] = {
+    AlarmStatus.RAISED: (AlarmAction.ACKNOWLEDGE,),
+    AlarmStatus.ACKNOWLEDGED: (AlarmAction.DISPATCH, AlarmAction.RESOLVE),
+    AlarmStatus.DISPATCHED: (AlarmAction.DISPATCH, AlarmAction.ARRIVE),  # dispatch again = reassign
+    AlarmStatus.ARRIVED: (AlarmAction.RESOLVE,),
+    AlarmStatus.RESOLVED: (),
+}
+
+
+def _describe_allowed(status: AlarmStatus) -> tuple[str, ...]:
+    names = []
+    for action in ALLOWED_ACTIONS[status]:
+        if status is AlarmStatus.ACKNOWLEDGED and action is AlarmAction.RESOLVE:
+            names.append("resolve (outcome false_alarm only)")
+        else:
+            names.append(action.value)
+    return tuple(names)
+
+
+@dataclass(frozen=True)
+class Comment:
+    by: str
+    at: datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class AlarmChange:
+    kind: ChangeKind
+    at: datetime
+    actor: str | None = None
+    escalation_target: str | None = None
+    escalation_level: int | None = None
+    text: str | None = None
+
+
+@dataclass(kw_only=True)
+class Alarm:
+    alarm_id: str
+    bed_id: str
+    provider_id: str
+    alarm_type: str
+    severity: AlarmSeverity
+    raised_at: datetime
+    status: AlarmStatus = AlarmStatus.RAISED
+    count: int = 1
+    last_raised_at: datetime | None = None
+    device_id: str | None = None
+    rule_id: str | None = None
+    detail: str | None = None
+    acknowledged_by: str | None = None
+    acknowledged_at: datetime | None = None
+    assignee: str | None = None
+    dispatched_by: str | None = None
+    dispatched_at: datetime | None = None
+    arrived_by: str | None = None
+    arrived_at: datetime | None = None
+    resolved_by: str | None = None
+    resolved_at: datetime | None = None
+    outcome: AlarmOutcome | None = None
+    note: str | None = None
+    condition_cleared_at: datetime | None = None
+    escalated_levels: list[int] = field(default_factory=list)
+    sla_breached: bool = False
+    comments: list[Comment] = field(default_factory=list)
+    changes: list[AlarmChange] = field(default_factory=list)  # not yet published
+
+    @classmethod
+    def raise_new(
+        cls,
+        *,
+        alarm_id: str,
+        bed_id: str,
+        provider_id: str,
+        alarm_type: str,
+        severity: AlarmSeverity,
+        at: datetime,
+        device_id: str | None = None,
+        rule_id: str | None = None,
+        detail: str | None = None,
+    ) -> Alarm:
+        alarm = cls(
+            alarm_id=alarm_id,
+            bed_id=bed_id,
+            provider_id=provider_id,
+            alarm_type=alarm_type,
+            severity=severity,
+            raised_at=at,
+            last_raised_at=at,
+            device_id=device_id,
+            rule_id=rule_id,
+            detail=detail,
+        )
+        alarm.changes.append(AlarmChange(ChangeKind.RAISED, at))
+        return alarm
+
+    @property
+    def arrival_deadline(self) -> datetime:
+        return self.raised_at + ARRIVAL_WINDOW
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is not AlarmStatus.RESOLVED
+
+    @property
+    def time_to_ack(self) -> timedelta | None:
+        return None if self.acknowledged_at is None else self.acknowledged_at - self.raised_at
+
+    @property
+    def time_to_arrival(self) -> timedelta | None:
+        return None if self.arrived_at is None else self.arrived_at - self.raised_at
+
+    @property
+    def escalation_level(self) -> int:
+        return max(self.escalated_levels, default=0)
+
+    def allowed_next_steps(self) -> tuple[str, ...]:
+        return _describe_allowed(self.status)
+
+    def repeat(self, *, at: datetime, device_id: str | None = None) -> None:
+        """The same (bed, type) fired again while active: count it, keep the first deadline."""
+        self._require_active("repeat")
+        self.count += 1
+        self.last_raised_at = at
+        if device_id is not None:
+            self.device_id = device_id
+        self.changes.append(AlarmChange(ChangeKind.REPEATED, at))
+
+    def acknowledge(self, *, by: str, at: datetime) -> None:
+        self._require(AlarmAction.ACKNOWLEDGE)
+        self.status = AlarmStatus.ACKNOWLEDGED
+        self.acknowledged_by, self.acknowledged_at = _name(by), at
+        self.changes.append(AlarmChange(ChangeKind.ACKNOWLEDGED, at, actor=by))
+
+    def dispatch(self, *, assignee: str, by: str, at: datetime) -> None:
+        self._require(AlarmAction.DISPATCH)
+        self.status = AlarmStatus.DISPATCHED
+        self.assignee, self.dispatched_by, self.dispatched_at = _name(assignee), _name(by), at
+        self.changes.append(AlarmChange(ChangeKind.DISPATCHED, at, actor=by))
+
+    def arrive(self, *, by: str, at: datetime) -> None:
+        self._require(AlarmAction.ARRIVE)
+        self.status = AlarmStatus.ARRIVED
+        self.arrived_by, self.arrived_at = _name(by), at
+        self.changes.append(AlarmChange(ChangeKind.ARRIVED, at, actor=by))
+
+    def resolve(
+        self, *, by: str, at: datetime, outcome: AlarmOutcome, note: str | None = None
+    ) -> None:
+        self._require(AlarmAction.RESOLVE)
+        if self.status is AlarmStatus.ACKNOWLEDGED and outcome is not AlarmOutcome.FALSE_ALARM:
+            raise IllegalTransition(
+                alarm_id=self.alarm_id,
+                status=self.status.value,
+                action=f"resolve with outcome {outcome.value} (nobody is on site yet)",
+                allowed=self.allowed_next_steps(),
+            )
+        self.status = AlarmStatus.RESOLVED
+        self.resolved_by, self.resolved_at = _name(by), at
+        self.outcome, self.note = outcome, _text(note) if note else None
+        self.changes.append(AlarmChange(ChangeKind.RESOLVED, at, actor=by, text=self.note))
+
+    def comment(self, *, by: str, at: datetime, text: str) -> Comment:
+        comment = Comment(by=_name(by), at=at, text=_text(text))
+        self.comments.append(comment)
+        self.changes.append(AlarmChange(ChangeKind.COMMENTED, at, actor=by, text=comment.text))
+        return comment
+
+    def condition_cleared(self, *, at: datetime) -> None:
+        """The rule's clear condition held; people still close the alarm themselves."""
+        if not self.is_active or self.condition_cleared_at is not None:
+            return
+        self.condition_cleared_at = at
+        self.changes.append(AlarmChange(ChangeKind.CLEARED, at))
+
+    def pop_changes(self) -> list[AlarmChange]:
+        changes, self.changes = self.changes, []
+        return changes
+
+    def _require(self, action: AlarmAction) -> None:
+        if action not in ALLOWED_ACTIONS[self.status]:
+            raise IllegalTransition(
+                alarm_id=self.alarm_id,
+                status=self.status.value,
+                action=action.value,
+                allowed=self.allowed_next_steps(),
+            )
+
+    def _require_active(self, action: str) -> None:
+        if not self.is_active:
+            raise IllegalTransition(
+                alarm_id=self.alarm_id, status=self.status.value, action=action, allowed=()
+            )
+
+
+def _name(value: str) -> str:
+    value = value.strip()
+    if not value or len(value) > 200:
+        raise InvalidAlarmInput("a name must be 1..200 characters")
+    return value
+
+
+def _text(value: str) -> str:
+    value = value.strip()
+    if not value or len(value) > MAX_TEXT:
+        raise InvalidAlarmInput(f"a text must be 1..{MAX_TEXT} characters")
+    return value

@@ -1,0 +1,1 @@
+"""The rule engine: threshold rules, inactivity, night bed-exit and device liveness."""

@@ -1,0 +1,57 @@
+"""Metrics of iot-ingest (names start with homebed_; the chassis adds HTTP and Kafka ones)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram
+
+SERVICE = "svc-iot-ingest"
+
+READINGS = Counter(
+    "homebed_iot_readings_total",
+    "Telemetry readings by outcome (accepted, duplicate, refused).",
+    ["service", "outcome"],
+)
+READINGS_REFUSED = Counter(
+    "homebed_iot_readings_refused_total", "Refused readings by reason.", ["service", "reason"]
+)
+TELEMETRY_BATCHES = Counter(
+    "homebed_iot_telemetry_batches_total",
+    "Telemetry POSTs by result (accepted, rate_limited, unauthorized, invalid, unavailable).",
+    ["service", "result"],
+)
+ALARMS_RAISED = Counter(
+    "homebed_iot_alarms_raised_total", "Alarms raised, by type.", ["service", "alarm_type"]
+)
+ALARMS_RESOLVED = Counter(
+    "homebed_iot_alarms_resolved_total",
+    "Alarms resolved, by type and outcome.",
+    ["service", "alarm_type", "outcome"],
+)
+ALARMS_SLA_BREACHED = Counter(
+    "homebed_iot_alarms_sla_breached_total",
+    "Alarms with nobody on site within 15 minutes (001 §四(三)2).",
+    ["service", "alarm_type"],
+)
+_MINUTE_BUCKETS = (15, 30, 60, 120, 180, 300, 420, 600, 900, 1200, 1800, 3600)
+ALARM_TIME_TO_ACK = Histogram(
+    "homebed_iot_alarm_time_to_ack_seconds",
+    "Seconds from raise to acknowledgement.",
+    ["service", "alarm_type"],
+    buckets=_MINUTE_BUCKETS,
+)
+ALARM_TIME_TO_ARRIVAL = Histogram(
+    "homebed_iot_alarm_time_to_arrival_seconds",
+    "Seconds from raise to arrival on site (the rule: 900).",
+    ["service", "alarm_type"],
+    buckets=_MINUTE_BUCKETS,
+)
+RULE_SIGNALS = Counter(
+    "homebed_iot_rule_signals_total",
+    "Rule engine signals by rule and kind.",
+    ["service", "rule", "kind"],
+)
+DEVICE_CONNECTIVITY = Counter(
+    "homebed_iot_device_connectivity_total",
+    "Devices going offline or coming back online.",
+    ["service", "change"],
+)

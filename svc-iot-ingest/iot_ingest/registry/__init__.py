@@ -1,0 +1,1 @@
+"""Beds known from intake, and the device registry with its tokens."""

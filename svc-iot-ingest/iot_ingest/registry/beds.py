@@ -1,0 +1,79 @@
+"""Beds as iot-ingest knows them: from `intake.beds.v1`. Devices may only join an active bed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import Table, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from chassis.db import UnitOfWork
+from chassis.kafka.consumer import PoisonMessage
+from homebed_schemas.envelope import Envelope
+from homebed_schemas.events.intake import BedEvent
+from iot_ingest.tables import beds
+
+ACTIVE_AFTER = {"bed.established": True, "bed.accepted": True, "bed.resumed": True}
+INACTIVE_AFTER = {"bed.suspended": False, "bed.terminated": False, "bed.transferred": False}
+
+
+async def apply_bed_event(uow: UnitOfWork, envelope: Envelope) -> None:
+    """Consumer of intake.beds.v1: keep each bed's provider, region and whether it is active."""
+    active = {**ACTIVE_AFTER, **INACTIVE_AFTER}.get(envelope.type)
+    if active is None:
+        raise PoisonMessage(f"unknown bed event type {envelope.type!r}")
+    try:
+        event = BedEvent.model_validate(envelope.data)
+    except ValidationError as exc:
+        raise PoisonMessage(f"invalid bed event: {exc.error_count()} error(s)") from exc
+    values = {
+        "bed_id": event.bed_id,
+        "provider_id": event.provider_id,
+        "region_code": event.region_code,
+        "status": event.status,
+        "active": active,
+        "updated_at": event.occurred_at.astimezone(UTC),
+    }
+    await upsert_bed(uow, values)
+
+
+def dialect_name(uow: UnitOfWork) -> str:
+    return uow.session.get_bind().dialect.name
+
+
+def dialect_insert(uow: UnitOfWork) -> Any:
+    """INSERT with ON CONFLICT support for the session's backend."""
+    return pg_insert if dialect_name(uow) == "postgresql" else sqlite_insert
+
+
+async def upsert_row(uow: UnitOfWork, table: Table, values: dict[str, Any], *, key: str) -> None:
+    statement = dialect_insert(uow)(table).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c[key]],
+        set_={k: statement.excluded[k] for k in values if k != key},
+    )
+    await uow.session.execute(statement)
+
+
+async def upsert_bed(uow: UnitOfWork, values: dict[str, object]) -> None:
+    statement = dialect_insert(uow)(beds).values(**values)
+    update = {k: statement.excluded[k] for k in values if k != "bed_id"}
+    # an older event arriving late must not undo a newer state
+    statement = statement.on_conflict_do_update(
+        index_elements=[beds.c.bed_id],
+        set_=update,
+        where=beds.c.updated_at <= statement.excluded.updated_at,
+    )
+    await uow.session.execute(statement)
+
+
+async def find_bed(uow: UnitOfWork, bed_id: str) -> dict[str, object] | None:
+    row = (await uow.session.execute(select(beds).where(beds.c.bed_id == bed_id))).first()
+    return None if row is None else dict(row._mapping)
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,40 @@
+"""Settings of svc-iot-ingest (env prefix HOMEBED_IOT_INGEST_)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from chassis.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="HOMEBED_IOT_INGEST_", extra="ignore")
+
+    service_name: str = "svc-iot-ingest"
+    database_url: str = "sqlite+aiosqlite:///var/svc-iot-ingest.db"
+
+    # telemetry lane caps and per-device rate limit (requests per second, burst)
+    telemetry_max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    telemetry_max_readings: int = Field(default=1000, ge=1)
+    telemetry_rate_per_device: float = Field(default=20.0, gt=0)
+    telemetry_burst_per_device: float = Field(default=40.0, ge=1)
+    telemetry_ack_timeout_seconds: float = Field(default=10.0, gt=0)
+    telemetry_linger_ms: int = Field(default=5, ge=0)
+    telemetry_fast_path: bool = True  # raw ASGI for POST /v1/telemetry (see api/fast_path.py)
+    device_cache_seconds: float = Field(default=30.0, ge=0)
+
+    # background loops
+    beds_group: str = "svc-iot-ingest"
+    rules_group: str = "svc-iot-ingest-rules"
+    storage_group: str = "svc-iot-ingest-storage"
+    # a brand-new consumer group starts at the end: alerting on old telemetry helps nobody
+    telemetry_start_latest: bool = True
+    rules_enabled: bool = True
+    loops_enabled: bool = True  # escalation and liveness loops
+    storage_enabled: bool = True
+    monitor_tick_seconds: float = Field(default=30.0, gt=0)
+    escalation_poll_seconds: float = Field(default=1.0, gt=0)
+    liveness_poll_seconds: float = Field(default=15.0, gt=0)
+    seq_flush_seconds: float = Field(default=1.0, gt=0)
+    stream_poll_seconds: float = Field(default=0.5, gt=0)

@@ -1,0 +1,1 @@
+"""`python -m iot_ingest.sim`: simulated beds posting to a running stack."""

@@ -1,0 +1,1 @@
+"""Consumers of iot.telemetry.v1: the rule engine and the storage projector, each its own group."""

@@ -1,0 +1,250 @@
+"""The rule engine consumer: telemetry -> per-bed monitors -> alarms (raise, repeat, clear).
+
+Bed states are cached in memory and written back in the same transaction as the offsets and the
+alarms they caused, so a restart resumes exactly where the last commit left off. The cache is
+dropped whenever a transaction fails. One instance per consumer group is assumed for a given
+bed: telemetry is keyed by device, so two instances could each see part of a bed (see README).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import msgspec
+from sqlalchemy import select
+
+from chassis.db import UnitOfWork
+from iot_ingest.alarms import repository as alarm_repo
+from iot_ingest.alarms.policies import policy_for
+from iot_ingest.alarms.service import RaiseRequest, observe_metrics, raise_or_repeat, record_changes
+from iot_ingest.domain.alarms.lifecycle import Alarm, AlarmChange
+from iot_ingest.domain.rules.defaults import DEFAULT_RULE_BOOK
+from iot_ingest.domain.rules.monitor import BedMonitor, BedMonitorState, MonitorSettings
+from iot_ingest.domain.rules.rule import BedRuleOverrides, RuleBook, RuleSignal, SignalKind
+from iot_ingest.metrics import RULE_SIGNALS, SERVICE
+from iot_ingest.registry.beds import upsert_row
+from iot_ingest.streams.batch_consumer import Records
+from iot_ingest.tables import bed_monitor_states, bed_rule_overrides, beds
+from iot_ingest.telemetry.codec import decode_telemetry
+from iot_ingest.write_lock import serialized_writes
+
+logger = logging.getLogger(__name__)
+YIELD_EVERY = 20  # telemetry messages (of up to 1000 readings) between event-loop yields
+_state_encoder = msgspec.json.Encoder()
+_state_decoder = msgspec.json.Decoder(BedMonitorState)
+_overrides_decoder = msgspec.json.Decoder(BedRuleOverrides)
+
+
+class RuleEngine:
+    def __init__(
+        self,
+        *,
+        rule_book: RuleBook = DEFAULT_RULE_BOOK,
+        settings: MonitorSettings | None = None,
+        tick_every: timedelta = timedelta(seconds=30),
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._rule_book = rule_book
+        self._settings = settings or MonitorSettings()
+        self._tick_every = tick_every
+        self._clock = clock
+        self._states: dict[str, BedMonitorState] = {}
+        self._monitors: dict[str, BedMonitor] = {}
+        self._providers: dict[str, str] = {}
+        self._all_loaded = False
+        self._last_tick: datetime | None = None
+        self._overrides_seen_at: datetime | None = None
+
+    @property
+    def rule_book(self) -> RuleBook:
+        return self._rule_book
+
+    def reset(self) -> None:
+        """Forget cached state (after a failed transaction, or when overrides change)."""
+        self._states.clear()
+        self._monitors.clear()
+        self._all_loaded = False
+
+    def forget_bed(self, bed_id: str) -> None:
+        self._monitors.pop(bed_id, None)
+
+    async def apply(self, uow: UnitOfWork, records: Records) -> None:
+        """Feed a poll's telemetry to the monitors; persist changed states and alarms."""
+        batches = [decode_telemetry(r.value) for r in records if r.value is not None]
+        await self._ensure_loaded(uow, {b.data.bed_id for b in batches})
+        dirty: set[str] = set()
+        signals: list[RuleSignal] = []
+        for index, batch in enumerate(batches):
+            if index % YIELD_EVERY == YIELD_EVERY - 1:
+                await asyncio.sleep(0)  # let HTTP requests in between (single-process mode)
+            data = batch.data
+            self._providers[data.bed_id] = data.provider_id
+            state, monitor = self._states[data.bed_id], self._monitors[data.bed_id]
+            high = state.device_seqs.get(data.device_id, -1)
+            for reading in data.readings:
+                if reading.seq <= high:
+                    continue  # re-delivered
+                high = reading.seq
+                signals.extend(monitor.observe(state, reading.metric, reading.value, reading.ts))
+            state.device_seqs[data.device_id] = high
+            dirty.add(data.bed_id)
+        await self._persist(uow, dirty)
+        await self._apply_signals(uow, signals)
+
+    async def tick(self, uow: UnitOfWork, now: datetime) -> list[RuleSignal]:
+        """Time-based rules (inactivity, night bed-exit) for every bed with a state."""
+        await self._load_all(uow)
+        signals: list[RuleSignal] = []
+        dirty: set[str] = set()
+        for bed_id, state in self._states.items():
+            fired = self._monitors[bed_id].tick(state, now)
+            if fired:
+                signals.extend(fired)
+                dirty.add(bed_id)
+        await self._persist(uow, dirty)
+        await self._apply_signals(uow, signals)
+        return signals
+
+    async def tick_if_due(self, uow_factory: Callable[[], UnitOfWork]) -> None:
+        now = self._clock()
+        if self._last_tick is not None and now - self._last_tick < self._tick_every:
+            return
+        self._last_tick = now
+        try:
+            async with uow_factory() as uow, serialized_writes(uow):
+                await self.reload_changed_overrides(uow)
+                await self.tick(uow, now)
+                await uow.commit()
+        except Exception:
+            self.reset()
+            raise
+
+    async def reload_changed_overrides(self, uow: UnitOfWork) -> list[str]:
+        """Rebuild the monitors of beds whose care-plan overrides changed (in any process)."""
+        query = select(bed_rule_overrides.c.bed_id, bed_rule_overrides.c.updated_at)
+        if self._overrides_seen_at is not None:
+            query = query.where(bed_rule_overrides.c.updated_at > self._overrides_seen_at)
+        rows = (await uow.session.execute(query)).all()
+        for row in rows:
+            self.forget_bed(row.bed_id)
+            if self._overrides_seen_at is None or row.updated_at > self._overrides_seen_at:
+                self._overrides_seen_at = row.updated_at
+        return [row.bed_id for row in rows]
+
+    async def _ensure_loaded(self, uow: UnitOfWork, bed_ids: set[str]) -> None:
+        missing = [b for b in bed_ids if b not in self._states or b not in self._monitors]
+        if not missing:
+            return
+        rows = (
+            await uow.session.execute(
+                select(bed_monitor_states.c.bed_id, bed_monitor_states.c.state).where(
+                    bed_monitor_states.c.bed_id.in_(missing)
+                )
+            )
+        ).all()
+        stored = {r.bed_id: _state_decoder.decode(r.state) for r in rows}
+        overrides = await self._load_overrides(uow, missing)
+        for bed_id in missing:
+            if bed_id not in self._states:
+                self._states[bed_id] = stored.get(bed_id) or BedMonitorState(bed_id=bed_id)
+            bed_overrides = overrides.get(bed_id)
+            self._monitors[bed_id] = BedMonitor(
+                self._rule_book.rules_for(bed_overrides), self._settings.for_bed(bed_overrides)
+            )
+
+    async def _load_all(self, uow: UnitOfWork) -> None:
+        if self._all_loaded:
+            return
+        ids = (await uow.session.execute(select(bed_monitor_states.c.bed_id))).scalars().all()
+        await self._ensure_loaded(uow, set(ids))
+        self._all_loaded = True
+
+    async def _load_overrides(
+        self, uow: UnitOfWork, bed_ids: list[str]
+    ) -> dict[str, BedRuleOverrides]:
+        rows = (
+            await uow.session.execute(
+                select(bed_rule_overrides.c.bed_id, bed_rule_overrides.c.overrides).where(
+                    bed_rule_overrides.c.bed_id.in_(bed_ids)
+                )
+            )
+        ).all()
+        return {r.bed_id: _overrides_decoder.decode(r.overrides) for r in rows}
+
+    async def _persist(self, uow: UnitOfWork, bed_ids: set[str]) -> None:
+        now = datetime.now(UTC)
+        for bed_id in sorted(bed_ids):
+            await upsert_row(
+                uow,
+                bed_monitor_states,
+                {
+                    "bed_id": bed_id,
+                    "state": _state_encoder.encode(self._states[bed_id]),
+                    "updated_at": now,
+                },
+                key="bed_id",
+            )
+
+    async def _provider_of(self, uow: UnitOfWork, bed_id: str) -> str | None:
+        provider = self._providers.get(bed_id)
+        if provider is None:
+            provider = await uow.session.scalar(
+                select(beds.c.provider_id).where(beds.c.bed_id == bed_id)
+            )
+            if provider is not None:
+                self._providers[bed_id] = provider
+        return provider
+
+    async def _apply_signals(self, uow: UnitOfWork, signals: list[RuleSignal]) -> None:
+        observed: list[tuple[Alarm, list[AlarmChange]]] = []
+        for signal in signals:
+            RULE_SIGNALS.labels(SERVICE, signal.rule_id, signal.kind.value).inc()
+            provider = await self._provider_of(uow, signal.bed_id)
+            if provider is None:
+                logger.warning("rule signal for an unknown bed", extra={"rule": signal.rule_id})
+                continue
+            if signal.kind is SignalKind.RAISE:
+                observed.append(
+                    await raise_or_repeat(
+                        uow,
+                        RaiseRequest(
+                            bed_id=signal.bed_id,
+                            provider_id=provider,
+                            alarm_type=signal.alarm_type.value,
+                            severity=signal.severity,
+                            at=signal.at,
+                            rule_id=signal.rule_id,
+                            detail=f"{signal.detail} [{signal.citation}]",
+                        ),
+                    )
+                )
+                continue
+            alarm = await alarm_repo.find_active(uow, signal.bed_id, signal.alarm_type.value)
+            if alarm is not None:
+                alarm.condition_cleared(at=signal.at)
+                policy = await policy_for(uow, provider)
+                await record_changes(uow, alarm, policy, new=False)
+        # metrics are approximate on a rolled-back batch; counting them here keeps code simple
+        for alarm, changes in observed:
+            observe_metrics(alarm, changes)
+
+
+async def set_bed_overrides(
+    *, uow: UnitOfWork, bed_id: str, overrides: BedRuleOverrides, actor: str
+) -> None:
+    async with uow:
+        await upsert_row(
+            uow,
+            bed_rule_overrides,
+            {
+                "bed_id": bed_id,
+                "overrides": msgspec.json.encode(overrides),
+                "updated_by": actor,
+                "updated_at": datetime.now(UTC),
+            },
+            key="bed_id",
+        )
+        await uow.commit()

@@ -1,0 +1,125 @@
+"""Storage projector: latest value per device and metric, 1-minute aggregates per bed and metric.
+
+A poll of telemetry becomes one batch of rows. On PostgreSQL the aggregates go through COPY into
+a temporary table and merge with one INSERT .. ON CONFLICT; on SQLite an executemany upsert.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import text
+
+from chassis.db import UnitOfWork
+from iot_ingest.registry.beds import dialect_name
+from iot_ingest.streams.batch_consumer import Records
+from iot_ingest.telemetry.aggregates import BatchAggregator
+from iot_ingest.telemetry.codec import decode_telemetry
+
+_MERGE_AGGREGATES = """
+INSERT INTO minute_aggregates AS m (bed_id, metric, minute, count, total, minimum, maximum)
+SELECT bed_id, metric, minute, count, total, minimum, maximum FROM {source}
+ON CONFLICT (bed_id, metric, minute) DO UPDATE SET
+  count = m.count + excluded.count,
+  total = m.total + excluded.total,
+  minimum = CASE WHEN excluded.minimum < m.minimum THEN excluded.minimum ELSE m.minimum END,
+  maximum = CASE WHEN excluded.maximum > m.maximum THEN excluded.maximum ELSE m.maximum END
+"""
+_SQLITE_UPSERT_AGGREGATE = """
+INSERT INTO minute_aggregates AS m (bed_id, metric, minute, count, total, minimum, maximum)
+VALUES (:bed_id, :metric, :minute, :count, :total, :minimum, :maximum)
+ON CONFLICT (bed_id, metric, minute) DO UPDATE SET
+  count = m.count + excluded.count,
+  total = m.total + excluded.total,
+  minimum = MIN(m.minimum, excluded.minimum),
+  maximum = MAX(m.maximum, excluded.maximum)
+"""
+_UPSERT_LATEST = """
+INSERT INTO latest_values AS l (device_id, metric, bed_id, value, ts, seq)
+VALUES (:device_id, :metric, :bed_id, :value, :ts, :seq)
+ON CONFLICT (device_id, metric) DO UPDATE SET
+  bed_id = excluded.bed_id, value = excluded.value, ts = excluded.ts, seq = excluded.seq
+WHERE excluded.ts >= l.ts
+"""
+
+
+async def aggregate(records: Records) -> BatchAggregator:
+    aggregator = BatchAggregator()
+    for index, record in enumerate(records):
+        if index % 20 == 19:
+            await asyncio.sleep(0)  # let HTTP requests in between (single-process mode)
+        if record.value is None:
+            continue
+        data = decode_telemetry(record.value).data
+        for reading in data.readings:
+            aggregator.add(
+                device_id=data.device_id,
+                bed_id=data.bed_id,
+                metric=reading.metric,
+                value=reading.value,
+                ts=reading.ts,
+                seq=reading.seq,
+            )
+    return aggregator
+
+
+async def project_storage(uow: UnitOfWork, records: Records) -> None:
+    aggregator = await aggregate(records)
+    if not aggregator:
+        return
+    postgres = dialect_name(uow) == "postgresql"
+    latest = [
+        {
+            "device_id": v.device_id,
+            "metric": v.metric,
+            "bed_id": v.bed_id,
+            "value": v.value,
+            "ts": _db_time(v.ts, postgres),
+            "seq": v.seq,
+        }
+        for v in aggregator.latest.values()
+    ]
+    await uow.session.execute(text(_UPSERT_LATEST), latest)
+    if postgres:
+        await _copy_aggregates(uow, aggregator)
+        return
+    rows = [
+        {
+            "bed_id": a.bed_id,
+            "metric": a.metric,
+            "minute": _db_time(a.minute, False),
+            "count": a.count,
+            "total": a.total,
+            "minimum": a.minimum,
+            "maximum": a.maximum,
+        }
+        for a in aggregator.minutes.values()
+    ]
+    await uow.session.execute(text(_SQLITE_UPSERT_AGGREGATE), rows)
+
+
+def _db_time(value: datetime, postgres: bool) -> datetime | str:
+    # raw SQL bypasses UtcDateTime: on SQLite write the naive UTC text SQLAlchemy itself writes
+    utc = value.astimezone(UTC)
+    return utc if postgres else utc.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+async def _copy_aggregates(uow: UnitOfWork, aggregator: BatchAggregator) -> None:
+    connection = await uow.session.connection()
+    raw = await connection.get_raw_connection()
+    driver: Any = raw.driver_connection  # asyncpg.Connection
+    await driver.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS incoming_minute_aggregates "
+        "(LIKE minute_aggregates INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+    )
+    await driver.copy_records_to_table(
+        "incoming_minute_aggregates",
+        records=[
+            (a.bed_id, a.metric, a.minute, a.count, a.total, a.minimum, a.maximum)
+            for a in aggregator.minutes.values()
+        ],
+        columns=["bed_id", "metric", "minute", "count", "total", "minimum", "maximum"],
+    )
+    await driver.execute(_MERGE_AGGREGATES.format(source="incoming_minute_aggregates"))

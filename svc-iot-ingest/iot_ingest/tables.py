@@ -1,0 +1,193 @@
+"""Tables of iot-ingest (SQLAlchemy Core: the hot paths write in bulk, rows map to domain objects).
+
+Raw readings are not stored here: they live in Kafka. We keep the registry, the alarms with their
+feed (the SSE stream reads it), rule state, latest values and 1-minute aggregates.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from chassis.db import BigIntId, UtcDateTime, chassis_tables
+
+metadata = MetaData()
+CHASSIS_TABLES = chassis_tables(metadata)
+
+beds = Table(
+    "beds",
+    metadata,
+    Column("bed_id", String(64), primary_key=True),
+    Column("provider_id", String(64), nullable=False, index=True),
+    Column("region_code", String(12), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+devices = Table(
+    "devices",
+    metadata,
+    Column("device_id", String(36), primary_key=True),
+    Column("provider_id", String(64), nullable=False, index=True),
+    Column("bed_id", String(64), nullable=False, index=True),
+    Column("device_type", String(32), nullable=False),
+    Column("serial", String(100), nullable=False),
+    # sha256 of the secret part of the token: tokens are 256-bit random, so a fast hash is enough
+    Column("token_hash", String(64), nullable=True, unique=True),
+    Column("status", String(16), nullable=False),  # active | revoked | removed
+    Column("registered_at", UtcDateTime, nullable=False),
+    Column("registered_by", String(200), nullable=False),
+    Column("token_rotated_at", UtcDateTime, nullable=True),
+    Column("last_seq", BigInteger, nullable=False, default=-1),
+    Column("last_seen_at", UtcDateTime, nullable=True),
+    Column("online", Boolean, nullable=False, default=True),
+    UniqueConstraint("device_type", "serial", name="uq_devices_type_serial"),
+)
+
+alarms = Table(
+    "alarms",
+    metadata,
+    Column("alarm_id", String(36), primary_key=True),
+    Column("bed_id", String(64), nullable=False),
+    Column("provider_id", String(64), nullable=False),
+    Column("alarm_type", String(40), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    # "<bed>|<type>" while active, NULL once resolved: one active alarm per (bed, type)
+    Column("active_key", String(120), nullable=True, unique=True),
+    Column("count", Integer, nullable=False),
+    Column("raised_at", UtcDateTime, nullable=False),
+    Column("last_raised_at", UtcDateTime, nullable=True),
+    Column("arrival_deadline", UtcDateTime, nullable=False),
+    Column("device_id", String(36), nullable=True),
+    Column("rule_id", String(64), nullable=True),
+    Column("detail", Text, nullable=True),
+    Column("acknowledged_by", String(200), nullable=True),
+    Column("acknowledged_at", UtcDateTime, nullable=True),
+    Column("assignee", String(200), nullable=True),
+    Column("dispatched_by", String(200), nullable=True),
+    Column("dispatched_at", UtcDateTime, nullable=True),
+    Column("arrived_by", String(200), nullable=True),
+    Column("arrived_at", UtcDateTime, nullable=True),
+    Column("resolved_by", String(200), nullable=True),
+    Column("resolved_at", UtcDateTime, nullable=True),
+    Column("outcome", String(32), nullable=True),
+    Column("note", Text, nullable=True),
+    Column("condition_cleared_at", UtcDateTime, nullable=True),
+    Column("escalated_levels", JSON, nullable=False),
+    Column("sla_breached", Boolean, nullable=False, default=False),
+    Column("next_check_at", UtcDateTime, nullable=True),
+    Index("ix_alarms_provider_raised", "provider_id", "raised_at"),
+    Index("ix_alarms_next_check", "next_check_at"),
+)
+
+alarm_comments = Table(
+    "alarm_comments",
+    metadata,
+    Column("id", BigIntId, primary_key=True, autoincrement=True),
+    Column("alarm_id", String(36), nullable=False, index=True),
+    Column("author", String(200), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("text", Text, nullable=False),
+)
+
+# Every alarm change, in order: the SSE stream's source; its id is the Last-Event-ID.
+alarm_feed = Table(
+    "alarm_feed",
+    metadata,
+    Column("id", BigIntId, primary_key=True, autoincrement=True),
+    Column("provider_id", String(64), nullable=False),
+    Column("alarm_id", String(36), nullable=False),
+    Column("event_type", String(40), nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_alarm_feed_provider_id", "provider_id", "id"),
+)
+
+# A device event retried with the same seq returns the same alarm instead of counting twice.
+device_event_receipts = Table(
+    "device_event_receipts",
+    metadata,
+    Column("device_id", String(36), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("alarm_id", String(36), nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("device_id", "seq", name="pk_device_event_receipts"),
+)
+
+bed_rule_overrides = Table(
+    "bed_rule_overrides",
+    metadata,
+    Column("bed_id", String(64), primary_key=True),
+    Column("overrides", LargeBinary, nullable=False),  # msgspec JSON of BedRuleOverrides
+    Column("updated_by", String(200), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+escalation_policies = Table(
+    "escalation_policies",
+    metadata,
+    Column("provider_id", String(64), primary_key=True),
+    Column("steps", JSON, nullable=False),
+    Column("updated_by", String(200), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+bed_monitor_states = Table(
+    "bed_monitor_states",
+    metadata,
+    Column("bed_id", String(64), primary_key=True),
+    Column("state", LargeBinary, nullable=False),  # msgspec JSON of BedMonitorState
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# Offsets of the batch consumers, committed in the same transaction as their effects.
+consumer_offsets = Table(
+    "consumer_offsets",
+    metadata,
+    Column("group_id", String(200), nullable=False),
+    Column("topic", String(200), nullable=False),
+    Column("partition", Integer, nullable=False),
+    Column("next_offset", BigInteger, nullable=False),
+    PrimaryKeyConstraint("group_id", "topic", "partition", name="pk_consumer_offsets"),
+)
+
+latest_values = Table(
+    "latest_values",
+    metadata,
+    Column("device_id", String(36), nullable=False),
+    Column("metric", String(32), nullable=False),
+    Column("bed_id", String(64), nullable=False, index=True),
+    Column("value", Float, nullable=False),
+    Column("ts", UtcDateTime, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    PrimaryKeyConstraint("device_id", "metric", name="pk_latest_values"),
+)
+
+minute_aggregates = Table(
+    "minute_aggregates",
+    metadata,
+    Column("bed_id", String(64), nullable=False),
+    Column("metric", String(32), nullable=False),
+    Column("minute", UtcDateTime, nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("total", Float, nullable=False),
+    Column("minimum", Float, nullable=False),
+    Column("maximum", Float, nullable=False),
+    PrimaryKeyConstraint("bed_id", "metric", "minute", name="pk_minute_aggregates"),
+)

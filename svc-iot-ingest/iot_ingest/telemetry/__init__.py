@@ -1,0 +1,1 @@
+"""The high-rate telemetry lane: decode, validate, dedupe, rate-limit, publish."""

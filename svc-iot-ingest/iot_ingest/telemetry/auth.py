@@ -1,0 +1,102 @@
+"""Device token check for the device lanes, with a short cache so the hot path rarely queries.
+
+Revoking or rotating in this process takes effect at once; in other instances within the cache
+TTL (default 30 s).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from chassis.db import UnitOfWork
+from homebed_schemas.events.iot import DeviceType
+from iot_ingest.domain.catalogue import DeviceSpec, spec_of
+from iot_ingest.registry.tokens import hash_token
+from iot_ingest.tables import beds, devices
+
+NEGATIVE_TTL_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class DeviceAuth:
+    device_id: str
+    bed_id: str
+    provider_id: str
+    device_type: DeviceType
+    spec: DeviceSpec
+    last_seq: int
+
+
+@dataclass
+class _Entry:
+    auth: DeviceAuth | None
+    expires: float
+
+
+class DeviceAuthenticator:
+    def __init__(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        *,
+        ttl_seconds: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._ttl = ttl_seconds
+        self._clock = clock
+        self._cache: dict[str, _Entry] = {}
+
+    async def authenticate(self, token: str) -> DeviceAuth | None:
+        token_hash = hash_token(token)
+        now = self._clock()
+        entry = self._cache.get(token_hash)
+        if entry is not None and entry.expires > now:
+            return entry.auth
+        auth = await self._lookup(token_hash)
+        ttl = self._ttl if auth is not None else min(self._ttl, NEGATIVE_TTL_SECONDS)
+        if len(self._cache) > 100_000:
+            self._cache = {k: e for k, e in self._cache.items() if e.expires > now}
+        self._cache[token_hash] = _Entry(auth, now + ttl)
+        return auth
+
+    def invalidate_device(self, device_id: str) -> None:
+        self._cache = {
+            k: e for k, e in self._cache.items() if e.auth is None or e.auth.device_id != device_id
+        }
+
+    def clear(self) -> None:
+        self._cache.clear()
+
+    async def _lookup(self, token_hash: str) -> DeviceAuth | None:
+        query = (
+            select(
+                devices.c.device_id,
+                devices.c.bed_id,
+                devices.c.provider_id,
+                devices.c.device_type,
+                devices.c.last_seq,
+            )
+            .join(beds, beds.c.bed_id == devices.c.bed_id)
+            .where(
+                devices.c.token_hash == token_hash,
+                devices.c.status == "active",
+                beds.c.active.is_(True),
+            )
+        )
+        async with self._uow_factory() as uow:
+            row = (await uow.session.execute(query)).first()
+        if row is None:
+            return None
+        device_type = DeviceType(row.device_type)
+        return DeviceAuth(
+            device_id=row.device_id,
+            bed_id=row.bed_id,
+            provider_id=row.provider_id,
+            device_type=device_type,
+            spec=spec_of(device_type),
+            last_seq=int(row.last_seq),
+        )

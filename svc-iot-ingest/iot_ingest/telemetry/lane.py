@@ -1,0 +1,198 @@
+"""The telemetry hot path: one HTTP batch -> validated, deduplicated -> one Kafka message.
+
+No per-reading awaits: a batch costs one token check (usually cached), one msgspec decode, a
+loop of comparisons, one encode and one produce whose acknowledgement we wait for before 202.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import msgspec
+
+from homebed_schemas.topics import IOT_TELEMETRY
+from iot_ingest.domain.validation import Refusal, validate_readings
+from iot_ingest.metrics import READINGS, READINGS_REFUSED, SERVICE, TELEMETRY_BATCHES
+from iot_ingest.telemetry.auth import DeviceAuth, DeviceAuthenticator
+from iot_ingest.telemetry.codec import decode_post, encode_telemetry
+from iot_ingest.telemetry.rate_limit import DeviceRateLimiter
+from iot_ingest.telemetry.seq_window import SeqWindows
+
+
+class Producer(Protocol):
+    def send(
+        self, topic: str, value: bytes, key: bytes | None = None
+    ) -> Awaitable[asyncio.Future[Any]]: ...
+
+
+class LaneRefusal(Exception):
+    """The whole request is refused (auth, limits, bad body, Kafka unavailable)."""
+
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str,
+        *,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status, self.title, self.detail = status, title, detail
+        self.headers = headers
+        self.extra = extra or {}
+
+
+@dataclass
+class IngestOutcome:
+    accepted: int
+    duplicates: int
+    refused: list[Refusal] = field(default_factory=list)
+
+
+def refusals_json(refused: list[Refusal]) -> list[dict[str, Any]]:
+    return [
+        {"index": r.index, "seq": r.seq, "reason": r.reason.value, "detail": r.detail}
+        for r in refused
+    ]
+
+
+class TelemetryLane:
+    def __init__(
+        self,
+        *,
+        authenticator: DeviceAuthenticator,
+        producer: Callable[[], Producer | None],
+        limiter: DeviceRateLimiter,
+        windows: SeqWindows,
+        max_readings: int,
+        ack_timeout_seconds: float,
+        topic: str = IOT_TELEMETRY.name,
+        wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._authenticator = authenticator
+        self._producer = producer
+        self._limiter = limiter
+        self._windows = windows
+        self._max_readings = max_readings
+        self._ack_timeout = ack_timeout_seconds
+        self._topic = topic
+        self._wall_clock = wall_clock
+        self._monotonic = monotonic
+        self._seen: dict[str, datetime] = {}
+        self._seeded: set[str] = set()
+
+    @property
+    def windows(self) -> SeqWindows:
+        return self._windows
+
+    async def authenticate(self, token: str | None) -> DeviceAuth:
+        auth = await self._authenticator.authenticate(token) if token else None
+        if auth is None:
+            TELEMETRY_BATCHES.labels(SERVICE, "unauthorized").inc()
+            raise LaneRefusal(
+                401,
+                "Unauthorized",
+                "A valid device token is required.",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        if auth.device_id not in self._seeded:
+            self._windows.seed(auth.device_id, auth.last_seq)
+            self._seeded.add(auth.device_id)
+        return auth
+
+    def mark_seen(self, device_id: str, at: datetime) -> None:
+        self._seen[device_id] = at
+
+    def take_seen(self) -> dict[str, datetime]:
+        seen, self._seen = self._seen, {}
+        return seen
+
+    def forget_device(self, device_id: str) -> None:
+        self._windows.forget(device_id)
+        self._seeded.discard(device_id)
+        self._authenticator.invalidate_device(device_id)
+
+    async def ingest(self, auth: DeviceAuth, body: bytes) -> IngestOutcome:
+        """Everything after authentication: limit, decode, validate, dedupe, publish."""
+        retry_after = self._limiter.try_acquire(auth.device_id, self._monotonic())
+        if retry_after is not None:
+            TELEMETRY_BATCHES.labels(SERVICE, "rate_limited").inc()
+            raise LaneRefusal(
+                429,
+                "Too many requests",
+                "This device is sending faster than its limit.",
+                headers={"Retry-After": str(retry_after)},
+            )
+        try:
+            post = decode_post(body)
+        except msgspec.ValidationError as exc:
+            TELEMETRY_BATCHES.labels(SERVICE, "invalid").inc()
+            raise LaneRefusal(422, "Invalid request", str(exc)) from None
+        except msgspec.DecodeError:
+            TELEMETRY_BATCHES.labels(SERVICE, "invalid").inc()
+            raise LaneRefusal(400, "Bad request", "The body is not valid JSON.") from None
+        if len(post.readings) > self._max_readings:
+            TELEMETRY_BATCHES.labels(SERVICE, "invalid").inc()
+            raise LaneRefusal(
+                413,
+                "Payload too large",
+                f"At most {self._max_readings} readings per batch; got {len(post.readings)}.",
+            )
+        now = self._wall_clock()
+        checked = validate_readings(auth.spec, post.readings, now=now)
+        previous_high = self._windows.high(auth.device_id)
+        fresh = self._windows.fresh(auth.device_id, [r.seq for r in checked.accepted])
+        new = [r for r, is_new in zip(checked.accepted, fresh, strict=True) if is_new]
+        duplicates = len(checked.accepted) - len(new)
+        if new:
+            await self._publish(auth, new, now, previous_high)
+        self._seen[auth.device_id] = now
+        for refusal in checked.refused:
+            READINGS_REFUSED.labels(SERVICE, refusal.reason.value).inc()
+        READINGS.labels(SERVICE, "accepted").inc(len(new))
+        READINGS.labels(SERVICE, "duplicate").inc(duplicates)
+        READINGS.labels(SERVICE, "refused").inc(len(checked.refused))
+        if not checked.accepted and checked.refused:
+            TELEMETRY_BATCHES.labels(SERVICE, "invalid").inc()
+            raise LaneRefusal(
+                422,
+                "No reading accepted",
+                "Every reading was refused.",
+                extra={"refused": refusals_json(checked.refused)},
+            )
+        TELEMETRY_BATCHES.labels(SERVICE, "accepted").inc()
+        return IngestOutcome(len(new), duplicates, checked.refused)
+
+    async def _publish(
+        self, auth: DeviceAuth, readings: list[Any], now: datetime, previous_high: int
+    ) -> None:
+        producer = self._producer()
+        try:
+            if producer is None:
+                raise ConnectionError("Kafka is not connected")
+            _, value = encode_telemetry(
+                device_id=auth.device_id,
+                bed_id=auth.bed_id,
+                provider_id=auth.provider_id,
+                device_type=auth.device_type.value,
+                readings=readings,
+                received_at=now,
+            )
+            ack = await producer.send(self._topic, value, key=auth.device_id.encode())
+            await asyncio.wait_for(ack, self._ack_timeout)
+        except Exception:
+            self._windows.release(auth.device_id, [r.seq for r in readings], previous_high)
+            TELEMETRY_BATCHES.labels(SERVICE, "unavailable").inc()
+            raise LaneRefusal(
+                503,
+                "Service unavailable",
+                "Kafka did not acknowledge the batch; retry with the same seq numbers.",
+                headers={"Retry-After": "1"},
+            ) from None

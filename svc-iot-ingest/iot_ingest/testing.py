@@ -1,0 +1,126 @@
+"""Test helpers for iot-ingest (used by its tests and the benchmarks)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import httpx
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+
+from chassis.principal import Principal, Role, mint_internal_token
+from chassis.runtime import ServiceRuntime
+from chassis.settings import DEV_INTERNAL_TOKEN_KEY
+from chassis.testing.bus import InMemoryBus
+from homebed_schemas.envelope import Envelope
+from homebed_schemas.events.intake import BedEvent
+from iot_ingest.bootstrap import create_app
+from iot_ingest.registry.beds import apply_bed_event
+from iot_ingest.settings import Settings
+
+QUIET_LOOPS = {
+    "escalation_poll_seconds": 3600,
+    "liveness_poll_seconds": 3600,
+    "seq_flush_seconds": 3600,
+    "monitor_tick_seconds": 3600,
+    "stream_poll_seconds": 0.05,
+    "log_json": False,
+}
+
+
+def principal_headers(
+    role: Role = Role.PROVIDER_ADMIN, provider_id: str | None = "p1", sub: str = "admin-1"
+) -> dict[str, str]:
+    principal = Principal(sub=sub, role=role, provider_id=provider_id)
+    return {"X-HomeBed-Principal": mint_internal_token(principal, DEV_INTERNAL_TOKEN_KEY)}
+
+
+def bed_envelope(
+    bed_id: str, provider_id: str = "p1", kind: str = "established", at: datetime | None = None
+) -> Envelope:
+    at = at or datetime.now(UTC)
+    data = BedEvent(
+        bed_id=bed_id,
+        application_id=f"app-{bed_id}",
+        elder_id=f"elder-{bed_id}",
+        provider_id=provider_id,
+        jurisdiction="330100",
+        region_code="330102",
+        status=kind,
+        economic_status="other",
+        package_fee_fen=50_000,
+        contract_start=date(2026, 1, 1),
+        contract_end=date(2026, 12, 31),
+        occurred_at=at,
+    )
+    return Envelope(
+        type=f"bed.{kind}",
+        source="svc-intake",
+        subject=bed_id,
+        time=at,
+        data=data.model_dump(mode="json"),
+    )
+
+
+@dataclass
+class Iot:
+    app: FastAPI
+    client: httpx.AsyncClient
+    bus: InMemoryBus
+    settings: Settings
+
+    @property
+    def runtime(self) -> ServiceRuntime:
+        runtime: ServiceRuntime = self.app.state.runtime
+        return runtime
+
+    async def add_bed(
+        self, bed_id: str | None = None, provider_id: str = "p1", kind: str = "established"
+    ) -> str:
+        bed_id = bed_id or f"bed-{uuid.uuid4().hex[:8]}"
+        async with self.runtime.uow() as uow:
+            await apply_bed_event(uow, bed_envelope(bed_id, provider_id, kind))
+            await uow.commit()
+        return bed_id
+
+    async def add_device(
+        self, bed_id: str, device_type: str = "vital_signs_monitor", provider_id: str = "p1"
+    ) -> dict[str, Any]:
+        response = await self.client.post(
+            "/v1/devices",
+            json={"bed_id": bed_id, "device_type": device_type, "serial": uuid.uuid4().hex[:12]},
+            headers=principal_headers(provider_id=provider_id),
+        )
+        assert response.status_code == 201, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def post_readings(self, token: str, readings: list[dict[str, Any]]) -> httpx.Response:
+        return await self.client.post(
+            "/v1/telemetry",
+            json={"readings": readings},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+
+
+@asynccontextmanager
+async def running_iot(settings: Settings) -> AsyncIterator[Iot]:
+    app = create_app(settings)
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60):
+        bus = InMemoryBus()
+        if not settings.kafka_enabled:
+            app.state.telemetry_producer.producer = bus
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://iot") as client:
+            yield Iot(app, client, bus, settings)
+
+
+def now_iso(offset_seconds: float = 0) -> str:
+    from datetime import timedelta
+
+    return (datetime.now(UTC) + timedelta(seconds=offset_seconds)).isoformat()

@@ -1,0 +1,193 @@
+"""The service against the real Kafka broker, on SQLite and PostgreSQL."""
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import orjson
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from sqlalchemy import select
+
+from chassis.kafka.topics import ensure_registry_topics
+from chassis.testing.eventually import eventually
+from homebed_schemas.envelope import Envelope
+from homebed_schemas.topics import INTAKE_BEDS, IOT_ALARMS, IOT_TELEMETRY, TOPICS_BY_NAME
+from iot_ingest.settings import Settings
+from iot_ingest.tables import alarms, beds, latest_values
+from iot_ingest.testing import QUIET_LOOPS, bed_envelope, running_iot
+
+pytestmark = [pytest.mark.kafka]
+
+
+def _settings(database_url: str, bootstrap: str, name: str, **extra: object) -> Settings:
+    values = {
+        **QUIET_LOOPS,
+        "database_url": database_url,
+        "kafka_bootstrap": bootstrap,
+        "beds_group": f"iot-beds-{name}",
+        "rules_group": f"iot-rules-{name}",
+        "storage_group": f"iot-storage-{name}",
+        "outbox_poll_seconds": 0.05,
+        **extra,
+    }
+    return Settings(**values)
+
+
+async def _wait_ready(iot, *, consumers: bool = True) -> None:
+    await asyncio.wait_for(iot.runtime.kafka_connected.wait(), 60)
+    await eventually(
+        lambda: _value(iot.app.state.telemetry_producer.producer is not None), what="producer"
+    )
+    if consumers:
+        for consumer in iot.app.state.telemetry_consumers:
+            await asyncio.wait_for(consumer.assigned.wait(), 60)
+
+
+async def _value(value: object) -> object:
+    return value
+
+
+async def _latest_consumer(bootstrap: str, topic: str) -> AIOKafkaConsumer:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    partitions = [TopicPartition(topic, p) for p in range(TOPICS_BY_NAME[topic].partitions)]
+    consumer.assign(partitions)
+    for tp, offset in (await consumer.end_offsets(partitions)).items():
+        consumer.seek(tp, offset)
+    return consumer
+
+
+async def _find(consumer: AIOKafkaConsumer, match, within: float = 30.0) -> Envelope:
+    deadline = asyncio.get_running_loop().time() + within
+    while asyncio.get_running_loop().time() < deadline:
+        batches = await consumer.getmany(timeout_ms=200)
+        for records in batches.values():
+            for record in records:
+                envelope = Envelope.model_validate_json(record.value)
+                if match(envelope):
+                    return envelope
+    raise AssertionError("expected event not seen")
+
+
+async def test_telemetry_end_to_end_raises_an_alarm_and_stores_values(
+    database_url: str, kafka_bootstrap: str, unique_name: str
+) -> None:
+    await ensure_registry_topics(kafka_bootstrap)
+    settings = _settings(database_url, kafka_bootstrap, unique_name)
+    async with running_iot(settings) as iot:
+        await _wait_ready(iot)
+        device = await iot.add_device(await iot.add_bed())
+        start = datetime.now(UTC) - timedelta(seconds=90)
+        readings = [
+            {
+                "seq": i,
+                "ts": (start + timedelta(seconds=10 * i)).isoformat(),
+                "metric": "heart_rate",
+                "value": 135,
+            }
+            for i in range(8)
+        ]
+        telemetry = await _latest_consumer(kafka_bootstrap, IOT_TELEMETRY.name)
+        try:
+            response = await iot.post_readings(device["token"], readings)
+            assert response.status_code == 202
+            assert response.json()["accepted"] == 8
+            published = await _find(telemetry, lambda e: e.subject == device["device_id"])
+            assert len(published.data["readings"]) == 8
+        finally:
+            await telemetry.stop()
+
+        async def alarm_types() -> list[str]:
+            async with iot.runtime.uow() as uow:
+                return list(
+                    (
+                        await uow.session.execute(
+                            select(alarms.c.alarm_type).where(alarms.c.bed_id == device["bed_id"])
+                        )
+                    ).scalars()
+                )
+
+        assert await eventually(alarm_types, what="rule alarm") == ["heart_rate_high"]
+
+        async def stored() -> list:
+            async with iot.runtime.uow() as uow:
+                return (
+                    (
+                        await uow.session.execute(
+                            select(latest_values.c.value).where(
+                                latest_values.c.device_id == device["device_id"]
+                            )
+                        )
+                    )
+                    .scalars()
+                    .all()
+                )
+
+        assert await eventually(stored, what="latest value") == [135.0]
+
+
+async def test_alarm_goes_out_at_once_while_the_telemetry_backlog_waits(
+    database_url: str, kafka_bootstrap: str, unique_name: str
+) -> None:
+    await ensure_registry_topics(kafka_bootstrap)
+    # the telemetry consumers are stopped: every reading below piles up as backlog
+    settings = _settings(
+        database_url, kafka_bootstrap, unique_name, rules_enabled=False, storage_enabled=False
+    )
+    async with running_iot(settings) as iot:
+        await _wait_ready(iot, consumers=False)
+        bed = await iot.add_bed()
+        monitor = await iot.add_device(bed)
+        fall = await iot.add_device(bed, "fall_detector")
+        now = datetime.now(UTC).isoformat()
+        for batch in range(30):
+            readings = [
+                {"seq": batch * 100 + i, "ts": now, "metric": "heart_rate", "value": 70}
+                for i in range(100)
+            ]
+            assert (await iot.post_readings(monitor["token"], readings)).status_code in (202, 429)
+        alarms_topic = await _latest_consumer(kafka_bootstrap, IOT_ALARMS.name)
+        try:
+            raised = await iot.client.post(
+                "/v1/device-events",
+                json={"seq": 1, "ts": now, "kind": "fall_detected"},
+                headers={"Authorization": f"Bearer {fall['token']}"},
+            )
+            assert raised.status_code == 201
+            alarm_id = raised.json()["alarm_id"]
+            event = await _find(alarms_topic, lambda e: e.subject == alarm_id)
+            assert event.type == "alarm.raised"
+            assert event.data["bed_id"] == bed
+        finally:
+            await alarms_topic.stop()
+
+
+async def test_beds_arrive_from_intake(
+    database_url: str, kafka_bootstrap: str, unique_name: str
+) -> None:
+    await ensure_registry_topics(kafka_bootstrap)
+    settings = _settings(
+        database_url, kafka_bootstrap, unique_name, rules_enabled=False, storage_enabled=False
+    )
+    bed_id = f"bed-{uuid.uuid4().hex[:10]}"
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+    await producer.start()
+    try:
+        envelope = bed_envelope(bed_id, "p9")
+        await producer.send_and_wait(
+            INTAKE_BEDS.name,
+            orjson.dumps(envelope.model_dump(mode="json")),
+            key=bed_id.encode(),
+        )
+    finally:
+        await producer.stop()
+    async with running_iot(settings) as iot:
+
+        async def known() -> bool:
+            async with iot.runtime.uow() as uow:
+                return bool(
+                    await uow.session.scalar(select(beds.c.active).where(beds.c.bed_id == bed_id))
+                )
+
+        assert await eventually(known, within=60, what="bed from intake")

@@ -1,0 +1,266 @@
+"""Rule engine and storage projector on the database, fed records as the consumer would."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from aiokafka import ConsumerRecord
+from sqlalchemy import select
+
+from chassis.db import create_engine
+from chassis.migrations import upgrade_to_head
+from homebed_schemas.envelope import Envelope
+from iot_ingest.bootstrap import MIGRATIONS
+from iot_ingest.domain.validation import ReadingIn
+from iot_ingest.registry.liveness import check_liveness, flush_seen
+from iot_ingest.streams.rule_engine import RuleEngine
+from iot_ingest.streams.storage import project_storage
+from iot_ingest.tables import alarms, bed_monitor_states, latest_values, minute_aggregates
+from iot_ingest.telemetry.codec import encode_telemetry
+
+T0 = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+
+
+def _record(device: dict, readings: list[tuple[int, float, str, float]], offset: int = 0):
+    """readings: (seq, seconds after T0, metric, value)"""
+    _, raw = encode_telemetry(
+        device_id=device["device_id"],
+        bed_id=device["bed_id"],
+        provider_id="p1",
+        device_type="vital_signs_monitor",
+        readings=[
+            ReadingIn(seq=s, ts=T0 + timedelta(seconds=t), metric=m, value=v)
+            for s, t, m, v in readings
+        ],
+        received_at=T0,
+    )
+    return ConsumerRecord(
+        topic="iot.telemetry.v1",
+        partition=0,
+        offset=offset,
+        timestamp=0,
+        timestamp_type=0,
+        key=device["device_id"].encode(),
+        value=raw,
+        checksum=None,
+        serialized_key_size=0,
+        serialized_value_size=len(raw),
+        headers=(),
+    )
+
+
+async def _alarm_rows(iot) -> list:
+    async with iot.runtime.uow() as uow:
+        return (await uow.session.execute(select(alarms).order_by(alarms.c.raised_at))).all()
+
+
+async def _alarm_events(iot) -> list[str]:
+    async with iot.runtime.uow() as uow:
+        outbox = uow.tables.outbox
+        rows = (
+            (
+                await uow.session.execute(
+                    select(outbox.c.payload)
+                    .where(outbox.c.topic == "iot.alarms.v1")
+                    .order_by(outbox.c.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    return [Envelope.model_validate_json(r).type for r in rows]
+
+
+async def _apply(iot, engine: RuleEngine, records) -> None:
+    async with iot.runtime.uow() as uow:
+        await engine.apply(uow, records)
+        await uow.commit()
+
+
+async def test_heart_rate_rule_raises_then_clears_through_the_alarm_lane(iot) -> None:
+    device = await iot.add_device(await iot.add_bed())
+    engine = RuleEngine()
+    high = [(i, i * 10, "heart_rate", 130.0) for i in range(7)]  # 0..60 s above 120
+    await _apply(iot, engine, [_record(device, high)])
+    [row] = await _alarm_rows(iot)
+    assert (row.alarm_type, row.rule_id, row.status) == (
+        "heart_rate_high",
+        "heart_rate_high",
+        "raised",
+    )
+    assert "001" in row.detail
+    low = [(7 + i, 70 + i * 10, "heart_rate", 90.0) for i in range(7)]
+    await _apply(iot, engine, [_record(device, low)])
+    [row] = await _alarm_rows(iot)
+    assert row.condition_cleared_at is not None
+    assert row.status == "raised"  # people still close it
+    assert await _alarm_events(iot) == ["alarm.raised", "alarm.cleared"]
+
+
+async def test_rule_state_survives_a_restart_and_redelivery_counts_once(iot) -> None:
+    device = await iot.add_device(await iot.add_bed())
+    await _apply(
+        iot, RuleEngine(), [_record(device, [(1, 0, "spo2", 85.0), (2, 10, "spo2", 86.0)])]
+    )
+    async with iot.runtime.uow() as uow:
+        assert await uow.session.scalar(select(bed_monitor_states.c.bed_id)) == device["bed_id"]
+    restarted = RuleEngine()
+    # the same batch again (a replay) must not complete the 3-in-a-row streak
+    await _apply(iot, restarted, [_record(device, [(1, 0, "spo2", 85.0), (2, 10, "spo2", 86.0)])])
+    assert await _alarm_rows(iot) == []
+    await _apply(iot, restarted, [_record(device, [(3, 20, "spo2", 84.0)])])
+    [row] = await _alarm_rows(iot)
+    assert row.alarm_type == "spo2_low"
+
+
+async def test_per_bed_override_from_the_care_plan(iot) -> None:
+    from iot_ingest.testing import principal_headers
+
+    device = await iot.add_device(await iot.add_bed())
+    body = {
+        "rules": [
+            {
+                "rule_id": "heart_rate_high",
+                "alarm_type": "heart_rate_high",
+                "raise_when": {
+                    "type": "now",
+                    "when": {"metric": "heart_rate", "op": ">", "value": 100},
+                },
+            }
+        ],
+        "disabled": ["fever"],
+    }
+    put = await iot.client.put(
+        f"/v1/beds/{device['bed_id']}/rules", json=body, headers=principal_headers()
+    )
+    assert put.status_code == 200, put.text
+    effective = await iot.client.get(
+        f"/v1/beds/{device['bed_id']}/rules", headers=principal_headers()
+    )
+    ids = [r["rule_id"] for r in effective.json()["rules"]]
+    assert "fever" not in ids
+    assert "heart_rate_high" in ids
+    bad = await iot.client.put(
+        f"/v1/beds/{device['bed_id']}/rules",
+        json={"rules": [{"rule_id": "x"}]},
+        headers=principal_headers(),
+    )
+    assert bad.status_code == 422
+    await _apply(
+        iot, iot.app.state.iot.rule_engine, [_record(device, [(1, 0, "heart_rate", 105.0)])]
+    )
+    [row] = await _alarm_rows(iot)
+    assert row.alarm_type == "heart_rate_high"
+
+
+async def test_inactivity_and_bed_exit_ticks_with_controlled_time(iot) -> None:
+    device = await iot.add_device(await iot.add_bed())
+    engine = RuleEngine()
+    await _apply(iot, engine, [_record(device, [(1, 0, "motion", 1.0)])])  # 10:00 local
+    async with iot.runtime.uow() as uow:
+        assert await engine.tick(uow, T0 + timedelta(hours=3, minutes=59)) == []
+        fired = await engine.tick(uow, T0 + timedelta(hours=4))
+        await uow.commit()
+    assert [s.alarm_type.value for s in fired] == ["inactivity"]
+    [row] = await _alarm_rows(iot)
+    assert row.alarm_type == "inactivity"
+    # a new engine (restart) still knows the inactivity alarm is active: no second raise
+    async with iot.runtime.uow() as uow:
+        assert await RuleEngine().tick(uow, T0 + timedelta(hours=5)) == []
+
+
+async def test_offline_and_online_with_controlled_time(iot) -> None:
+    device = await iot.add_device(await iot.add_bed(), "vital_signs_monitor")
+    seen = datetime.now(UTC)
+    async with iot.runtime.uow() as uow:
+        await flush_seen(uow, seen={device["device_id"]: seen}, seq_marks={device["device_id"]: 5})
+        await uow.commit()
+    assert await check_liveness(uow=iot.runtime.uow(), now=seen + timedelta(minutes=5)) == []
+    went = await check_liveness(uow=iot.runtime.uow(), now=seen + timedelta(minutes=6))
+    assert went == [(device["device_id"], "offline")]
+    assert await check_liveness(uow=iot.runtime.uow(), now=seen + timedelta(minutes=7)) == []
+    async with iot.runtime.uow() as uow:
+        later = seen + timedelta(minutes=8)
+        await flush_seen(uow, seen={device["device_id"]: later}, seq_marks={})
+        await uow.commit()
+    back = await check_liveness(uow=iot.runtime.uow(), now=seen + timedelta(minutes=9))
+    assert back == [(device["device_id"], "online")]
+    async with iot.runtime.uow() as uow:
+        outbox = uow.tables.outbox
+        payloads = (
+            (
+                await uow.session.execute(
+                    select(outbox.c.payload)
+                    .where(outbox.c.topic == "iot.devices.v1")
+                    .order_by(outbox.c.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    events = [Envelope.model_validate_json(p) for p in payloads]
+    assert [e.type for e in events] == ["device.registered", "device.offline", "device.online"]
+    assert events[1].data["last_seen_at"] is not None
+
+
+@pytest.mark.parametrize("batches", [1, 2])
+async def test_storage_projects_latest_and_minute_aggregates(
+    database_url: str, batches: int
+) -> None:
+    from chassis.db import UnitOfWork, create_session_factory
+    from iot_ingest.tables import CHASSIS_TABLES
+
+    engine = create_engine(database_url)
+    await upgrade_to_head(engine, MIGRATIONS)
+    factory = create_session_factory(engine)
+    device = {"device_id": "d-1", "bed_id": "b-1"}
+    readings = [(i, i * 10, "heart_rate", 60.0 + i) for i in range(8)]  # 02:00:00 .. 02:01:10
+    records = [_record(device, readings[:5]), _record(device, readings[5:])]
+    try:
+        for chunk in [records] if batches == 1 else [[r] for r in records]:
+            async with UnitOfWork(factory, CHASSIS_TABLES) as uow:
+                await project_storage(uow, chunk)
+                await uow.commit()
+        async with UnitOfWork(factory, CHASSIS_TABLES) as uow:
+            minutes = (
+                await uow.session.execute(
+                    select(minute_aggregates).order_by(minute_aggregates.c.minute)
+                )
+            ).all()
+            latest = (await uow.session.execute(select(latest_values))).all()
+    finally:
+        await engine.dispose()
+    assert [(m.minute, m._mapping["count"], m.total, m.minimum, m.maximum) for m in minutes] == [
+        (T0, 6, sum(60.0 + i for i in range(6)), 60.0, 65.0),
+        (T0 + timedelta(minutes=1), 2, 66.0 + 67.0, 66.0, 67.0),
+    ]
+    assert [(v.metric, v.value, v.seq) for v in latest] == [("heart_rate", 67.0, 7)]
+
+
+async def test_overrides_changed_elsewhere_reach_a_running_engine(iot) -> None:
+    from iot_ingest.domain.rules.conditions import Now, Op, Threshold
+    from iot_ingest.domain.rules.rule import BedRuleOverrides, Rule
+    from iot_ingest.streams.rule_engine import set_bed_overrides
+
+    device = await iot.add_device(await iot.add_bed())
+    engine = RuleEngine()  # another process's engine: nobody calls forget_bed on it
+    await _apply(iot, engine, [_record(device, [(1, 0, "heart_rate", 105.0)])])
+    assert await _alarm_rows(iot) == []
+    async with iot.runtime.uow() as uow:
+        assert await engine.reload_changed_overrides(uow) == []
+    stricter = Rule(
+        rule_id="heart_rate_high",
+        alarm_type="heart_rate_high",
+        raise_when=Now(when=Threshold(metric="heart_rate", op=Op.GT, value=100)),
+    )
+    await set_bed_overrides(
+        uow=iot.runtime.uow(),
+        bed_id=device["bed_id"],
+        overrides=BedRuleOverrides(rules=(stricter,)),
+        actor="admin",
+    )
+    async with iot.runtime.uow() as uow:
+        assert await engine.reload_changed_overrides(uow) == [device["bed_id"]]
+        assert await engine.reload_changed_overrides(uow) == []
+    await _apply(iot, engine, [_record(device, [(2, 10, "heart_rate", 106.0)])])
+    [row] = await _alarm_rows(iot)
+    assert row.alarm_type == "heart_rate_high"
