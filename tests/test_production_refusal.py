@@ -1,0 +1,41 @@
+"""Every service refuses to start in production with a development secret or SQLite."""
+
+from __future__ import annotations
+
+import pytest
+
+from chassis.settings import ServiceSettings
+from gateway.settings import GatewaySettings
+from intake.settings import Settings as IntakeSettings
+from iot_ingest.settings import Settings as IotSettings
+from referral.settings import Settings as ReferralSettings
+from service_records.settings import Settings as ServiceRecordsSettings
+from subsidy.settings import Settings as SubsidySettings
+
+SERVICES: list[type[ServiceSettings]] = [
+    GatewaySettings,
+    IntakeSettings,
+    IotSettings,
+    ReferralSettings,
+    ServiceRecordsSettings,
+    SubsidySettings,
+]
+
+
+@pytest.mark.parametrize("settings_class", SERVICES, ids=lambda c: c.__module__.split(".")[0])
+def test_dev_defaults_refused_in_production(
+    settings_class: type[ServiceSettings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOMEBED_ENV", "prod")
+    with pytest.raises(Exception, match="production") as refused:
+        settings_class()
+    message = str(refused.value)
+    assert "internal_token_key" in message or "jwks" in message or "dev" in message
+
+
+@pytest.mark.parametrize("settings_class", SERVICES, ids=lambda c: c.__module__.split(".")[0])
+def test_dev_defaults_start_in_development(
+    settings_class: type[ServiceSettings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOMEBED_ENV", "dev")
+    assert settings_class().env == "dev"
