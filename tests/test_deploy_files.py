@@ -1,0 +1,52 @@
+"""deploy/docker-compose.yml cannot run here (no Docker engine), so check it against the code:
+every setting it passes exists on the service it is passed to, and every command's module imports."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from chassis.settings import ServiceSettings
+from gateway.settings import GatewaySettings
+from intake.settings import Settings as IntakeSettings
+from iot_ingest.settings import Settings as IotSettings
+from referral.settings import Settings as ReferralSettings
+from service_records.settings import Settings as ServiceRecordsSettings
+from subsidy.settings import Settings as SubsidySettings
+
+COMPOSE = yaml.safe_load(
+    (Path(__file__).resolve().parents[1] / "deploy/docker-compose.yml").read_text()
+)
+APPS: dict[str, type[ServiceSettings]] = {
+    "gateway": GatewaySettings,
+    "intake": IntakeSettings,
+    "service-records": ServiceRecordsSettings,
+    "iot-ingest": IotSettings,
+    "referral": ReferralSettings,
+    "subsidy": SubsidySettings,
+}
+
+
+@pytest.mark.parametrize("name", sorted(APPS))
+def test_compose_settings_exist_on_the_service(name: str) -> None:
+    settings_class = APPS[name]
+    prefix = settings_class.model_config["env_prefix"]
+    fields = {field.upper() for field in settings_class.model_fields}
+    for variable in COMPOSE["services"][name]["environment"]:
+        if variable.startswith(prefix):
+            assert variable.removeprefix(prefix) in fields, f"{name}: {variable} is no setting"
+        else:
+            assert variable.startswith("HOMEBED_")
+            assert variable.removeprefix("HOMEBED_") in fields, f"{name}: {variable} is no setting"
+
+
+@pytest.mark.parametrize("name", sorted(APPS))
+def test_compose_commands_name_real_apps(name: str) -> None:
+    command = COMPOSE["services"][name]["command"]
+    module, _, attribute = command[command.index("uvicorn") + 1].partition(":")
+    module_object = importlib.import_module(module.replace(".main", ".bootstrap"))
+    assert callable(module_object.create_app)
+    assert attribute == "app"
