@@ -6,8 +6,11 @@ open-loop schedule, so queueing shows in the figures. A fall whose POST failed o
 never arrived counts as lost. The server runs the whole service (rule engine and storage
 consumers included).
 
+Progress goes to stderr every 15 s; at the end, stderr splits the latency into its stages (POST ->
+201, of which inside the server; 201 -> the outbox relay's send; POST -> consumed).
+
 Last line: `alarm_p50_ms=<n> alarm_p99_ms=<n> lost=<n>`
-`python bench/alarm_bench.py --bootstrap 127.0.0.1:9092 [--falls 10000] [--fall-rate 30]`
+`python bench/alarm_bench.py --bootstrap 127.0.0.1:9092 [--falls 10000] [--fall-rate 40]`
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
@@ -59,7 +63,10 @@ async def alarm_consumer(bootstrap: str) -> AIOKafkaConsumer:
 
 
 async def collect(
-    consumer: AIOKafkaConsumer, seen: dict[tuple[str, int], float], stop: asyncio.Event
+    consumer: AIOKafkaConsumer,
+    seen: dict[tuple[str, int], float],
+    produced: dict[tuple[str, int], float],
+    stop: asyncio.Event,
 ) -> None:
     while not stop.is_set():
         batches = await consumer.getmany(timeout_ms=50)
@@ -68,7 +75,10 @@ async def collect(
             for record in records:
                 event = orjson.loads(record.value)
                 if event["type"] in ("alarm.raised", "alarm.repeated"):
-                    seen.setdefault((event["subject"], event["data"]["count"]), received)
+                    key = (event["subject"], event["data"]["count"])
+                    seen.setdefault(key, received)
+                    # CreateTime: when the outbox relay handed the event to its producer
+                    produced.setdefault(key, record.timestamp / 1000)
 
 
 async def post_falls(
@@ -79,6 +89,7 @@ async def post_falls(
     sent: dict[tuple[str, int], float],
     failures: list[int],
     answered: list[float],
+    answered_wall: dict[tuple[str, int], float],
 ) -> None:
     """Open loop: fall i is due at start + i / rate, over one keep-alive connection per device."""
     connections = [await connect(url) for _ in tokens]
@@ -108,6 +119,7 @@ async def post_falls(
             return
         alarm = orjson.loads(answer)
         sent[(alarm["alarm_id"], alarm["count"])] = due
+        answered_wall[(alarm["alarm_id"], alarm["count"])] = time.time()
         answered.append((time.perf_counter() - due) * 1000)
 
     tasks = []
@@ -120,6 +132,74 @@ async def post_falls(
     for connection in connections:
         if connection.transport is not None:
             connection.transport.close()
+
+
+def percentiles(values: list[float]) -> str:
+    if not values:
+        return "n/a"
+    ordered = sorted(values)
+    at = {q: ordered[min(len(ordered) - 1, int(len(ordered) * q))] for q in (0.5, 0.9, 0.99)}
+    return (
+        f"p50 {at[0.5]:.1f} ms, p90 {at[0.9]:.1f} ms, p99 {at[0.99]:.1f} ms, "
+        f"max {ordered[-1]:.1f} ms"
+    )
+
+
+def worst_windows(
+    sent: dict[tuple[str, int], float], seen: dict[tuple[str, int], float], width: float = 15.0
+) -> str:
+    """Is the tail spread over the run or a burst (e.g. the 2-minute escalation of every alarm)?"""
+    if not sent:
+        return "n/a"
+    start = min(sent.values())
+    windows: dict[int, list[float]] = {}
+    for key, due in sent.items():
+        if key in seen:
+            windows.setdefault(int((due - start) // width), []).append((seen[key] - due) * 1000)
+    p99 = {w: sorted(v)[min(len(v) - 1, int(len(v) * 0.99))] for w, v in windows.items()}
+    worst = sorted(p99, key=p99.__getitem__, reverse=True)[:4]
+    return ", ".join(f"{w * width:.0f}-{(w + 1) * width:.0f} s: {p99[w]:.0f} ms" for w in worst)
+
+
+async def route_latency(url: str, route: str) -> str:
+    """p50/p99 of the server's own request-duration histogram for `route` (upper bucket bounds):
+    the part of POST -> 201 spent inside the service, not in the client or the network."""
+    async with httpx.AsyncClient(base_url=url, timeout=10) as client:
+        text = (await client.get("/metrics")).text
+    buckets: list[tuple[float, float]] = []
+    for line in text.splitlines():
+        if line.startswith("homebed_http_request_duration_seconds_bucket") and (
+            f'route="{route}"' in line and 'method="POST"' in line
+        ):
+            bound = line.split('le="', 1)[1].split('"', 1)[0]
+            buckets.append((float(bound), float(line.rsplit(" ", 1)[1])))
+    if not buckets or buckets[-1][1] == 0:
+        return "n/a"
+    total = buckets[-1][1]
+
+    def bound_of(q: float) -> str:
+        edge = next(b for b, count in buckets if count >= q * total)
+        return f"<= {edge * 1000:.0f} ms" if edge != float("inf") else "> last bucket"
+
+    return f"p50 {bound_of(0.5)}, p99 {bound_of(0.99)} ({total:.0f} requests)"
+
+
+async def progress(
+    falls: int,
+    sent: dict[tuple[str, int], float],
+    failures: list[int],
+    seen: dict[tuple[str, int], float],
+    flow: LoadResult,
+    every: float = 15.0,
+) -> None:
+    """A line on stderr every `every` seconds while the falls are being posted."""
+    started = time.monotonic()
+    while True:
+        await asyncio.sleep(every)
+        log(
+            f"  {time.monotonic() - started:5.0f} s: {len(sent) + len(failures)}/{falls} falls "
+            f"posted, {len(seen)} alarm events consumed, {flow.readings} readings accepted"
+        )
 
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -156,7 +236,9 @@ async def main() -> None:
     )
     parser.add_argument("--database-url", default=None, help="use this database instead")
     parser.add_argument("--falls", type=int, default=10_000)
-    parser.add_argument("--fall-rate", type=float, default=30.0, help="falls per second")
+    parser.add_argument(
+        "--fall-rate", type=float, default=40.0, help="falls per second (10,000 at 40/s: 250 s)"
+    )
     parser.add_argument("--fall-devices", type=int, default=200)
     parser.add_argument("--readings-per-s", type=float, default=20_000)
     parser.add_argument("--telemetry-devices", type=int, default=20)
@@ -191,7 +273,8 @@ async def main() -> None:
             consumer = await alarm_consumer(args.bootstrap)
             seen: dict[tuple[str, int], float] = {}
             stop_collecting = asyncio.Event()
-            collector = asyncio.create_task(collect(consumer, seen, stop_collecting))
+            produced: dict[tuple[str, int], float] = {}
+            collector = asyncio.create_task(collect(consumer, seen, produced, stop_collecting))
             duration = args.falls / args.fall_rate
             batches_per_device = args.readings_per_s / 100 / len(telemetry_tokens)
             flow = LoadResult()
@@ -206,26 +289,44 @@ async def main() -> None:
             sent: dict[tuple[str, int], float] = {}
             failures: list[int] = []
             answered: list[float] = []
+            answered_wall: dict[tuple[str, int], float] = {}
             log(
                 f"posting {args.falls} falls at {args.fall_rate}/s with "
                 f"{args.readings_per_s:.0f} readings/s flowing"
             )
+            reporter = asyncio.create_task(progress(args.falls, sent, failures, seen, flow))
             await post_falls(
-                server.url, fall_tokens, args.falls, args.fall_rate, sent, failures, answered
+                server.url,
+                fall_tokens,
+                args.falls,
+                args.fall_rate,
+                sent,
+                failures,
+                answered,
+                answered_wall,
             )
-            if answered:
-                answered.sort()
-                log(
-                    f"POST answered: p50 {statistics.median(answered):.1f} ms, "
-                    f"p99 {answered[int(len(answered) * 0.99)]:.1f} ms"
-                )
+            reporter.cancel()
             await asyncio.gather(*telemetry)
+            server_side = await route_latency(server.url, "/v1/device-events")
             deadline = time.perf_counter() + args.grace
             while time.perf_counter() < deadline and not set(sent) <= set(seen):  # noqa: ASYNC110
                 await asyncio.sleep(0.1)
             stop_collecting.set()
             await collector
             await consumer.stop()
+    # where the time went: POST -> 201 (HTTP + transaction), 201 -> relay's send (outbox wake-up,
+    # relay transaction), send -> consumed (producer linger, broker, fetch)
+    log(f"POST -> 201 answered: {percentiles(answered)}")
+    log(f"  of which inside the server (its histogram, bucket bounds): {server_side}")
+    log(
+        "201 -> outbox relay sent: "
+        + percentiles([(produced[k] - t) * 1000 for k, t in answered_wall.items() if k in produced])
+    )
+    log(
+        "POST -> consumed: "
+        + percentiles([(seen[k] - due) * 1000 for k, due in sent.items() if k in seen])
+    )
+    log("worst 15 s windows (p99): " + worst_windows(sent, seen))
     latencies = sorted((seen[k] - due) * 1000 for k, due in sent.items() if k in seen)
     lost = len(failures) + sum(1 for k in sent if k not in seen)
     log(

@@ -112,12 +112,13 @@ def run_server(
     }
     processes = []
     if with_worker:
-        environment["HOMEBED_IOT_INGEST_LOOPS_ENABLED"] = "false"
+        # the alarm lifecycle loops (escalation, liveness) stay with the alarm lane in the API
+        # process; the worker gets the telemetry consumers only (see the service README)
         worker_env = {
             **environment,
             "HOMEBED_IOT_INGEST_RULES_ENABLED": "true",
             "HOMEBED_IOT_INGEST_STORAGE_ENABLED": "true",
-            "HOMEBED_IOT_INGEST_LOOPS_ENABLED": "true",
+            "HOMEBED_IOT_INGEST_LOOPS_ENABLED": "false",
         }
         # on a shared box the analytics worker yields the CPU to the process serving alarms;
         # in production it runs in a container of its own

@@ -62,10 +62,12 @@ IOT_DEVICES = TopicSpec(
 )
 IOT_TELEMETRY = TopicSpec(
     name="iot.telemetry.v1",
-    key="device_id",
+    # by bed: the rule engine keeps per-bed state fed by several devices (bed exit,
+    # inactivity), so one bed's readings must land in one partition to scale it out
+    key="bed_id",
     partitions=12,
     producer="svc-iot-ingest",
-    description="Device readings, high rate, batched per device.",
+    description="Device readings, high rate, batched per device, keyed by bed.",
     events=iot.TELEMETRY_EVENTS,
 )
 IOT_ALARMS = TopicSpec(

@@ -195,6 +195,7 @@ async def test_full_lifecycle(
         "application.submitted",
         "application.assessed",
         "application.approved",
+        "bed.contracted",
         "bed.established",
         "bed.accepted",
         "bed.suspended",

@@ -170,6 +170,7 @@ async def test_each_change_is_published_once(
             ("intake.applications.v1", "application.submitted"): 1,
             ("intake.applications.v1", "application.assessed"): 1,
             ("intake.applications.v1", "application.approved"): 1,
+            ("intake.beds.v1", "bed.contracted"): 1,
             ("intake.beds.v1", "bed.established"): 1,
             ("intake.beds.v1", "bed.suspended"): 1,
             ("intake.beds.v1", "bed.resumed"): 1,

@@ -24,10 +24,12 @@ from iot_ingest.api import alarms, device_lanes, devices, monitoring, stream
 from iot_ingest.api.components import IotComponents
 from iot_ingest.api.errors import install_error_handlers
 from iot_ingest.api.fast_path import TelemetryFastPath
+from iot_ingest.gc_tuning import tune_gc
 from iot_ingest.registry.beds import apply_bed_event
 from iot_ingest.registry.liveness import check_liveness, flush_seen
 from iot_ingest.settings import Settings
 from iot_ingest.streams.batch_consumer import BatchConsumer
+from iot_ingest.streams.partitions import PartitionOwnership
 from iot_ingest.streams.rule_engine import RuleEngine
 from iot_ingest.streams.storage import project_storage
 from iot_ingest.tables import CHASSIS_TABLES
@@ -108,7 +110,10 @@ def create_app(settings: Settings | None = None, *, http: bool = True) -> FastAP
         max_readings=settings.telemetry_max_readings,
         ack_timeout_seconds=settings.telemetry_ack_timeout_seconds,
     )
-    rule_engine = RuleEngine(tick_every=timedelta(seconds=settings.monitor_tick_seconds))
+    rule_engine = RuleEngine(
+        tick_every=timedelta(seconds=settings.monitor_tick_seconds),
+        ownership=PartitionOwnership(),  # owns the beds of the partitions Kafka assigns it
+    )
     consumers: list[BatchConsumer] = []
 
     async def flush_seen_loop(runtime: ServiceRuntime) -> None:
@@ -148,6 +153,7 @@ def create_app(settings: Settings | None = None, *, http: bool = True) -> FastAP
             start_latest=settings.telemetry_start_latest,
             on_failure=rule_engine.reset,
             on_idle=lambda: rule_engine.tick_if_due(runtime.uow),
+            on_assignment=rule_engine.on_assignment,
         )
         consumers.append(consumer)
         await consumer.run_forever()
@@ -181,8 +187,15 @@ def create_app(settings: Settings | None = None, *, http: bool = True) -> FastAP
             *([escalation_loop, liveness_loop] if settings.loops_enabled else []),
         ],
         kafka_background=kafka_tasks,
+        # this producer carries the alarm events (outbox relay): the relay already sends its
+        # rows as one burst, so lingering only adds latency to every alarm
+        producer_tuning=ProducerTuning(linger_ms=0),
     )
     runtime_ref.append(runtime)
+
+    async def startup(_app: FastAPI, _runtime: ServiceRuntime) -> None:
+        if settings.gc_tuning:
+            tune_gc()
 
     async def shutdown(_app: FastAPI, _runtime: ServiceRuntime) -> None:
         for consumer in consumers:
@@ -199,6 +212,7 @@ def create_app(settings: Settings | None = None, *, http: bool = True) -> FastAP
             alarms.router,
             monitoring.router,
         ],
+        on_startup=[startup],
         on_shutdown=[shutdown],
     )
     install_error_handlers(app)

@@ -38,3 +38,6 @@ class Settings(ServiceSettings):
     liveness_poll_seconds: float = Field(default=15.0, gt=0)
     seq_flush_seconds: float = Field(default=1.0, gt=0)
     stream_poll_seconds: float = Field(default=0.5, gt=0)
+    # freeze the import-time heap and enlarge the young generation once started (gc_tuning.py);
+    # off for in-process test apps, which share the interpreter with the test runner
+    gc_tuning: bool = True

@@ -30,6 +30,7 @@ QUIET_LOOPS = {
     "monitor_tick_seconds": 3600,
     "stream_poll_seconds": 0.05,
     "log_json": False,
+    "gc_tuning": False,
 }
 
 

@@ -119,7 +119,10 @@ class ConsumerRunner:
                             continue  # revoked while we waited: the new owner will read these
                         for record in records:
                             await self._apply_with_retries(record)
-                            await self._commit_offset(consumer, tp, record.offset + 1)
+                        # One offset commit per partition batch: each record's effects are
+                        # already committed with its processed_events row, so a crash before
+                        # this line only redelivers records that are then skipped.
+                        await self._commit_offset(consumer, tp, records[-1].offset + 1)
                 await self._report_lag(consumer)
         finally:
             self._consumer = None

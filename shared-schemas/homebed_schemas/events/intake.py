@@ -73,5 +73,15 @@ APPLICATION_EVENTS: dict[str, type[BaseModel]] = {
 }
 BED_EVENTS: dict[str, type[BaseModel]] = {
     f"bed.{name}": BedEvent
-    for name in ("established", "accepted", "suspended", "resumed", "terminated", "transferred")
+    # contracted: the contract is signed and installation may begin (001 §四(四): sign → install →
+    # establish), so iot-ingest accepts the bed's devices before the bed is established.
+    for name in (
+        "contracted",
+        "established",
+        "accepted",
+        "suspended",
+        "resumed",
+        "terminated",
+        "transferred",
+    )
 }

@@ -55,7 +55,7 @@ class Reading(_Payload):
 
 
 class TelemetryBatch(_Payload):
-    """Readings of one device, keyed by device_id; consumers dedupe on (device_id, seq)."""
+    """Readings of one device, keyed by bed_id; consumers dedupe on (device_id, seq)."""
 
     device_id: str
     bed_id: str

@@ -25,6 +25,7 @@ from intake.schemas.common import Page
 from intake.service.access import PROVIDER_STAFF, can_view, require
 from intake.service.context import Ctx
 from intake.service.errors import NotFound
+from intake.service.events import BEDS_TOPIC, bed_event
 from intake.service.views import bed_read, bed_summary, installation_views
 from intake.tables import BedRow, ContractRow, InstallationRow
 
@@ -120,6 +121,10 @@ async def sign_contract(*, uow: UnitOfWork, ctx: Ctx, bed_id: str, cmd: Contract
         )
         uow.session.add(contract)
         bed.updated_at = ctx.now
+        # iot-ingest registers devices only for beds it knows: installation follows signing.
+        await uow.publish(
+            topic=BEDS_TOPIC, key=bed.id, event=bed_event(bed, contract, "contracted", now=ctx.now)
+        )
         await uow.commit()
         return contract.id
 

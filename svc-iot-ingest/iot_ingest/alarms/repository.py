@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -184,12 +184,19 @@ async def list_alarms(uow: UnitOfWork, f: AlarmFilter) -> list[Alarm]:
     return [alarm_from_row(r) for r in (await uow.session.execute(query)).all()]
 
 
-async def due_for_escalation(uow: UnitOfWork, now: datetime, limit: int = 200) -> list[Alarm]:
-    query = _locked(
+async def due_for_escalation(
+    uow: UnitOfWork, now: datetime, limit: int = 200, exclude: Collection[str] = ()
+) -> list[Alarm]:
+    """Alarms whose next check is due, locked; on PostgreSQL rows locked elsewhere (an alarm
+    being repeated right now) are skipped rather than waited for."""
+    query = (
         select(alarms)
         .where(alarms.c.next_check_at.is_not(None), alarms.c.next_check_at <= now)
         .order_by(alarms.c.next_check_at)
-        .limit(limit),
-        uow,
+        .limit(limit)
     )
+    if exclude:
+        query = query.where(alarms.c.alarm_id.not_in(list(exclude)))
+    if dialect_name(uow) == "postgresql":
+        query = query.with_for_update(skip_locked=True)
     return [alarm_from_row(r) for r in (await uow.session.execute(query)).all()]

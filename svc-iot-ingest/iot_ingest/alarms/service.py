@@ -189,21 +189,32 @@ async def list_alarms(*, uow: UnitOfWork, alarm_filter: repo.AlarmFilter) -> lis
 
 
 async def run_escalations(*, uow: UnitOfWork, now: datetime | None = None) -> int:
-    """Escalate every alarm whose next check is due; returns how many changes were made."""
+    """Escalate every alarm whose next check is due; returns how many changes were made.
+
+    One alarm per transaction, skipping alarms another transaction holds: the alarm lane
+    repeating an alarm must never queue behind a sweep that locked a whole page of alarms
+    (at 2 minutes, every unacknowledged alarm of a burst falls due at once). A skipped alarm
+    is escalated on the next sweep.
+    """
     now = now or datetime.now(UTC)
-    made: list[tuple[Alarm, list[AlarmChange]]] = []
-    async with uow, serialized_writes(uow, urgent=True):
-        policies: dict[str, EscalationPolicy] = {}
-        for alarm in await repo.due_for_escalation(uow, now):
+    policies: dict[str, EscalationPolicy] = {}
+    handled: set[str] = set()
+    total = 0
+    while True:
+        async with uow, serialized_writes(uow, urgent=True):
+            due = await repo.due_for_escalation(uow, now, limit=1, exclude=handled)
+            if not due:
+                return total
+            [alarm] = due
+            handled.add(alarm.alarm_id)
             policy = policies.get(alarm.provider_id)
             if policy is None:
                 policy = policies[alarm.provider_id] = await policy_for(uow, alarm.provider_id)
             check_escalations(alarm, policy, now)
-            made.append((alarm, await record_changes(uow, alarm, policy, new=False)))
-        await uow.commit()
-    for alarm, changes in made:
+            changes = await record_changes(uow, alarm, policy, new=False)
+            await uow.commit()
         observe_metrics(alarm, changes)
-    return sum(len(changes) for _, changes in made)
+        total += len(changes)
 
 
 def alarm_summary(alarm: Alarm) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,7 +17,15 @@ from homebed_schemas.envelope import Envelope
 from homebed_schemas.events.intake import BedEvent
 from iot_ingest.tables import beds
 
-ACTIVE_AFTER = {"bed.established": True, "bed.accepted": True, "bed.resumed": True}
+logger = logging.getLogger(__name__)
+
+# A signed contract opens installation (001 §四(四)): devices may join before establishment.
+ACTIVE_AFTER = {
+    "bed.contracted": True,
+    "bed.established": True,
+    "bed.accepted": True,
+    "bed.resumed": True,
+}
 INACTIVE_AFTER = {"bed.suspended": False, "bed.terminated": False, "bed.transferred": False}
 
 
@@ -24,7 +33,9 @@ async def apply_bed_event(uow: UnitOfWork, envelope: Envelope) -> None:
     """Consumer of intake.beds.v1: keep each bed's provider, region and whether it is active."""
     active = {**ACTIVE_AFTER, **INACTIVE_AFTER}.get(envelope.type)
     if active is None:
-        raise PoisonMessage(f"unknown bed event type {envelope.type!r}")
+        # Tolerant reader: a bed event type added later says nothing about devices.
+        logger.info("ignoring bed event type", extra={"event_type": envelope.type})
+        return
     try:
         event = BedEvent.model_validate(envelope.data)
     except ValidationError as exc:
@@ -54,6 +65,18 @@ async def upsert_row(uow: UnitOfWork, table: Table, values: dict[str, Any], *, k
     statement = statement.on_conflict_do_update(
         index_elements=[table.c[key]],
         set_={k: statement.excluded[k] for k in values if k != key},
+    )
+    await uow.session.execute(statement)
+
+
+async def upsert_rows(
+    uow: UnitOfWork, table: Table, rows: list[dict[str, Any]], *, key: str
+) -> None:
+    """`upsert_row` for many rows of the same columns, in one statement."""
+    statement = dialect_insert(uow)(table).values(rows)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c[key]],
+        set_={k: statement.excluded[k] for k in rows[0] if k != key},
     )
     await uow.session.execute(statement)
 

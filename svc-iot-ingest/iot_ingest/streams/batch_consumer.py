@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 Records = Sequence[ConsumerRecord[bytes, bytes]]
 ApplyBatch = Callable[[UnitOfWork, Records], Awaitable[None]]
 OnIdle = Callable[[], Awaitable[None]]
+OnAssignment = Callable[[set[int], int], None]  # (assigned partitions, partitions of the topic)
 
 
 async def stored_offsets(uow: UnitOfWork, group_id: str, topic: str) -> dict[int, int]:
@@ -45,19 +46,24 @@ async def stored_offsets(uow: UnitOfWork, group_id: str, topic: str) -> dict[int
 async def store_offsets(
     uow: UnitOfWork, group_id: str, topic: str, offsets: dict[int, int]
 ) -> None:
-    for partition, next_offset in offsets.items():
-        statement = dialect_insert(uow)(consumer_offsets).values(
-            group_id=group_id, topic=topic, partition=partition, next_offset=next_offset
-        )
-        statement = statement.on_conflict_do_update(
-            index_elements=[
-                consumer_offsets.c.group_id,
-                consumer_offsets.c.topic,
-                consumer_offsets.c.partition,
-            ],
-            set_={"next_offset": statement.excluded.next_offset},
-        )
-        await uow.session.execute(statement)
+    if not offsets:
+        return
+    # one statement for every partition: a round trip per partition per batch adds up
+    statement = dialect_insert(uow)(consumer_offsets).values(
+        [
+            {"group_id": group_id, "topic": topic, "partition": p, "next_offset": o}
+            for p, o in sorted(offsets.items())
+        ]
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=[
+            consumer_offsets.c.group_id,
+            consumer_offsets.c.topic,
+            consumer_offsets.c.partition,
+        ],
+        set_={"next_offset": statement.excluded.next_offset},
+    )
+    await uow.session.execute(statement)
 
 
 class BatchConsumer:
@@ -72,9 +78,12 @@ class BatchConsumer:
         apply: ApplyBatch,
         on_failure: Callable[[], None] = lambda: None,
         on_idle: OnIdle | None = None,
+        on_assignment: OnAssignment | None = None,
         start_latest: bool = False,
         max_records: int = 5000,
         poll_timeout_ms: int = 200,
+        fetch_max_wait_ms: int = 500,
+        fetch_min_bytes: int = 1024 * 1024,
     ) -> None:
         self.service = service
         self.bootstrap = bootstrap
@@ -84,9 +93,12 @@ class BatchConsumer:
         self._apply = apply
         self._on_failure = on_failure
         self._on_idle = on_idle
+        self._on_assignment = on_assignment
         self._start_latest = start_latest
         self._max_records = max_records
         self._poll_timeout_ms = poll_timeout_ms
+        self._fetch_max_wait_ms = fetch_max_wait_ms
+        self._fetch_min_bytes = fetch_min_bytes
         self._lock = asyncio.Lock()
         self._stopping = False
         self.started = asyncio.Event()
@@ -120,6 +132,12 @@ class BatchConsumer:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_partition_fetch_bytes=4 * 1024 * 1024,
+            # the broker holds a fetch until a megabyte or half a second has gathered: a few
+            # large transactions a second instead of one per trickle of messages, which would
+            # cost this process and the database CPU the alarm lane needs (a duration rule
+            # spans a minute; half a second of extra delay changes nothing for it)
+            fetch_max_wait_ms=self._fetch_max_wait_ms,
+            fetch_min_bytes=self._fetch_min_bytes,
         )
         consumer.subscribe([self.topic], listener=_SeekToStored(self, consumer))
         await consumer.start()
@@ -197,6 +215,12 @@ class _SeekToStored(ConsumerRebalanceListener):  # type: ignore[misc]
     async def on_partitions_assigned(self, assigned: Any) -> None:
         started = time.monotonic()
         await self._owner._seek_to_stored(self._consumer, list(assigned))
+        if self._owner._on_assignment is not None:
+            topic = self._owner.topic
+            count = len(self._consumer.partitions_for_topic(topic) or ())
+            self._owner._on_assignment(
+                {tp.partition for tp in assigned if tp.topic == topic}, count
+            )
         if assigned:
             # resolve lazy "seek to end" now, so messages produced after this are not skipped
             for tp in assigned:

@@ -2,8 +2,9 @@
 
 Bed states are cached in memory and written back in the same transaction as the offsets and the
 alarms they caused, so a restart resumes exactly where the last commit left off. The cache is
-dropped whenever a transaction fails. One instance per consumer group is assumed for a given
-bed: telemetry is keyed by device, so two instances could each see part of a bed (see README).
+dropped whenever a transaction fails. Telemetry is keyed by bed, so each bed's readings reach
+exactly one instance of the consumer group; on every rebalance the cache is dropped (another
+instance may have moved a bed's state on meanwhile) and ticks cover only the owned beds.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from iot_ingest.domain.rules.defaults import DEFAULT_RULE_BOOK
 from iot_ingest.domain.rules.monitor import BedMonitor, BedMonitorState, MonitorSettings
 from iot_ingest.domain.rules.rule import BedRuleOverrides, RuleBook, RuleSignal, SignalKind
 from iot_ingest.metrics import RULE_SIGNALS, SERVICE
-from iot_ingest.registry.beds import upsert_row
+from iot_ingest.registry.beds import upsert_row, upsert_rows
 from iot_ingest.streams.batch_consumer import Records
+from iot_ingest.streams.partitions import PartitionOwnership
 from iot_ingest.tables import bed_monitor_states, bed_rule_overrides, beds
 from iot_ingest.telemetry.codec import decode_telemetry
 from iot_ingest.write_lock import serialized_writes
@@ -46,8 +48,10 @@ class RuleEngine:
         settings: MonitorSettings | None = None,
         tick_every: timedelta = timedelta(seconds=30),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        ownership: PartitionOwnership | None = None,
     ) -> None:
         self._rule_book = rule_book
+        self._ownership = ownership or PartitionOwnership(owns_all=True)
         self._settings = settings or MonitorSettings()
         self._tick_every = tick_every
         self._clock = clock
@@ -67,6 +71,11 @@ class RuleEngine:
         self._states.clear()
         self._monitors.clear()
         self._all_loaded = False
+
+    def on_assignment(self, partitions: set[int], partition_count: int) -> None:
+        """A rebalance: own these partitions' beds from now on, re-reading their states."""
+        self._ownership.assign(partitions, partition_count)
+        self.reset()
 
     def forget_bed(self, bed_id: str) -> None:
         self._monitors.pop(bed_id, None)
@@ -100,6 +109,8 @@ class RuleEngine:
         signals: list[RuleSignal] = []
         dirty: set[str] = set()
         for bed_id, state in self._states.items():
+            if not self._ownership.owns(bed_id):
+                continue  # another instance's bed (read by `apply` before a rebalance)
             fired = self._monitors[bed_id].tick(state, now)
             if fired:
                 signals.extend(fired)
@@ -110,6 +121,8 @@ class RuleEngine:
 
     async def tick_if_due(self, uow_factory: Callable[[], UnitOfWork]) -> None:
         now = self._clock()
+        if not self._ownership.owns_any:
+            return
         if self._last_tick is not None and now - self._last_tick < self._tick_every:
             return
         self._last_tick = now
@@ -159,7 +172,7 @@ class RuleEngine:
         if self._all_loaded:
             return
         ids = (await uow.session.execute(select(bed_monitor_states.c.bed_id))).scalars().all()
-        await self._ensure_loaded(uow, set(ids))
+        await self._ensure_loaded(uow, {b for b in ids if self._ownership.owns(b)})
         self._all_loaded = True
 
     async def _load_overrides(
@@ -175,18 +188,23 @@ class RuleEngine:
         return {r.bed_id: _overrides_decoder.decode(r.overrides) for r in rows}
 
     async def _persist(self, uow: UnitOfWork, bed_ids: set[str]) -> None:
+        if not bed_ids:
+            return
         now = datetime.now(UTC)
-        for bed_id in sorted(bed_ids):
-            await upsert_row(
-                uow,
-                bed_monitor_states,
+        # one statement for the whole batch (sorted: concurrent writers lock rows in one order)
+        await upsert_rows(
+            uow,
+            bed_monitor_states,
+            [
                 {
                     "bed_id": bed_id,
                     "state": _state_encoder.encode(self._states[bed_id]),
                     "updated_at": now,
-                },
-                key="bed_id",
-            )
+                }
+                for bed_id in sorted(bed_ids)
+            ],
+            key="bed_id",
+        )
 
     async def _provider_of(self, uow: UnitOfWork, bed_id: str) -> str | None:
         provider = self._providers.get(bed_id)

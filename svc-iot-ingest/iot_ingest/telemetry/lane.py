@@ -185,7 +185,8 @@ class TelemetryLane:
                 readings=readings,
                 received_at=now,
             )
-            ack = await producer.send(self._topic, value, key=auth.device_id.encode())
+            # keyed by bed (topic registry): all of a bed's devices reach one rule-engine instance
+            ack = await producer.send(self._topic, value, key=auth.bed_id.encode())
             await asyncio.wait_for(ack, self._ack_timeout)
         except Exception:
             self._windows.release(auth.device_id, [r.seq for r in readings], previous_high)

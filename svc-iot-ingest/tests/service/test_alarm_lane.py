@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from chassis.principal import Role
@@ -265,3 +266,25 @@ async def test_raised_at_is_now_not_device_time(iot) -> None:
     before = datetime.now(UTC)
     _, alarm = await _fall(iot)
     assert datetime.fromisoformat(alarm["raised_at"]) >= before
+
+
+@pytest.mark.postgres
+async def test_escalation_skips_an_alarm_the_lane_holds_and_takes_it_next_sweep(
+    postgres_url: str,
+) -> None:
+    from iot_ingest.alarms import repository as repo
+    from iot_ingest.settings import Settings
+    from iot_ingest.testing import QUIET_LOOPS, running_iot
+
+    settings = Settings(database_url=postgres_url, kafka_enabled=False, **QUIET_LOOPS)
+    async with running_iot(settings) as iot:
+        _, held = await _fall(iot)
+        _, free = await _fall(iot)
+        due = datetime.fromisoformat(free["raised_at"]) + timedelta(minutes=2)  # both due
+        async with iot.runtime.uow() as lane:  # as the alarm lane repeating it would
+            assert await repo.get_alarm(lane, held["alarm_id"], lock=True) is not None
+            # the sweep does not wait for the held alarm; it escalates the other one
+            assert await run_escalations(uow=iot.runtime.uow(), now=due) == 1
+        assert await run_escalations(uow=iot.runtime.uow(), now=due) == 1
+        escalated = [e.subject for e in await _outbox(iot) if e.type == "alarm.escalated"]
+        assert escalated == [free["alarm_id"], held["alarm_id"]]

@@ -39,7 +39,7 @@ def _record(device: dict, readings: list[tuple[int, float, str, float]], offset:
         offset=offset,
         timestamp=0,
         timestamp_type=0,
-        key=device["device_id"].encode(),
+        key=device["bed_id"].encode(),
         value=raw,
         checksum=None,
         serialized_key_size=0,
@@ -166,6 +166,32 @@ async def test_inactivity_and_bed_exit_ticks_with_controlled_time(iot) -> None:
     # a new engine (restart) still knows the inactivity alarm is active: no second raise
     async with iot.runtime.uow() as uow:
         assert await RuleEngine().tick(uow, T0 + timedelta(hours=5)) == []
+
+
+async def test_ticks_cover_only_the_beds_of_the_assigned_partitions(iot) -> None:
+    from iot_ingest.streams.partitions import PartitionOwnership, partition_of
+
+    first = await iot.add_device(await iot.add_bed())
+    second = await iot.add_device(await iot.add_bed())
+    while partition_of(second["bed_id"], 12) == partition_of(first["bed_id"], 12):
+        second = await iot.add_device(await iot.add_bed())
+    engine = RuleEngine(ownership=PartitionOwnership())
+    engine.on_assignment({partition_of(first["bed_id"], 12)}, 12)
+    await _apply(iot, engine, [_record(first, [(1, 0, "motion", 1.0)])])
+    # the second bed's state was written by the instance that owns its partition
+    await _apply(iot, RuleEngine(), [_record(second, [(1, 0, "motion", 1.0)])])
+    async with iot.runtime.uow() as uow:
+        fired = await engine.tick(uow, T0 + timedelta(hours=4))
+        await uow.commit()
+    assert [(s.bed_id, s.alarm_type.value) for s in fired] == [(first["bed_id"], "inactivity")]
+    # after a rebalance hands it the other partition too, it ticks that bed as well
+    engine.on_assignment(
+        {partition_of(first["bed_id"], 12), partition_of(second["bed_id"], 12)}, 12
+    )
+    async with iot.runtime.uow() as uow:
+        fired = await engine.tick(uow, T0 + timedelta(hours=4, minutes=1))
+        await uow.commit()
+    assert [(s.bed_id, s.alarm_type.value) for s in fired] == [(second["bed_id"], "inactivity")]
 
 
 async def test_offline_and_online_with_controlled_time(iot) -> None:

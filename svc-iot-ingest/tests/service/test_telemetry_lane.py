@@ -23,13 +23,13 @@ def _published(iot) -> list[TelemetryBatch]:
     ]
 
 
-async def test_accepted_batch_is_published_once_keyed_by_device(iot) -> None:
+async def test_accepted_batch_is_published_once_keyed_by_bed(iot) -> None:
     device = await _device(iot)
     response = await iot.post_readings(device["token"], [_r(1), _r(2, "spo2", 97)])
     assert response.status_code == 202
     assert response.json() == {"accepted": 2, "duplicates": 0, "refused": []}
     [message] = iot.bus.topics[IOT_TELEMETRY.name]
-    assert message.key == device["device_id"].encode()
+    assert message.key == device["bed_id"].encode()
     [batch] = _published(iot)
     assert (batch.device_id, batch.bed_id, batch.provider_id) == (
         device["device_id"],

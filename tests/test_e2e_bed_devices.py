@@ -1,0 +1,219 @@
+"""End to end across services over the real broker: intake signs a bed's contract, iot-ingest
+learns the bed from `intake.beds.v1` and registers its devices, intake learns the devices from
+`iot.devices.v1` and establishes the bed, iot-ingest sees it established.
+
+Both services run with their own database, as in production; only Kafka connects them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from stdnum.iso7064 import mod_11_2
+
+from chassis.principal import PRINCIPAL_HEADER, Principal, Role, mint_internal_token
+from chassis.settings import DEV_INTERNAL_TOKEN_KEY
+from chassis.testing.eventually import eventually
+from intake.bootstrap import create_app as create_intake
+from intake.settings import Settings as IntakeSettings
+from iot_ingest.bootstrap import create_app as create_iot
+from iot_ingest.settings import Settings as IotSettings
+
+pytestmark = pytest.mark.kafka
+
+PROVIDER = "prov-e2e"
+
+
+def _headers(role: Role, sub: str, **claims: Any) -> dict[str, str]:
+    token = mint_internal_token(Principal(sub=sub, role=role, **claims), DEV_INTERNAL_TOKEN_KEY)
+    return {PRINCIPAL_HEADER: token}
+
+
+def FAMILY() -> dict[str, str]:
+    return _headers(Role.FAMILY, "family-e2e")
+
+
+def OFFICER() -> dict[str, str]:
+    return _headers(Role.OFFICER, "officer-e2e", region_codes=("341800",))
+
+
+def ADMIN() -> dict[str, str]:
+    """Minted per request: internal principal tokens live 60 s."""
+    return _headers(Role.PROVIDER_ADMIN, "admin-e2e", provider_id=PROVIDER)
+
+
+def _id_number(birth: str) -> str:
+    body = f"341802{birth}{datetime.now(UTC).microsecond % 100:02d}2"  # even 17th digit: female
+    return body + mod_11_2.calc_check_digit(body)
+
+
+@pytest.fixture
+async def services(
+    kafka_bootstrap: str, tmp_path: Path, unique_name: str
+) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
+    intake = create_intake(
+        IntakeSettings(
+            database_url=f"sqlite+aiosqlite:///{tmp_path}/intake.db",
+            kafka_bootstrap=kafka_bootstrap,
+            devices_group=f"intake-devices-{unique_name}",
+            log_json=False,
+        )
+    )
+    iot = create_iot(
+        IotSettings(
+            database_url=f"sqlite+aiosqlite:///{tmp_path}/iot.db",
+            kafka_bootstrap=kafka_bootstrap,
+            beds_group=f"iot-beds-{unique_name}",
+            rules_enabled=False,
+            storage_enabled=False,
+            loops_enabled=False,
+            log_json=False,
+        )
+    )
+    async with AsyncExitStack() as stack:
+        clients = []
+        for name, app in (("intake", intake), ("iot", iot)):
+            manager = await stack.enter_async_context(LifespanManager(app))
+            transport = httpx.ASGITransport(app=manager.app)
+            clients.append(
+                await stack.enter_async_context(
+                    httpx.AsyncClient(transport=transport, base_url=f"http://{name}")
+                )
+            )
+        yield clients[0], clients[1]
+
+
+async def _contracted_bed(intake: httpx.AsyncClient) -> str:
+    today = datetime.now(UTC).date()
+    body = {
+        "jurisdiction": "341800",
+        "provider_id": PROVIDER,
+        "name": "王秀兰",
+        "sex": "female",
+        "birth_date": "1946-05-01",
+        "ethnicity": "汉族",
+        "id_number": _id_number("19460501"),
+        "social_security_no": "S0000000001",
+        "marital_status": "widowed",
+        "literacy": "literate",
+        "hukou_address": {"region_code": "341802", "detail": "鳌峰街道 梅园路 1 号"},
+        "current_address": {"region_code": "341802", "detail": "鳌峰街道 梅园路 1 号"},
+        "ltc_assessment_level": None,
+        "receives_ltc_services": False,
+        "caregiver": {"name": "李强", "relation": "son", "phone": "13800138000"},
+        "emergency_contact": {"name": "李娟", "relation": "daughter", "phone": "13900139001"},
+        "in_pilot_area": True,
+        "has_stable_caregiver": True,
+        "is_renter": False,
+        "economic_status": "other",
+    }
+    created = await intake.post("/v1/applications", json=body, headers=FAMILY())
+    assert created.status_code == 201, created.text
+    app_id = created.json()["id"]
+    assert (await intake.post(f"/v1/applications/{app_id}/submit", headers=FAMILY())).is_success
+    assessment = {
+        "scale": "ability_4",
+        "ability_level": "moderate",
+        "assessor": "评估员",
+        "assessed_on": (today - timedelta(days=1)).isoformat(),
+    }
+    assessed = await intake.post(
+        f"/v1/applications/{app_id}/assessment", json=assessment, headers=OFFICER()
+    )
+    assert assessed.is_success, assessed.text
+    reviewed = await intake.post(
+        f"/v1/applications/{app_id}/review", json={"level": "district"}, headers=OFFICER()
+    )
+    assert reviewed.json()["status"] == "approved", reviewed.text
+    bed_id: str = reviewed.json()["bed_id"]
+    plan = {
+        "items": [
+            {
+                "name": "上门巡诊",
+                "category": "health_management",
+                "times": 1,
+                "per": "day",
+                "minutes_per_visit": 60,
+            }
+        ]
+    }
+    assert (await intake.put(f"/v1/beds/{bed_id}/care-plan", json=plan, headers=ADMIN())).is_success
+    start = today + timedelta(days=1)
+    contract = {
+        "start": start.isoformat(),
+        "end": _months_later(start, 7).isoformat(),
+        "base_package_fee_fen": 80000,
+    }
+    signed = await intake.post(f"/v1/beds/{bed_id}/contract", json=contract, headers=ADMIN())
+    assert signed.status_code == 201, signed.text
+    items = {
+        "items": [
+            {"item_id": "emergency_button", "count": 1},
+            {"item_id": "vital_signs_monitor", "count": 1},
+        ]
+    }
+    installed = await intake.put(f"/v1/beds/{bed_id}/installations", json=items, headers=ADMIN())
+    assert installed.is_success, installed.text
+    return bed_id
+
+
+def _months_later(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    return date(day.year + month // 12, month % 12 + 1, min(day.day, 28))
+
+
+async def test_contract_devices_establish_across_services(
+    services: tuple[httpx.AsyncClient, httpx.AsyncClient],
+) -> None:
+    intake, iot = services
+    bed_id = await _contracted_bed(intake)
+    early = await intake.post(f"/v1/beds/{bed_id}/establish", headers=ADMIN())
+    assert early.status_code == 409  # no smart device confirmed yet
+
+    async def register(device_type: str) -> httpx.Response:
+        body = {"bed_id": bed_id, "device_type": device_type, "serial": f"SN-{device_type}"}
+        return await iot.post("/v1/devices", json=body, headers=ADMIN())
+
+    # iot-ingest accepts the bed's devices once bed.contracted has reached it through Kafka
+    first = await eventually(
+        lambda: register("emergency_button"),
+        until=lambda r: r.status_code == 201,
+        within=60,
+        what="iot-ingest learned the contracted bed",
+    )
+    assert first.json()["token"].startswith("hbd_")
+    assert (await register("vital_signs_monitor")).status_code == 201
+
+    # intake establishes once both device.registered events have come back through Kafka
+    attempts: list[httpx.Response] = []
+
+    async def establish() -> httpx.Response:
+        attempts.append(await intake.post(f"/v1/beds/{bed_id}/establish", headers=ADMIN()))
+        return attempts[-1]
+
+    try:
+        established = await eventually(
+            establish,
+            until=lambda r: r.status_code == 200,
+            within=90,
+            what="devices confirmed in intake",
+        )
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; last answer: {attempts[-1].text}") from None
+    assert established.json()["status"] == "established"
+    assert all(item["confirmed"] for item in established.json()["installations"])
+
+    # a device of a bed iot-ingest has never heard of is refused
+    stranger = await iot.post(
+        "/v1/devices",
+        json={"bed_id": "no-such-bed", "device_type": "smoke", "serial": "SN-x"},
+        headers=ADMIN(),
+    )
+    assert stranger.status_code in (404, 409, 422)
