@@ -7,9 +7,24 @@ connections as fast as they go). Through the gateway each request carries a peop
 dev issuer), so verification, the route table, the rate limit, the internal principal token and
 metrics are all in the path, as in production.
 
+What makes the comparison fair:
+- one backend process (uvicorn, httptools + uvloop, raw ASGI) serves all three targets;
+- one client (this process, uvloop, raw HTTP/1.1 keep-alive) with the same connection counts
+  (`--connections` saturated, rate/50 at the fixed rate) for every target;
+- the proxies get the same processes: nginx `worker_processes` = `--gateway-workers`
+  (1 by default), both keep upstream connections alive (nginx `keepalive 64`, the gateway's
+  pool 200 / 100 idle);
+- the gateway runs as deployed: `python -m uvicorn gateway.main:app --loop uvloop --http
+  httptools` (also what scripts/run.sh starts; uvicorn picks those two by itself).
+On a 2-core machine all three processes and the client share the cores, so saturated rates
+say how much CPU each proxy leaves to the rest: nginx stays close to direct because it needs a
+tenth of the CPU per request the gateway needs. The `cpu` figures printed per target (CPU
+seconds of the target's process tree / requests) are the steadier number when other work runs
+on the machine; `direct` there is the backend's own cost.
+
 Last line: `gateway_rps=<n> nginx_rps=<n> direct_rps=<n> ratio_vs_nginx=<r> added_p50_ms=<n>`
 (rps from the saturated runs; added p50 = gateway p50 - direct p50 at the fixed rate).
-`python bench/gateway_bench.py [--rate 500] [--seconds 10] [--connections 32]`
+`python bench/gateway_bench.py [--rate 500] [--seconds 10] [--connections 32] [--gateway-workers 1]`
 """
 
 from __future__ import annotations
@@ -233,7 +248,7 @@ def ensure_nginx() -> str | None:
     return None
 
 
-def nginx_config(directory: Path, listen: int, backend: int) -> Path:
+def nginx_config(directory: Path, listen: int, backend: int, workers: int) -> Path:
     user = "user root;\n" if os.geteuid() == 0 else ""
     temp = "\n".join(
         f"  {name}_temp_path {directory / name};"
@@ -241,7 +256,7 @@ def nginx_config(directory: Path, listen: int, backend: int) -> Path:
     )
     config = directory / "nginx.conf"
     config.write_text(
-        f"""{user}worker_processes 1;
+        f"""{user}worker_processes {workers};
 pid {directory}/nginx.pid;
 error_log {directory}/nginx-error.log warn;
 events {{ worker_connections 4096; }}
@@ -280,6 +295,34 @@ def stop(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=10)
 
 
+def gateway_command(port: int, workers: int) -> list[str]:
+    """The gateway as deployed (uvicorn with httptools and uvloop, named explicitly)."""
+    return [
+        *(sys.executable, "-m", "uvicorn", "gateway.main:app", "--loop", "uvloop"),
+        *("--http", "httptools", "--host", "127.0.0.1", "--port", str(port)),
+        *("--workers", str(workers), "--no-access-log", "--log-level", "warning"),
+    ]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its descendants so far (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, pending, seen = 0.0, [pid], set()
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
 # ---------------------------------------------------------------- the run
 def request_bytes(port: int, token: str | None) -> bytes:
     lines = [f"GET {BENCH_PATH} HTTP/1.1", f"Host: 127.0.0.1:{port}", "User-Agent: homebed-bench"]
@@ -289,7 +332,7 @@ def request_bytes(port: int, token: str | None) -> bytes:
 
 
 async def measure(
-    targets: dict[str, tuple[int, Payloads]], args: argparse.Namespace
+    targets: dict[str, tuple[int, Payloads]], pids: dict[str, int], args: argparse.Namespace
 ) -> dict[str, dict[str, Result]]:
     results: dict[str, dict[str, Result]] = {name: {} for name in targets}
     for name, (port, payload) in targets.items():
@@ -302,11 +345,14 @@ async def measure(
             file=sys.stderr,
         )
     for name, (port, payload) in targets.items():
+        cpu_before = cpu_seconds(pids[name])
         saturated = await saturate(port, payload, args.connections, args.seconds)
+        cpu_per_request = (cpu_seconds(pids[name]) - cpu_before) / max(1, saturated.requests)
         results[name]["saturated"] = saturated
         print(
             f"  {name:8s} saturated: {saturated.rps:.0f} req/s  p50 {saturated.percentile(0.5):.2f} ms"
-            f"  p99 {saturated.percentile(0.99):.2f} ms  errors {saturated.errors}",
+            f"  p99 {saturated.percentile(0.99):.2f} ms  errors {saturated.errors}"
+            f"  cpu {cpu_per_request * 1e6:.0f} us/req",
             file=sys.stderr,
         )
     return results
@@ -319,7 +365,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--callers", type=int, default=1000, help="distinct people tokens")
-    parser.add_argument("--gateway-workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--gateway-workers", type=int, default=1, help="gateway worker processes")
     parser.add_argument("--serve-backend", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--bootstrap", help="ignored (scripts/bench.sh passes a Kafka address)")
     args = parser.parse_args()
@@ -368,21 +414,7 @@ def main() -> None:
         processes.append(backend)
         wait_for(ports["backend"], backend, "backend")
         gateway = start(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "gateway.main:app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(ports["gateway"]),
-                "--no-access-log",
-                "--log-level",
-                "warning",
-                "--workers",
-                str(args.gateway_workers),
-            ],
+            gateway_command(ports["gateway"], args.gateway_workers),
             gateway_env,
             workdir / "gateway.log",
         )
@@ -397,7 +429,7 @@ def main() -> None:
         }
         nginx_binary = ensure_nginx()
         if nginx_binary:
-            config = nginx_config(workdir, ports["nginx"], ports["backend"])
+            config = nginx_config(workdir, ports["nginx"], ports["backend"], args.gateway_workers)
             nginx = start(
                 [nginx_binary, "-p", str(workdir), "-c", str(config), "-g", "daemon off;"],
                 {},
@@ -411,7 +443,10 @@ def main() -> None:
             f"{args.seconds:.0f} s per run",
             file=sys.stderr,
         )
-        results = uvloop.run(measure(targets, args))
+        pids = {"direct": backend.pid, "gateway": gateway.pid}
+        if nginx_binary:
+            pids["nginx"] = processes[-1].pid
+        results = uvloop.run(measure(targets, pids, args))
     finally:
         for process in reversed(processes):
             stop(process)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import ssl
 import time
 from typing import Any
 
-import httpcore
 import httpx
 import orjson
 from fastapi import APIRouter, FastAPI
@@ -29,7 +29,6 @@ from gateway.edge.ratelimit import build_rate_limiter, parse_limit
 from gateway.edge.retry import RetryPolicy
 from gateway.edge.routes import RouteTable
 from gateway.edge_app import GatewayApp, SecurityHeaders
-from gateway.proxy.asyncio_backend import AsyncioBackend
 from gateway.proxy.forwarding import Upstream
 from gateway.proxy.identity import Authenticator
 from gateway.proxy.openapi import fetch_documents, merge_openapi
@@ -133,10 +132,11 @@ def _upstream(name: str, settings: GatewaySettings) -> Upstream:
     scheme, host = url.scheme.encode(), url.host.encode()
     port = url.port or (443 if url.scheme == "https" else 80)
     pool = UpstreamPool(
-        httpcore.Origin(scheme, host, port),
+        url.host,
+        port,
         max_connections=config.max_connections,
         max_idle=config.max_keepalive_connections,
-        network_backend=AsyncioBackend() if scheme == b"http" else None,
+        tls=ssl.create_default_context() if scheme == b"https" else None,
     )
     metrics.BREAKER_STATE.labels(name).set(BreakerState.CLOSED)
     return Upstream(

@@ -65,15 +65,19 @@ class SecurityHeaders:
             if hsts_seconds
             else None
         )
+        hsts = (self._hsts,) if self._hsts is not None else ()
+        self._api_headers = (*self.API_HEADERS, *hsts)
+        self._docs_headers = (
+            *(h for h in self.API_HEADERS if h[0] != b"content-security-policy"),
+            *hsts,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        docs = scope["path"] in DOCS_PATHS  # Swagger UI needs scripts: no strict CSP there
-        added = [h for h in self.API_HEADERS if not (docs and h[0] == b"content-security-policy")]
-        if self._hsts is not None:
-            added.append(self._hsts)
+        # Swagger UI needs scripts: no strict CSP there.
+        added = self._docs_headers if scope["path"] in DOCS_PATHS else self._api_headers
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from prometheus_client import Counter, Gauge, Histogram
 
 LATENCY_BUCKETS = (
@@ -55,3 +57,15 @@ FORBIDDEN = Counter(
     "Authenticated requests refused by the route table's role rules.",
     ["route", "role"],
 )
+
+
+@functools.lru_cache(maxsize=4096)
+def request_series(
+    route: str, upstream: str, method: str, status: int
+) -> tuple[Counter, Histogram]:
+    """The labelled children for one kind of answer, looked up once: `labels()` validates and
+    locks on every call, a measurable share of a proxied request's cost."""
+    return (
+        REQUESTS.labels(route, upstream, method, str(status)),
+        LATENCY.labels(route, upstream, method),
+    )

@@ -81,6 +81,9 @@ def _access_method(method: str) -> str:
     return "GET" if method == "HEAD" else method
 
 
+MATCH_CACHE_SIZE = 10_000
+
+
 class RouteTable:
     """Finds the most specific rule covering a request path."""
 
@@ -95,8 +98,21 @@ class RouteTable:
             ((rule.segments, rule) for rule in self.rules),
             key=lambda item: (-len(item[0]), item[0].count("*")),
         )
+        self._matched: dict[str, RouteRule | None] = {}
 
     def match(self, path: str) -> RouteRule | None:
+        # Hot paths repeat: remember answers (bounded; paths carry ids, so start over when full).
+        try:
+            return self._matched[path]
+        except KeyError:
+            pass
+        rule = self._match(path)
+        if len(self._matched) >= MATCH_CACHE_SIZE:
+            self._matched.clear()
+        self._matched[path] = rule
+        return rule
+
+    def _match(self, path: str) -> RouteRule | None:
         parts = path.strip("/").split("/")
         if any(part in ("", ".", "..") for part in parts):
             return None

@@ -1,8 +1,9 @@
 """Calling an upstream: header hygiene, per-route deadline, retries with jitter, circuit breaker.
 
-Requests go through httpcore's connection pool (the pool inside httpx) directly: raw header
-lists in and out, no URL re-parsing, cookie jar or model objects per request. The bench showed
-httpx's client layer costing more than everything else the gateway does per request.
+Requests go out through the gateway's own HTTP/1.1 keep-alive pool (proxy/pool.py,
+proxy/h1client.py): raw header lists in and out, one write per request, llhttp parsing the
+answer. The bench showed httpx, then httpcore + h11, costing more than everything else the
+gateway does per request.
 """
 
 from __future__ import annotations
@@ -12,12 +13,16 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-import httpcore
-
 from gateway import metrics
 from gateway.edge.breaker import CircuitBreaker
 from gateway.edge.retry import RETRYABLE_STATUSES, RetryPolicy
 from gateway.proxy.asgi import RawHeaders
+from gateway.proxy.h1client import (
+    Exchange,
+    UpstreamBroken,
+    UpstreamConnectError,
+    UpstreamTimeout,
+)
 from gateway.proxy.pool import PoolTimeout, UpstreamPool
 
 HOP_BY_HOP = frozenset(
@@ -76,40 +81,48 @@ def request_headers_for_upstream(
 
 
 def response_headers_for_client(upstream: RawHeaders, *, keep_length: bool) -> RawHeaders:
-    lowered = [(name.lower(), value) for name, value in upstream]
-    dropped = DROPPED_RESPONSE_HEADERS | _connection_tokens(lowered)
-    kept = [(name, value) for name, value in lowered if name not in dropped]
+    """Upstream response headers (names lower-case, as the client parses them) less hop-by-hop
+    ones and those the gateway sets itself."""
+    dropped = DROPPED_RESPONSE_HEADERS
+    if any(name == b"connection" for name, _ in upstream):
+        dropped = dropped | _connection_tokens(upstream)
+    kept = [(name, value) for name, value in upstream if name not in dropped]
     if keep_length:
-        kept.extend((name, value) for name, value in lowered if name == b"content-length")
+        kept.extend((name, value) for name, value in upstream if name == b"content-length")
     return kept
 
 
-@dataclass
 class UpstreamResponse:
-    """An upstream answer whose body is still to be read (streamed), then closed."""
+    """An upstream answer whose body is still to be read (buffered or streamed), then closed."""
 
-    status: int
-    headers: RawHeaders
-    _response: httpcore.Response
-    _connection: httpcore.AsyncHTTPConnection
-    _pool: UpstreamPool
-    _closed: bool = False
+    __slots__ = ("_closed", "_exchange", "_pool", "headers", "status")
+
+    def __init__(self, exchange: Exchange, pool: UpstreamPool) -> None:
+        self._exchange = exchange
+        self._pool = pool
+        self._closed = False
+        self.status = exchange.status
+        self.headers = exchange.headers
 
     def content_type(self) -> bytes:
-        return next((v for k, v in self.headers if k.lower() == b"content-type"), b"")
+        return next((v for k, v in self.headers if k == b"content-type"), b"")
 
-    async def chunks(self) -> AsyncIterator[bytes]:
-        async for chunk in self._response.aiter_stream():
-            yield chunk
+    def chunks(self) -> AsyncIterator[bytes]:
+        return self._exchange.chunks()
+
+    async def read(self) -> bytes:
+        """The whole body, within the deadline the request was sent with."""
+        return await self._exchange.read()
+
+    def stream_without_deadline(self) -> None:
+        """Streams (SSE) may stay open as long as the client listens."""
+        self._exchange.set_deadline(None)
 
     async def aclose(self) -> None:
         if self._closed:
             return
         self._closed = True
-        try:
-            await self._response.aclose()
-        finally:
-            await self._pool.release(self._connection)
+        self._pool.release(self._exchange)
 
 
 @dataclass
@@ -128,7 +141,11 @@ class Upstream:
 
     @property
     def host_header(self) -> tuple[bytes, bytes]:
-        return (b"host", b"%s:%d" % (self.host, self.port))
+        return (b"host", self.authority)
+
+    @property
+    def authority(self) -> bytes:
+        return b"%s:%d" % (self.host, self.port)
 
     @property
     def base_url(self) -> str:
@@ -163,41 +180,35 @@ async def call_upstream(
 ) -> UpstreamResponse:
     """Send, retrying idempotent requests within the route's deadline; the response is open
     (streamed): the caller reads and closes it."""
+    loop = asyncio.get_running_loop()
     deadline = time.monotonic() + timeout_seconds
+    request = _request_bytes(method, target, upstream.authority, headers, body)
     attempt = 0
     while True:
         if not upstream.breaker.allow():
             metrics.BREAKER_REJECTIONS.labels(upstream.name).inc()
             raise UpstreamUnavailable("breaker_open", upstream.breaker.retry_after_seconds())
         remaining = max(0.001, deadline - time.monotonic())
-        timeouts = {
-            "connect": min(remaining, upstream.connect_timeout_seconds),
-            "read": None if streaming else remaining,
-            "write": remaining,
-            "pool": remaining,
-        }
-        request = httpcore.Request(
-            method,
-            httpcore.URL(
-                scheme=upstream.scheme, host=upstream.host, port=upstream.port, target=target
-            ),
-            headers=[upstream.host_header, *headers],
-            content=body,
-            extensions={"timeout": timeouts},
-        )
         kind: str
+        exchange: Exchange | None = None
         try:
-            raw, connection = await upstream.pool.send(request, wait_seconds=remaining)
-        except (httpcore.ConnectTimeout, httpcore.PoolTimeout, PoolTimeout):
+            exchange = await upstream.pool.send(
+                request,
+                head=method == "HEAD",
+                wait_seconds=remaining,
+                connect_timeout=upstream.connect_timeout_seconds,
+            )
+            exchange.set_deadline(loop.time() + remaining)
+            await exchange.response_head()
+        except (UpstreamConnectError, PoolTimeout):
             kind = "connect"
-        except httpcore.TimeoutException:
+        except UpstreamTimeout:
             kind = "timeout"
-        except httpcore.ConnectError:
-            kind = "connect"
-        except (httpcore.NetworkError, httpcore.ProtocolError):
+        except UpstreamBroken:
             kind = "protocol"
         else:
-            response = UpstreamResponse(raw.status, raw.headers, raw, connection, upstream.pool)
+            response = UpstreamResponse(exchange, upstream.pool)
+            exchange = None
             if response.status not in RETRYABLE_STATUSES:
                 upstream.breaker.record_success()
                 return response
@@ -209,11 +220,26 @@ async def call_upstream(
             await response.aclose()
             attempt = await _back_off(upstream, route, attempt, deadline)
             continue
+        finally:
+            if exchange is not None:  # failed after the request was written: drop it
+                upstream.pool.release(exchange)
         upstream.breaker.record_failure()
         metrics.UPSTREAM_FAILURES.labels(upstream.name, kind).inc()
         if not _retry_worthwhile(upstream.retry, method, attempt, deadline):
             raise UpstreamUnavailable(kind, upstream.breaker.retry_after_seconds())
         attempt = await _back_off(upstream, route, attempt, deadline)
+
+
+def _request_bytes(
+    method: str, target: bytes, host: bytes, headers: RawHeaders, body: bytes
+) -> bytes:
+    """The whole request in one buffer: one write, one segment for small requests."""
+    parts = [method.encode(), b" ", target, b" HTTP/1.1\r\nhost: ", host, b"\r\n"]
+    for name, value in headers:
+        parts += (name, b": ", value, b"\r\n")
+    parts.append(b"\r\n")
+    parts.append(body)
+    return b"".join(parts)
 
 
 def _retry_worthwhile(policy: RetryPolicy, method: str, attempt: int, deadline: float) -> bool:

@@ -79,11 +79,11 @@ class EdgeProxy:
         rule = self._table.match(scope["path"])
         route, upstream_name = (rule.path, rule.upstream) if rule else ("unmatched", "none")
         status = 500
-        started = False
+        responded = False
 
         async def send_tracking(message: Message) -> None:
-            nonlocal started
-            started = True
+            nonlocal responded
+            responded = True
             await send(message)
 
         try:
@@ -94,13 +94,12 @@ class EdgeProxy:
         except Exception:
             # A bug or an unexpected library error: log it, answer a plain 500 if we still can.
             logger.exception("edge pipeline failed", extra={"route": route})
-            if not started:
+            if not responded:
                 await self._refuse(send, scope, request_id, 500, "Internal error")
         finally:
-            metrics.REQUESTS.labels(route, upstream_name, method, str(status)).inc()
-            metrics.LATENCY.labels(route, upstream_name, method).observe(
-                time.perf_counter() - started
-            )
+            count, latency = metrics.request_series(route, upstream_name, method, status)
+            count.inc()
+            latency.observe(time.perf_counter() - started)
 
     async def _handle(
         self, scope: Scope, receive: Receive, send: Send, request_id: str, rule: RouteRule

@@ -1,18 +1,18 @@
-"""A keep-alive connection pool per upstream, O(1) per request, on httpcore's HTTP/1.1 connections.
+"""A keep-alive connection pool per upstream, O(1) per request.
 
-httpcore's own pool re-examines every pooled connection on every request (a poll(2) per idle
-connection to see whether the server closed it); with a hundred keep-alive connections that
-scan cost more than the rest of the gateway (bench/gateway_bench.py). This pool keeps idle
-connections on a stack (the most recently used first, so a few hot connections serve most
-requests) and checks only the one it takes. The HTTP/1.1 work itself stays httpcore's (h11).
+Idle connections wait on a stack (the most recently used first, so a few hot connections
+serve most requests); a connection the upstream closed has already marked itself closed
+(`connection_lost`), so taking one costs no system call. A semaphore bounds the connections
+in use; waiting for a free one counts against the request's deadline.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 
-import httpcore
+from gateway.proxy.h1client import Exchange, H1Connection
 
 
 class PoolTimeout(Exception):
@@ -22,70 +22,71 @@ class PoolTimeout(Exception):
 class UpstreamPool:
     def __init__(
         self,
-        origin: httpcore.Origin,
+        host: str,
+        port: int,
         *,
         max_connections: int,
         max_idle: int,
         keepalive_expiry: float = 30.0,
-        network_backend: httpcore.AsyncNetworkBackend | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
-        self._origin = origin
+        self._tls = tls
+        self._host = host
+        self._port = port
         self._slots = asyncio.Semaphore(max_connections)
-        self._idle: list[httpcore.AsyncHTTPConnection] = []
+        self._idle: list[H1Connection] = []
         self._max_idle = max_idle
         self._keepalive_expiry = keepalive_expiry
-        self._backend = network_backend
 
     async def send(
-        self, request: httpcore.Request, *, wait_seconds: float
-    ) -> tuple[httpcore.Response, httpcore.AsyncHTTPConnection]:
-        """Send on a free connection; the caller closes the response, then `release`s it."""
-        try:
-            async with asyncio.timeout(wait_seconds):
-                await self._slots.acquire()
-        except TimeoutError:
-            raise PoolTimeout from None
-        try:
-            connection = await self._take_idle() or httpcore.AsyncHTTPConnection(
-                origin=self._origin,
-                keepalive_expiry=self._keepalive_expiry,
-                http1=True,
-                http2=False,
-                network_backend=self._backend,
-            )
+        self, request: bytes, *, head: bool, wait_seconds: float, connect_timeout: float
+    ) -> Exchange:
+        """Write `request` on a free connection; the caller waits for the answer on the
+        exchange, then `release`s it."""
+        if self._slots.locked():
             try:
-                response = await connection.handle_async_request(request)
-            except BaseException:
-                await connection.aclose()
-                raise
+                async with asyncio.timeout(wait_seconds):
+                    await self._slots.acquire()
+            except TimeoutError:
+                raise PoolTimeout from None
+        else:
+            await self._slots.acquire()
+        try:
+            connection = self._take_idle() or await H1Connection.open(
+                self._host, self._port, min(connect_timeout, wait_seconds), self._tls
+            )
+            return connection.send(request, head=head)
         except BaseException:
             self._slots.release()
             raise
-        return response, connection
 
-    async def release(self, connection: httpcore.AsyncHTTPConnection) -> None:
-        """Back on the stack if the response left it reusable; closed otherwise."""
-        try:
-            if connection.is_idle() and len(self._idle) < self._max_idle:
-                self._idle.append(connection)
-            else:
-                await connection.aclose()
-        finally:
-            self._slots.release()
+    def release(self, exchange: Exchange) -> None:
+        """The connection goes back on the stack if the exchange left it reusable."""
+        connection = exchange.connection
+        exchange.close()
+        if connection.reusable() and len(self._idle) < self._max_idle:
+            connection.idle_since = asyncio.get_running_loop().time()
+            self._idle.append(connection)
+        else:
+            connection.close()
+        self._slots.release()
 
-    async def _take_idle(self) -> httpcore.AsyncHTTPConnection | None:
+    def _take_idle(self) -> H1Connection | None:
+        if not self._idle:
+            return None
+        expired_before = asyncio.get_running_loop().time() - self._keepalive_expiry
         while self._idle:
             connection = self._idle.pop()
-            if connection.is_idle() and not connection.has_expired():
+            if connection.reusable() and connection.idle_since > expired_before:
                 return connection
-            await connection.aclose()
+            connection.close()
         return None
 
     async def aclose(self) -> None:
         idle, self._idle = self._idle, []
         for connection in idle:
             with contextlib.suppress(Exception):
-                await connection.aclose()
+                connection.close()
 
     @property
     def idle_connections(self) -> int:

@@ -6,11 +6,11 @@ import asyncio
 import contextlib
 import logging
 
-import httpcore
 from starlette.types import Receive, Send
 
 from gateway.proxy.asgi import RawHeaders
 from gateway.proxy.forwarding import UpstreamResponse, response_headers_for_client
+from gateway.proxy.h1client import UpstreamBroken, UpstreamTimeout
 
 logger = logging.getLogger(__name__)
 
@@ -24,16 +24,19 @@ def is_event_stream(response: UpstreamResponse) -> bool:
 
 
 async def relay_buffered(
-    response: UpstreamResponse, send: Send, extra_headers: RawHeaders, *, head: bool
+    response: UpstreamResponse,
+    send: Send,
+    extra_headers: RawHeaders,
+    *,
+    head: bool,
 ) -> None:
     """Read the whole (raw, still encoded) body, then answer in one go."""
     try:
-        chunks = [chunk async for chunk in response.chunks()]
-    except (httpcore.NetworkError, httpcore.ProtocolError, httpcore.TimeoutException) as exc:
+        body = await response.read()
+    except (UpstreamBroken, UpstreamTimeout) as exc:
         raise UpstreamBrokeOff from exc
     finally:
         await response.aclose()
-    body = b"".join(chunks)
     headers = response_headers_for_client(response.headers, keep_length=head)
     if not head:
         headers.append((b"content-length", str(len(body)).encode()))
@@ -46,6 +49,7 @@ async def relay_streaming(
     response: UpstreamResponse, send: Send, receive: Receive, extra_headers: RawHeaders
 ) -> None:
     """Pass each chunk on as it arrives (SSE); a client disconnect closes the upstream stream."""
+    response.stream_without_deadline()
     headers = response_headers_for_client(response.headers, keep_length=True)
     headers.extend(extra_headers)
     if is_event_stream(response):
@@ -70,9 +74,7 @@ async def relay_streaming(
         for task in (pumping, watching):
             task.cancel()
         for task in (pumping, watching):
-            with contextlib.suppress(
-                asyncio.CancelledError, httpcore.NetworkError, httpcore.ProtocolError, OSError
-            ):
+            with contextlib.suppress(asyncio.CancelledError, UpstreamBroken, OSError):
                 await task
         # Closing the streamed response drops its connection: the upstream sees the disconnect.
         await response.aclose()
