@@ -56,7 +56,7 @@ echo "==> services"
 for entry in "${services[@]}"; do
   read -r name module port <<<"$entry"
   # The interpreter itself (not a wrapper) gets the pid, so the stop signal reaches the server.
-  setsid "$root/.venv/bin/python" -m uvicorn "$module" --host 127.0.0.1 --port "$port" --no-access-log \
+  setsid "$root/.venv/bin/python" -m uvicorn "$module" --host 127.0.0.1 --port "$port" --no-access-log --no-proxy-headers \
     >"var/log/$name.log" 2>&1 </dev/null &
   pids+=("$!")
 done
