@@ -14,8 +14,8 @@ from iot_ingest.domain.alarms.escalation import (
     EscalationStep,
     Milestone,
 )
-from iot_ingest.registry.beds import upsert_row
 from iot_ingest.tables import escalation_policies
+from iot_ingest.upsert import upsert
 
 
 def policy_to_json(policy: EscalationPolicy) -> list[dict[str, Any]]:
@@ -55,15 +55,17 @@ async def set_policy(
     *, uow: UnitOfWork, provider_id: str, policy: EscalationPolicy, actor: str
 ) -> None:
     async with uow:
-        await upsert_row(
+        await upsert(
             uow,
             escalation_policies,
-            {
-                "provider_id": provider_id,
-                "steps": policy_to_json(policy),
-                "updated_by": actor,
-                "updated_at": datetime.now(UTC),
-            },
-            key="provider_id",
+            [
+                {
+                    "provider_id": provider_id,
+                    "steps": policy_to_json(policy),
+                    "updated_by": actor,
+                    "updated_at": datetime.now(UTC),
+                }
+            ],
+            keys=["provider_id"],
         )
         await uow.commit()

@@ -13,8 +13,8 @@ from chassis.db import UnitOfWork
 from homebed_schemas.events.iot import AlarmSeverity
 from iot_ingest.domain.alarms.escalation import EscalationPolicy, next_check_at
 from iot_ingest.domain.alarms.lifecycle import Alarm, AlarmOutcome, AlarmStatus, Comment
-from iot_ingest.registry.beds import dialect_name
 from iot_ingest.tables import alarm_comments, alarm_feed, alarms
+from iot_ingest.upsert import dialect_name
 
 _COLUMNS = (
     "alarm_id", "bed_id", "provider_id", "alarm_type", "count", "raised_at", "last_raised_at",

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Table, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import select
 
 from chassis.db import UnitOfWork
 from chassis.kafka.consumer import PoisonMessage
 from homebed_schemas.envelope import Envelope
 from homebed_schemas.events.intake import BedEvent
 from iot_ingest.tables import beds
+from iot_ingest.upsert import upsert
 
 logger = logging.getLogger(__name__)
 
@@ -48,49 +46,7 @@ async def apply_bed_event(uow: UnitOfWork, envelope: Envelope) -> None:
         "active": active,
         "updated_at": event.occurred_at.astimezone(UTC),
     }
-    await upsert_bed(uow, values)
-
-
-def dialect_name(uow: UnitOfWork) -> str:
-    return uow.session.get_bind().dialect.name
-
-
-def dialect_insert(uow: UnitOfWork) -> Any:
-    """INSERT with ON CONFLICT support for the session's backend."""
-    return pg_insert if dialect_name(uow) == "postgresql" else sqlite_insert
-
-
-async def upsert_row(uow: UnitOfWork, table: Table, values: dict[str, Any], *, key: str) -> None:
-    statement = dialect_insert(uow)(table).values(**values)
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c[key]],
-        set_={k: statement.excluded[k] for k in values if k != key},
-    )
-    await uow.session.execute(statement)
-
-
-async def upsert_rows(
-    uow: UnitOfWork, table: Table, rows: list[dict[str, Any]], *, key: str
-) -> None:
-    """`upsert_row` for many rows of the same columns, in one statement."""
-    statement = dialect_insert(uow)(table).values(rows)
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c[key]],
-        set_={k: statement.excluded[k] for k in rows[0] if k != key},
-    )
-    await uow.session.execute(statement)
-
-
-async def upsert_bed(uow: UnitOfWork, values: dict[str, object]) -> None:
-    statement = dialect_insert(uow)(beds).values(**values)
-    update = {k: statement.excluded[k] for k in values if k != "bed_id"}
-    # an older event arriving late must not undo a newer state
-    statement = statement.on_conflict_do_update(
-        index_elements=[beds.c.bed_id],
-        set_=update,
-        where=beds.c.updated_at <= statement.excluded.updated_at,
-    )
-    await uow.session.execute(statement)
+    await upsert(uow, beds, [values], keys=["bed_id"], unless_newer="updated_at")
 
 
 async def find_bed(uow: UnitOfWork, bed_id: str) -> dict[str, object] | None:

@@ -20,8 +20,8 @@ from sqlalchemy import select
 
 from chassis.db import UnitOfWork
 from chassis.observability.metrics import KAFKA_CONSUMED, KAFKA_LAG
-from iot_ingest.registry.beds import dialect_insert
 from iot_ingest.tables import consumer_offsets
+from iot_ingest.upsert import upsert
 from iot_ingest.write_lock import serialized_writes
 
 logger = logging.getLogger(__name__)
@@ -46,24 +46,16 @@ async def stored_offsets(uow: UnitOfWork, group_id: str, topic: str) -> dict[int
 async def store_offsets(
     uow: UnitOfWork, group_id: str, topic: str, offsets: dict[int, int]
 ) -> None:
-    if not offsets:
-        return
     # one statement for every partition: a round trip per partition per batch adds up
-    statement = dialect_insert(uow)(consumer_offsets).values(
+    await upsert(
+        uow,
+        consumer_offsets,
         [
             {"group_id": group_id, "topic": topic, "partition": p, "next_offset": o}
             for p, o in sorted(offsets.items())
-        ]
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=[
-            consumer_offsets.c.group_id,
-            consumer_offsets.c.topic,
-            consumer_offsets.c.partition,
         ],
-        set_={"next_offset": statement.excluded.next_offset},
+        keys=["group_id", "topic", "partition"],
     )
-    await uow.session.execute(statement)
 
 
 class BatchConsumer:

@@ -26,11 +26,11 @@ from iot_ingest.domain.rules.defaults import DEFAULT_RULE_BOOK
 from iot_ingest.domain.rules.monitor import BedMonitor, BedMonitorState, MonitorSettings
 from iot_ingest.domain.rules.rule import BedRuleOverrides, RuleBook, RuleSignal, SignalKind
 from iot_ingest.metrics import RULE_SIGNALS, SERVICE
-from iot_ingest.registry.beds import upsert_row, upsert_rows
 from iot_ingest.streams.batch_consumer import Records
 from iot_ingest.streams.partitions import PartitionOwnership
 from iot_ingest.tables import bed_monitor_states, bed_rule_overrides, beds
 from iot_ingest.telemetry.codec import decode_telemetry
+from iot_ingest.upsert import upsert
 from iot_ingest.write_lock import serialized_writes
 
 logger = logging.getLogger(__name__)
@@ -192,7 +192,7 @@ class RuleEngine:
             return
         now = datetime.now(UTC)
         # one statement for the whole batch (sorted: concurrent writers lock rows in one order)
-        await upsert_rows(
+        await upsert(
             uow,
             bed_monitor_states,
             [
@@ -203,7 +203,7 @@ class RuleEngine:
                 }
                 for bed_id in sorted(bed_ids)
             ],
-            key="bed_id",
+            keys=["bed_id"],
         )
 
     async def _provider_of(self, uow: UnitOfWork, bed_id: str) -> str | None:
@@ -254,15 +254,17 @@ async def set_bed_overrides(
     *, uow: UnitOfWork, bed_id: str, overrides: BedRuleOverrides, actor: str
 ) -> None:
     async with uow:
-        await upsert_row(
+        await upsert(
             uow,
             bed_rule_overrides,
-            {
-                "bed_id": bed_id,
-                "overrides": msgspec.json.encode(overrides),
-                "updated_by": actor,
-                "updated_at": datetime.now(UTC),
-            },
-            key="bed_id",
+            [
+                {
+                    "bed_id": bed_id,
+                    "overrides": msgspec.json.encode(overrides),
+                    "updated_by": actor,
+                    "updated_at": datetime.now(UTC),
+                }
+            ],
+            keys=["bed_id"],
         )
         await uow.commit()
