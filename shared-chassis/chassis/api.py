@@ -1,20 +1,24 @@
-"""FastAPI dependencies every service uses: the verified principal and the unit of work."""
+"""FastAPI dependencies every service uses: principal, unit of work, request context, paging."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 
+from chassis.clock import Clock
+from chassis.context import RequestContext
 from chassis.db import UnitOfWork
-from chassis.errors import ProblemError
+from chassis.dto import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from chassis.observability.context import request_id_var
 from chassis.principal import (
     PRINCIPAL_HEADER,
     InvalidPrincipalToken,
     Principal,
-    Role,
     verify_internal_token,
 )
+from chassis.problems import ProblemError
 
 
 def get_principal(request: Request) -> Principal:
@@ -35,16 +39,36 @@ def get_uow(request: Request) -> UnitOfWork:
     return uow
 
 
+def clock_of(request: Request) -> Clock:
+    """The app's injected clock (tests drive it; production reads UTC now)."""
+    clock: Clock = request.app.state.runtime.clock
+    return clock
+
+
+def get_context(
+    request: Request, principal: Annotated[Principal, Depends(get_principal)]
+) -> RequestContext:
+    return RequestContext(
+        principal=principal, now=clock_of(request)(), request_id=request_id_var.get()
+    )
+
+
+@dataclass(frozen=True)
+class PageParams:
+    limit: int = DEFAULT_PAGE_SIZE
+    offset: int = 0
+
+
+def get_page(
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_PAGE_SIZE, description=f"page size, at most {MAX_PAGE_SIZE}")
+    ] = DEFAULT_PAGE_SIZE,
+    offset: Annotated[int, Query(ge=0, le=10_000_000, description="items to skip")] = 0,
+) -> PageParams:
+    return PageParams(limit=limit, offset=offset)
+
+
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]
-
-
-def require_roles(principal: Principal, *roles: Role) -> None:
-    """403 unless the principal has one of the roles (coarse check; objects are checked too)."""
-    if principal.role not in roles:
-        raise ProblemError(403, "Forbidden", "This role may not perform this action.")
-
-
-def not_found(what: str = "Resource") -> ProblemError:
-    """Another tenant's object answers exactly like a missing one."""
-    return ProblemError(404, "Not found", f"{what} not found.")
+ContextDep = Annotated[RequestContext, Depends(get_context)]
+PageDep = Annotated[PageParams, Depends(get_page)]

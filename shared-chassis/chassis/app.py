@@ -7,10 +7,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request, Response
 
-from chassis.errors import install_problem_handlers, problem_response
 from chassis.observability.logging import configure_logging
 from chassis.observability.metrics import render_latest
 from chassis.observability.middleware import MetricsMiddleware, RequestContextMiddleware
+from chassis.problems import install_problem_handlers, problem_response
 from chassis.runtime import ServiceRuntime
 
 Hook = Callable[[FastAPI, ServiceRuntime], Awaitable[None]]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import orjson
+from pydantic import BaseModel
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -29,7 +30,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 from sqlalchemy.types import TypeDecorator
 
+from chassis.events import EventFactory
 from homebed_schemas.envelope import Envelope
+
+RepoT = TypeVar("RepoT")
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY.
 BigIntId = BigInteger().with_variant(Integer(), "sqlite")
@@ -142,12 +146,15 @@ class UnitOfWork:
         *,
         signal: OutboxSignal | None = None,
         correlation_id: Callable[[], str | None] | None = None,
+        events: EventFactory | None = None,
     ) -> None:
         self._session_factory = session_factory
+        self.events = events or EventFactory(source="homebed")
         self._tables = tables
         self._signal = signal
         self._correlation_id = correlation_id
         self._session: AsyncSession | None = None
+        self._repos: dict[object, object] = {}
         self._committed = False
         self._pending_events = 0
 
@@ -161,8 +168,16 @@ class UnitOfWork:
     def tables(self) -> ChassisTables:
         return self._tables
 
+    def repo(self, repository: Callable[[AsyncSession], RepoT]) -> RepoT:
+        """The repository `repository(session)` bound to this transaction (one per kind)."""
+        found = self._repos.get(repository)
+        if found is None:
+            found = self._repos[repository] = repository(self.session)
+        return cast(RepoT, found)
+
     async def __aenter__(self) -> UnitOfWork:
         self._session = self._session_factory()
+        self._repos = {}
         self._committed = False
         self._pending_events = 0
         return self
@@ -175,6 +190,7 @@ class UnitOfWork:
         finally:
             await session.close()
             self._session = None
+            self._repos = {}
 
     async def commit(self) -> None:
         await self.session.commit()
@@ -186,6 +202,21 @@ class UnitOfWork:
     async def rollback(self) -> None:
         await self.session.rollback()
         self._pending_events = 0
+
+    async def emit(
+        self,
+        *,
+        topic: str,
+        key: str,
+        type_: str,
+        subject: str,
+        data: BaseModel | Mapping[str, Any],
+        time: datetime | None = None,
+    ) -> Envelope:
+        """Build an envelope from this service (source) and stage it like `publish`."""
+        event = self.events.build(type_=type_, subject=subject, data=data, time=time)
+        await self.publish(topic=topic, key=key, event=event)
+        return event
 
     async def publish(self, *, topic: str, key: str, event: Envelope) -> None:
         """Stage an event in the outbox; it is sent only if this transaction commits."""

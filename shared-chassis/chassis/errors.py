@@ -1,134 +1,159 @@
-"""Problem-details errors (RFC 9457) and the handlers that render every failure as one."""
+"""The one error model of every service: domain and use-case errors, free of any web framework.
+
+Domain code and use cases raise these; `chassis.problems` renders each as an RFC 9457
+`application/problem+json` answer with a stable `type` URI that clients branch on. A service
+never builds an HTTP problem in its domain or service layer.
+"""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, ClassVar
 
-import orjson
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import Response
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from homebed_schemas.problem import FieldError
 
-from chassis.observability.context import request_id_var
-from homebed_schemas.problem import PROBLEM_MEDIA_TYPE, FieldError
-
-logger = logging.getLogger(__name__)
+PROBLEM_TYPE_BASE = "urn:homebed:problem:"
 
 
-class ProblemResponse(Response):
-    media_type = PROBLEM_MEDIA_TYPE
-
-    def render(self, content: Any) -> bytes:
-        return orjson.dumps(content)
+def problem_type(slug: str) -> str:
+    """The stable URI of a problem kind, e.g. `urn:homebed:problem:illegal-transition`."""
+    return f"{PROBLEM_TYPE_BASE}{slug}"
 
 
-class ProblemError(Exception):
-    """Raise anywhere in a request to answer with `application/problem+json`."""
+class DomainError(Exception):
+    """Base of every error a use case may raise on purpose; carries its HTTP status and type."""
+
+    status: ClassVar[int] = 400
+    slug: ClassVar[str] = "bad-request"
+    title: ClassVar[str] = "Bad request"
+
+    def __init__(self, detail: str, *, extra: Mapping[str, Any] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra: dict[str, Any] = dict(extra or {})
+
+    @property
+    def type_uri(self) -> str:
+        return problem_type(self.slug)
+
+    @property
+    def field_errors(self) -> list[FieldError]:
+        return []
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {}
+
+
+class NotFound(DomainError):
+    """Missing, or someone else's: another tenant's object answers exactly like a missing one."""
+
+    status = 404
+    slug = "not-found"
+    title = "Not found"
+
+    def __init__(self, what: str = "Resource") -> None:
+        super().__init__(f"{what} not found.")
+        self.what = what
+
+
+class Forbidden(DomainError):
+    """The caller is known but may not do this; names the roles that may."""
+
+    status = 403
+    slug = "forbidden"
+    title = "Forbidden"
+
+    def __init__(self, detail: str, *, required_roles: Iterable[str] = ()) -> None:
+        roles = sorted(str(role) for role in required_roles)
+        super().__init__(detail, extra={"required_roles": roles} if roles else None)
+        self.required_roles = roles
+
+
+class Conflict(DomainError):
+    """The request is valid but clashes with the current state of the data."""
+
+    status = 409
+    slug = "conflict"
+    title = "Conflict"
+
+
+class IllegalTransition(Conflict):
+    """An action the object's state machine does not allow now; lists what it does allow."""
+
+    slug = "illegal-transition"
+    title = "Illegal transition"
 
     def __init__(
         self,
-        status: int,
-        title: str,
-        detail: str | None = None,
         *,
-        errors: Sequence[FieldError] | None = None,
-        type_: str = "about:blank",
-        headers: dict[str, str] | None = None,
-        extra: dict[str, Any] | None = None,
+        state: str,
+        action: str,
+        allowed_actions: Iterable[str],
+        entity: str = "record",
+        detail: str | None = None,
     ) -> None:
-        super().__init__(detail or title)
-        self.status = status
-        self.title = title
-        self.detail = detail
-        self.errors = list(errors) if errors else None
-        self.type = type_
-        self.headers = headers
-        self.extra = extra or {}
+        allowed = list(allowed_actions)
+        allowed_text = ", ".join(allowed) or "none (final state)"
+        text = detail or f"cannot {action} a {entity} that is {state}; allowed: {allowed_text}"
+        super().__init__(text, extra={"state": state, "action": action, "allowed_actions": allowed})
+        self.entity = entity
+        self.state = state
+        self.action = action
+        self.allowed_actions = tuple(allowed)
 
 
-def problem_response(
-    status: int,
-    title: str,
-    detail: str | None = None,
-    *,
-    instance: str | None = None,
-    errors: Sequence[FieldError] | None = None,
-    type_: str = "about:blank",
-    headers: dict[str, str] | None = None,
-    extra: dict[str, Any] | None = None,
-) -> ProblemResponse:
-    body: dict[str, Any] = {"type": type_, "title": title, "status": status}
-    if detail:
-        body["detail"] = detail
-    if instance:
-        body["instance"] = instance
-    request_id = request_id_var.get()
-    if request_id:
-        body["request_id"] = request_id
-    if errors:
-        body["errors"] = [e.model_dump() for e in errors]
-    if extra:
-        body.update(extra)
-    return ProblemResponse(body, status_code=status, headers=headers)
+class PreconditionFailed(Conflict):
+    """The state allows the action but a rule of the domain is not met yet; lists which."""
 
+    slug = "precondition-failed"
+    title = "Precondition failed"
 
-def field_errors_from_validation(exc: RequestValidationError) -> list[FieldError]:
-    """Pydantic errors as `field` (dotted path, e.g. body.birth_date) + message, no input echo."""
-    found: list[FieldError] = []
-    for error in exc.errors():
-        location = ".".join(str(part) for part in error.get("loc", ()))
-        found.append(FieldError(field=location or "body", message=str(error.get("msg", "invalid"))))
-    return found
-
-
-def install_problem_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ProblemError)
-    async def _problem(request: Request, exc: ProblemError) -> ProblemResponse:
-        return problem_response(
-            exc.status,
-            exc.title,
-            exc.detail,
-            instance=request.url.path,
-            errors=exc.errors,
-            type_=exc.type,
-            headers=exc.headers,
-            extra=exc.extra,
+    def __init__(self, *, action: str, problems: Sequence[str]) -> None:
+        super().__init__(
+            f"cannot {action}: {'; '.join(problems)}",
+            extra={"action": action, "problems": list(problems)},
         )
+        self.action = action
+        self.problems = tuple(problems)
 
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> ProblemResponse:
-        errors = field_errors_from_validation(exc)
-        fields = ", ".join(e.field for e in errors[:5])
-        return problem_response(
-            422,
-            "Invalid request",
-            f"Invalid fields: {fields}",
-            instance=request.url.path,
-            errors=errors,
-        )
 
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> ProblemResponse:
-        title = {
-            401: "Unauthorized",
-            403: "Forbidden",
-            404: "Not found",
-            405: "Method not allowed",
-            413: "Payload too large",
-        }.get(exc.status_code, "Error")
-        detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
-        return problem_response(
-            exc.status_code,
-            title,
-            detail,
-            instance=request.url.path,
-            headers=dict(exc.headers) if exc.headers else None,
-        )
+class Unprocessable(DomainError):
+    """Input that is well-formed but wrong; each problem names its field (`body.birth_date`)."""
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> ProblemResponse:
-        logger.error("unhandled error", exc_info=exc, extra={"path": request.url.path})
-        return problem_response(500, "Internal error", instance=request.url.path)
+    status = 422
+    slug = "invalid-request"
+    title = "Invalid request"
+
+    def __init__(self, errors: Sequence[FieldError | tuple[str, str]]) -> None:
+        found = [
+            e if isinstance(e, FieldError) else FieldError(field=e[0], message=e[1]) for e in errors
+        ]
+        if not found:
+            raise ValueError("Unprocessable needs at least one field error")
+        super().__init__(f"Invalid fields: {', '.join(e.field for e in found)}")
+        self.errors = found
+
+    @property
+    def field_errors(self) -> list[FieldError]:
+        return list(self.errors)
+
+    @classmethod
+    def field(cls, field: str, message: str) -> Unprocessable:
+        return cls([FieldError(field=field, message=message)])
+
+
+class Unavailable(DomainError):
+    """A dependency the request needs is down; the caller may retry after a while."""
+
+    status = 503
+    slug = "unavailable"
+    title = "Service unavailable"
+
+    def __init__(self, detail: str, *, retry_after_seconds: int = 5) -> None:
+        super().__init__(detail)
+        self.retry_after_seconds = retry_after_seconds
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_seconds)}

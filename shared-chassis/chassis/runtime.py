@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from chassis.clock import Clock, utc_now
 from chassis.db import (
     ChassisTables,
     OutboxSignal,
@@ -24,6 +25,7 @@ from chassis.db import (
     create_engine,
     create_session_factory,
 )
+from chassis.events import EventFactory
 from chassis.kafka.consumer import ConsumerConfig, ConsumerRunner, Handler
 from chassis.kafka.outbox_relay import OutboxRelay
 from chassis.kafka.producer import ProducerTuning, create_producer
@@ -35,6 +37,34 @@ from chassis.settings import ServiceSettings
 logger = logging.getLogger(__name__)
 
 BackgroundTask = Callable[["ServiceRuntime"], Awaitable[None]]
+Job = Callable[[], Awaitable[object]]
+
+
+class ExtraProducer:
+    """A producer of its own (e.g. a telemetry lane that must not queue behind the outbox).
+
+    `get()` is None until Kafka answered; the runtime starts it with Kafka and stops it last.
+    """
+
+    def __init__(self, name: str, tuning: ProducerTuning | None) -> None:
+        self.name = name
+        self.tuning = tuning
+        self.producer: AIOKafkaProducer | None = None
+
+    def get(self) -> AIOKafkaProducer | None:
+        return self.producer
+
+
+async def every(seconds: float, what: str, job: Job) -> None:
+    """Run `job` every `seconds`, logging (never dying on) its failures."""
+    while True:
+        try:
+            await job()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.warning("periodic job failed", extra={"job": what}, exc_info=True)
+        await asyncio.sleep(seconds)
 
 
 class ServiceRuntime:
@@ -49,8 +79,11 @@ class ServiceRuntime:
         background: Sequence[BackgroundTask] = (),
         kafka_background: Sequence[BackgroundTask] = (),
         producer_tuning: ProducerTuning | None = None,
+        clock: Clock = utc_now,
     ) -> None:
         self.settings = settings
+        self.clock = clock
+        self.events = EventFactory(source=settings.service_name)
         self.tables = tables
         self.migrations = migrations
         self.topic_handlers = dict(topic_handlers)
@@ -64,6 +97,8 @@ class ServiceRuntime:
         self.producer: AIOKafkaProducer | None = None
         self.relay: OutboxRelay | None = None
         self.consumers: list[ConsumerRunner] = []
+        self.extra_producers: list[ExtraProducer] = []
+        self._stoppers: list[Callable[[], Awaitable[None]]] = []
         self.kafka_connected = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -75,7 +110,31 @@ class ServiceRuntime:
             self.tables,
             signal=self.signal,
             correlation_id=current_correlation_id,
+            events=self.events,
         )
+
+    def add_task(self, task: BackgroundTask, *, needs_kafka: bool = False) -> None:
+        """Run `task(runtime)` with the service (or once Kafka is connected); call before start."""
+        (self.kafka_background if needs_kafka else self.background).append(task)
+
+    def every(self, seconds: float, job: Job, *, name: str) -> None:
+        """Run `job()` every `seconds` while the service runs; failures are logged, not fatal."""
+
+        async def periodic(_runtime: ServiceRuntime) -> None:
+            await every(seconds, name, job)
+
+        periodic.__name__ = name
+        self.add_task(periodic)
+
+    def add_producer(self, name: str, tuning: ProducerTuning | None = None) -> ExtraProducer:
+        """Another idempotent producer, started with Kafka and stopped with the service."""
+        extra = ExtraProducer(name, tuning)
+        self.extra_producers.append(extra)
+        return extra
+
+    def on_stop(self, stopper: Callable[[], Awaitable[None]]) -> None:
+        """Run `stopper()` first when the service stops (e.g. consumers of its own)."""
+        self._stoppers.append(stopper)
 
     async def start(self) -> None:
         url = self.settings.database_url
@@ -91,6 +150,9 @@ class ServiceRuntime:
             self._spawn(self._connect_kafka(), "kafka-connect")
 
     async def stop(self, *, grace_seconds: float = 5.0) -> None:
+        for stopper in self._stoppers:
+            with contextlib.suppress(Exception):
+                await stopper()
         # Consumers finish the batch in hand and commit its offsets before anything is cancelled.
         for consumer in self.consumers:
             await consumer.stop()
@@ -103,6 +165,11 @@ class ServiceRuntime:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+        for extra in self.extra_producers:
+            if extra.producer is not None:
+                with contextlib.suppress(Exception):
+                    await extra.producer.stop()
+                extra.producer = None
         if self.producer is not None:
             with contextlib.suppress(Exception):
                 await self.producer.stop()
@@ -147,17 +214,18 @@ class ServiceRuntime:
 
         self._tasks.append(asyncio.create_task(_guard(), name=name))
 
-    async def _connect_kafka(self) -> None:
+    async def _started_producer(
+        self, client_id: str, tuning: ProducerTuning | None
+    ) -> AIOKafkaProducer:
+        """A started producer, retrying with backoff until the broker answers."""
         delay = 0.5
         while True:
             producer = create_producer(
-                self.settings.kafka_bootstrap,
-                client_id=self.settings.service_name,
-                tuning=self.producer_tuning,
+                self.settings.kafka_bootstrap, client_id=client_id, tuning=tuning
             )
             try:
                 await producer.start()
-                break
+                return producer
             except Exception as exc:
                 with contextlib.suppress(Exception):
                     await producer.stop()
@@ -167,6 +235,14 @@ class ServiceRuntime:
                 )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
+
+    async def _start_extra_producer(self, extra: ExtraProducer) -> None:
+        extra.producer = await self._started_producer(
+            f"{self.settings.service_name}-{extra.name}", extra.tuning
+        )
+
+    async def _connect_kafka(self) -> None:
+        producer = await self._started_producer(self.settings.service_name, self.producer_tuning)
         self.producer = producer
         self.kafka_connected.set()
         assert self.session_factory is not None
@@ -180,6 +256,8 @@ class ServiceRuntime:
             poll_seconds=self.settings.outbox_poll_seconds,
         )
         self._spawn(self.relay.run_forever(), "outbox-relay")
+        for extra in self.extra_producers:
+            self._spawn(self._start_extra_producer(extra), f"producer-{extra.name}")
         if self.topic_handlers:
             runner = ConsumerRunner(
                 service=self.settings.service_name,

@@ -5,8 +5,8 @@ Another provider's object answers exactly like a missing one (404), never 403.
 
 from __future__ import annotations
 
-from chassis.errors import ProblemError
 from chassis.principal import Principal, Role
+from chassis.problems import ProblemError
 
 PROVIDER_ROLES = frozenset({Role.CAREGIVER, Role.PROVIDER_ADMIN})
 

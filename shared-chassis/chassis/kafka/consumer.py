@@ -12,10 +12,11 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -37,6 +38,20 @@ Handler = Callable[[UnitOfWork, Envelope], Awaitable[None]]
 
 class PoisonMessage(Exception):
     """The message can never be applied (undecodable, unknown type): straight to the DLQ."""
+
+
+PayloadT = TypeVar("PayloadT", bound=BaseModel)
+
+
+def decode_payload(envelope: Envelope, model: type[PayloadT]) -> PayloadT:
+    """The envelope's data as `model`, or `PoisonMessage` (no retry can make it valid)."""
+    try:
+        return model.model_validate(envelope.data)
+    except ValidationError as exc:
+        fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors()[:5])
+        raise PoisonMessage(
+            f"invalid {envelope.type} payload: {exc.error_count()} error(s) at {fields}"
+        ) from exc
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from chassis.api import PrincipalDep, UowDep
 from chassis.app import create_service_app
 from chassis.db import UnitOfWork, chassis_tables
-from chassis.errors import ProblemError
 from chassis.kafka.consumer import Handler
+from chassis.problems import ProblemError
 from chassis.runtime import ServiceRuntime
 from chassis.settings import ServiceSettings
 from homebed_schemas.envelope import Envelope

@@ -7,7 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from sqlalchemy.orm.exc import StaleDataError
 
-from chassis.errors import ProblemResponse, problem_response
+from chassis.problems import ProblemResponse, problem_response
 from homebed_schemas.problem import FieldError
 from intake.crypto import CryptoError
 from intake.domain.errors import (

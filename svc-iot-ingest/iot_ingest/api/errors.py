@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 
-from chassis.errors import ProblemResponse, problem_response
+from chassis.problems import ProblemResponse, problem_response
 from iot_ingest.domain.alarms.errors import IllegalTransition, InvalidAlarmInput
 from iot_ingest.errors import ServiceError
 from iot_ingest.telemetry.lane import LaneRefusal

@@ -11,7 +11,7 @@ from __future__ import annotations
 import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from chassis.errors import problem_response
+from chassis.problems import problem_response
 from iot_ingest.registry.tokens import token_from_header
 from iot_ingest.telemetry.lane import LaneRefusal, TelemetryLane, refusals_json
 
