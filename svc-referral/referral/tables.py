@@ -11,4 +11,4 @@ class Base(DeclarativeBase):
     pass
 
 
-CHASSIS = chassis_tables(Base.metadata)
+CHASSIS_TABLES = chassis_tables(Base.metadata)

@@ -1,0 +1,1 @@
+"""The domain layer of svc-referral (docs/service-template.md)."""

@@ -1,0 +1,1 @@
+"""The schemas layer of svc-referral (docs/service-template.md)."""

@@ -1,0 +1,1 @@
+"""The service layer of svc-referral (docs/service-template.md)."""

@@ -1,0 +1,7 @@
+"""Routers of svc-subsidy, in the order they are mounted (see docs/service-template.md)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+ROUTERS: list[APIRouter] = []

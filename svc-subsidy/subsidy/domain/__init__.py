@@ -1,0 +1,1 @@
+"""The domain layer of svc-subsidy (docs/service-template.md)."""

@@ -1,0 +1,1 @@
+"""The schemas layer of svc-subsidy (docs/service-template.md)."""

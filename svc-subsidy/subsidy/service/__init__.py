@@ -1,0 +1,1 @@
+"""The service layer of svc-subsidy (docs/service-template.md)."""
