@@ -24,6 +24,7 @@ from gateway.auth.hmac_partner import PartnerRequestVerifier
 from gateway.auth.jwks import FileKeySource, KeySource, UrlKeySource
 from gateway.auth.jwt_people import PeopleTokenVerifier
 from gateway.auth.partner_keys import MIGRATIONS, PartnerKeyStore, SecretSealer
+from gateway.auth.replay import DatabaseReplayGuard, MemoryReplayGuard
 from gateway.edge.breaker import BreakerState, CircuitBreaker
 from gateway.edge.ratelimit import build_rate_limiter, parse_limit
 from gateway.edge.retry import RetryPolicy
@@ -70,6 +71,11 @@ class GatewayEdge:
             PartnerRequestVerifier(
                 PartnerKeyStore(runtime.engine, sealer),
                 window_seconds=settings.hmac_window_seconds,
+                replay_guard=(
+                    DatabaseReplayGuard(runtime.engine)
+                    if settings.replay_store == "database"
+                    else MemoryReplayGuard()
+                ),
             ),
         )
         self.proxy = EdgeProxy(

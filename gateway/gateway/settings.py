@@ -61,6 +61,8 @@ class GatewaySettings(ServiceSettings):
     # Partner hospitals: API key + HMAC.
     partner_key_encryption_key: SecretStr = SecretStr(DEV_PARTNER_KEY_ENCRYPTION_KEY)
     hmac_window_seconds: int = Field(default=300, ge=30, le=900)
+    # memory: one gateway; database: several replicas sharing the gateway database (PostgreSQL)
+    replay_store: Literal["memory", "database"] = "memory"
 
     # Routing.
     upstreams: dict[str, UpstreamSettings] = Field(default_factory=default_upstreams)

@@ -9,7 +9,6 @@ from gateway.auth.errors import AuthenticationFailed, FailureReason
 from gateway.auth.hmac_partner import (
     PartnerKey,
     PartnerRequestVerifier,
-    ReplayCache,
     authorization_header,
     canonical_query,
 )
@@ -170,13 +169,3 @@ async def test_malformed_headers_are_refused(
 def test_canonical_query_sorts_and_normalises_encoding() -> None:
     assert canonical_query("b=2&a=%E5%AE%B6&a=0&c") == "a=0&a=%E5%AE%B6&b=2&c="
     assert canonical_query("x=a+b") == canonical_query("x=a%20b")
-
-
-def test_replay_cache_forgets_expired_signatures_and_stays_bounded() -> None:
-    cache = ReplayCache(max_entries=10)
-    assert not cache.seen_before("s", expires_at=100, now=50)
-    assert cache.seen_before("s", expires_at=100, now=60)
-    assert not cache.seen_before("s", expires_at=200, now=150)
-    for index in range(100):
-        cache.seen_before(f"sig-{index}", expires_at=1000, now=160)
-    assert len(cache._expiry_by_signature) <= 10

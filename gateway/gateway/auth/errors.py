@@ -25,6 +25,7 @@ class FailureReason(StrEnum):
     REVOKED_KEY = "revoked_key"
     STALE_TIMESTAMP = "stale_timestamp"
     REPLAYED = "replayed"
+    REPLAY_MEMORY_FULL = "replay_memory_full"
 
 
 class AuthenticationFailed(Exception):

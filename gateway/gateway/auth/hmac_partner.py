@@ -5,7 +5,8 @@ The caller sends
 where Signature = hex(HMAC-SHA256(secret, canonical request)) and the canonical request is
     "HMAC-SHA256\n<timestamp>\n<METHOD>\n<path as sent>\n<sorted query>\n<hex sha256(body)>".
 A timestamp more than `window` seconds from the gateway's clock is refused, and so is a signature
-already seen inside the window (a replay); the window bounds the replay memory.
+already seen inside the window (a replay): `gateway.auth.replay` keeps each signature until its
+window ends, in memory or, with several replicas, in their shared database.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from urllib.parse import parse_qsl, quote
 
 from chassis.principal import Principal, Role
 from gateway.auth.errors import AuthenticationFailed, FailureReason
+from gateway.auth.replay import MemoryReplayGuard, ReplayGuard, ReplayMemoryFull
 
 SCHEME = "hmac"
 AUTH_SCHEME = "HMAC-SHA256"
@@ -88,33 +90,6 @@ def authorization_header(
     return f"{AUTH_SCHEME} Credential={key_id}, Timestamp={timestamp}, Signature={signature}"
 
 
-class ReplayCache:
-    """Signatures seen within the window; each is forgotten once its timestamp leaves the window."""
-
-    def __init__(self, max_entries: int = 200_000) -> None:
-        self._expiry_by_signature: dict[str, float] = {}
-        self._max_entries = max_entries
-
-    def seen_before(self, signature: str, expires_at: float, now: float) -> bool:
-        """Record the signature; True if it was already recorded and has not expired."""
-        expiry = self._expiry_by_signature.get(signature)
-        if expiry is not None and expiry > now:
-            return True
-        if len(self._expiry_by_signature) >= self._max_entries:
-            self._sweep(now)
-        self._expiry_by_signature[signature] = expires_at
-        return False
-
-    def _sweep(self, now: float) -> None:
-        expired = [sig for sig, expiry in self._expiry_by_signature.items() if expiry <= now]
-        for signature in expired:
-            del self._expiry_by_signature[signature]
-        if len(self._expiry_by_signature) >= self._max_entries:
-            # Still full of live entries: drop the oldest inserted rather than grow without bound.
-            for signature in list(self._expiry_by_signature)[: self._max_entries // 10]:
-                del self._expiry_by_signature[signature]
-
-
 def _fail(reason: FailureReason, detail: str = "") -> AuthenticationFailed:
     return AuthenticationFailed(SCHEME, reason, detail)
 
@@ -127,12 +102,12 @@ class PartnerRequestVerifier:
         keys: PartnerKeyLookup,
         *,
         window_seconds: int = DEFAULT_WINDOW_SECONDS,
-        replay_cache: ReplayCache | None = None,
+        replay_guard: ReplayGuard | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._keys = keys
         self._window = window_seconds
-        self._replays = replay_cache or ReplayCache()
+        self._replays = replay_guard if replay_guard is not None else MemoryReplayGuard()
         self._clock = clock
 
     async def verify(
@@ -163,7 +138,13 @@ class PartnerRequestVerifier:
         )
         if not hmac.compare_digest(expected, signature):
             raise _fail(FailureReason.BAD_SIGNATURE)
-        if self._replays.seen_before(f"{key_id}:{signature}", timestamp + self._window, now):
+        try:
+            fresh = await self._replays.first_use(
+                f"{key_id}:{signature}", expires_at=timestamp + self._window, now=now
+            )
+        except ReplayMemoryFull:
+            raise _fail(FailureReason.REPLAY_MEMORY_FULL) from None
+        if not fresh:
             raise _fail(FailureReason.REPLAYED)
         return hospital_principal(key, request_id)
 
