@@ -6,7 +6,6 @@ import base64
 import hashlib
 import hmac
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,13 @@ from gateway.auth.jwks import FileKeySource, StaticKeySource, UrlKeySource
 from gateway.auth.jwt_people import PeopleTokenVerifier
 
 ISSUER = "https://idp.example.test"
+NOW = 1_763_800_000  # the verifier's injected clock: tokens are judged against it, never the wall
+
+
+def at_now() -> float:
+    return NOW
+
+
 AUDIENCE = "homebed-api"
 
 
@@ -65,12 +71,12 @@ def jwks(rsa_private: rsa.RSAPrivateKey, ed_private: Ed25519PrivateKey) -> dict[
 @pytest.fixture
 def verifier(jwks: dict[str, Any]) -> PeopleTokenVerifier:
     return PeopleTokenVerifier(
-        StaticKeySource(jwks), issuer=ISSUER, audience=AUDIENCE, leeway_seconds=0
+        StaticKeySource(jwks), issuer=ISSUER, audience=AUDIENCE, leeway_seconds=0, clock=at_now
     )
 
 
 def _claims(**overrides: Any) -> dict[str, Any]:
-    now = int(time.time())
+    now = NOW
     claims: dict[str, Any] = {
         "iss": ISSUER,
         "aud": AUDIENCE,
@@ -124,8 +130,10 @@ async def test_valid_eddsa_token_gives_the_principal(
 @pytest.mark.parametrize(
     ("overrides", "reason"),
     [
-        ({"exp": int(time.time()) - 10}, FailureReason.EXPIRED),
-        ({"nbf": int(time.time()) + 120}, FailureReason.NOT_YET_VALID),
+        ({"exp": NOW - 10}, FailureReason.EXPIRED),
+        ({"exp": NOW}, FailureReason.EXPIRED),
+        ({"nbf": NOW + 120}, FailureReason.NOT_YET_VALID),
+        ({"exp": "soon"}, FailureReason.MALFORMED),
         ({"aud": "someone-else"}, FailureReason.WRONG_AUDIENCE),
         ({"iss": "https://evil.example.test"}, FailureReason.WRONG_ISSUER),
         ({"exp": None}, FailureReason.MISSING_CLAIM),
@@ -189,7 +197,11 @@ async def test_alg_that_does_not_fit_the_key_type_is_refused(
     jwks: dict[str, Any], rsa_private: rsa.RSAPrivateKey
 ) -> None:
     verifier = PeopleTokenVerifier(
-        StaticKeySource(jwks), issuer=ISSUER, audience=AUDIENCE, algorithms=("RS256", "EdDSA")
+        StaticKeySource(jwks),
+        issuer=ISSUER,
+        audience=AUDIENCE,
+        clock=at_now,
+        algorithms=("RS256", "EdDSA"),
     )
     # An RS256 token whose kid names the Ed25519 key.
     token = _rs256(rsa_private, _claims(), kid="ed-1")
@@ -200,7 +212,11 @@ async def test_alg_other_than_the_one_the_jwk_declares_is_refused(
     jwks: dict[str, Any], rsa_private: rsa.RSAPrivateKey
 ) -> None:
     verifier = PeopleTokenVerifier(
-        StaticKeySource(jwks), issuer=ISSUER, audience=AUDIENCE, algorithms=("RS256", "PS256")
+        StaticKeySource(jwks),
+        issuer=ISSUER,
+        audience=AUDIENCE,
+        clock=at_now,
+        algorithms=("RS256", "PS256"),
     )
     token = jwt.encode(_claims(), rsa_private, algorithm="PS256", headers={"kid": "rsa-1"})
     assert await _reason(verifier, token) is FailureReason.ALG_KEY_MISMATCH
@@ -221,14 +237,20 @@ async def test_garbage_is_malformed(verifier: PeopleTokenVerifier, token: str) -
 def test_symmetric_algorithms_cannot_be_configured(jwks: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match="HS256"):
         PeopleTokenVerifier(
-            StaticKeySource(jwks), issuer=ISSUER, audience=AUDIENCE, algorithms=("HS256",)
+            StaticKeySource(jwks),
+            issuer=ISSUER,
+            audience=AUDIENCE,
+            clock=at_now,
+            algorithms=("HS256",),
         )
 
 
 async def test_an_oct_key_in_the_jwks_is_never_used(ed_private: Ed25519PrivateKey) -> None:
     secret = base64.urlsafe_b64encode(b"s" * 32).rstrip(b"=").decode()
     jwks = {"keys": [{"kty": "oct", "k": secret, "kid": "sym"}, _jwk(ed_private, "ed-1")]}
-    verifier = PeopleTokenVerifier(StaticKeySource(jwks), issuer=ISSUER, audience=AUDIENCE)
+    verifier = PeopleTokenVerifier(
+        StaticKeySource(jwks), issuer=ISSUER, audience=AUDIENCE, clock=at_now
+    )
     token = jwt.encode(_claims(), b"s" * 32, algorithm="HS256", headers={"kid": "sym"})
     assert await _reason(verifier, token) is FailureReason.UNSUPPORTED_ALG
 
@@ -238,7 +260,7 @@ async def test_file_source_picks_up_a_rotated_key(tmp_path: Path) -> None:
     path = tmp_path / "jwks.json"
     path.write_text(json.dumps({"keys": [_jwk(first, "k1")]}))
     verifier = PeopleTokenVerifier(
-        FileKeySource(path, min_reload_interval=0), issuer=ISSUER, audience=AUDIENCE
+        FileKeySource(path, min_reload_interval=0), issuer=ISSUER, audience=AUDIENCE, clock=at_now
     )
     assert (await verifier.verify(_eddsa(first, _claims(), kid="k1"))).sub == "officer-7"
     path.write_text(json.dumps({"keys": [_jwk(first, "k1"), _jwk(second, "k2")]}))
@@ -247,7 +269,7 @@ async def test_file_source_picks_up_a_rotated_key(tmp_path: Path) -> None:
 
 async def test_missing_jwks_file_is_keys_unavailable(tmp_path: Path) -> None:
     verifier = PeopleTokenVerifier(
-        FileKeySource(tmp_path / "absent.json"), issuer=ISSUER, audience=AUDIENCE
+        FileKeySource(tmp_path / "absent.json"), issuer=ISSUER, audience=AUDIENCE, clock=at_now
     )
     token = _eddsa(Ed25519PrivateKey.generate(), _claims())
     assert await _reason(verifier, token) is FailureReason.KEYS_UNAVAILABLE
@@ -265,7 +287,7 @@ async def test_url_source_fetches_once_and_refetches_for_a_new_kid() -> None:
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
         source = UrlKeySource("https://idp.example.test/jwks", client, min_reload_interval=0)
-        verifier = PeopleTokenVerifier(source, issuer=ISSUER, audience=AUDIENCE)
+        verifier = PeopleTokenVerifier(source, issuer=ISSUER, audience=AUDIENCE, clock=at_now)
         for _ in range(3):
             await verifier.verify(_eddsa(first, _claims(), kid="k1"))
         assert fetches == 1
@@ -285,7 +307,7 @@ async def test_url_source_limits_refetches_for_unknown_kids() -> None:
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
         source = UrlKeySource("https://idp.example.test/jwks", client, min_reload_interval=3600)
-        verifier = PeopleTokenVerifier(source, issuer=ISSUER, audience=AUDIENCE)
+        verifier = PeopleTokenVerifier(source, issuer=ISSUER, audience=AUDIENCE, clock=at_now)
         for index in range(5):
             token = _eddsa(key, _claims(), kid=f"junk-{index}")
             assert await _reason(verifier, token) is FailureReason.UNKNOWN_KID
@@ -317,7 +339,7 @@ async def test_a_verified_token_is_served_from_the_cache_with_its_own_request_id
     jwks: dict[str, Any], ed_private: Ed25519PrivateKey
 ) -> None:
     source = CountingSource(jwks)
-    verifier = PeopleTokenVerifier(source, issuer=ISSUER, audience=AUDIENCE)
+    verifier = PeopleTokenVerifier(source, issuer=ISSUER, audience=AUDIENCE, clock=at_now)
     token = _eddsa(ed_private, _claims())
     first = await verifier.verify(token, request_id="req-aaaaaaaa")
     second = await verifier.verify(token, request_id="req-bbbbbbbb")

@@ -111,6 +111,7 @@ class PeopleTokenVerifier:
         self._algorithms = frozenset(algorithms)
         self._leeway = leeway_seconds
         self._allowed_roles = frozenset(allowed_roles)
+        self._clock = clock
         self._cache = VerifiedTokens(cache_seconds, cache_size, clock, leeway_seconds)
 
     async def verify(self, token: str, *, request_id: str | None = None) -> Principal:
@@ -156,15 +157,35 @@ class PeopleTokenVerifier:
                 algorithms=[alg],
                 audience=self._audience,
                 issuer=self._issuer,
-                leeway=self._leeway,
-                options={"require": ["exp", "iss", "aud", "sub"], "verify_signature": True},
+                options={
+                    "require": ["exp", "iss", "aud", "sub"],
+                    "verify_signature": True,
+                    # times are checked below against the injected clock, not PyJWT's own
+                    "verify_exp": False,
+                    "verify_nbf": False,
+                    "verify_iat": False,
+                },
             )
         except jwt.PyJWTError as exc:
             for error_type, reason in _PYJWT_REASONS:
                 if isinstance(exc, error_type):
                     raise _fail(reason) from exc
             raise _fail(FailureReason.MALFORMED) from exc
+        self._check_times(claims)
         return claims
+
+    def _check_times(self, claims: dict[str, Any]) -> None:
+        """exp and nbf against the verifier's clock, with the configured leeway."""
+        now = self._clock()
+        try:
+            expires = float(claims["exp"])
+            not_before = float(claims["nbf"]) if "nbf" in claims else None
+        except (TypeError, ValueError) as exc:
+            raise _fail(FailureReason.MALFORMED, "exp/nbf") from exc
+        if expires <= now - self._leeway:
+            raise _fail(FailureReason.EXPIRED)
+        if not_before is not None and not_before > now + self._leeway:
+            raise _fail(FailureReason.NOT_YET_VALID)
 
     def _principal(self, claims: dict[str, Any]) -> Principal:
         scopes = claims.get("scopes", claims.get("scope", ()))
