@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ssl
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -45,8 +47,11 @@ EXPOSED_HEADERS = ["X-Request-ID", "RateLimit-Limit", "RateLimit-Remaining", "Ra
 class GatewayEdge:
     """What the edge holds beside the chassis runtime (database, health): pools, keys, breakers."""
 
-    def __init__(self, settings: GatewaySettings, runtime: ServiceRuntime) -> None:
+    def __init__(
+        self, settings: GatewaySettings, runtime: ServiceRuntime, clocks: EdgeClocks
+    ) -> None:
         self.gateway_settings = settings
+        self.clocks = clocks
         self.runtime = runtime
         self.proxy: EdgeProxy | None = None
         self.upstreams: dict[str, Upstream] = {}
@@ -57,7 +62,9 @@ class GatewayEdge:
 
     async def start(self, _app: FastAPI, runtime: ServiceRuntime) -> None:
         settings = self.gateway_settings
-        self.upstreams = {name: _upstream(name, settings) for name in settings.upstreams}
+        self.upstreams = {
+            name: _upstream(name, settings, self.clocks.monotonic) for name in settings.upstreams
+        }
         assert runtime.engine is not None
         sealer = SecretSealer.from_setting(settings.partner_key_encryption_key.get_secret_value())
         authenticator = Authenticator(
@@ -67,6 +74,7 @@ class GatewayEdge:
                 audience=settings.jwt_audience,
                 algorithms=settings.jwt_algorithms,
                 leeway_seconds=settings.jwt_leeway_seconds,
+                clock=self.clocks.wall,
             ),
             PartnerRequestVerifier(
                 PartnerKeyStore(runtime.engine, sealer),
@@ -76,13 +84,19 @@ class GatewayEdge:
                     if settings.replay_store == "database"
                     else MemoryReplayGuard()
                 ),
+                clock=self.clocks.wall,
             ),
         )
         self.proxy = EdgeProxy(
             table=self.table,
             upstreams=self.upstreams,
             authenticator=authenticator,
-            limiter=build_rate_limiter(settings.rate_limit_storage, settings.rate_limit_strategy),
+            limiter=build_rate_limiter(
+                settings.rate_limit_storage,
+                settings.rate_limit_strategy,
+                monotonic=self.clocks.monotonic,
+                wall=self.clocks.wall,
+            ),
             limits=RateLimits(
                 per_principal=parse_limit(settings.rate_limit_per_principal),
                 per_partner_key=parse_limit(settings.rate_limit_per_partner_key),
@@ -132,7 +146,7 @@ class GatewayEdge:
         return merged
 
 
-def _upstream(name: str, settings: GatewaySettings) -> Upstream:
+def _upstream(name: str, settings: GatewaySettings, monotonic: Callable[[], float]) -> Upstream:
     config = settings.upstreams[name]
     url = httpx.URL(config.url)
     scheme, host = url.scheme.encode(), url.host.encode()
@@ -155,6 +169,7 @@ def _upstream(name: str, settings: GatewaySettings) -> Upstream:
             name,
             failure_threshold=settings.breaker_failure_threshold,
             open_seconds=settings.breaker_open_seconds,
+            clock=monotonic,
             on_state_change=lambda upstream, state: metrics.BREAKER_STATE.labels(upstream).set(
                 state
             ),
@@ -181,7 +196,18 @@ def _docs_router(edge: GatewayEdge) -> APIRouter:
     return router
 
 
-def create_app(settings: GatewaySettings | None = None) -> ASGIApp:
+@dataclass(frozen=True)
+class EdgeClocks:
+    """Time for the edge: `wall` judges tokens and signatures, `monotonic` drives the breakers
+    and token buckets. Tests pass clocks they move themselves."""
+
+    wall: Callable[[], float] = time.time
+    monotonic: Callable[[], float] = time.monotonic
+
+
+def create_app(
+    settings: GatewaySettings | None = None, *, clocks: EdgeClocks | None = None
+) -> ASGIApp:
     settings = settings or GatewaySettings()
     runtime = ServiceRuntime(
         settings=settings,
@@ -189,7 +215,7 @@ def create_app(settings: GatewaySettings | None = None) -> ASGIApp:
         migrations=MIGRATIONS,
         topic_handlers={},
     )
-    edge = GatewayEdge(settings, runtime)
+    edge = GatewayEdge(settings, runtime, clocks or EdgeClocks())
     ops_app: FastAPI = create_service_app(
         runtime=runtime,
         title="HomeBed gateway",

@@ -185,6 +185,11 @@ async def test_rate_limit_per_principal_and_per_ip(
         passed = await gateway.client.get("/v1/applications", headers=other)
         assert passed.status_code == 200
         assert passed.headers["ratelimit-remaining"] == "2"
+        # 3/minute refills one token every 20 s of the gateway's (stepped) clock
+        gateway.monotonic.advance(19.9)
+        assert (await gateway.client.get("/v1/applications", headers=officer)).status_code == 429
+        gateway.monotonic.advance(0.1)
+        assert (await gateway.client.get("/v1/applications", headers=officer)).status_code == 200
 
         public = [(await gateway.client.get("/v1/eligibility")).status_code for _ in range(3)]
         assert public == [200, 200, 429]

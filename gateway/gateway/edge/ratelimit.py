@@ -145,13 +145,19 @@ class LimitsRateLimiter:
         )
 
 
-def build_rate_limiter(storage_uri: str, strategy: str) -> EdgeRateLimiter:
+def build_rate_limiter(
+    storage_uri: str,
+    strategy: str,
+    *,
+    monotonic: Callable[[], float] = time.monotonic,
+    wall: Callable[[], float] = time.time,
+) -> EdgeRateLimiter:
     """Token bucket in memory; anything else through `limits`."""
     if strategy == TOKEN_BUCKET:
         if storage_uri not in ("memory://", "async+memory://"):
             raise ValueError("the token bucket is in memory only; use a `limits` strategy on Redis")
-        return TokenBucketLimiter()
+        return TokenBucketLimiter(clock=monotonic)
     if strategy not in LIMITS_STRATEGIES:
         known = [TOKEN_BUCKET, *LIMITS_STRATEGIES]
         raise ValueError(f"unknown rate-limit strategy {strategy!r}; one of {known}")
-    return LimitsRateLimiter(storage_uri, strategy)
+    return LimitsRateLimiter(storage_uri, strategy, clock=wall)

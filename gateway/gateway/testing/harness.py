@@ -15,7 +15,7 @@ from prometheus_client import REGISTRY
 from chassis.principal import Role
 from gateway.auth import dev_issuer
 from gateway.auth.partner_keys import PartnerKeyStore, SecretSealer
-from gateway.bootstrap import create_app
+from gateway.bootstrap import EdgeClocks, create_app
 from gateway.edge.routes import RouteRule
 from gateway.settings import GatewaySettings, UpstreamSettings
 from gateway.testing.servers import serving_in_loop
@@ -44,6 +44,20 @@ TEST_ROUTES = (
 )
 
 
+class SteppedClock:
+    """A monotonic clock that moves only when a test calls `advance`: breaker windows and
+    token-bucket refills happen when the test says, never because the machine was slow."""
+
+    def __init__(self, start: float = 1_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 def metric(name: str, **labels: str) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
 
@@ -54,6 +68,7 @@ class RunningGateway:
     client: httpx.AsyncClient
     settings: GatewaySettings
     issuer: dev_issuer.DevIssuer
+    monotonic: SteppedClock
 
     def token(self, role: Role, **claims: Any) -> str:
         identity: dict[str, Any] = {"sub": f"user-{role.value}", "provider_id": "P-1"}
@@ -96,11 +111,16 @@ async def run_gateway(
     values.update(overrides)
     settings = GatewaySettings(**values)
     issuer = dev_issuer.load_or_create(settings.dev_issuer_dir)
+    monotonic = SteppedClock()
+    # Tokens are minted on the real clock, so `wall` stays real; only `monotonic` is stepped.
+    app = create_app(settings, clocks=EdgeClocks(monotonic=monotonic))
     async with (
-        serving_in_loop(create_app(settings)) as url,
+        serving_in_loop(app) as url,
         httpx.AsyncClient(base_url=url, timeout=10) as client,
     ):
-        yield RunningGateway(url=url, client=client, settings=settings, issuer=issuer)
+        yield RunningGateway(
+            url=url, client=client, settings=settings, issuer=issuer, monotonic=monotonic
+        )
 
 
 GatewayFactory = Callable[..., contextlib.AbstractAsyncContextManager[RunningGateway]]

@@ -26,7 +26,7 @@ def free_port() -> int:
 
 
 def wait_until_serving(
-    url: str, *, within: float = 20.0, process: subprocess.Popen[bytes] | None = None
+    url: str, *, within: float = 90.0, process: subprocess.Popen[bytes] | None = None
 ) -> None:
     """Poll `url` until it answers (any status); fail early if the process died."""
     deadline = time.monotonic() + within
