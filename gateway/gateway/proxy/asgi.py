@@ -8,6 +8,8 @@ from typing import Any
 import orjson
 from starlette.types import Receive, Send
 
+from chassis.errors import problem_type
+from chassis.problems import STATUS_TYPES
 from homebed_schemas.problem import PROBLEM_MEDIA_TYPE
 
 RawHeaders = list[tuple[bytes, bytes]]
@@ -58,7 +60,8 @@ async def read_body(receive: Receive, limit: int, content_length: bytes | None) 
 def problem_body(
     status: int, title: str, *, detail: str | None, instance: str, request_id: str
 ) -> bytes:
-    problem: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    kind = STATUS_TYPES.get(status, problem_type("error"))
+    problem: dict[str, Any] = {"type": kind, "title": title, "status": status}
     if detail:
         problem["detail"] = detail
     problem["instance"] = instance
