@@ -4,6 +4,7 @@ every setting it passes exists on the service it is passed to, and every command
 from __future__ import annotations
 
 import importlib
+import inspect
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,9 @@ def test_compose_settings_exist_on_the_service(name: str) -> None:
 def test_compose_commands_name_real_apps(name: str) -> None:
     command = COMPOSE["services"][name]["command"]
     module, _, attribute = command[command.index("uvicorn") + 1].partition(":")
-    module_object = importlib.import_module(module.replace(".main", ".bootstrap"))
-    assert callable(module_object.create_app)
-    assert attribute == "app"
+    # importing <pkg>.main builds the app (nothing connects before the lifespan)
+    main = importlib.import_module(module)
+    app = getattr(main, attribute)
+    # an ASGI application: `await app(scope, receive, send)`
+    assert inspect.iscoroutinefunction(type(app).__call__)
+    assert list(inspect.signature(app).parameters)[:3] == ["scope", "receive", "send"]
