@@ -87,7 +87,9 @@ async def test_a_correctly_signed_request_is_the_hospital(verifier: PartnerReque
 
 
 async def test_query_order_does_not_matter(verifier: PartnerRequestVerifier) -> None:
-    await _verify(verifier, _header(query="a=1&b=2"), query="b=2&a=1")
+    principal = await _verify(verifier, _header(query="a=1&b=2"), query="b=2&a=1")
+    assert principal.sub == "H-330102-01"
+    assert principal.role is Role.HOSPITAL
 
 
 @pytest.mark.parametrize(
