@@ -11,8 +11,7 @@ from typing import Any
 import httpx
 import orjson
 from fastapi import APIRouter, FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import MetaData
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
@@ -189,10 +188,6 @@ def _docs_router(edge: GatewayEdge) -> APIRouter:
     async def openapi() -> Response:
         return Response(orjson.dumps(await edge.openapi()), media_type="application/json")
 
-    @router.get("/docs")
-    async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="HomeBed API")
-
     return router
 
 
@@ -227,7 +222,7 @@ def create_app(
     ops_app.router.routes[:] = [
         route
         for route in ops_app.router.routes
-        if getattr(route, "path", None) not in ("/openapi.json", "/docs", "/redoc")
+        if getattr(route, "path", None) not in ("/openapi.json", "/redoc")
     ]
     ops_app.include_router(_docs_router(edge))
     app: ASGIApp = GatewayApp(ops_app, lambda: edge.proxy)

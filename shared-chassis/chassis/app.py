@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request, Response
 
+from chassis.docs import mount_docs
 from chassis.observability.logging import configure_logging
 from chassis.observability.metrics import render_latest
 from chassis.observability.middleware import MetricsMiddleware, RequestContextMiddleware
@@ -40,7 +41,7 @@ def create_service_app(
                 await hook(app, runtime)
             await runtime.stop()
 
-    app = FastAPI(title=title, version=version, lifespan=lifespan)
+    app = FastAPI(title=title, version=version, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.runtime = runtime
     app.state.uow_factory = runtime.uow
@@ -48,6 +49,7 @@ def create_service_app(
     app.add_middleware(MetricsMiddleware, service=settings.service_name)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(operations_router())
+    mount_docs(app, title=title)
     for router in routers:
         app.include_router(router)
     return app
