@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request, Response
 
+from chassis.content_type import JsonBodiesOnly
 from chassis.docs import mount_docs
 from chassis.observability.logging import configure_logging
 from chassis.observability.metrics import render_latest
@@ -46,6 +47,7 @@ def create_service_app(
     app.state.runtime = runtime
     app.state.uow_factory = runtime.uow
     install_problem_handlers(app)
+    app.add_middleware(JsonBodiesOnly)
     app.add_middleware(MetricsMiddleware, service=settings.service_name)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(operations_router())
