@@ -7,11 +7,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from wsgiref.simple_server import WSGIServer
 
 import httpx
 import orjson
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import Response
+from prometheus_client import start_http_server
 from sqlalchemy import MetaData
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
@@ -58,9 +60,11 @@ class GatewayEdge:
         self._side_clients: list[httpx.AsyncClient] = []
         self._openapi: tuple[float, dict[str, Any]] | None = None
         self._openapi_client: httpx.AsyncClient | None = None
+        self._metrics_server: WSGIServer | None = None
 
     async def start(self, _app: FastAPI, runtime: ServiceRuntime) -> None:
         settings = self.gateway_settings
+        self.start_metrics_listener()
         self.upstreams = {
             name: _upstream(name, settings, self.clocks.monotonic) for name in settings.upstreams
         }
@@ -107,7 +111,19 @@ class GatewayEdge:
             trusted_proxy_hops=settings.trusted_proxy_hops,
         )
 
+    def start_metrics_listener(self) -> None:
+        """Serve /metrics on the internal listener only (never the public port)."""
+        listen = self.gateway_settings.metrics_listen
+        if not listen:
+            return
+        host, _, port = listen.rpartition(":")
+        self._metrics_server, _thread = start_http_server(int(port), addr=host or "127.0.0.1")
+
     async def stop(self, _app: FastAPI, _runtime: ServiceRuntime) -> None:
+        if self._metrics_server is not None:
+            self._metrics_server.shutdown()
+            self._metrics_server.server_close()
+            self._metrics_server = None
         self.proxy = None
         for upstream in self.upstreams.values():
             await upstream.pool.aclose()
@@ -216,6 +232,7 @@ def create_app(
         title="HomeBed gateway",
         on_startup=[edge.start],
         on_shutdown=[edge.stop],
+        serve_metrics=False,  # internal listener only (settings.metrics_listen)
     )
     ops_app.state.edge = edge
     # The gateway's own schema is the merged one: drop FastAPI's document and docs routes.

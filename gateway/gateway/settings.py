@@ -63,6 +63,9 @@ class GatewaySettings(ServiceSettings):
     hmac_window_seconds: int = Field(default=300, ge=30, le=900)
     # memory: one gateway; database: several replicas sharing the gateway database (PostgreSQL)
     replay_store: Literal["memory", "database"] = "memory"
+    # /metrics is not served on the public port: Prometheus scrapes this internal listener
+    # (host:port; empty disables it). Keep it off any address reachable from outside.
+    metrics_listen: str = "127.0.0.1:9400"
 
     # Routing.
     upstreams: dict[str, UpstreamSettings] = Field(default_factory=default_upstreams)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 
 from chassis.principal import PRINCIPAL_HEADER, Principal, Role, mint_internal_token
@@ -100,7 +101,11 @@ async def test_refusals_carry_the_request_id_too(gateway: RunningGateway) -> Non
 
 async def test_body_over_the_limit_is_413(gateway: RunningGateway) -> None:
     headers = gateway.bearer(Role.ELDER)
-    ok = await gateway.client.post("/v1/applications", content=b"x" * 4096, headers=headers)
+    ok = await gateway.client.post(
+        "/v1/applications",
+        content=b"x" * 4096,
+        headers={**headers, "content-type": "application/json"},
+    )
     assert ok.status_code == 200
     assert ok.json()["body_length"] == 4096
     declared = await gateway.client.post("/v1/applications", content=b"x" * 4097, headers=headers)
@@ -199,7 +204,8 @@ async def test_metrics_name_the_route_pattern_not_the_path(gateway: RunningGatew
     await gateway.client.post(
         "/v1/applications/A-77/decision", headers=gateway.bearer(Role.OFFICER)
     )
-    text = (await gateway.client.get("/metrics")).text
+    async with httpx.AsyncClient() as internal:
+        text = (await internal.get(gateway.metrics_url)).text
     assert 'route="/v1/applications/*/decision"' in text
     assert "A-77" not in text
     assert 'homebed_gateway_breaker_state{upstream="echo"} 0.0' in text
@@ -216,3 +222,13 @@ async def test_merged_openapi_and_docs(gateway: RunningGateway) -> None:
     docs = await gateway.client.get("/docs")
     assert docs.status_code == 200
     assert "/openapi.json" in docs.text
+
+
+async def test_metrics_are_not_served_on_the_public_port(gateway: RunningGateway) -> None:
+    public = await gateway.client.get("/metrics")
+    assert public.status_code == 404
+    assert public.headers["content-type"] == "application/problem+json"
+    async with httpx.AsyncClient() as internal:
+        scraped = await internal.get(gateway.metrics_url)
+    assert scraped.status_code == 200
+    assert "homebed_gateway_breaker_state" in scraped.text

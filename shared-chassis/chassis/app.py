@@ -26,6 +26,7 @@ def create_service_app(
     version: str = "0.1.0",
     on_startup: Sequence[Hook] = (),
     on_shutdown: Sequence[Hook] = (),
+    serve_metrics: bool = True,
 ) -> FastAPI:
     settings = runtime.settings
 
@@ -50,14 +51,14 @@ def create_service_app(
     app.add_middleware(JsonBodiesOnly)
     app.add_middleware(MetricsMiddleware, service=settings.service_name)
     app.add_middleware(RequestContextMiddleware)
-    app.include_router(operations_router())
+    app.include_router(operations_router(serve_metrics=serve_metrics))
     mount_docs(app, title=title)
     for router in routers:
         app.include_router(router)
     return app
 
 
-def operations_router() -> APIRouter:
+def operations_router(*, serve_metrics: bool = True) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
     @router.get("/healthz", include_in_schema=False)
@@ -75,9 +76,11 @@ def operations_router() -> APIRouter:
             503, "Not ready", f"Unreachable: {failing}", extra={"checks": checks}
         )
 
-    @router.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
-        body, content_type = render_latest()
-        return Response(body, media_type=content_type)
+    if serve_metrics:  # an edge serves them on an internal listener instead
+
+        @router.get("/metrics", include_in_schema=False)
+        async def metrics() -> Response:
+            body, content_type = render_latest()
+            return Response(body, media_type=content_type)
 
     return router

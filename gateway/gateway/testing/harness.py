@@ -18,7 +18,7 @@ from gateway.auth.partner_keys import PartnerKeyStore, SecretSealer
 from gateway.bootstrap import EdgeClocks, create_app
 from gateway.edge.routes import RouteRule
 from gateway.settings import GatewaySettings, UpstreamSettings
-from gateway.testing.servers import serving_in_loop
+from gateway.testing.servers import free_port, serving_in_loop
 
 FAKE_UPSTREAM = "gateway.testing.fake_upstream:create_app"
 H5_ORIGIN = "https://h5.example.test"
@@ -70,6 +70,10 @@ class RunningGateway:
     issuer: dev_issuer.DevIssuer
     monotonic: SteppedClock
 
+    @property
+    def metrics_url(self) -> str:
+        return f"http://{self.settings.metrics_listen}/metrics"
+
     def token(self, role: Role, **claims: Any) -> str:
         identity: dict[str, Any] = {"sub": f"user-{role.value}", "provider_id": "P-1"}
         identity.update(claims)
@@ -107,6 +111,7 @@ async def run_gateway(
         "max_body_bytes": 4096,
         "cors_origins": (H5_ORIGIN,),
         "log_json": False,
+        "metrics_listen": f"127.0.0.1:{free_port()}",
     }
     values.update(overrides)
     settings = GatewaySettings(**values)
