@@ -144,7 +144,6 @@ class VisitVersionRow(Base):
     """An immutable snapshot of one version of a visit, with who changed it, when and why."""
 
     __tablename__ = "visit_versions"
-    __table_args__ = (UniqueConstraint("visit_id", "version", name="uq_visit_version"),)
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
     visit_id: Mapped[str] = mapped_column(ForeignKey("visits.id"), index=True)

@@ -1,4 +1,4 @@
-"""Fixtures: a settable clock (09:00 Shanghai, 2022-06-01) and the app over HTTP."""
+"""Fixtures: a settable clock (12:00 Shanghai, 2022-06-01) and the app over HTTP."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from service_records.testing import records_settings
 
 @pytest.fixture
 def clock() -> ManualClock:
-    return ManualClock(datetime(2022, 6, 1, 1, 0, tzinfo=UTC))
+    return ManualClock(datetime(2022, 6, 1, 4, 0, tzinfo=UTC))
 
 
 @pytest.fixture

@@ -289,7 +289,6 @@ def upgrade() -> None:
             ["visits.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("visit_id", "version", name="uq_visit_version"),
     )
     with op.batch_alter_table("visit_versions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_visit_versions_visit_id"), ["visit_id"], unique=False)
