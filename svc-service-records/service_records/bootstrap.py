@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -12,6 +13,7 @@ from chassis.runtime import ServiceRuntime
 from service_records.api import ROUTERS
 from service_records.consumers import TOPIC_HANDLERS
 from service_records.policies.loader import load_all_profiles
+from service_records.service.closing import close_days
 from service_records.service.corroboration import (
     ActivityProbe,
     HttpActivityProbe,
@@ -34,6 +36,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         consumer_group=settings.beds_group,
         clock=clock,
     )
+    if settings.close_job_enabled:
+        runtime.every(
+            settings.close_job_seconds,
+            partial(close_days, uow_factory=runtime.uow, clock=runtime.clock),
+            name="close_days",
+        )
     probe: ActivityProbe = NoActivityEndpoint()
     if settings.iot_ingest_url:
         http_probe = HttpActivityProbe(
