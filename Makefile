@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help run test lint schemas infra-up infra-down topics bench-kafka bench-ingest bench-alarm bench-gateway
+.PHONY: help run test lint schemas infra-up infra-down topics bench-kafka bench-ingest bench-alarm bench-gateway bench-records
 
 help:
 	@echo "make run           start Kafka and the six services on SQLite under var/ (Ctrl-C stops all)"
@@ -40,3 +40,6 @@ bench-alarm:
 
 bench-gateway:
 	@bash scripts/bench.sh gateway_bench
+
+bench-records:
+	@export HOMEBED_TEST_PG_PORT=$${HOMEBED_TEST_PG_PORT:-56132} HOMEBED_TEST_KAFKA_PORT=$${HOMEBED_TEST_KAFKA_PORT:-39792} HOMEBED_INFRA_DIR=$${HOMEBED_INFRA_DIR:-/tmp/homebed-infra-recbench}; source scripts/ensure-tools.sh && bash scripts/infra.sh start test >/dev/null && trap 'bash scripts/infra.sh stop test >/dev/null' EXIT && $$UV run python bench/records_bench.py --dsn postgresql://postgres@127.0.0.1:$$HOMEBED_TEST_PG_PORT/postgres

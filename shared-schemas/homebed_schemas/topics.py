@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
-from homebed_schemas.events import intake, iot
+from homebed_schemas.events import intake, iot, records
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,8 @@ RECORDS_VISITS = TopicSpec(
     key="bed_id",
     partitions=6,
     producer="svc-service-records",
-    description="Home visits and satisfaction surveys.",
+    description="Verified home visits (EVV), corrections, surveys and missed service minimums.",
+    events=records.VISIT_EVENTS,
 )
 IOT_DEVICES = TopicSpec(
     name="iot.devices.v1",

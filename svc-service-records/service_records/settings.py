@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from chassis.settings import ServiceSettings
@@ -12,3 +13,11 @@ class Settings(ServiceSettings):
 
     service_name: str = "svc-service-records"
     database_url: str = "sqlite+aiosqlite:///var/svc-service-records.db"
+    beds_group: str = "svc-service-records-beds"
+    bed_location_tolerance_m: float = Field(default=200.0, gt=0, le=5000)
+    close_job_seconds: float = Field(default=300.0, gt=0)
+    close_job_enabled: bool = True
+    iot_ingest_url: str | None = Field(
+        default=None, description="base URL of iot-ingest for device corroboration; None: off"
+    )
+    iot_timeout_seconds: float = Field(default=0.5, gt=0, le=5)

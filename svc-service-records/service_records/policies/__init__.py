@@ -1,0 +1,1 @@
+"""Service catalogues and minimums profiles per jurisdiction, as YAML data, and their loader."""

@@ -1,0 +1,332 @@
+"""Queries, one repository per aggregate; built by `uow.repo(...)`, never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TypeVar
+
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service_records.tables import (
+    AssignmentRow,
+    BreachRow,
+    DailyRollupRow,
+    ObservationRow,
+    RosterBedRow,
+    SuspensionRow,
+    TrainingRow,
+    VisitExceptionRow,
+    VisitRow,
+    VisitVersionRow,
+    WorkerRow,
+)
+
+RowT = TypeVar("RowT")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a caller may see, as data: the service layer builds it from the principal."""
+
+    provider_id: str | None = None  # provider staff
+    region_prefixes: tuple[str, ...] | None = None  # officers
+    worker_id: str | None = None  # caregivers: beds assigned to them, visits they made
+    elder_sub: str | None = None  # elders and family
+    nothing: bool = False
+
+
+def _bed_filter(scope: Scope) -> ColumnElement[bool]:
+    if scope.nothing:
+        return false()
+    clauses: list[ColumnElement[bool]] = []
+    if scope.provider_id is not None:
+        clauses.append(RosterBedRow.provider_id == scope.provider_id)
+    if scope.region_prefixes is not None:
+        clauses.append(
+            or_(*(RosterBedRow.region_code.startswith(p) for p in scope.region_prefixes))
+            if scope.region_prefixes
+            else false()
+        )
+    if scope.worker_id is not None:
+        clauses.append(
+            RosterBedRow.bed_id.in_(
+                select(AssignmentRow.bed_id).where(AssignmentRow.worker_id == scope.worker_id)
+            )
+        )
+    if scope.elder_sub is not None:
+        clauses.append(RosterBedRow.elder_sub == scope.elder_sub)
+    return and_(true(), *clauses)
+
+
+class RosterRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, bed_id: str) -> RosterBedRow | None:
+        return await self.session.get(RosterBedRow, bed_id)
+
+    async def visible(self, bed_id: str, scope: Scope) -> RosterBedRow | None:
+        query = select(RosterBedRow).where(RosterBedRow.bed_id == bed_id, _bed_filter(scope))
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    def add(self, row: RosterBedRow) -> None:
+        self.session.add(row)
+
+    async def find(
+        self, scope: Scope, *, status: str | None, limit: int, offset: int
+    ) -> tuple[Sequence[RosterBedRow], int]:
+        query = select(RosterBedRow).where(_bed_filter(scope))
+        if status is not None:
+            query = query.where(RosterBedRow.status == status)
+        return await _page(self.session, query.order_by(RosterBedRow.bed_id), limit, offset)
+
+    async def suspensions(self, bed_id: str) -> Sequence[SuspensionRow]:
+        query = select(SuspensionRow).where(SuspensionRow.bed_id == bed_id)
+        return (await self.session.execute(query.order_by(SuspensionRow.start))).scalars().all()
+
+    async def open_suspension(self, bed_id: str) -> SuspensionRow | None:
+        query = select(SuspensionRow).where(
+            SuspensionRow.bed_id == bed_id, SuspensionRow.end.is_(None)
+        )
+        return (await self.session.execute(query)).scalars().first()
+
+    def add_suspension(self, row: SuspensionRow) -> None:
+        self.session.add(row)
+
+    async def assignees(self, bed_id: str) -> list[str]:
+        query = select(AssignmentRow.worker_id).where(AssignmentRow.bed_id == bed_id)
+        return list((await self.session.execute(query.order_by(AssignmentRow.worker_id))).scalars())
+
+    async def replace_assignees(self, bed_id: str, rows: Sequence[AssignmentRow]) -> None:
+        for row in (
+            (
+                await self.session.execute(
+                    select(AssignmentRow).where(AssignmentRow.bed_id == bed_id)
+                )
+            )
+            .scalars()
+            .all()
+        ):
+            await self.session.delete(row)
+        await self.session.flush()
+        self.session.add_all(rows)
+
+    async def is_assigned(self, bed_id: str, worker_id: str) -> bool:
+        row = await self.session.get(AssignmentRow, (bed_id, worker_id))
+        return row is not None
+
+    async def in_service_for_close(self) -> Sequence[RosterBedRow]:
+        """Beds the daily close job judges: established at some point, not judged to the end."""
+        query = select(RosterBedRow).where(RosterBedRow.established_on.is_not(None))
+        return (await self.session.execute(query.order_by(RosterBedRow.bed_id))).scalars().all()
+
+
+class WorkerRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, worker_id: str) -> WorkerRow | None:
+        return await self.session.get(WorkerRow, worker_id)
+
+    async def by_sub(self, user_sub: str) -> WorkerRow | None:
+        query = select(WorkerRow).where(WorkerRow.user_sub == user_sub)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    def add(self, row: WorkerRow) -> None:
+        self.session.add(row)
+
+    async def find(
+        self,
+        *,
+        provider_id: str | None,
+        role: str | None,
+        active: bool | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[Sequence[WorkerRow], int]:
+        query = select(WorkerRow)
+        if provider_id is not None:
+            query = query.where(WorkerRow.provider_id == provider_id)
+        if role is not None:
+            query = query.where(WorkerRow.role == role)
+        if active is not None:
+            query = query.where(WorkerRow.active == active)
+        return await _page(
+            self.session, query.order_by(WorkerRow.name, WorkerRow.id), limit, offset
+        )
+
+
+class TrainingRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, row: TrainingRow) -> None:
+        self.session.add(row)
+
+    async def for_bed(self, bed_id: str) -> Sequence[TrainingRow]:
+        query = select(TrainingRow).where(TrainingRow.bed_id == bed_id)
+        return (
+            (await self.session.execute(query.order_by(TrainingRow.trained_on, TrainingRow.id)))
+            .scalars()
+            .all()
+        )
+
+
+class VisitRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, visit_id: str) -> VisitRow | None:
+        return await self.session.get(VisitRow, visit_id)
+
+    async def by_idempotency_key(self, created_by: str, key: str) -> VisitRow | None:
+        query = select(VisitRow).where(
+            VisitRow.created_by == created_by, VisitRow.idempotency_key == key
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    def add(self, row: VisitRow) -> None:
+        self.session.add(row)
+
+    def _scoped(self, scope: Scope) -> Select[VisitRow]:
+        query = select(VisitRow).join(RosterBedRow, RosterBedRow.bed_id == VisitRow.bed_id)
+        if scope.worker_id is not None:
+            # a caregiver: their own visits, and every visit on the beds assigned to them
+            assigned = select(AssignmentRow.bed_id).where(
+                AssignmentRow.worker_id == scope.worker_id
+            )
+            return query.where(
+                RosterBedRow.provider_id == scope.provider_id,
+                or_(VisitRow.worker_id == scope.worker_id, VisitRow.bed_id.in_(assigned)),
+            )
+        return query.where(_bed_filter(scope))
+
+    async def visible(self, visit_id: str, scope: Scope) -> VisitRow | None:
+        query = self._scoped(scope).where(VisitRow.id == visit_id)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def find(
+        self,
+        scope: Scope,
+        *,
+        bed_id: str | None,
+        status: str | None,
+        day_from: date | None,
+        day_to: date | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[Sequence[VisitRow], int]:
+        query = self._scoped(scope)
+        if bed_id is not None:
+            query = query.where(VisitRow.bed_id == bed_id)
+        if status is not None:
+            query = query.where(VisitRow.status == status)
+        if day_from is not None:
+            query = query.where(VisitRow.service_date >= day_from)
+        if day_to is not None:
+            query = query.where(VisitRow.service_date <= day_to)
+        ordered = query.order_by(VisitRow.check_in_at.desc(), VisitRow.id)
+        return await _page(self.session, ordered, limit, offset)
+
+    async def of_worker_between(
+        self, worker_id: str, day_from: date, day_to: date
+    ) -> Sequence[VisitRow]:
+        query = select(VisitRow).where(
+            VisitRow.worker_id == worker_id,
+            VisitRow.service_date >= day_from,
+            VisitRow.service_date <= day_to,
+            VisitRow.status != "voided",
+        )
+        return (await self.session.execute(query.order_by(VisitRow.check_in_at))).scalars().all()
+
+    async def counted_in_month(self, bed_id: str, first: date, last: date) -> Sequence[VisitRow]:
+        query = select(VisitRow).where(
+            VisitRow.bed_id == bed_id,
+            VisitRow.service_date >= first,
+            VisitRow.service_date <= last,
+            VisitRow.status == "verified",
+        )
+        return (await self.session.execute(query.order_by(VisitRow.check_in_at))).scalars().all()
+
+    async def of_elder(
+        self, elder_id: str, *, limit: int, offset: int
+    ) -> tuple[Sequence[VisitRow], int]:
+        query = select(VisitRow).where(VisitRow.elder_id == elder_id)
+        ordered = query.order_by(VisitRow.check_in_at.desc(), VisitRow.id)
+        return await _page(self.session, ordered, limit, offset)
+
+    async def versions(self, visit_id: str) -> Sequence[VisitVersionRow]:
+        query = select(VisitVersionRow).where(VisitVersionRow.visit_id == visit_id)
+        return (await self.session.execute(query.order_by(VisitVersionRow.id))).scalars().all()
+
+    def add_version(self, row: VisitVersionRow) -> None:
+        self.session.add(row)
+
+    async def exceptions(self, visit_id: str) -> Sequence[VisitExceptionRow]:
+        query = select(VisitExceptionRow).where(VisitExceptionRow.visit_id == visit_id)
+        return (await self.session.execute(query.order_by(VisitExceptionRow.id))).scalars().all()
+
+    def add_exception(self, row: VisitExceptionRow) -> None:
+        self.session.add(row)
+
+    async def observations(self, visit_id: str) -> Sequence[ObservationRow]:
+        query = select(ObservationRow).where(ObservationRow.visit_id == visit_id)
+        return (await self.session.execute(query.order_by(ObservationRow.id))).scalars().all()
+
+    def add_observation(self, row: ObservationRow) -> None:
+        self.session.add(row)
+
+
+class RollupRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def day(self, bed_id: str, day: date) -> DailyRollupRow | None:
+        return await self.session.get(DailyRollupRow, (bed_id, day))
+
+    def add(self, row: DailyRollupRow) -> None:
+        self.session.add(row)
+
+    async def between(
+        self, *, first: date, last: date, bed_id: str | None = None, provider_id: str | None = None
+    ) -> Sequence[DailyRollupRow]:
+        query = select(DailyRollupRow).where(
+            DailyRollupRow.day >= first, DailyRollupRow.day <= last
+        )
+        if bed_id is not None:
+            query = query.where(DailyRollupRow.bed_id == bed_id)
+        if provider_id is not None:
+            query = query.where(DailyRollupRow.provider_id == provider_id)
+        return (await self.session.execute(query)).scalars().all()
+
+    async def breach_raised(self, bed_id: str, rule: str, marker: str) -> bool:
+        query = select(BreachRow.id).where(
+            BreachRow.bed_id == bed_id, BreachRow.rule == rule, BreachRow.marker == marker
+        )
+        return (await self.session.execute(query)).first() is not None
+
+    def add_breach(self, row: BreachRow) -> None:
+        self.session.add(row)
+
+    async def breaches(
+        self, *, period: str, bed_id: str | None = None, provider_id: str | None = None
+    ) -> Sequence[BreachRow]:
+        query = select(BreachRow).where(BreachRow.period == period)
+        if bed_id is not None:
+            query = query.where(BreachRow.bed_id == bed_id)
+        if provider_id is not None:
+            query = query.where(BreachRow.provider_id == provider_id)
+        return (await self.session.execute(query.order_by(BreachRow.id))).scalars().all()
+
+
+async def _page(
+    session: AsyncSession, query: Select[RowT], limit: int, offset: int
+) -> tuple[Sequence[RowT], int]:
+    total = (
+        await session.execute(select(func.count()).select_from(query.order_by(None).subquery()))
+    ).scalar_one()
+    rows = (await session.execute(query.limit(limit).offset(offset))).scalars().all()
+    return rows, int(total)

@@ -1,0 +1,1 @@
+"""DTOs: XCreate / XUpdate / XRead / XSummary and action bodies X<Action>."""

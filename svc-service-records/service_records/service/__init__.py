@@ -1,0 +1,1 @@
+"""Use cases: one module per aggregate or workflow; each owns its transaction."""
