@@ -9,7 +9,7 @@ import itertools
 
 import pytest
 
-from intake.domain.errors import IllegalTransition
+from chassis.errors import IllegalTransition
 from intake.domain.lifecycle import (
     ApplicationAction,
     ApplicationStatus,
@@ -63,7 +63,7 @@ def test_illegal_application_transition(
         check_application_action(status, action)
     error = caught.value
     assert (error.entity, error.state, error.action) == ("application", status.value, action.value)
-    assert list(error.allowed) == LEGAL_APPLICATION[status.value]
+    assert list(error.allowed_actions) == LEGAL_APPLICATION[status.value]
 
 
 @pytest.mark.parametrize(("status", "action"), ILLEGAL_BED, ids=str)
@@ -72,7 +72,7 @@ def test_illegal_bed_transition(status: BedStatus, action: BedAction) -> None:
         check_bed_action(status, action)
     error = caught.value
     assert (error.entity, error.state, error.action) == ("bed", status.value, action.value)
-    assert list(error.allowed) == LEGAL_BED[status.value]
+    assert list(error.allowed_actions) == LEGAL_BED[status.value]
 
 
 @pytest.mark.parametrize(
