@@ -11,6 +11,8 @@ import pytest
 
 from chassis.errors import IllegalTransition
 from intake.domain.lifecycle import (
+    APPLICATION_ACTIONS,
+    BED_ACTIONS,
     ApplicationAction,
     ApplicationStatus,
     BedAction,
@@ -37,6 +39,14 @@ LEGAL_BED = {
     "terminated": [],
     "transferred": [],
 }  # fmt: skip
+
+TARGET_OF = {
+    "update": "draft",
+    "submit": "submitted",
+    "assess": "assessed",
+    "reject": "rejected",
+    "withdraw": "withdrawn",
+}
 
 ILLEGAL_APPLICATION = [
     (s, a)
@@ -86,6 +96,10 @@ def test_illegal_bed_transition(status: BedStatus, action: BedAction) -> None:
 )
 def test_legal_application_transition(status: ApplicationStatus, action: ApplicationAction) -> None:
     check_application_action(status, action)
+    shown = [a.value for a in APPLICATION_ACTIONS[status]]  # what the read model offers
+    assert shown == LEGAL_APPLICATION[status.value]
+    if action is not ApplicationAction.APPROVE:  # approve depends on the review levels left
+        assert application_target(status, action).value == TARGET_OF[action.value]
 
 
 @pytest.mark.parametrize(
@@ -95,6 +109,7 @@ def test_legal_application_transition(status: ApplicationStatus, action: Applica
 )
 def test_legal_bed_transition(status: BedStatus, action: BedAction) -> None:
     check_bed_action(status, action)
+    assert [a.value for a in BED_ACTIONS[status]] == LEGAL_BED[status.value]
 
 
 def test_fixed_targets() -> None:

@@ -127,12 +127,14 @@ class TestEstablish:
         assert "001 §四(三)2" in problems[2]
 
     def test_all_present(self) -> None:
-        check_establish(
+        installed = [device("emergency_button"), device("vital_signs_monitor")]
+        assert missing_devices(XUANCHENG, installed) == []
+        check_establish(  # raises PreconditionFailed while anything is missing
             BedStatus.PREPARING,
             profile=XUANCHENG,
             has_care_plan=True,
             has_signed_contract=True,
-            installed=[device("emergency_button"), device("vital_signs_monitor")],
+            installed=installed,
         )
 
     def test_zero_count_does_not_count(self) -> None:

@@ -17,7 +17,7 @@ from intake.policies.loader import (
     load_profile,
 )
 
-SEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parents[3].parent / "shared" / "seeds"
 CODES = ("341800", "310105", "330102", "330100", "330326")
 
 
