@@ -23,7 +23,7 @@ from intake.schemas.beds import AcceptIn, BedRead, EndRead, SuspendIn, Terminate
 from intake.service.beds import bed_answer, bed_state, visible_bed
 from intake.service.context import IntakeContext
 from intake.service.events import emit_bed_event
-from intake.tables import BedRow, ContractRow
+from intake.tables import BedRow
 
 
 async def establish_bed(*, uow: UnitOfWork, ctx: IntakeContext, bed_id: str) -> BedRead:
@@ -38,12 +38,9 @@ async def establish_bed(*, uow: UnitOfWork, ctx: IntakeContext, bed_id: str) -> 
             has_signed_contract=contract is not None,
             installed=installed,
         )
-        assert contract is not None
         bed.status = BedStatus.ESTABLISHED.value
         bed.established_on = ctx.today
-        bed.updated_at = ctx.now
-        await emit_bed_event(uow, bed, contract, "established", now=ctx.now)
-        answer = await bed_answer(uow, bed)
+        answer = await _announced(uow, ctx, bed, "established")
         await uow.commit()
         return answer
 
@@ -65,12 +62,13 @@ async def accept_bed(*, uow: UnitOfWork, ctx: IntakeContext, bed_id: str, cmd: A
             "note": cmd.note,
         }
         bed.inspections = [*bed.inspections, inspection]
-        bed.updated_at = ctx.now
         if cmd.passed:
             bed.status = BedStatus.ACCEPTED.value
             bed.accepted_on = ctx.today
-            await emit_bed_event(uow, bed, await _contract(uow, bed), "accepted", now=ctx.now)
-        answer = await bed_answer(uow, bed)
+            answer = await _announced(uow, ctx, bed, "accepted")
+        else:
+            bed.updated_at = ctx.now
+            answer = await bed_answer(uow, bed)
         await uow.commit()
         return answer
 
@@ -85,9 +83,7 @@ async def suspend_bed(
         bed.status = BedStatus.SUSPENDED.value
         bed.suspended_on = ctx.today
         bed.suspension_reason = cmd.reason
-        bed.updated_at = ctx.now
-        await emit_bed_event(uow, bed, await _contract(uow, bed), "suspended", now=ctx.now)
-        answer = await bed_answer(uow, bed)
+        answer = await _announced(uow, ctx, bed, "suspended")
         await uow.commit()
         return answer
 
@@ -100,9 +96,7 @@ async def resume_bed(*, uow: UnitOfWork, ctx: IntakeContext, bed_id: str) -> Bed
         bed.status = status.value
         bed.suspended_on = None
         bed.suspension_reason = None
-        bed.updated_at = ctx.now
-        await emit_bed_event(uow, bed, await _contract(uow, bed), "resumed", now=ctx.now)
-        answer = await bed_answer(uow, bed)
+        answer = await _announced(uow, ctx, bed, "resumed")
         await uow.commit()
         return answer
 
@@ -185,7 +179,10 @@ async def _load(uow: UnitOfWork, ctx: IntakeContext, bed_id: str, *roles: Role) 
     return bed
 
 
-async def _contract(uow: UnitOfWork, bed: BedRow) -> ContractRow:
+async def _announced(uow: UnitOfWork, ctx: IntakeContext, bed: BedRow, name: str) -> BedRead:
+    """Stage `bed.<name>` for the change just made and read the bed back; the caller commits."""
+    bed.updated_at = ctx.now
     contract = await uow.repo(SqlRepository).latest_contract(bed.id)
-    assert contract is not None, "an established bed always has a contract"
-    return contract
+    assert contract is not None, "a bed past preparation always has a contract"
+    await emit_bed_event(uow, bed, contract, name, now=ctx.now)
+    return await bed_answer(uow, bed)
