@@ -5,26 +5,21 @@ The runner applies each event once (processed_events) and commits with the handl
 
 from __future__ import annotations
 
-from pydantic import ValidationError
-
 from chassis.db import UnitOfWork
-from chassis.kafka.consumer import Handler, PoisonMessage
+from chassis.kafka.consumer import Handler, decode_payload
 from homebed_schemas.envelope import Envelope
 from homebed_schemas.events.iot import DeviceEvent
 from homebed_schemas.topics import IOT_DEVICES
 from intake.service.devices import device_registered, device_removed
 
+HANDLED = ("device.registered", "device.removed")
+
 
 async def handle_device_event(uow: UnitOfWork, envelope: Envelope) -> None:
     """device.registered confirms smart-device entries; device.removed withdraws that."""
-    if envelope.type not in ("device.registered", "device.removed"):
+    if envelope.type not in HANDLED:
         return  # online/offline are iot-ingest's business
-    try:
-        event = DeviceEvent.model_validate(envelope.data)
-    except ValidationError as exc:
-        raise PoisonMessage(
-            f"invalid {envelope.type} payload: {exc.error_count()} error(s)"
-        ) from exc
+    event = decode_payload(envelope, DeviceEvent)
     if envelope.type == "device.registered":
         await device_registered(uow=uow, event=event)
     else:

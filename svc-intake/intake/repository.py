@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.principal import Principal, Role
 from intake.domain.regions import region_prefix
-from intake.service.access import OWNERS, PROVIDER_STAFF
+from intake.domain.tenancy import OWNERS, PROVIDER_STAFF
 from intake.tables import (
     ApplicationRow,
     BedRow,
@@ -28,22 +28,22 @@ class ListFilter:
     region_code: str | None = None
     provider_id: str | None = None
     jurisdiction: str | None = None
-    limit: int = 20
-    offset: int = 0
 
 
 class Repository(Protocol):
+    def add(self, row: object) -> None: ...
+    async def flush(self) -> None: ...
     async def elder_by_index(self, index: str) -> ElderRow | None: ...
     async def elder(self, elder_id: str) -> ElderRow | None: ...
     async def application(self, application_id: str) -> ApplicationRow | None: ...
     async def has_active(self, elder_id: str) -> bool: ...
     async def applications(
-        self, principal: Principal, query: ListFilter
+        self, principal: Principal, query: ListFilter, *, limit: int, offset: int
     ) -> tuple[Sequence[ApplicationRow], int]: ...
     async def bed(self, bed_id: str) -> BedRow | None: ...
     async def bed_for_application(self, application_id: str) -> BedRow | None: ...
     async def beds(
-        self, principal: Principal, query: ListFilter
+        self, principal: Principal, query: ListFilter, *, limit: int, offset: int
     ) -> tuple[Sequence[BedRow], int]: ...
     async def latest_contract(self, bed_id: str) -> ContractRow | None: ...
     async def contracts_elsewhere(self, elder_id: str, bed_id: str) -> int: ...
@@ -55,6 +55,14 @@ class Repository(Protocol):
 class SqlRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    def add(self, row: object) -> None:
+        """Stage a new row; the use case's commit writes it."""
+        self.session.add(row)
+
+    async def flush(self) -> None:
+        """Write staged changes now (unique constraints answer here, not at commit)."""
+        await self.session.flush()
 
     async def elder_by_index(self, index: str) -> ElderRow | None:
         return await self.session.scalar(select(ElderRow).where(ElderRow.id_number_index == index))
@@ -73,7 +81,7 @@ class SqlRepository:
         return found is not None
 
     async def applications(
-        self, principal: Principal, query: ListFilter
+        self, principal: Principal, query: ListFilter, *, limit: int, offset: int
     ) -> tuple[Sequence[ApplicationRow], int]:
         stmt = select(ApplicationRow).where(
             _visible(
@@ -84,7 +92,7 @@ class SqlRepository:
             )
         )
         stmt = _filtered(stmt, ApplicationRow, query)
-        return await self._page(stmt, query, ApplicationRow.created_at, ApplicationRow.id)
+        return await self._page(stmt, limit, offset, ApplicationRow.created_at, ApplicationRow.id)
 
     async def bed(self, bed_id: str) -> BedRow | None:
         return await self.session.get(BedRow, bed_id)
@@ -94,7 +102,9 @@ class SqlRepository:
             select(BedRow).where(BedRow.application_id == application_id)
         )
 
-    async def beds(self, principal: Principal, query: ListFilter) -> tuple[Sequence[BedRow], int]:
+    async def beds(
+        self, principal: Principal, query: ListFilter, *, limit: int, offset: int
+    ) -> tuple[Sequence[BedRow], int]:
         stmt = select(BedRow).where(
             _visible(
                 principal,
@@ -104,7 +114,7 @@ class SqlRepository:
             )
         )
         stmt = _filtered(stmt, BedRow, query)
-        return await self._page(stmt, query, BedRow.created_at, BedRow.id)
+        return await self._page(stmt, limit, offset, BedRow.created_at, BedRow.id)
 
     async def latest_contract(self, bed_id: str) -> ContractRow | None:
         return await self.session.scalar(
@@ -142,11 +152,11 @@ class SqlRepository:
         return await self.session.get(RegisteredDeviceRow, device_id)
 
     async def _page(
-        self, stmt: Select[Any], query: ListFilter, *order: Any
+        self, stmt: Select[Any], limit: int, offset: int, *order: Any
     ) -> tuple[Sequence[Any], int]:
         total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
         ordered = stmt.order_by(*(column.desc() for column in order))
-        rows = await self.session.scalars(ordered.limit(query.limit).offset(query.offset))
+        rows = await self.session.scalars(ordered.limit(limit).offset(offset))
         return rows.all(), int(total or 0)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -12,8 +12,8 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from stdnum.iso7064 import mod_11_2
 
-from chassis.principal import PRINCIPAL_HEADER, Principal, Role, mint_internal_token
-from chassis.settings import DEV_INTERNAL_TOKEN_KEY
+from chassis.clock import ManualClock
+from chassis.testing.principals import principal_headers
 from intake.bootstrap import create_app
 from intake.settings import Settings
 
@@ -29,33 +29,10 @@ def make_id() -> Callable[..., str]:
     return build_id
 
 
-class Clock:
-    """A clock the test moves: acceptance needs a month of service, deadlines need dates."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock(datetime(2026, 3, 2, 2, 0, tzinfo=UTC))  # Monday 10:00 in Shanghai
-
-
-def principal_headers(
-    role: Role,
-    sub: str = "user-1",
-    *,
-    provider_id: str | None = None,
-    regions: tuple[str, ...] = (),
-) -> dict[str, str]:
-    principal = Principal(sub=sub, role=role, provider_id=provider_id, region_codes=regions)
-    return {PRINCIPAL_HEADER: mint_internal_token(principal, DEV_INTERNAL_TOKEN_KEY)}
+def clock() -> ManualClock:
+    """A clock the test moves: acceptance needs a month of service, deadlines need dates."""
+    return ManualClock(datetime(2026, 3, 2, 2, 0, tzinfo=UTC))  # Monday 10:00 in Shanghai
 
 
 @pytest.fixture
@@ -115,7 +92,7 @@ def settings_for() -> Callable[..., Settings]:
 
 
 @pytest.fixture
-async def app(database_url: str, clock: Clock) -> AsyncIterator[FastAPI]:
+async def app(database_url: str, clock: ManualClock) -> AsyncIterator[FastAPI]:
     application = create_app(intake_settings(database_url), clock=clock)
     async with LifespanManager(application):
         yield application

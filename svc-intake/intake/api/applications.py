@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from chassis.api import UowDep
-from intake.api.deps import CtxDep, ListFilterDep
+from chassis.api import PageDep, UowDep
+from chassis.dto import Page
+from chassis.problems import problem_responses
+from intake.api.deps import IntakeContextDep, ListFilterDep
 from intake.schemas.applications import (
     ApplicationCreate,
     ApplicationRead,
@@ -18,85 +20,95 @@ from intake.schemas.applications import (
     RevealRead,
     ReviewIn,
 )
-from intake.schemas.common import Page
 from intake.service import applications, pii, review
 
 router = APIRouter(prefix="/v1/applications", tags=["applications"])
 
+READ = problem_responses(401, 404)
+ACTION = problem_responses(401, 403, 404, 409)
+ACTION_WITH_BODY = problem_responses(401, 403, 404, 409, 422)
 
-async def _read(uow: UowDep, ctx: CtxDep, application_id: str) -> ApplicationRead:
+
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, responses=problem_responses(401, 403, 409, 422)
+)
+async def create_application(
+    body: ApplicationCreate, uow: UowDep, ctx: IntakeContextDep, response: Response
+) -> ApplicationRead:
+    created = await applications.create_application(uow=uow, ctx=ctx, cmd=body)
+    response.headers["Location"] = f"/v1/applications/{created.id}"
+    return created
+
+
+@router.get("", responses=problem_responses(401, 422))
+async def list_applications(
+    uow: UowDep, ctx: IntakeContextDep, query: ListFilterDep, page: PageDep
+) -> Page[ApplicationSummary]:
+    return await applications.list_applications(
+        uow=uow, ctx=ctx, query=query, limit=page.limit, offset=page.offset
+    )
+
+
+@router.get("/{application_id}", responses=READ)
+async def get_application(
+    application_id: str, uow: UowDep, ctx: IntakeContextDep
+) -> ApplicationRead:
     return await applications.get_application(uow=uow, ctx=ctx, application_id=application_id)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
-async def create_application(
-    body: ApplicationCreate, uow: UowDep, ctx: CtxDep, response: Response
-) -> ApplicationRead:
-    application_id = await applications.create_application(uow=uow, ctx=ctx, cmd=body)
-    response.headers["Location"] = f"/v1/applications/{application_id}"
-    return await _read(uow, ctx, application_id)
-
-
-@router.get("")
-async def list_applications(
-    uow: UowDep, ctx: CtxDep, query: ListFilterDep
-) -> Page[ApplicationSummary]:
-    return await applications.list_applications(uow=uow, ctx=ctx, query=query)
-
-
-@router.get("/{application_id}")
-async def get_application(application_id: str, uow: UowDep, ctx: CtxDep) -> ApplicationRead:
-    return await _read(uow, ctx, application_id)
-
-
-@router.patch("/{application_id}")
+@router.patch("/{application_id}", responses=ACTION_WITH_BODY)
 async def update_application(
-    application_id: str, body: ApplicationUpdate, uow: UowDep, ctx: CtxDep
+    application_id: str, body: ApplicationUpdate, uow: UowDep, ctx: IntakeContextDep
 ) -> ApplicationRead:
-    await applications.update_application(uow=uow, ctx=ctx, application_id=application_id, cmd=body)
-    return await _read(uow, ctx, application_id)
+    return await applications.update_application(
+        uow=uow, ctx=ctx, application_id=application_id, cmd=body
+    )
 
 
-@router.post("/{application_id}/submit")
-async def submit_application(application_id: str, uow: UowDep, ctx: CtxDep) -> ApplicationRead:
-    await applications.submit_application(uow=uow, ctx=ctx, application_id=application_id)
-    return await _read(uow, ctx, application_id)
+@router.post("/{application_id}/submit", responses=ACTION)
+async def submit_application(
+    application_id: str, uow: UowDep, ctx: IntakeContextDep
+) -> ApplicationRead:
+    return await applications.submit_application(uow=uow, ctx=ctx, application_id=application_id)
 
 
-@router.post("/{application_id}/withdraw")
-async def withdraw_application(application_id: str, uow: UowDep, ctx: CtxDep) -> ApplicationRead:
-    await applications.withdraw_application(uow=uow, ctx=ctx, application_id=application_id)
-    return await _read(uow, ctx, application_id)
+@router.post("/{application_id}/withdraw", responses=ACTION)
+async def withdraw_application(
+    application_id: str, uow: UowDep, ctx: IntakeContextDep
+) -> ApplicationRead:
+    return await applications.withdraw_application(uow=uow, ctx=ctx, application_id=application_id)
 
 
-@router.post("/{application_id}/assessment")
+@router.post("/{application_id}/assessment", responses=ACTION_WITH_BODY)
 async def assess_application(
-    application_id: str, body: AssessmentIn, uow: UowDep, ctx: CtxDep
+    application_id: str, body: AssessmentIn, uow: UowDep, ctx: IntakeContextDep
 ) -> ApplicationRead:
-    await review.assess_application(uow=uow, ctx=ctx, application_id=application_id, cmd=body)
-    return await _read(uow, ctx, application_id)
+    return await review.assess_application(
+        uow=uow, ctx=ctx, application_id=application_id, cmd=body
+    )
 
 
-@router.post("/{application_id}/review")
+@router.post("/{application_id}/review", responses=ACTION_WITH_BODY)
 async def review_application(
-    application_id: str, body: ReviewIn, uow: UowDep, ctx: CtxDep
+    application_id: str, body: ReviewIn, uow: UowDep, ctx: IntakeContextDep
 ) -> ApplicationRead:
-    await review.review_application(uow=uow, ctx=ctx, application_id=application_id, cmd=body)
-    return await _read(uow, ctx, application_id)
+    return await review.review_application(
+        uow=uow, ctx=ctx, application_id=application_id, cmd=body
+    )
 
 
-@router.post("/{application_id}/reject")
+@router.post("/{application_id}/reject", responses=ACTION_WITH_BODY)
 async def reject_application(
-    application_id: str, body: RejectIn, uow: UowDep, ctx: CtxDep
+    application_id: str, body: RejectIn, uow: UowDep, ctx: IntakeContextDep
 ) -> ApplicationRead:
-    await review.reject_application(uow=uow, ctx=ctx, application_id=application_id, cmd=body)
-    return await _read(uow, ctx, application_id)
+    return await review.reject_application(
+        uow=uow, ctx=ctx, application_id=application_id, cmd=body
+    )
 
 
-@router.post("/{application_id}/reveal")
+@router.post("/{application_id}/reveal", responses=problem_responses(401, 403, 404, 422))
 async def reveal_personal_data(
-    application_id: str, body: RevealIn, uow: UowDep, ctx: CtxDep, response: Response
+    application_id: str, body: RevealIn, uow: UowDep, ctx: IntakeContextDep, response: Response
 ) -> RevealRead:
-    value, at = await pii.reveal(uow=uow, ctx=ctx, application_id=application_id, cmd=body)
     response.headers["Cache-Control"] = "no-store"
-    return RevealRead(field=body.field, value=value, audited_at=at)
+    return await pii.reveal(uow=uow, ctx=ctx, application_id=application_id, cmd=body)

@@ -1,29 +1,29 @@
-"""Dependencies: the use-case context (principal, clock, PII tools) and list queries."""
+"""Dependencies of intake's routes: the intake request context (chassis context + PII tools),
+today's date for the public calculator, and the list filters."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
+from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
-from chassis.api import PrincipalDep
-from chassis.observability.context import request_id_var
+from chassis.api import ContextDep, clock_of
+from chassis.clock import shanghai_date
 from intake.repository import ListFilter
-from intake.service.context import Ctx, Pii
-
-Clock = Callable[[], datetime]
+from intake.service.context import IntakeContext, Pii
 
 
-def now_from(request: Request) -> datetime:
-    clock: Clock = request.app.state.clock
-    return clock()
-
-
-def get_ctx(request: Request, principal: PrincipalDep) -> Ctx:
+def get_context(request: Request, base: ContextDep) -> IntakeContext:
     pii: Pii = request.app.state.pii
-    return Ctx(principal=principal, now=now_from(request), pii=pii, request_id=request_id_var.get())
+    return IntakeContext(
+        principal=base.principal, now=base.now, request_id=base.request_id, pii=pii
+    )
+
+
+def get_today(request: Request) -> date:
+    """The Shanghai date from the app's injected clock (routes without a principal)."""
+    return shanghai_date(clock_of(request)())
 
 
 def get_list_filter(
@@ -31,18 +31,12 @@ def get_list_filter(
     region_code: Annotated[str | None, Query(pattern=r"^\d{2,12}$")] = None,
     provider_id: Annotated[str | None, Query(max_length=64)] = None,
     jurisdiction: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> ListFilter:
     return ListFilter(
-        status=status,
-        region_code=region_code,
-        provider_id=provider_id,
-        jurisdiction=jurisdiction,
-        limit=limit,
-        offset=offset,
+        status=status, region_code=region_code, provider_id=provider_id, jurisdiction=jurisdiction
     )
 
 
-CtxDep = Annotated[Ctx, Depends(get_ctx)]
+IntakeContextDep = Annotated[IntakeContext, Depends(get_context)]
+TodayDep = Annotated[date, Depends(get_today)]
 ListFilterDep = Annotated[ListFilter, Depends(get_list_filter)]

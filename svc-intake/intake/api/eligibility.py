@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
-from intake.api.deps import now_from
-from intake.schemas.eligibility import EligibilityCheck, EligibilityRead, RuleRead
-from intake.service.context import SHANGHAI
+from chassis.problems import problem_responses
+from intake.api.deps import TodayDep
+from intake.schemas.eligibility import EligibilityCheck, EligibilityRead
 from intake.service.eligibility import check_eligibility
 
 router = APIRouter(tags=["eligibility"])
 
 
-@router.post("/v1/eligibility/check")
-async def eligibility_check(body: EligibilityCheck, request: Request) -> EligibilityRead:
-    today = now_from(request).astimezone(SHANGHAI).date()
-    result = check_eligibility(body, today=today)
-    return EligibilityRead(
-        eligible=result.eligible,
-        priority=result.priority,
-        unmet=list(result.unmet),
-        rules=[
-            RuleRead(id=o.id, passed=o.passed, citation=o.citation, reason=o.reason, basis=o.basis)
-            for o in result.rules
-        ],
-        age=result.age,
-    )
+@router.post("/v1/eligibility/check", responses=problem_responses(422))
+async def eligibility_check(body: EligibilityCheck, today: TodayDep) -> EligibilityRead:
+    return check_eligibility(body, today=today)

@@ -11,17 +11,18 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from chassis.errors import PreconditionFailed
 from homebed_schemas.events.intake import AbilityLevel, EconomicStatus
 from intake.domain.conditions import Facts
-from intake.domain.errors import IdentityMismatch, PreconditionFailed
+from intake.domain.errors import IdentityMismatch
 from intake.domain.lifecycle import (
     ApplicationAction,
     ApplicationStatus,
     check_application_action,
 )
+from intake.domain.policy import AssessmentScale, ReviewLevel
 from intake.domain.regions import region_within
 from intake.domain.resident_id import ResidentId, Sex, parse_resident_id
-from intake.policies.model import AssessmentScale, ReviewLevel
 
 
 class MaritalStatus(StrEnum):
@@ -103,7 +104,7 @@ def check_assessment(assessment: Assessment, *, profile_scale: AssessmentScale) 
     if assessment.scale == "care_needs_0_6" and assessment.care_needs_level is None:
         problems.append("care_needs_level is required on the care_needs_0_6 scale")
     if problems:
-        raise PreconditionFailed("assess", problems)
+        raise PreconditionFailed(action="assess", problems=problems)
 
 
 def next_review_level(
@@ -133,6 +134,6 @@ def approve(
     if unmet_rules:
         problems.append("eligibility rules unmet: " + ", ".join(unmet_rules))
     if problems:
-        raise PreconditionFailed("approve", problems)
+        raise PreconditionFailed(action="approve", problems=problems)
     remaining = [lvl for lvl in required if lvl not in done and lvl != level]
     return ApplicationStatus.REVIEWING if remaining else ApplicationStatus.APPROVED

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from chassis.errors import PreconditionFailed
 from intake.domain.dates import add_months
-from intake.domain.errors import PreconditionFailed
 from intake.domain.lifecycle import BedAction, BedStatus, check_bed_action
+from intake.domain.policy import PolicyProfile
 from intake.domain.working_days import Deadline, add_working_days
-from intake.policies.model import PolicyProfile
 
 
 class TerminationReason(StrEnum):
@@ -77,7 +77,7 @@ def check_establish(
         problems.append("a signed contract is recorded")
     problems += missing_devices(profile, installed)
     if problems:
-        raise PreconditionFailed("establish", [f"needs: {p}" for p in problems])
+        raise PreconditionFailed(action="establish", problems=[f"needs: {p}" for p in problems])
 
 
 def check_accept(
@@ -90,8 +90,10 @@ def check_accept(
     if inspected_on < earliest:
         cite = profile.lifecycle.acceptance_citation.text
         raise PreconditionFailed(
-            "accept",
-            [f"acceptance needs {months} month(s) of service: earliest {earliest} ({cite})"],
+            action="accept",
+            problems=[
+                f"acceptance needs {months} month(s) of service: earliest {earliest} ({cite})"
+            ],
         )
 
 
@@ -112,7 +114,7 @@ def terminate(
     """撤床: the platform must be updated within N working days of the event (001 §四(六))."""
     check_bed_action(status, BedAction.TERMINATE)
     if reason is TerminationReason.TRANSFERRED:
-        raise PreconditionFailed("terminate", ["use transfer for a transfer"])
+        raise PreconditionFailed(action="terminate", problems=["use transfer for a transfer"])
     return _change(BedStatus.TERMINATED, profile, reason, event_date, recorded_on, "terminate")
 
 
@@ -140,7 +142,7 @@ def _change(
     action: str,
 ) -> ChangeOutcome:
     if event_date > recorded_on:
-        raise PreconditionFailed(action, ["event_date lies in the future"])
+        raise PreconditionFailed(action=action, problems=["event_date lies in the future"])
     deadline = add_working_days(event_date, profile.lifecycle.update_working_days)
     return ChangeOutcome(
         status=target,

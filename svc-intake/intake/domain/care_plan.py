@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from intake.domain.errors import PreconditionFailed
+from chassis.errors import PreconditionFailed
 
 
 class ServiceCategory(StrEnum):
@@ -44,4 +44,4 @@ def check_care_plan(items: tuple[CarePlanItem, ...]) -> None:
         if item.minutes_per_visit < 1:
             problems.append(f"item {index}: minutes_per_visit must be at least 1")
     if problems:
-        raise PreconditionFailed("record_care_plan", problems)
+        raise PreconditionFailed(action="record_care_plan", problems=problems)

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from homebed_schemas.events.intake import AbilityLevel, EconomicStatus
-from intake.policies.model import Condition
+from intake.domain.policy import Condition
 
 AGE_FACT = "birth_date (or id_number)"
 

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from intake.domain.dates import add_months
 from intake.domain.errors import ContractViolation
-from intake.policies.model import PolicyProfile
+from intake.domain.policy import PolicyProfile
 
 
 @dataclass(frozen=True)

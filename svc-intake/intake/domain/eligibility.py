@@ -7,7 +7,7 @@ from datetime import date
 
 from intake.domain.conditions import AGE_FACT, Facts, Verdict, evaluate
 from intake.domain.dates import age_on
-from intake.policies.model import PolicyProfile, Rule
+from intake.domain.policy import PolicyProfile, Rule
 
 
 @dataclass(frozen=True)

@@ -1,64 +1,64 @@
-"""Domain errors: each names what went wrong in terms the API can map to a 4xx."""
+"""Errors of the intake domain: each is one of the chassis errors, so every service answers alike.
+
+State machines and rules raise the chassis `IllegalTransition` and `PreconditionFailed`; the
+errors here are intake's kinds of invalid input (422), each naming the request field it concerns.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-
-class DomainError(Exception):
-    """Base of every rule violation the domain reports."""
+from chassis.errors import Unprocessable
 
 
-class UnknownJurisdiction(DomainError):
+class _FieldProblem(Unprocessable):
+    """An `Unprocessable` whose text (`str(error)`) says what is wrong, not only where."""
+
+    def __init__(self, errors: Sequence[tuple[str, str]], message: str) -> None:
+        super().__init__(errors)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UnknownJurisdiction(_FieldProblem):
     """No policy profile exists for this GB/T 2260 code."""
 
     def __init__(self, code: str, known: Sequence[str]) -> None:
         self.code = code
         self.known = tuple(known)
-        super().__init__(f"no policy profile for jurisdiction {code!r}; known: {', '.join(known)}")
+        message = f"unknown jurisdiction; known: {', '.join(self.known)}"
+        super().__init__(
+            [("body.jurisdiction", message)],
+            f"no policy profile for jurisdiction {code!r}; known: {', '.join(self.known)}",
+        )
 
 
-class InvalidResidentId(DomainError):
+class InvalidResidentId(_FieldProblem):
     """The resident ID number fails a structural check (never echoes the number itself)."""
 
     def __init__(self, problem: str) -> None:
         self.problem = problem
-        super().__init__(f"invalid resident ID number: {problem}")
+        super().__init__([("body.id_number", problem)], f"invalid resident ID number: {problem}")
 
 
-class IdentityMismatch(DomainError):
+class IdentityMismatch(_FieldProblem):
     """A declared fact (birth date, sex) contradicts what the ID number encodes."""
 
     def __init__(self, declared_field: str) -> None:
         self.fields = (declared_field, "id_number")
-        super().__init__(f"{declared_field} does not match the one encoded in id_number")
+        message = f"{declared_field} does not match the one encoded in id_number"
+        super().__init__([(f"body.{name}", message) for name in self.fields], message)
 
 
-class IllegalTransition(DomainError):
-    """An action that the entity's current state does not allow."""
-
-    def __init__(self, entity: str, state: str, action: str, allowed: Sequence[str]) -> None:
-        self.entity = entity
-        self.state = state
-        self.action = action
-        self.allowed = tuple(allowed)
-        allowed_text = ", ".join(self.allowed) or "none (final state)"
-        super().__init__(f"cannot {action} a {entity} that is {state}; allowed: {allowed_text}")
-
-
-class PreconditionFailed(DomainError):
-    """The transition is legal in this state, but a business precondition is not met."""
-
-    def __init__(self, action: str, problems: Sequence[str]) -> None:
-        self.action = action
-        self.problems = tuple(problems)
-        super().__init__(f"cannot {action}: " + "; ".join(self.problems))
-
-
-class ContractViolation(DomainError):
+class ContractViolation(_FieldProblem):
     """A contract breaks the profile's contract rules; `problems` lists each broken rule."""
 
     def __init__(self, problems: Sequence[tuple[str, str]]) -> None:
-        # (field, message) pairs, so the API can name the offending fields
+        # (field, message) pairs, so the answer names the offending fields
         self.problems = tuple(problems)
-        super().__init__("; ".join(f"{field}: {message}" for field, message in self.problems))
+        super().__init__(
+            [(f"body.{field}", message) for field, message in self.problems],
+            "; ".join(f"{field}: {message}" for field, message in self.problems),
+        )

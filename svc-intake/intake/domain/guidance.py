@@ -14,7 +14,7 @@ from datetime import date
 from homebed_schemas.events.intake import AbilityLevel
 from intake.domain.conditions import Facts, evaluate
 from intake.domain.dates import age_on
-from intake.policies.model import Catalogue, CatalogueItem, Entitlement, PolicyProfile
+from intake.domain.policy import Catalogue, CatalogueItem, Entitlement, PolicyProfile
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import StrEnum
 
-from intake.domain.errors import IllegalTransition
+from chassis.errors import IllegalTransition
 
 
 class ApplicationStatus(StrEnum):
@@ -117,14 +117,22 @@ def check_application_action(status: ApplicationStatus, action: ApplicationActio
     allowed = APPLICATION_ACTIONS[status]
     if action not in allowed:
         raise IllegalTransition(
-            "application", status.value, action.value, [a.value for a in allowed]
+            entity="application",
+            state=status.value,
+            action=action.value,
+            allowed_actions=[a.value for a in allowed],
         )
 
 
 def check_bed_action(status: BedStatus, action: BedAction) -> None:
     allowed = BED_ACTIONS[status]
     if action not in allowed:
-        raise IllegalTransition("bed", status.value, action.value, [a.value for a in allowed])
+        raise IllegalTransition(
+            entity="bed",
+            state=status.value,
+            action=action.value,
+            allowed_actions=[a.value for a in allowed],
+        )
 
 
 def application_target(status: ApplicationStatus, action: ApplicationAction) -> ApplicationStatus:

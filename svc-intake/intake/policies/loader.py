@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from intake.domain.errors import UnknownJurisdiction
-from intake.policies.model import Catalogue, PolicyProfile
+from intake.domain.policy import Catalogue, PolicyProfile
 
 CATALOGUE_FILE = "catalogue.yaml"
 

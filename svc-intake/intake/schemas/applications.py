@@ -7,10 +7,11 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
+from chassis.dto import Input, Output
 from homebed_schemas.events.intake import AbilityLevel, EconomicStatus
 from intake.domain.application import Channel, Literacy, MaritalStatus
 from intake.domain.resident_id import Sex
-from intake.schemas.common import Input, JurisdictionCode, Output, RegionCode, ShortText
+from intake.schemas.common import JurisdictionCode, RegionCode, ShortText
 
 Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9][0-9\- ]{4,19}$")]
 

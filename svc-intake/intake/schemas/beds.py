@@ -7,9 +7,10 @@ from typing import Literal
 
 from pydantic import Field
 
+from chassis.dto import Input, Output
 from intake.domain.bed import TransferTarget
 from intake.domain.care_plan import Period, ServiceCategory
-from intake.schemas.common import Input, Output, ShortText
+from intake.schemas.common import ShortText
 
 
 class CarePlanItemIn(Input):
@@ -174,3 +175,12 @@ class GuidanceRead(Output):
     pricing_citation: str
     min_first_contract_months: int | None
     basis: str
+
+
+class EndRead(Output):
+    """Answer of terminate and transfer: the bed and the platform-update deadline (001 §四(六))."""
+
+    bed: BedRead
+    update_deadline: date
+    deadline_estimated: bool
+    late: bool

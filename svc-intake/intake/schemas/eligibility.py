@@ -6,8 +6,9 @@ from datetime import date
 
 from pydantic import Field
 
+from chassis.dto import Input, Output
 from homebed_schemas.events.intake import AbilityLevel, EconomicStatus
-from intake.schemas.common import Input, JurisdictionCode, Output
+from intake.schemas.common import JurisdictionCode
 
 
 class EligibilityCheck(Input):

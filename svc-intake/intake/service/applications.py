@@ -7,10 +7,14 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from chassis.access import require_role
 from chassis.db import UnitOfWork
+from chassis.dto import Page
+from chassis.errors import Conflict, Forbidden, NotFound
 from chassis.principal import Role
 from intake.domain.application import verify_identity
 from intake.domain.lifecycle import ApplicationAction, ApplicationStatus, application_target
+from intake.domain.tenancy import OWNERS, PROVIDER_STAFF, can_view
 from intake.policies.loader import load_profile
 from intake.repository import ListFilter, SqlRepository
 from intake.schemas.applications import (
@@ -20,17 +24,14 @@ from intake.schemas.applications import (
     ApplicationUpdate,
     ContactIn,
 )
-from intake.schemas.common import Page
-from intake.service.access import OWNERS, PROVIDER_STAFF, can_view, require
 from intake.service.context import (
     CAREGIVER_PHONE,
     EMERGENCY_PHONE,
     ID_NUMBER,
     SOCIAL_SECURITY_NO,
-    Ctx,
+    IntakeContext,
 )
-from intake.service.errors import Conflict, Forbidden, NotFound
-from intake.service.events import APPLICATIONS_TOPIC, application_event
+from intake.service.events import emit_application_event
 from intake.service.facts import eligibility_snapshot
 from intake.service.views import application_read, application_summary
 from intake.tables import ApplicationRow, ElderRow
@@ -40,7 +41,7 @@ ONE_ACTIVE = "this elder already has an active application or bed (one per elder
 
 
 async def visible_application(
-    repo: SqlRepository, ctx: Ctx, application_id: str
+    repo: SqlRepository, ctx: IntakeContext, application_id: str
 ) -> tuple[ApplicationRow, ElderRow]:
     """The application and its elder, or NotFound when missing or not visible to the caller."""
     row = await repo.application(application_id)
@@ -56,10 +57,12 @@ async def visible_application(
     return row, elder
 
 
-async def create_application(*, uow: UnitOfWork, ctx: Ctx, cmd: ApplicationCreate) -> str:
+async def create_application(
+    *, uow: UnitOfWork, ctx: IntakeContext, cmd: ApplicationCreate
+) -> ApplicationRead:
     """Create a draft; provider staff and officers key in offline applications (000 §三(一))."""
     principal = ctx.principal
-    require(principal, *ACTORS)
+    require_role(principal, *ACTORS)
     profile = load_profile(cmd.jurisdiction)
     resident = verify_identity(
         cmd.id_number, today=ctx.today, declared_birth_date=cmd.birth_date, declared_sex=cmd.sex
@@ -72,13 +75,13 @@ async def create_application(*, uow: UnitOfWork, ctx: Ctx, cmd: ApplicationCreat
     if principal.role is Role.OFFICER and not principal.in_region(cmd.current_address.region_code):
         raise Forbidden("officers enter applications of their own region only")
     async with uow:
-        repo = SqlRepository(uow.session)
+        repo = uow.repo(SqlRepository)
         index = ctx.pii.index(resident.number, context=ID_NUMBER)
         elder = await repo.elder_by_index(index)
         if elder is None:
             elder = _new_elder(ctx, cmd, resident.number, index)
-            uow.session.add(elder)
-            await uow.session.flush()
+            repo.add(elder)
+            await repo.flush()
         elif await repo.has_active(elder.id):
             raise Conflict(ONE_ACTIVE)
         row = ApplicationRow(
@@ -103,20 +106,22 @@ async def create_application(*, uow: UnitOfWork, ctx: Ctx, cmd: ApplicationCreat
             updated_at=ctx.now,
         )
         _seal_contacts(ctx, row, cmd.caregiver, cmd.emergency_contact)
-        uow.session.add(row)
+        repo.add(row)
         try:
+            await repo.flush()  # the one-active-per-elder constraint answers here
+            answer = application_read(row, elder, None)
             await uow.commit()
         except IntegrityError:
             raise Conflict(ONE_ACTIVE) from None
-    return row.id
+        return answer
 
 
 async def update_application(
-    *, uow: UnitOfWork, ctx: Ctx, application_id: str, cmd: ApplicationUpdate
-) -> None:
+    *, uow: UnitOfWork, ctx: IntakeContext, application_id: str, cmd: ApplicationUpdate
+) -> ApplicationRead:
     """Edit a draft; only the fields sent change."""
     async with uow:
-        row, _elder = await _actionable(uow, ctx, application_id)
+        row, elder = await _actionable(uow, ctx, application_id)
         application_target(ApplicationStatus(row.status), ApplicationAction.UPDATE)
         changes = cmd.model_dump(mode="json", exclude_unset=True)
         if "provider_id" in changes and ctx.principal.role in PROVIDER_STAFF:
@@ -132,68 +137,83 @@ async def update_application(
             _seal_contacts(ctx, row, cmd.caregiver, cmd.emergency_contact)
         row.form = {**row.form, **_form(ctx, changes)}
         row.updated_at = ctx.now
+        answer = await _answer(uow, row, elder)
         await uow.commit()
+        return answer
 
 
-async def submit_application(*, uow: UnitOfWork, ctx: Ctx, application_id: str) -> None:
+async def submit_application(
+    *, uow: UnitOfWork, ctx: IntakeContext, application_id: str
+) -> ApplicationRead:
+    """Submit a draft for assessment; eligibility is evaluated and published with it."""
     async with uow:
         row, elder = await _actionable(uow, ctx, application_id)
         row.status = application_target(ApplicationStatus(row.status), ApplicationAction.SUBMIT)
         snapshot = eligibility_snapshot(row, elder, as_of=ctx.today)
         row.eligibility = snapshot
         row.submitted_at = row.updated_at = ctx.now
-        event = application_event(row, "submitted", priority=bool(snapshot["priority"]))
-        await uow.publish(topic=APPLICATIONS_TOPIC, key=row.id, event=event)
+        await emit_application_event(uow, row, "submitted", priority=bool(snapshot["priority"]))
+        answer = await _answer(uow, row, elder)
         await uow.commit()
+        return answer
 
 
-async def withdraw_application(*, uow: UnitOfWork, ctx: Ctx, application_id: str) -> None:
+async def withdraw_application(
+    *, uow: UnitOfWork, ctx: IntakeContext, application_id: str
+) -> ApplicationRead:
+    """Withdraw the application; it frees the elder for a new one."""
     async with uow:
-        row, _elder = await _actionable(uow, ctx, application_id)
+        row, elder = await _actionable(uow, ctx, application_id)
         row.status = application_target(ApplicationStatus(row.status), ApplicationAction.WITHDRAW)
         row.active_elder_id = None
         row.decided_at = row.updated_at = ctx.now
         if row.submitted_at is not None:  # a draft was never announced
-            event = application_event(row, "withdrawn")
-            await uow.publish(topic=APPLICATIONS_TOPIC, key=row.id, event=event)
+            await emit_application_event(uow, row, "withdrawn")
+        answer = await _answer(uow, row, elder)
         await uow.commit()
+        return answer
 
 
-async def get_application(*, uow: UnitOfWork, ctx: Ctx, application_id: str) -> ApplicationRead:
-    """Read inside the transaction: the unit of work rolls back (and expires rows) on exit."""
+async def get_application(
+    *, uow: UnitOfWork, ctx: IntakeContext, application_id: str
+) -> ApplicationRead:
+    """One application, with its bed once approved."""
     async with uow:
-        repo = SqlRepository(uow.session)
-        row, elder = await visible_application(repo, ctx, application_id)
-        bed = await repo.bed_for_application(row.id)
-        return application_read(row, elder, bed.id if bed else None)
+        row, elder = await visible_application(uow.repo(SqlRepository), ctx, application_id)
+        return await _answer(uow, row, elder)
 
 
 async def list_applications(
-    *, uow: UnitOfWork, ctx: Ctx, query: ListFilter
+    *, uow: UnitOfWork, ctx: IntakeContext, query: ListFilter, limit: int, offset: int
 ) -> Page[ApplicationSummary]:
+    """The applications the caller may see, newest first."""
     async with uow:
-        repo = SqlRepository(uow.session)
-        rows, total = await repo.applications(ctx.principal, query)
+        repo = uow.repo(SqlRepository)
+        rows, total = await repo.applications(ctx.principal, query, limit=limit, offset=offset)
         items = []
         for row in rows:
             elder = await repo.elder(row.elder_id)
             assert elder is not None
             items.append(application_summary(row, elder))
-        return Page[ApplicationSummary](
-            items=items, total=total, limit=query.limit, offset=query.offset
-        )
+        return Page[ApplicationSummary](items=items, total=total, limit=limit, offset=offset)
+
+
+async def _answer(uow: UnitOfWork, row: ApplicationRow, elder: ElderRow) -> ApplicationRead:
+    """The application as the routes answer it, read in the use case's own transaction."""
+    bed = await uow.repo(SqlRepository).bed_for_application(row.id)
+    return application_read(row, elder, bed.id if bed else None)
 
 
 async def _actionable(
-    uow: UnitOfWork, ctx: Ctx, application_id: str
+    uow: UnitOfWork, ctx: IntakeContext, application_id: str
 ) -> tuple[ApplicationRow, ElderRow]:
     """Visible, and the caller is one who acts on applications (not ops or a hospital)."""
-    row, elder = await visible_application(SqlRepository(uow.session), ctx, application_id)
-    require(ctx.principal, *ACTORS)
+    row, elder = await visible_application(uow.repo(SqlRepository), ctx, application_id)
+    require_role(ctx.principal, *ACTORS)
     return row, elder
 
 
-def _new_elder(ctx: Ctx, cmd: ApplicationCreate, number: str, index: str) -> ElderRow:
+def _new_elder(ctx: IntakeContext, cmd: ApplicationCreate, number: str, index: str) -> ElderRow:
     sealed = ctx.pii.seal(number, context=ID_NUMBER)
     return ElderRow(
         id=str(uuid.uuid4()),
@@ -212,7 +232,7 @@ IDENTITY_FIELDS = {"jurisdiction", "provider_id", "name", "sex", "birth_date", "
 FACT_FIELDS = {"in_pilot_area", "has_stable_caregiver", "is_renter", "economic_status"}
 
 
-def _form(ctx: Ctx, data: dict[str, Any]) -> dict[str, Any]:
+def _form(ctx: IntakeContext, data: dict[str, Any]) -> dict[str, Any]:
     """The stored form: no ID number, phones sealed apart, social-security number sealed."""
     form = {k: v for k, v in data.items() if k not in IDENTITY_FIELDS | FACT_FIELDS}
     for contact in ("caregiver", "emergency_contact"):
@@ -227,7 +247,10 @@ def _form(ctx: Ctx, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _seal_contacts(
-    ctx: Ctx, row: ApplicationRow, caregiver: ContactIn | None, emergency: ContactIn | None
+    ctx: IntakeContext,
+    row: ApplicationRow,
+    caregiver: ContactIn | None,
+    emergency: ContactIn | None,
 ) -> None:
     if caregiver is not None:
         sealed = ctx.pii.seal(caregiver.phone, context=CAREGIVER_PHONE)

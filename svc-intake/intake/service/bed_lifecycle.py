@@ -3,9 +3,7 @@ transfer (转介转养). Each change publishes one `intake.beds.v1` event throug
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-
+from chassis.access import require_role
 from chassis.db import UnitOfWork
 from chassis.principal import Role
 from intake.domain.bed import (
@@ -21,30 +19,18 @@ from intake.domain.bed import (
 from intake.domain.lifecycle import BedAction, BedStatus, check_bed_action
 from intake.policies.loader import load_profile
 from intake.repository import SqlRepository
-from intake.schemas.beds import AcceptIn, SuspendIn, TerminateIn, TransferIn
-from intake.service.access import require
-from intake.service.beds import bed_state, visible_bed
-from intake.service.context import Ctx
-from intake.service.events import BEDS_TOPIC, bed_event
-from intake.tables import BedRow, ContractRow
+from intake.schemas.beds import AcceptIn, BedRead, EndRead, SuspendIn, TerminateIn, TransferIn
+from intake.service.beds import bed_answer, bed_state, visible_bed
+from intake.service.context import IntakeContext
+from intake.service.events import emit_bed_event
+from intake.tables import BedRow
 
 
-@dataclass(frozen=True)
-class EndResult:
-    """What terminate/transfer answer: the platform-update deadline and whether it was missed."""
-
-    bed_id: str
-    status: str
-    update_deadline: date
-    deadline_estimated: bool
-    late: bool
-
-
-async def establish_bed(*, uow: UnitOfWork, ctx: Ctx, bed_id: str) -> None:
+async def establish_bed(*, uow: UnitOfWork, ctx: IntakeContext, bed_id: str) -> BedRead:
+    """Establish the bed (建床) once care plan, contract and required devices are in place."""
     async with uow:
-        repo = SqlRepository(uow.session)
         bed = await _load(uow, ctx, bed_id, Role.PROVIDER_ADMIN)
-        contract, installed, _missing = await bed_state(repo, bed)
+        contract, installed, _missing = await bed_state(uow.repo(SqlRepository), bed)
         check_establish(
             BedStatus(bed.status),
             profile=load_profile(bed.jurisdiction),
@@ -52,13 +38,14 @@ async def establish_bed(*, uow: UnitOfWork, ctx: Ctx, bed_id: str) -> None:
             has_signed_contract=contract is not None,
             installed=installed,
         )
-        assert contract is not None
         bed.status = BedStatus.ESTABLISHED.value
         bed.established_on = ctx.today
-        await _publish(uow, ctx, bed, contract, "established")
+        answer = await _announced(uow, ctx, bed, "established")
+        await uow.commit()
+        return answer
 
 
-async def accept_bed(*, uow: UnitOfWork, ctx: Ctx, bed_id: str, cmd: AcceptIn) -> bool:
+async def accept_bed(*, uow: UnitOfWork, ctx: IntakeContext, bed_id: str, cmd: AcceptIn) -> BedRead:
     """The officer's inspection (001 §四(五)); a failed one is recorded and changes nothing."""
     async with uow:
         bed = await _load(uow, ctx, bed_id, Role.OFFICER)
@@ -75,37 +62,49 @@ async def accept_bed(*, uow: UnitOfWork, ctx: Ctx, bed_id: str, cmd: AcceptIn) -
             "note": cmd.note,
         }
         bed.inspections = [*bed.inspections, inspection]
-        if not cmd.passed:
+        if cmd.passed:
+            bed.status = BedStatus.ACCEPTED.value
+            bed.accepted_on = ctx.today
+            answer = await _announced(uow, ctx, bed, "accepted")
+        else:
             bed.updated_at = ctx.now
-            await uow.commit()
-            return False
-        bed.status = BedStatus.ACCEPTED.value
-        bed.accepted_on = ctx.today
-        await _publish(uow, ctx, bed, await _contract(uow, bed), "accepted")
-        return True
+            answer = await bed_answer(uow, bed)
+        await uow.commit()
+        return answer
 
 
-async def suspend_bed(*, uow: UnitOfWork, ctx: Ctx, bed_id: str, cmd: SuspendIn) -> None:
+async def suspend_bed(
+    *, uow: UnitOfWork, ctx: IntakeContext, bed_id: str, cmd: SuspendIn
+) -> BedRead:
+    """Suspend a bed (暂停服务), e.g. for a hospital stay; publishes bed.suspended."""
     async with uow:
         bed = await _load(uow, ctx, bed_id, Role.PROVIDER_ADMIN, Role.OFFICER)
         check_bed_action(BedStatus(bed.status), BedAction.SUSPEND)
         bed.status = BedStatus.SUSPENDED.value
         bed.suspended_on = ctx.today
         bed.suspension_reason = cmd.reason
-        await _publish(uow, ctx, bed, await _contract(uow, bed), "suspended")
+        answer = await _announced(uow, ctx, bed, "suspended")
+        await uow.commit()
+        return answer
 
 
-async def resume_bed(*, uow: UnitOfWork, ctx: Ctx, bed_id: str) -> None:
+async def resume_bed(*, uow: UnitOfWork, ctx: IntakeContext, bed_id: str) -> BedRead:
+    """Resume a suspended bed in the state it had; publishes bed.resumed."""
     async with uow:
         bed = await _load(uow, ctx, bed_id, Role.PROVIDER_ADMIN, Role.OFFICER)
         status = resume_status(BedStatus(bed.status), accepted=bed.accepted_on is not None)
         bed.status = status.value
         bed.suspended_on = None
         bed.suspension_reason = None
-        await _publish(uow, ctx, bed, await _contract(uow, bed), "resumed")
+        answer = await _announced(uow, ctx, bed, "resumed")
+        await uow.commit()
+        return answer
 
 
-async def terminate_bed(*, uow: UnitOfWork, ctx: Ctx, bed_id: str, cmd: TerminateIn) -> EndResult:
+async def terminate_bed(
+    *, uow: UnitOfWork, ctx: IntakeContext, bed_id: str, cmd: TerminateIn
+) -> EndRead:
+    """Terminate the bed (撤床); answers the platform-update deadline and whether it was missed."""
     async with uow:
         bed = await _load(uow, ctx, bed_id, Role.PROVIDER_ADMIN, Role.OFFICER)
         outcome = terminate(
@@ -115,10 +114,16 @@ async def terminate_bed(*, uow: UnitOfWork, ctx: Ctx, bed_id: str, cmd: Terminat
             event_date=cmd.event_date,
             recorded_on=ctx.today,
         )
-        return await _end(uow, ctx, bed, outcome, note=cmd.note, name="terminated")
+        await _end(uow, ctx, bed, outcome, note=cmd.note, name="terminated")
+        answer = await _end_answer(uow, bed, outcome)
+        await uow.commit()
+        return answer
 
 
-async def transfer_bed(*, uow: UnitOfWork, ctx: Ctx, bed_id: str, cmd: TransferIn) -> EndResult:
+async def transfer_bed(
+    *, uow: UnitOfWork, ctx: IntakeContext, bed_id: str, cmd: TransferIn
+) -> EndRead:
+    """Transfer the elder (转介转养); answers the platform-update deadline like terminate."""
     async with uow:
         bed = await _load(uow, ctx, bed_id, Role.PROVIDER_ADMIN, Role.OFFICER)
         outcome = transfer(
@@ -128,12 +133,22 @@ async def transfer_bed(*, uow: UnitOfWork, ctx: Ctx, bed_id: str, cmd: TransferI
             recorded_on=ctx.today,
         )
         bed.transfer_target = TransferTarget(cmd.target).value
-        return await _end(uow, ctx, bed, outcome, note=cmd.note, name="transferred")
+        await _end(uow, ctx, bed, outcome, note=cmd.note, name="transferred")
+        answer = await _end_answer(uow, bed, outcome)
+        await uow.commit()
+        return answer
 
 
 async def _end(
-    uow: UnitOfWork, ctx: Ctx, bed: BedRow, outcome: ChangeOutcome, *, note: str | None, name: str
-) -> EndResult:
+    uow: UnitOfWork,
+    ctx: IntakeContext,
+    bed: BedRow,
+    outcome: ChangeOutcome,
+    *,
+    note: str | None,
+    name: str,
+) -> None:
+    """Record the end of the bed; announce it only if other services have heard of the bed."""
     was_established = bed.established_on is not None
     bed.status = outcome.status.value
     bed.end_reason = outcome.reason.value
@@ -143,38 +158,31 @@ async def _end(
     bed.late_update = outcome.late
     bed.end_note = note
     bed.active_elder_id = None
-    contract = await SqlRepository(uow.session).latest_contract(bed.id)
+    bed.updated_at = ctx.now
+    contract = await uow.repo(SqlRepository).latest_contract(bed.id)
     if was_established and contract is not None:
-        await _publish(uow, ctx, bed, contract, name)
-    else:  # never established: no other service has heard of this bed
-        bed.updated_at = ctx.now
-        await uow.commit()
-    return EndResult(
-        bed_id=bed.id,
-        status=bed.status,
+        await emit_bed_event(uow, bed, contract, name, now=ctx.now)
+
+
+async def _end_answer(uow: UnitOfWork, bed: BedRow, outcome: ChangeOutcome) -> EndRead:
+    return EndRead(
+        bed=await bed_answer(uow, bed),
         update_deadline=outcome.update_deadline.due,
         deadline_estimated=outcome.update_deadline.estimated,
         late=outcome.late,
     )
 
 
-async def _load(uow: UnitOfWork, ctx: Ctx, bed_id: str, *roles: Role) -> BedRow:
-    bed = await visible_bed(SqlRepository(uow.session), ctx, bed_id)
-    require(ctx.principal, *roles)
+async def _load(uow: UnitOfWork, ctx: IntakeContext, bed_id: str, *roles: Role) -> BedRow:
+    bed = await visible_bed(uow.repo(SqlRepository), ctx, bed_id)
+    require_role(ctx.principal, *roles)
     return bed
 
 
-async def _contract(uow: UnitOfWork, bed: BedRow) -> ContractRow:
-    contract = await SqlRepository(uow.session).latest_contract(bed.id)
-    assert contract is not None, "an established bed always has a contract"
-    return contract
-
-
-async def _publish(
-    uow: UnitOfWork, ctx: Ctx, bed: BedRow, contract: ContractRow, name: str
-) -> None:
+async def _announced(uow: UnitOfWork, ctx: IntakeContext, bed: BedRow, name: str) -> BedRead:
+    """Stage `bed.<name>` for the change just made and read the bed back; the caller commits."""
     bed.updated_at = ctx.now
-    await uow.publish(
-        topic=BEDS_TOPIC, key=bed.id, event=bed_event(bed, contract, name, now=ctx.now)
-    )
-    await uow.commit()
+    contract = await uow.repo(SqlRepository).latest_contract(bed.id)
+    assert contract is not None, "a bed past preparation always has a contract"
+    await emit_bed_event(uow, bed, contract, name, now=ctx.now)
+    return await bed_answer(uow, bed)

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import uuid
 
+from chassis.access import require_role
 from chassis.db import UnitOfWork
+from chassis.dto import Page
+from chassis.errors import NotFound
 from chassis.principal import Role
 from intake.domain.bed import Installation, missing_devices
 from intake.domain.care_plan import CarePlanItem, check_care_plan
 from intake.domain.contract import ContractTerms, PersonalItem, check_contract
 from intake.domain.errors import ContractViolation
 from intake.domain.lifecycle import BedAction, BedStatus, check_bed_action
+from intake.domain.tenancy import PROVIDER_STAFF, can_view
 from intake.policies.loader import load_catalogue, load_profile
 from intake.repository import ListFilter, SqlRepository
 from intake.schemas.beds import (
@@ -21,16 +25,13 @@ from intake.schemas.beds import (
     GuidanceRead,
     InstallationIn,
 )
-from intake.schemas.common import Page
-from intake.service.access import PROVIDER_STAFF, can_view, require
-from intake.service.context import Ctx
-from intake.service.errors import NotFound
-from intake.service.events import BEDS_TOPIC, bed_event
+from intake.service.context import IntakeContext
+from intake.service.events import emit_bed_event
 from intake.service.views import bed_read, bed_summary, installation_views
 from intake.tables import BedRow, ContractRow, InstallationRow
 
 
-async def visible_bed(repo: SqlRepository, ctx: Ctx, bed_id: str) -> BedRow:
+async def visible_bed(repo: SqlRepository, ctx: IntakeContext, bed_id: str) -> BedRow:
     bed = await repo.bed(bed_id)
     if bed is None or not can_view(
         ctx.principal,
@@ -53,32 +54,41 @@ async def bed_state(
     return contract, installed, missing_devices(load_profile(bed.jurisdiction), installed)
 
 
-async def get_bed(*, uow: UnitOfWork, ctx: Ctx, bed_id: str) -> BedRead:
+async def get_bed(*, uow: UnitOfWork, ctx: IntakeContext, bed_id: str) -> BedRead:
+    """One bed: its contract, installation checklist and the devices still missing."""
     async with uow:
-        repo = SqlRepository(uow.session)
-        bed = await visible_bed(repo, ctx, bed_id)
-        return bed_read(bed, *await bed_state(repo, bed))
+        bed = await visible_bed(uow.repo(SqlRepository), ctx, bed_id)
+        return await bed_answer(uow, bed)
 
 
-async def list_beds(*, uow: UnitOfWork, ctx: Ctx, query: ListFilter) -> Page[BedSummary]:
+async def bed_answer(uow: UnitOfWork, bed: BedRow) -> BedRead:
+    """The bed as the routes answer it, read in the use case's own transaction."""
+    return bed_read(bed, *await bed_state(uow.repo(SqlRepository), bed))
+
+
+async def list_beds(
+    *, uow: UnitOfWork, ctx: IntakeContext, query: ListFilter, limit: int, offset: int
+) -> Page[BedSummary]:
+    """The beds the caller may see, newest first."""
     async with uow:
-        rows, total = await SqlRepository(uow.session).beds(ctx.principal, query)
+        beds = uow.repo(SqlRepository)
+        rows, total = await beds.beds(ctx.principal, query, limit=limit, offset=offset)
         return Page[BedSummary](
-            items=[bed_summary(r) for r in rows],
-            total=total,
-            limit=query.limit,
-            offset=query.offset,
+            items=[bed_summary(r) for r in rows], total=total, limit=limit, offset=offset
         )
 
 
-async def get_guidance(*, uow: UnitOfWork, ctx: Ctx, bed_id: str) -> GuidanceRead:
+async def get_guidance(*, uow: UnitOfWork, ctx: IntakeContext, bed_id: str) -> GuidanceRead:
     """The bed-setup guidance list issued at approval (建床指导清单)."""
     async with uow:
-        bed = await visible_bed(SqlRepository(uow.session), ctx, bed_id)
+        bed = await visible_bed(uow.repo(SqlRepository), ctx, bed_id)
         return GuidanceRead.model_validate(bed.guidance)
 
 
-async def record_care_plan(*, uow: UnitOfWork, ctx: Ctx, bed_id: str, cmd: CarePlanIn) -> None:
+async def record_care_plan(
+    *, uow: UnitOfWork, ctx: IntakeContext, bed_id: str, cmd: CarePlanIn
+) -> BedRead:
+    """Record (or replace) the care plan (服务计划) of a bed."""
     async with uow:
         bed = await _for_provider(uow, ctx, bed_id, Role.PROVIDER_ADMIN, Role.CAREGIVER)
         check_bed_action(BedStatus(bed.status), BedAction.RECORD_CARE_PLAN)
@@ -86,13 +96,17 @@ async def record_care_plan(*, uow: UnitOfWork, ctx: Ctx, bed_id: str, cmd: CareP
         check_care_plan(items)
         bed.care_plan = [item.model_dump(mode="json") for item in cmd.items]
         bed.updated_at = ctx.now
+        answer = await bed_answer(uow, bed)
         await uow.commit()
+        return answer
 
 
-async def sign_contract(*, uow: UnitOfWork, ctx: Ctx, bed_id: str, cmd: ContractIn) -> str:
+async def sign_contract(
+    *, uow: UnitOfWork, ctx: IntakeContext, bed_id: str, cmd: ContractIn
+) -> BedRead:
     """Record the signed contract; the first one of an elder lasts ≥ 6 months where required."""
     async with uow:
-        repo = SqlRepository(uow.session)
+        repo = uow.repo(SqlRepository)
         bed = await _for_provider(uow, ctx, bed_id, Role.PROVIDER_ADMIN)
         check_bed_action(BedStatus(bed.status), BedAction.SIGN_CONTRACT)
         terms = ContractTerms(
@@ -119,19 +133,18 @@ async def sign_contract(*, uow: UnitOfWork, ctx: Ctx, bed_id: str, cmd: Contract
             signed_by=ctx.principal.sub,
             created_at=ctx.now,
         )
-        uow.session.add(contract)
+        repo.add(contract)
         bed.updated_at = ctx.now
         # iot-ingest registers devices only for beds it knows: installation follows signing.
-        await uow.publish(
-            topic=BEDS_TOPIC, key=bed.id, event=bed_event(bed, contract, "contracted", now=ctx.now)
-        )
+        await emit_bed_event(uow, bed, contract, "contracted", now=ctx.now)
+        answer = await bed_answer(uow, bed)
         await uow.commit()
-        return contract.id
+        return answer
 
 
 async def record_installation(
-    *, uow: UnitOfWork, ctx: Ctx, bed_id: str, cmd: InstallationIn
-) -> None:
+    *, uow: UnitOfWork, ctx: IntakeContext, bed_id: str, cmd: InstallationIn
+) -> BedRead:
     """Set counts on the checklist; smart devices count as confirmed once iot-ingest registers one."""
     catalogue = {item.id: item for item in load_catalogue().items}
     unknown = [
@@ -142,7 +155,7 @@ async def record_installation(
     if unknown:
         raise ContractViolation(unknown)
     async with uow:
-        repo = SqlRepository(uow.session)
+        repo = uow.repo(SqlRepository)
         bed = await _for_provider(uow, ctx, bed_id, Role.PROVIDER_ADMIN, Role.CAREGIVER)
         check_bed_action(BedStatus(bed.status), BedAction.RECORD_INSTALLATION)
         existing = {row.item_id: row for row in await repo.installations(bed.id)}
@@ -157,16 +170,18 @@ async def record_installation(
                     kind=item.kind,
                     device_type=item.device_type,
                 )
-                uow.session.add(row)
+                repo.add(row)
             row.count = entry.count
             row.recorded_by = ctx.principal.sub
             row.updated_at = ctx.now
         bed.updated_at = ctx.now
+        answer = await bed_answer(uow, bed)
         await uow.commit()
+        return answer
 
 
-async def _for_provider(uow: UnitOfWork, ctx: Ctx, bed_id: str, *roles: Role) -> BedRow:
-    bed = await visible_bed(SqlRepository(uow.session), ctx, bed_id)
-    require(ctx.principal, *roles)
+async def _for_provider(uow: UnitOfWork, ctx: IntakeContext, bed_id: str, *roles: Role) -> BedRow:
+    bed = await visible_bed(uow.repo(SqlRepository), ctx, bed_id)
+    require_role(ctx.principal, *roles)
     assert ctx.principal.role in PROVIDER_STAFF  # visible to staff means their provider's bed
     return bed

@@ -1,15 +1,12 @@
-"""What every use case gets besides its command: who, when, and the PII tools."""
+"""What every intake use case gets besides its command: the chassis request context (who, when)
+plus the PII tools (sealing, opening and blind-indexing ID and phone numbers)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass, field
 
-from chassis.principal import Principal
+from chassis.context import RequestContext
 from intake.crypto import FieldCipher, Sealed, blind_index
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 ID_NUMBER = "elder.id_number"
 CAREGIVER_PHONE = "application.caregiver_phone"
@@ -33,13 +30,7 @@ class Pii:
 
 
 @dataclass(frozen=True)
-class Ctx:
-    principal: Principal
-    now: datetime  # UTC
-    pii: Pii
-    request_id: str | None = None
+class IntakeContext(RequestContext):
+    """`RequestContext` (principal, `now` from the injected clock, request id) and `pii`."""
 
-    @property
-    def today(self) -> date:
-        """Dates of the domain (deadlines, contracts) are Shanghai calendar dates."""
-        return self.now.astimezone(SHANGHAI).date()
+    pii: Pii = field(kw_only=True)

@@ -16,13 +16,13 @@ logger = logging.getLogger(__name__)
 
 async def device_registered(*, uow: UnitOfWork, event: DeviceEvent) -> bool:
     """Record the device against its bed; False (and nothing stored) for an unknown bed."""
-    repo = SqlRepository(uow.session)
+    repo = uow.repo(SqlRepository)
     if await repo.bed(event.bed_id) is None:
         logger.warning("device registered to an unknown bed", extra={"device_id": event.device_id})
         return False
     row = await repo.device(event.device_id)
     if row is None:
-        uow.session.add(
+        repo.add(
             RegisteredDeviceRow(
                 device_id=event.device_id,
                 bed_id=event.bed_id,
@@ -38,7 +38,8 @@ async def device_registered(*, uow: UnitOfWork, event: DeviceEvent) -> bool:
 
 
 async def device_removed(*, uow: UnitOfWork, event: DeviceEvent) -> None:
-    row = await SqlRepository(uow.session).device(event.device_id)
+    """Withdraw the confirmation, unless a newer registration already replaced it."""
+    row = await uow.repo(SqlRepository).device(event.device_id)
     if row is not None and event.occurred_at >= row.registered_at:
         row.removed_at = event.occurred_at
 

@@ -7,12 +7,12 @@ from datetime import date
 
 from intake.domain.application import verify_identity
 from intake.domain.conditions import Facts
-from intake.domain.eligibility import EligibilityResult, evaluate_eligibility
+from intake.domain.eligibility import evaluate_eligibility
 from intake.policies.loader import load_profile
-from intake.schemas.eligibility import EligibilityCheck
+from intake.schemas.eligibility import EligibilityCheck, EligibilityRead, RuleRead
 
 
-def check_eligibility(cmd: EligibilityCheck, *, today: date) -> EligibilityResult:
+def check_eligibility(cmd: EligibilityCheck, *, today: date) -> EligibilityRead:
     """Age from `birth_date` or `id_number` (both given: they must agree); no data is stored."""
     profile = load_profile(cmd.jurisdiction)
     birth_date = cmd.birth_date
@@ -29,4 +29,14 @@ def check_eligibility(cmd: EligibilityCheck, *, today: date) -> EligibilityResul
         is_renter=cmd.is_renter,
         economic_status=cmd.economic_status,
     )
-    return evaluate_eligibility(profile, replace(facts, birth_date=birth_date), as_of=cmd.as_of)
+    result = evaluate_eligibility(profile, replace(facts, birth_date=birth_date), as_of=cmd.as_of)
+    return EligibilityRead(
+        eligible=result.eligible,
+        priority=result.priority,
+        unmet=list(result.unmet),
+        rules=[
+            RuleRead(id=o.id, passed=o.passed, citation=o.citation, reason=o.reason, basis=o.basis)
+            for o in result.rules
+        ],
+        age=result.age,
+    )

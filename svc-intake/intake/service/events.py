@@ -1,13 +1,15 @@
-"""Envelopes for `intake.applications.v1` and `intake.beds.v1`, keyed by application/bed id.
+"""Events of `intake.applications.v1` and `intake.beds.v1`, keyed by application/bed id.
 
-Payloads carry the pseudonymous `elder_id`, never an ID or phone number.
+Staged with `uow.emit`, so the envelope's source is the service's name (`svc-intake`) and the
+event is sent only if the use case commits. Payloads carry the pseudonymous `elder_id`, never an
+ID or phone number.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from homebed_schemas.envelope import Envelope
+from chassis.db import UnitOfWork
 from homebed_schemas.events.intake import (
     AbilityLevel,
     ApplicationEvent,
@@ -17,13 +19,12 @@ from homebed_schemas.events.intake import (
 from homebed_schemas.topics import INTAKE_APPLICATIONS, INTAKE_BEDS
 from intake.tables import ApplicationRow, BedRow, ContractRow
 
-SOURCE = "svc-intake"
 APPLICATIONS_TOPIC = INTAKE_APPLICATIONS.name
 BEDS_TOPIC = INTAKE_BEDS.name
 
 
-def application_event(row: ApplicationRow, name: str, *, priority: bool = False) -> Envelope:
-    payload = ApplicationEvent(
+def application_payload(row: ApplicationRow, *, priority: bool = False) -> ApplicationEvent:
+    return ApplicationEvent(
         application_id=row.id,
         elder_id=row.elder_id,
         jurisdiction=row.jurisdiction,
@@ -35,16 +36,10 @@ def application_event(row: ApplicationRow, name: str, *, priority: bool = False)
         care_needs_level=row.care_needs_level,
         priority=priority,
     )
-    return Envelope(
-        type=f"application.{name}",
-        source=SOURCE,
-        subject=row.id,
-        data=payload.model_dump(mode="json"),
-    )
 
 
-def bed_event(bed: BedRow, contract: ContractRow, name: str, *, now: datetime) -> Envelope:
-    payload = BedEvent(
+def bed_payload(bed: BedRow, contract: ContractRow, name: str, *, now: datetime) -> BedEvent:
+    return BedEvent(
         bed_id=bed.id,
         application_id=bed.application_id,
         elder_id=bed.elder_id,
@@ -65,6 +60,29 @@ def bed_event(bed: BedRow, contract: ContractRow, name: str, *, now: datetime) -
         transfer_target=bed.transfer_target,
         occurred_at=now,
     )
-    return Envelope(
-        type=f"bed.{name}", source=SOURCE, subject=bed.id, data=payload.model_dump(mode="json")
+
+
+async def emit_application_event(
+    uow: UnitOfWork, row: ApplicationRow, name: str, *, priority: bool = False
+) -> None:
+    """Stage `application.<name>`; the use case commits it with its rows."""
+    await uow.emit(
+        topic=APPLICATIONS_TOPIC,
+        key=row.id,
+        type_=f"application.{name}",
+        subject=row.id,
+        data=application_payload(row, priority=priority),
+    )
+
+
+async def emit_bed_event(
+    uow: UnitOfWork, bed: BedRow, contract: ContractRow, name: str, *, now: datetime
+) -> None:
+    """Stage `bed.<name>`; the use case commits it with its rows."""
+    await uow.emit(
+        topic=BEDS_TOPIC,
+        key=bed.id,
+        type_=f"bed.{name}",
+        subject=bed.id,
+        data=bed_payload(bed, contract, name, now=now),
     )

@@ -3,33 +3,33 @@ why) in the same transaction as the read."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
+from chassis.access import require_role
 from chassis.db import UnitOfWork
+from chassis.errors import NotFound
 from chassis.principal import Role
 from intake.repository import SqlRepository
-from intake.schemas.applications import RevealIn
-from intake.service.access import require
+from intake.schemas.applications import RevealIn, RevealRead
 from intake.service.applications import visible_application
 from intake.service.context import (
     CAREGIVER_PHONE,
     EMERGENCY_PHONE,
     ID_NUMBER,
     SOCIAL_SECURITY_NO,
-    Ctx,
+    IntakeContext,
 )
-from intake.service.errors import NotFound
 from intake.tables import PiiAccessRow
 
 MAY_REVEAL = (Role.OFFICER, Role.PROVIDER_ADMIN)
 
 
 async def reveal(
-    *, uow: UnitOfWork, ctx: Ctx, application_id: str, cmd: RevealIn
-) -> tuple[str, datetime]:
+    *, uow: UnitOfWork, ctx: IntakeContext, application_id: str, cmd: RevealIn
+) -> RevealRead:
+    """One ID or phone number in full, for officers and provider admins; the read is audited."""
     async with uow:
-        row, elder = await visible_application(SqlRepository(uow.session), ctx, application_id)
-        require(ctx.principal, *MAY_REVEAL)
+        repo = uow.repo(SqlRepository)
+        row, elder = await visible_application(repo, ctx, application_id)
+        require_role(ctx.principal, *MAY_REVEAL)
         token_by_field = {
             "id_number": (elder.id_number_sealed, ID_NUMBER),
             "caregiver_phone": (row.caregiver_phone_sealed, CAREGIVER_PHONE),
@@ -40,7 +40,7 @@ async def reveal(
         if not token:
             raise NotFound(cmd.field)
         value = ctx.pii.open(token, context=context)
-        uow.session.add(
+        repo.add(
             PiiAccessRow(
                 actor_sub=ctx.principal.sub,
                 actor_role=ctx.principal.role.value,
@@ -54,4 +54,4 @@ async def reveal(
             )
         )
         await uow.commit()
-        return value, ctx.now
+        return RevealRead(field=cmd.field, value=value, audited_at=ctx.now)

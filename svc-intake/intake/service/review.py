@@ -8,7 +8,9 @@ import dataclasses
 import uuid
 from typing import Any
 
+from chassis.access import require_role
 from chassis.db import UnitOfWork
+from chassis.errors import Conflict, PreconditionFailed
 from chassis.principal import Role
 from intake.domain.application import (
     Assessment,
@@ -16,7 +18,6 @@ from intake.domain.application import (
     check_assessment,
     next_review_level,
 )
-from intake.domain.errors import PreconditionFailed
 from intake.domain.guidance import build_guidance
 from intake.domain.lifecycle import (
     ApplicationAction,
@@ -26,19 +27,18 @@ from intake.domain.lifecycle import (
 )
 from intake.policies.loader import load_catalogue, load_profile
 from intake.repository import SqlRepository
-from intake.schemas.applications import AssessmentIn, RejectIn, ReviewIn
-from intake.service.access import require
+from intake.schemas.applications import ApplicationRead, AssessmentIn, RejectIn, ReviewIn
 from intake.service.applications import visible_application
-from intake.service.context import Ctx
-from intake.service.errors import Conflict
-from intake.service.events import APPLICATIONS_TOPIC, application_event
+from intake.service.context import IntakeContext
+from intake.service.events import emit_application_event
 from intake.service.facts import eligibility_snapshot, evaluate_application, facts_of
+from intake.service.views import application_read
 from intake.tables import ApplicationRow, BedRow, ElderRow
 
 
 async def assess_application(
-    *, uow: UnitOfWork, ctx: Ctx, application_id: str, cmd: AssessmentIn
-) -> None:
+    *, uow: UnitOfWork, ctx: IntakeContext, application_id: str, cmd: AssessmentIn
+) -> ApplicationRead:
     """Record the ability (or care-needs) assessment; eligibility is re-evaluated with it."""
     async with uow:
         row, elder = await _for_officer(uow, ctx, application_id)
@@ -53,7 +53,7 @@ async def assess_application(
         )
         check_assessment(assessment, profile_scale=profile.assessment_scale)
         if cmd.assessed_on > ctx.today:
-            raise PreconditionFailed("assess", ["assessed_on lies in the future"])
+            raise PreconditionFailed(action="assess", problems=["assessed_on lies in the future"])
         row.status = status.value
         row.assessment = {
             "scale": cmd.scale,
@@ -66,15 +66,17 @@ async def assess_application(
         row.care_needs_level = cmd.care_needs_level
         row.eligibility = eligibility_snapshot(row, elder, as_of=ctx.today)
         row.updated_at = ctx.now
-        event = application_event(row, "assessed", priority=bool(row.eligibility["priority"]))
-        await uow.publish(topic=APPLICATIONS_TOPIC, key=row.id, event=event)
+        priority = bool(row.eligibility["priority"])
+        await emit_application_event(uow, row, "assessed", priority=priority)
+        answer = application_read(row, elder, None)  # no bed before approval
         await uow.commit()
+        return answer
 
 
 async def review_application(
-    *, uow: UnitOfWork, ctx: Ctx, application_id: str, cmd: ReviewIn
-) -> str | None:
-    """Pass one review level; the last one approves and opens the bed. Returns the bed id."""
+    *, uow: UnitOfWork, ctx: IntakeContext, application_id: str, cmd: ReviewIn
+) -> ApplicationRead:
+    """Pass one review level; the last one approves and opens the bed (`bed_id` answers it)."""
     async with uow:
         row, elder = await _for_officer(uow, ctx, application_id)
         profile = load_profile(row.jurisdiction)
@@ -104,21 +106,23 @@ async def review_application(
         if status is ApplicationStatus.APPROVED:
             row.decided_at = ctx.now
             row.active_elder_id = None
-            await uow.session.flush()  # free the elder's active slot before the bed takes it
+            repo = uow.repo(SqlRepository)
+            await repo.flush()  # free the elder's active slot before the bed takes it
             bed = _open_bed(ctx, row, elder)
-            uow.session.add(bed)
+            repo.add(bed)
             bed_id = bed.id
-            event = application_event(row, "approved", priority=result.priority)
-            await uow.publish(topic=APPLICATIONS_TOPIC, key=row.id, event=event)
+            await emit_application_event(uow, row, "approved", priority=result.priority)
+        answer = application_read(row, elder, bed_id)
         await uow.commit()
-        return bed_id
+        return answer
 
 
 async def reject_application(
-    *, uow: UnitOfWork, ctx: Ctx, application_id: str, cmd: RejectIn
-) -> None:
+    *, uow: UnitOfWork, ctx: IntakeContext, application_id: str, cmd: RejectIn
+) -> ApplicationRead:
+    """Reject the application at the review level it has reached; it frees the elder."""
     async with uow:
-        row, _elder = await _for_officer(uow, ctx, application_id)
+        row, elder = await _for_officer(uow, ctx, application_id)
         done = [r["level"] for r in row.reviews if r["decision"] == "passed"]
         level = next_review_level(load_profile(row.jurisdiction).review.levels, done)
         row.status = application_target(
@@ -137,17 +141,17 @@ async def reject_application(
         ]
         row.active_elder_id = None
         row.decided_at = row.updated_at = ctx.now
-        await uow.publish(
-            topic=APPLICATIONS_TOPIC, key=row.id, event=application_event(row, "rejected")
-        )
+        await emit_application_event(uow, row, "rejected")
+        answer = application_read(row, elder, None)
         await uow.commit()
+        return answer
 
 
 async def _for_officer(
-    uow: UnitOfWork, ctx: Ctx, application_id: str
+    uow: UnitOfWork, ctx: IntakeContext, application_id: str
 ) -> tuple[ApplicationRow, ElderRow]:
-    row, elder = await visible_application(SqlRepository(uow.session), ctx, application_id)
-    require(ctx.principal, Role.OFFICER)
+    row, elder = await visible_application(uow.repo(SqlRepository), ctx, application_id)
+    require_role(ctx.principal, Role.OFFICER)
     return row, elder
 
 
@@ -158,10 +162,10 @@ def _require_for_bed(row: ApplicationRow) -> None:
     if row.economic_status is None:
         problems.append("economic_status is known (reported to the platform, 000 附件1)")
     if problems:
-        raise PreconditionFailed("approve", [f"needs: {p}" for p in problems])
+        raise PreconditionFailed(action="approve", problems=[f"needs: {p}" for p in problems])
 
 
-def _open_bed(ctx: Ctx, row: ApplicationRow, elder: ElderRow) -> BedRow:
+def _open_bed(ctx: IntakeContext, row: ApplicationRow, elder: ElderRow) -> BedRow:
     assert row.provider_id is not None
     assert row.economic_status is not None
     guidance = build_guidance(

@@ -147,6 +147,9 @@ async def test_illegal_step_lists_the_allowed_ones(
     )
     assert response.status_code == 409
     body = response.json()
+    assert response.headers["content-type"] == "application/problem+json"
+    assert body["type"] == "urn:homebed:problem:illegal-transition"
+    assert (body["status"], body["title"]) == (409, "Illegal transition")
     assert (body["state"], body["action"]) == ("draft", "approve")
     assert body["allowed_actions"] == ["update", "submit", "withdraw"]
     patched = await client.patch(

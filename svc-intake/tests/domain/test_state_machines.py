@@ -9,8 +9,10 @@ import itertools
 
 import pytest
 
-from intake.domain.errors import IllegalTransition
+from chassis.errors import IllegalTransition
 from intake.domain.lifecycle import (
+    APPLICATION_ACTIONS,
+    BED_ACTIONS,
     ApplicationAction,
     ApplicationStatus,
     BedAction,
@@ -38,6 +40,14 @@ LEGAL_BED = {
     "transferred": [],
 }  # fmt: skip
 
+TARGET_OF = {
+    "update": "draft",
+    "submit": "submitted",
+    "assess": "assessed",
+    "reject": "rejected",
+    "withdraw": "withdrawn",
+}
+
 ILLEGAL_APPLICATION = [
     (s, a)
     for s, a in itertools.product(ApplicationStatus, ApplicationAction)
@@ -63,7 +73,7 @@ def test_illegal_application_transition(
         check_application_action(status, action)
     error = caught.value
     assert (error.entity, error.state, error.action) == ("application", status.value, action.value)
-    assert list(error.allowed) == LEGAL_APPLICATION[status.value]
+    assert list(error.allowed_actions) == LEGAL_APPLICATION[status.value]
 
 
 @pytest.mark.parametrize(("status", "action"), ILLEGAL_BED, ids=str)
@@ -72,7 +82,7 @@ def test_illegal_bed_transition(status: BedStatus, action: BedAction) -> None:
         check_bed_action(status, action)
     error = caught.value
     assert (error.entity, error.state, error.action) == ("bed", status.value, action.value)
-    assert list(error.allowed) == LEGAL_BED[status.value]
+    assert list(error.allowed_actions) == LEGAL_BED[status.value]
 
 
 @pytest.mark.parametrize(
@@ -86,6 +96,10 @@ def test_illegal_bed_transition(status: BedStatus, action: BedAction) -> None:
 )
 def test_legal_application_transition(status: ApplicationStatus, action: ApplicationAction) -> None:
     check_application_action(status, action)
+    shown = [a.value for a in APPLICATION_ACTIONS[status]]  # what the read model offers
+    assert shown == LEGAL_APPLICATION[status.value]
+    if action is not ApplicationAction.APPROVE:  # approve depends on the review levels left
+        assert application_target(status, action).value == TARGET_OF[action.value]
 
 
 @pytest.mark.parametrize(
@@ -95,6 +109,7 @@ def test_legal_application_transition(status: ApplicationStatus, action: Applica
 )
 def test_legal_bed_transition(status: BedStatus, action: BedAction) -> None:
     check_bed_action(status, action)
+    assert [a.value for a in BED_ACTIONS[status]] == LEGAL_BED[status.value]
 
 
 def test_fixed_targets() -> None:

@@ -1,14 +1,14 @@
-"""Who may see and do what (architecture.md, "Identity and access").
+"""Who may see what (architecture.md, "Identity and access"): the rule, for one object and as
+the role groups the repository turns into SQL.
 
 Elders and family see their own application and bed; provider staff their provider's; officers
 their region codes (prefix match); ops may read (masked) for support. Anything not visible answers
-404 exactly like a missing object; visible but not allowed answers 403.
+404 exactly like a missing object; visible but not allowed answers 403 (`chassis.access`).
 """
 
 from __future__ import annotations
 
 from chassis.principal import Principal, Role
-from intake.service.errors import Forbidden
 
 OWNERS = frozenset({Role.ELDER, Role.FAMILY})
 PROVIDER_STAFF = frozenset({Role.PROVIDER_ADMIN, Role.CAREGIVER})
@@ -25,8 +25,3 @@ def can_view(
     if role is Role.OFFICER:
         return principal.in_region(region_code)
     return role is Role.OPS
-
-
-def require(principal: Principal, *roles: Role) -> None:
-    if principal.role not in roles:
-        raise Forbidden(f"role {principal.role.value} may not do this")

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from chassis.errors import IllegalTransition, PreconditionFailed
 from homebed_schemas.events.intake import AbilityLevel, EconomicStatus
 from intake.domain.application import (
     Assessment,
@@ -24,7 +25,6 @@ from intake.domain.bed import (
     terminate,
     transfer,
 )
-from intake.domain.errors import IllegalTransition, PreconditionFailed
 from intake.domain.lifecycle import ApplicationStatus, BedStatus
 from intake.policies.loader import load_profile
 
@@ -71,7 +71,7 @@ class TestReview:
     def test_approve_before_assessment_is_illegal(self) -> None:
         with pytest.raises(IllegalTransition) as caught:
             approve(ApplicationStatus.SUBMITTED, level="street", required=("street",), done=[])
-        assert caught.value.allowed == ("assess", "reject", "withdraw")
+        assert caught.value.allowed_actions == ("assess", "reject", "withdraw")
 
 
 class TestAssessment:
@@ -127,12 +127,14 @@ class TestEstablish:
         assert "001 §四(三)2" in problems[2]
 
     def test_all_present(self) -> None:
-        check_establish(
+        installed = [device("emergency_button"), device("vital_signs_monitor")]
+        assert missing_devices(XUANCHENG, installed) == []
+        check_establish(  # raises PreconditionFailed while anything is missing
             BedStatus.PREPARING,
             profile=XUANCHENG,
             has_care_plan=True,
             has_signed_contract=True,
-            installed=[device("emergency_button"), device("vital_signs_monitor")],
+            installed=installed,
         )
 
     def test_zero_count_does_not_count(self) -> None:

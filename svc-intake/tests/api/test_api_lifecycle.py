@@ -6,13 +6,14 @@ Every change is one event in the outbox."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from chassis.clock import ManualClock
 from chassis.principal import Role
 from homebed_schemas.envelope import Envelope
 from intake.consumers import handle_device_event
@@ -86,7 +87,7 @@ async def test_full_lifecycle(
     app: FastAPI,
     client: httpx.AsyncClient,
     auth: Auth,
-    clock: Any,
+    clock: ManualClock,
     make_id: Callable[..., str],
     new_application: Callable[..., dict[str, Any]],
 ) -> None:
@@ -162,7 +163,7 @@ async def test_full_lifecycle(
     )
     assert too_soon.status_code == 409
     assert "earliest 2026-04-02" in too_soon.json()["problems"][0]
-    clock.advance(days=31)
+    clock.advance(timedelta(days=31))
     accepted = await client.post(
         f"/v1/beds/{bed_id}/accept", json={"passed": True, "note": "入户验收合格"}, headers=officer
     )
@@ -176,7 +177,7 @@ async def test_full_lifecycle(
         "status"
     ] == "accepted"
 
-    clock.now = datetime(2026, 10, 9, 2, 0, tzinfo=UTC)
+    clock.set(datetime(2026, 10, 9, 2, 0, tzinfo=UTC))
     ended = await client.post(
         f"/v1/beds/{bed_id}/terminate",
         json={"reason": "death", "event_date": "2026-09-30"},
@@ -211,7 +212,7 @@ async def test_full_lifecycle(
 async def test_late_termination_is_flagged(
     client: httpx.AsyncClient,
     auth: Auth,
-    clock: Any,
+    clock: ManualClock,
     make_id: Callable[..., str],
     new_application: Callable[..., dict[str, Any]],
 ) -> None:
@@ -219,7 +220,7 @@ async def test_late_termination_is_flagged(
         client, auth, new_application(make_id("341802", "19400101"))
     )
     provider = as_(auth, PROVIDER)
-    clock.advance(days=10)  # recorded 2026-03-12, event on 2026-03-02: due 2026-03-09
+    clock.advance(timedelta(days=10))  # recorded 2026-03-12, event on 2026-03-02: due 2026-03-09
     ended = await client.post(
         f"/v1/beds/{bed_id}/terminate",
         json={"reason": "moved", "event_date": "2026-03-02"},

@@ -30,7 +30,12 @@ class TestContract:
         )
 
     def test_renewal_may_be_shorter(self) -> None:
-        check_contract(terms(date(2026, 7, 1), date(2026, 7, 31)), XUANCHENG, is_first=False)
+        one_month = terms(date(2026, 7, 1), date(2026, 7, 31))
+        assert not one_month.covers_months(6)
+        check_contract(one_month, XUANCHENG, is_first=False)  # a renewal: accepted
+        with pytest.raises(ContractViolation) as caught:  # the same terms as a first contract
+            check_contract(one_month, XUANCHENG, is_first=True)
+        assert [field for field, _ in caught.value.problems] == ["end"]
 
     def test_changning_has_no_minimum_but_bounds(self) -> None:
         short = (date(2026, 1, 1), date(2026, 1, 31))

@@ -106,6 +106,8 @@ async def test_visible_but_not_allowed_is_403(
     }
     denied = await client.post(f"/v1/applications/{first}/assessment", json=body, headers=owner)
     assert denied.status_code == 403
+    assert denied.json()["type"] == "urn:homebed:problem:forbidden"
+    assert denied.json()["required_roles"] == ["officer"]
     ops = auth(Role.OPS, "ops-1")
     assert (await client.post(f"/v1/applications/{first}/withdraw", headers=ops)).status_code == 403
 

@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 
 from intake.domain.errors import UnknownJurisdiction
+from intake.domain.policy import Citation, PolicyProfile
 from intake.policies.loader import (
     known_jurisdictions,
     load_all_profiles,
     load_catalogue,
     load_profile,
 )
-from intake.policies.model import Citation, PolicyProfile
 
-SEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parents[3].parent / "shared" / "seeds"
 CODES = ("341800", "310105", "330102", "330100", "330326")
 
 
