@@ -16,8 +16,10 @@ from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
 from chassis.app import create_service_app
+from chassis.kafka.batch import BatchConsumer
 from chassis.kafka.producer import ProducerTuning, create_producer
 from chassis.runtime import ServiceRuntime
+from chassis.write_lock import serialized_writes
 from homebed_schemas.topics import INTAKE_BEDS, IOT_TELEMETRY
 from iot_ingest.alarms.service import run_escalations
 from iot_ingest.api import alarms, device_lanes, devices, monitoring, stream
@@ -28,16 +30,14 @@ from iot_ingest.gc_tuning import tune_gc
 from iot_ingest.registry.beds import apply_bed_event
 from iot_ingest.registry.liveness import check_liveness, flush_seen
 from iot_ingest.settings import Settings
-from iot_ingest.streams.batch_consumer import BatchConsumer
 from iot_ingest.streams.partitions import PartitionOwnership
 from iot_ingest.streams.rule_engine import RuleEngine
 from iot_ingest.streams.storage import project_storage
-from iot_ingest.tables import CHASSIS_TABLES
+from iot_ingest.tables import CHASSIS_TABLES, consumer_offsets
 from iot_ingest.telemetry.auth import DeviceAuthenticator
 from iot_ingest.telemetry.lane import TelemetryLane
 from iot_ingest.telemetry.rate_limit import DeviceRateLimiter
 from iot_ingest.telemetry.seq_window import SeqWindows
-from iot_ingest.write_lock import serialized_writes
 
 logger = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -148,6 +148,7 @@ def create_app(settings: Settings | None = None, *, http: bool = True) -> FastAP
             bootstrap=settings.kafka_bootstrap,
             group_id=settings.rules_group,
             topic=IOT_TELEMETRY.name,
+            offsets=consumer_offsets,
             uow_factory=runtime.uow,
             apply=rule_engine.apply,
             start_latest=settings.telemetry_start_latest,
@@ -164,6 +165,7 @@ def create_app(settings: Settings | None = None, *, http: bool = True) -> FastAP
             bootstrap=settings.kafka_bootstrap,
             group_id=settings.storage_group,
             topic=IOT_TELEMETRY.name,
+            offsets=consumer_offsets,
             uow_factory=runtime.uow,
             apply=project_storage,
             start_latest=settings.telemetry_start_latest,

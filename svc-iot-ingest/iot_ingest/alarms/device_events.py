@@ -9,6 +9,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from chassis.db import UnitOfWork
+from chassis.write_lock import serialized_writes
 from iot_ingest.alarms import repository as repo
 from iot_ingest.alarms.service import RaiseRequest, observe_metrics, raise_or_repeat
 from iot_ingest.domain.alarm_types import ALARM_TYPE_OF_EVENT, ALARM_TYPES
@@ -18,7 +19,6 @@ from iot_ingest.domain.validation import MAX_CLOCK_AHEAD
 from iot_ingest.errors import Unprocessable
 from iot_ingest.tables import device_event_receipts
 from iot_ingest.telemetry.auth import DeviceAuth
-from iot_ingest.write_lock import serialized_writes
 
 
 @dataclass(frozen=True)

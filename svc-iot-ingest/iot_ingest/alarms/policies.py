@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from chassis.db import UnitOfWork
+from chassis.upsert import upsert
 from iot_ingest.domain.alarms.escalation import (
     DEFAULT_POLICY,
     EscalationPolicy,
@@ -15,7 +16,6 @@ from iot_ingest.domain.alarms.escalation import (
     Milestone,
 )
 from iot_ingest.tables import escalation_policies
-from iot_ingest.upsert import upsert
 
 
 def policy_to_json(policy: EscalationPolicy) -> list[dict[str, Any]]:

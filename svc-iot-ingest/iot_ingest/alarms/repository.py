@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import Select, insert, select, update
 
 from chassis.db import UnitOfWork
+from chassis.upsert import dialect_name
 from homebed_schemas.events.iot import AlarmSeverity
 from iot_ingest.domain.alarms.escalation import EscalationPolicy, next_check_at
 from iot_ingest.domain.alarms.lifecycle import Alarm, AlarmOutcome, AlarmStatus, Comment
 from iot_ingest.tables import alarm_comments, alarm_feed, alarms
-from iot_ingest.upsert import dialect_name
 
 _COLUMNS = (
     "alarm_id", "bed_id", "provider_id", "alarm_type", "count", "raised_at", "last_raised_at",

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chassis.db import UnitOfWork
+from chassis.write_lock import serialized_writes
 from homebed_schemas.events.iot import AlarmSeverity
 from homebed_schemas.topics import IOT_ALARMS
 from iot_ingest.access import visible
@@ -33,7 +34,6 @@ from iot_ingest.metrics import (
     ALARMS_SLA_BREACHED,
     SERVICE,
 )
-from iot_ingest.write_lock import serialized_writes
 
 
 @dataclass(frozen=True)

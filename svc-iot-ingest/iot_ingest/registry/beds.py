@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from chassis.db import UnitOfWork
 from chassis.kafka.consumer import PoisonMessage
+from chassis.upsert import upsert
 from homebed_schemas.envelope import Envelope
 from homebed_schemas.events.intake import BedEvent
 from iot_ingest.tables import beds
-from iot_ingest.upsert import upsert
 
 logger = logging.getLogger(__name__)
 

@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 from sqlalchemy import bindparam, func, select, update
 
 from chassis.db import UnitOfWork
+from chassis.write_lock import serialized_writes
 from homebed_schemas.events.iot import DeviceType
 from homebed_schemas.topics import IOT_DEVICES
 from iot_ingest.domain.rules.liveness import Connectivity, DeviceLiveness, reconcile
 from iot_ingest.metrics import DEVICE_CONNECTIVITY, SERVICE
 from iot_ingest.registry.devices import DeviceRecord, device_envelope
 from iot_ingest.tables import devices
-from iot_ingest.write_lock import serialized_writes
 
 
 async def flush_seen(

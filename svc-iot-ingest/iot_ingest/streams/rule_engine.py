@@ -18,6 +18,9 @@ import msgspec
 from sqlalchemy import select
 
 from chassis.db import UnitOfWork
+from chassis.kafka.batch import Records
+from chassis.upsert import upsert
+from chassis.write_lock import serialized_writes
 from iot_ingest.alarms import repository as alarm_repo
 from iot_ingest.alarms.policies import policy_for
 from iot_ingest.alarms.service import RaiseRequest, observe_metrics, raise_or_repeat, record_changes
@@ -26,12 +29,9 @@ from iot_ingest.domain.rules.defaults import DEFAULT_RULE_BOOK
 from iot_ingest.domain.rules.monitor import BedMonitor, BedMonitorState, MonitorSettings
 from iot_ingest.domain.rules.rule import BedRuleOverrides, RuleBook, RuleSignal, SignalKind
 from iot_ingest.metrics import RULE_SIGNALS, SERVICE
-from iot_ingest.streams.batch_consumer import Records
 from iot_ingest.streams.partitions import PartitionOwnership
 from iot_ingest.tables import bed_monitor_states, bed_rule_overrides, beds
 from iot_ingest.telemetry.codec import decode_telemetry
-from iot_ingest.upsert import upsert
-from iot_ingest.write_lock import serialized_writes
 
 logger = logging.getLogger(__name__)
 YIELD_EVERY = 20  # telemetry messages (of up to 1000 readings) between event-loop yields

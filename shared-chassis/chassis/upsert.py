@@ -1,4 +1,4 @@
-"""INSERT … ON CONFLICT DO UPDATE on PostgreSQL and SQLite: many rows, one statement."""
+"""INSERT … ON CONFLICT DO UPDATE on PostgreSQL and SQLite: many rows, one statement (`upsert`)."""
 
 from __future__ import annotations
 
