@@ -157,8 +157,7 @@ bed_monitor_states = Table(
     Column("updated_at", UtcDateTime, nullable=False),
 )
 
-# Offsets of the batch consumers, committed in the same transaction as their effects.
-# offsets of the telemetry batch consumers, stored with their effects (chassis.kafka.batch)
+# Offsets of the batch consumers (chassis.kafka.batch), committed with their effects.
 consumer_offsets = consumer_offsets_table(metadata)
 
 latest_values = Table(
