@@ -292,3 +292,36 @@ async def test_overrides_changed_elsewhere_reach_a_running_engine(iot) -> None:
     await _apply(iot, engine, [_record(device, [(2, 10, "heart_rate", 106.0)])])
     [row] = await _alarm_rows(iot)
     assert row.alarm_type == "heart_rate_high"
+
+
+async def test_latest_values_and_aggregates_are_pages_of_the_bed(iot) -> None:
+    from chassis.principal import Role
+    from chassis.testing.principals import principal_headers
+
+    device = await iot.add_device(await iot.add_bed())
+    records = [_record(device, [(1, 0, "heart_rate", 70.0), (2, 1, "spo2", 97.0)])]
+    async with iot.runtime.uow() as uow:
+        await project_storage(uow, records)
+        await uow.commit()
+    admin = principal_headers(Role.PROVIDER_ADMIN, "admin-1", provider_id="p1")
+    bed = device["bed_id"]
+    latest = await iot.client.get(f"/v1/beds/{bed}/latest", params={"limit": 1}, headers=admin)
+    rest = await iot.client.get(
+        f"/v1/beds/{bed}/latest", params={"limit": 1, "offset": 1}, headers=admin
+    )
+    assert [(v["metric"], v["value"]) for v in latest.json()["items"] + rest.json()["items"]] == [
+        ("heart_rate", 70.0),
+        ("spo2", 97.0),
+    ]
+    assert (latest.json()["total"], rest.json()["offset"]) == (2, 1)
+    minutes = await iot.client.get(
+        f"/v1/beds/{bed}/aggregates",
+        params={"metric": "heart_rate", "since": (T0 - timedelta(minutes=5)).isoformat()},
+        headers=admin,
+    )
+    assert minutes.json()["items"] == [
+        {"minute": "2026-03-01T02:00:00Z", "count": 1, "mean": 70.0, "min": 70.0, "max": 70.0}
+    ]
+    other = principal_headers(Role.PROVIDER_ADMIN, "admin-2", provider_id="p2")
+    hidden = await iot.client.get(f"/v1/beds/{bed}/latest", headers=other)
+    assert hidden.status_code == 404

@@ -216,6 +216,17 @@ async def test_provider_policy_changes_the_chain(iot) -> None:
         headers=admin,
     )
     assert response.status_code == 200
+    step = {"level": 1, "unmet": "acknowledged", "after_seconds": 60.0, "notify": "night_nurse"}
+    assert response.json() == {"provider_id": "p1", "steps": [step]}
+    read = await iot.client.get("/v1/escalation-policy", headers=admin)
+    assert read.json() == response.json()
+    duplicate_levels = await iot.client.put(
+        "/v1/escalation-policy", json={"steps": [step, step]}, headers=admin
+    )
+    assert duplicate_levels.status_code == 422
+    assert duplicate_levels.json()["errors"] == [
+        {"field": "steps", "message": "escalation levels must be unique"}
+    ]
     _, alarm = await _fall(iot)
     raised_at = datetime.fromisoformat(alarm["raised_at"])
     await run_escalations(uow=iot.runtime.uow(), now=raised_at + timedelta(seconds=61))
