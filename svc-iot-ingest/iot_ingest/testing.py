@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from chassis.clock import Clock, utc_now
 from chassis.principal import Role
@@ -94,6 +95,15 @@ class Iot:
         assert response.status_code == 201, response.text
         body: dict[str, Any] = response.json()
         return body
+
+    async def outbox(self, topic: str) -> list[Envelope]:
+        """The events staged for `topic`, in outbox order."""
+        async with self.runtime.uow() as uow:
+            outbox = uow.tables.outbox
+            rows = await uow.session.scalars(
+                select(outbox.c.payload).where(outbox.c.topic == topic).order_by(outbox.c.id)
+            )
+            return [Envelope.model_validate_json(r) for r in rows.all()]
 
     async def post_readings(self, token: str, readings: list[dict[str, Any]]) -> httpx.Response:
         return await self.client.post(

@@ -3,7 +3,6 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
 
 from chassis.principal import Role
 from chassis.testing.principals import principal_headers
@@ -23,20 +22,7 @@ async def _event(iot, token: str, seq: int, kind: str = "fall_detected"):
 
 
 async def _outbox(iot) -> list[Envelope]:
-    async with iot.runtime.uow() as uow:
-        outbox = uow.tables.outbox
-        rows = (
-            (
-                await uow.session.execute(
-                    select(outbox.c.payload)
-                    .where(outbox.c.topic == "iot.alarms.v1")
-                    .order_by(outbox.c.id)
-                )
-            )
-            .scalars()
-            .all()
-        )
-    return [Envelope.model_validate_json(r) for r in rows]
+    return await iot.outbox("iot.alarms.v1")
 
 
 async def _fall(iot, provider_id: str = "p1") -> tuple[dict, dict]:

@@ -55,20 +55,7 @@ async def _alarm_rows(iot) -> list:
 
 
 async def _alarm_events(iot) -> list[str]:
-    async with iot.runtime.uow() as uow:
-        outbox = uow.tables.outbox
-        rows = (
-            (
-                await uow.session.execute(
-                    select(outbox.c.payload)
-                    .where(outbox.c.topic == "iot.alarms.v1")
-                    .order_by(outbox.c.id)
-                )
-            )
-            .scalars()
-            .all()
-        )
-    return [Envelope.model_validate_json(r).type for r in rows]
+    return [e.type for e in await iot.outbox("iot.alarms.v1")]
 
 
 async def _apply(iot, engine: RuleEngine, records) -> None:
