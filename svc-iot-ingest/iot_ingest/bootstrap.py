@@ -27,6 +27,7 @@ from iot_ingest.service.escalation import run_escalations
 from iot_ingest.settings import Settings
 from iot_ingest.streams.partitions import PartitionOwnership
 from iot_ingest.streams.rule_engine import RuleEngine
+from iot_ingest.streams.storage import project_storage
 from iot_ingest.tables import CHASSIS_TABLES, consumer_offsets
 from iot_ingest.telemetry.auth import DeviceAuthenticator
 from iot_ingest.telemetry.lane import TelemetryLane
@@ -127,6 +128,17 @@ def create_app(
         telemetry_consumers.append(consumer)
         runtime.add_task(run, needs_kafka=True)
         runtime.on_stop(consumer.stop)
+
+    if settings.rules_enabled:
+        consume_telemetry(
+            settings.rules_group,
+            rule_engine.apply,
+            on_failure=rule_engine.reset,
+            on_idle=lambda: rule_engine.tick_if_due(runtime.uow),
+            on_assignment=rule_engine.on_assignment,
+        )
+    if settings.storage_enabled:
+        consume_telemetry(settings.storage_group, project_storage)
 
     async def startup(_app: FastAPI, _runtime: ServiceRuntime) -> None:
         if settings.gc_tuning:
