@@ -39,8 +39,8 @@ from chassis.principal import Principal, Role, mint_internal_token
 from chassis.settings import DEV_INTERNAL_TOKEN_KEY
 from homebed_schemas.topics import IOT_TELEMETRY
 from iot_ingest.bootstrap import MIGRATIONS
+from iot_ingest.consumers import handle_bed_event
 from iot_ingest.domain.validation import ReadingIn
-from iot_ingest.registry.beds import apply_bed_event
 from iot_ingest.tables import CHASSIS_TABLES
 from iot_ingest.telemetry.codec import encode_telemetry
 from iot_ingest.testing import bed_envelope
@@ -77,7 +77,7 @@ async def prepare_database(database_url: str, bed_ids: list[str], provider_id: s
         factory = create_session_factory(engine)
         async with UnitOfWork(factory, CHASSIS_TABLES) as uow:
             for bed_id in bed_ids:
-                await apply_bed_event(uow, bed_envelope(bed_id, provider_id))
+                await handle_bed_event(uow, bed_envelope(bed_id, provider_id))
             await uow.commit()
     finally:
         await engine.dispose()
@@ -349,6 +349,7 @@ async def kafka_baseline(bootstrap: str, seconds: float) -> tuple[float, float]:
     per_reading = messages / elapsed
     batched = [
         encode_telemetry(
+            source="svc-iot-ingest",
             device_id=k.decode(),
             bed_id="b",
             provider_id="p",

@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 
 from chassis.db import BigIntId, UtcDateTime, chassis_tables
+from chassis.kafka.batch import consumer_offsets_table
 
 metadata = MetaData()
 CHASSIS_TABLES = chassis_tables(metadata)
@@ -156,16 +157,8 @@ bed_monitor_states = Table(
     Column("updated_at", UtcDateTime, nullable=False),
 )
 
-# Offsets of the batch consumers, committed in the same transaction as their effects.
-consumer_offsets = Table(
-    "consumer_offsets",
-    metadata,
-    Column("group_id", String(200), nullable=False),
-    Column("topic", String(200), nullable=False),
-    Column("partition", Integer, nullable=False),
-    Column("next_offset", BigInteger, nullable=False),
-    PrimaryKeyConstraint("group_id", "topic", "partition", name="pk_consumer_offsets"),
-)
+# Offsets of the batch consumers (chassis.kafka.batch), committed with their effects.
+consumer_offsets = consumer_offsets_table(metadata)
 
 latest_values = Table(
     "latest_values",

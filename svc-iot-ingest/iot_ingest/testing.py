@@ -6,21 +6,23 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from sqlalchemy import select
 
-from chassis.principal import Principal, Role, mint_internal_token
+from chassis.clock import Clock, utc_now
+from chassis.principal import Role
 from chassis.runtime import ServiceRuntime
-from chassis.settings import DEV_INTERNAL_TOKEN_KEY
 from chassis.testing.bus import InMemoryBus
+from chassis.testing.principals import principal_headers
 from homebed_schemas.envelope import Envelope
 from homebed_schemas.events.intake import BedEvent
 from iot_ingest.bootstrap import create_app
-from iot_ingest.registry.beds import apply_bed_event
+from iot_ingest.consumers import handle_bed_event
 from iot_ingest.settings import Settings
 
 QUIET_LOOPS = {
@@ -32,13 +34,6 @@ QUIET_LOOPS = {
     "log_json": False,
     "gc_tuning": False,
 }
-
-
-def principal_headers(
-    role: Role = Role.PROVIDER_ADMIN, provider_id: str | None = "p1", sub: str = "admin-1"
-) -> dict[str, str]:
-    principal = Principal(sub=sub, role=role, provider_id=provider_id)
-    return {"X-HomeBed-Principal": mint_internal_token(principal, DEV_INTERNAL_TOKEN_KEY)}
 
 
 def bed_envelope(
@@ -85,7 +80,7 @@ class Iot:
     ) -> str:
         bed_id = bed_id or f"bed-{uuid.uuid4().hex[:8]}"
         async with self.runtime.uow() as uow:
-            await apply_bed_event(uow, bed_envelope(bed_id, provider_id, kind))
+            await handle_bed_event(uow, bed_envelope(bed_id, provider_id, kind))
             await uow.commit()
         return bed_id
 
@@ -95,11 +90,20 @@ class Iot:
         response = await self.client.post(
             "/v1/devices",
             json={"bed_id": bed_id, "device_type": device_type, "serial": uuid.uuid4().hex[:12]},
-            headers=principal_headers(provider_id=provider_id),
+            headers=principal_headers(Role.PROVIDER_ADMIN, "admin-1", provider_id=provider_id),
         )
         assert response.status_code == 201, response.text
         body: dict[str, Any] = response.json()
         return body
+
+    async def outbox(self, topic: str) -> list[Envelope]:
+        """The events staged for `topic`, in outbox order."""
+        async with self.runtime.uow() as uow:
+            outbox = uow.tables.outbox
+            rows = await uow.session.scalars(
+                select(outbox.c.payload).where(outbox.c.topic == topic).order_by(outbox.c.id)
+            )
+            return [Envelope.model_validate_json(r) for r in rows.all()]
 
     async def post_readings(self, token: str, readings: list[dict[str, Any]]) -> httpx.Response:
         return await self.client.post(
@@ -110,8 +114,8 @@ class Iot:
 
 
 @asynccontextmanager
-async def running_iot(settings: Settings) -> AsyncIterator[Iot]:
-    app = create_app(settings)
+async def running_iot(settings: Settings, *, clock: Clock = utc_now) -> AsyncIterator[Iot]:
+    app = create_app(settings, clock=clock)
     async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60):
         bus = InMemoryBus()
         if not settings.kafka_enabled:
@@ -122,6 +126,4 @@ async def running_iot(settings: Settings) -> AsyncIterator[Iot]:
 
 
 def now_iso(offset_seconds: float = 0) -> str:
-    from datetime import timedelta
-
     return (datetime.now(UTC) + timedelta(seconds=offset_seconds)).isoformat()

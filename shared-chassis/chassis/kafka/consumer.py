@@ -12,21 +12,20 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
-from aiokafka.abc import ConsumerRebalanceListener
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from chassis.db import UnitOfWork, decode_envelope
+from chassis.kafka.consumer_loop import ConsumerLoop, Poll
 from chassis.observability.context import correlation_id_var
 from chassis.observability.metrics import (
     KAFKA_CONSUMED,
     KAFKA_DLQ,
     KAFKA_HANDLE_LATENCY,
-    KAFKA_LAG,
 )
 from homebed_schemas.envelope import Envelope
 from homebed_schemas.topics import dlq_topic
@@ -64,7 +63,9 @@ class ConsumerConfig:
     auto_offset_reset: str = "earliest"
 
 
-class ConsumerRunner:
+class ConsumerRunner(ConsumerLoop):
+    """Per message: handler + `processed_events` row in one transaction, then the offset."""
+
     def __init__(
         self,
         *,
@@ -75,76 +76,36 @@ class ConsumerRunner:
         dlq_producer: AIOKafkaProducer,
         config: ConsumerConfig,
     ) -> None:
+        super().__init__(
+            service=service,
+            bootstrap=bootstrap,
+            group_id=config.group_id,
+            topics=list(handlers),
+            options={
+                "auto_offset_reset": config.auto_offset_reset,
+                "isolation_level": "read_committed",
+            },
+            max_records=config.max_records,
+            poll_timeout_ms=500,
+        )
         self._service = service
-        self._bootstrap = bootstrap
         self._handlers = dict(handlers)
         self._uow_factory = uow_factory
         self._dlq_producer = dlq_producer
         self._config = config
-        self._consumer: AIOKafkaConsumer | None = None
-        # Held while a batch is applied; a rebalance waits for it, so no partition is revoked
-        # between a message's DB commit and its offset commit.
-        self._batch_lock = asyncio.Lock()
-        self._stopping = False
 
-    @property
-    def group_id(self) -> str:
-        return self._config.group_id
-
-    async def run_forever(self) -> None:
-        """Consume until cancelled; reconnects with backoff when the broker is unreachable."""
-        backoff = 0.5
-        while not self._stopping:
-            try:
-                await self._consume()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                logger.warning(
-                    "consumer loop failed; restarting",
-                    extra={"group": self._config.group_id},
-                    exc_info=True,
-                )
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 10.0)
-
-    async def stop(self) -> None:
-        self._stopping = True
-
-    async def _consume(self) -> None:
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._bootstrap,
-            group_id=self._config.group_id,
-            client_id=f"{self._service}-{self._config.group_id}",
-            enable_auto_commit=False,
-            auto_offset_reset=self._config.auto_offset_reset,
-            isolation_level="read_committed",
-        )
-        consumer.subscribe(list(self._handlers), listener=_DrainOnRevoke(self._batch_lock))
-        await consumer.start()
-        self._consumer = consumer
-        try:
-            while not self._stopping:
-                batches = await consumer.getmany(
-                    timeout_ms=500, max_records=self._config.max_records
-                )
-                for tp, records in batches.items():
-                    async with self._batch_lock:
-                        if tp not in consumer.assignment():
-                            continue  # revoked while we waited: the new owner will read these
-                        for record in records:
-                            await self._apply_with_retries(record)
-                        # One offset commit per partition batch: each record's effects are
-                        # already committed with its processed_events row, so a crash before
-                        # this line only redelivers records that are then skipped.
-                        await self._commit_offset(consumer, tp, records[-1].offset + 1)
-                await self._report_lag(consumer)
-        finally:
-            self._consumer = None
-            try:
-                await consumer.stop()
-            except Exception:
-                logger.warning("consumer stop failed", exc_info=True)
+    async def _handle_poll(self, consumer: AIOKafkaConsumer, poll: Poll) -> None:
+        for tp, records in poll.items():
+            async with self._lock:
+                if tp not in consumer.assignment():
+                    continue  # revoked while we waited: the new owner will read these
+                for record in records:
+                    await self._apply_with_retries(record)
+                # One offset commit per partition batch: each record's effects are
+                # already committed with its processed_events row, so a crash before
+                # this line only redelivers records that are then skipped.
+                await self._commit_offset(consumer, tp, records[-1].offset + 1)
+        await self._report_lag(consumer)
 
     async def _commit_offset(
         self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int
@@ -239,19 +200,6 @@ class ConsumerRunner:
             },
         )
 
-    async def _report_lag(self, consumer: AIOKafkaConsumer) -> None:
-        for tp in consumer.assignment():
-            highwater = consumer.highwater(tp)
-            if highwater is None:
-                continue
-            try:
-                position = await asyncio.wait_for(consumer.position(tp), 0.5)
-            except Exception:  # noqa: S112 - no position yet (fresh assignment): next round
-                continue
-            KAFKA_LAG.labels(self._service, tp.topic, str(tp.partition), self._config.group_id).set(
-                max(0, highwater - position)
-            )
-
 
 async def apply_record(
     record: ConsumerRecord[bytes, bytes],
@@ -301,19 +249,6 @@ async def apply_record(
             return "applied"
     finally:
         correlation_id_var.reset(token)
-
-
-class _DrainOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
-    def __init__(self, lock: asyncio.Lock) -> None:
-        self._lock = lock
-
-    async def on_partitions_revoked(self, revoked: Any) -> None:
-        # Wait for the batch in progress: its offsets are committed before we let go.
-        async with self._lock:
-            return
-
-    async def on_partitions_assigned(self, assigned: Any) -> None:
-        return
 
 
 __all__ = [

@@ -1,1 +1,15 @@
-"""HTTP adapters: thin routes around one use case each."""
+"""Routes of iot-ingest; `ROUTERS` in the order they are mounted."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from iot_ingest.api import alarms, device_lanes, devices, monitoring, stream
+
+ROUTERS: list[APIRouter] = [
+    device_lanes.router,
+    devices.router,
+    stream.router,  # before alarms: /v1/alarms/stream is not an alarm id
+    alarms.router,
+    monitoring.router,
+]

@@ -12,7 +12,8 @@ import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from chassis.problems import problem_response
-from iot_ingest.registry.tokens import token_from_header
+from iot_ingest.api.capped_body import read_capped_body
+from iot_ingest.domain.device_tokens import token_from_header
 from iot_ingest.telemetry.lane import LaneRefusal, TelemetryLane, refusals_json
 
 PATH = "/v1/telemetry"
@@ -37,7 +38,7 @@ class TelemetryFastPath:
                 declared = int(value)
         try:
             device = await self.lane.authenticate(token_from_header(authorization))
-            body = await self._read_body(receive, declared)
+            body = await read_capped_body(receive, declared, self.max_body_bytes)
             outcome = await self.lane.ingest(device, body)
         except LaneRefusal as exc:
             response = problem_response(
@@ -45,6 +46,7 @@ class TelemetryFastPath:
                 exc.title,
                 exc.detail,
                 instance=PATH,
+                type_=exc.type,
                 headers=exc.headers,
                 extra=exc.extra,
             )
@@ -68,21 +70,3 @@ class TelemetryFastPath:
             }
         )
         await send({"type": "http.response.body", "body": payload})
-
-    async def _read_body(self, receive: Receive, declared: int) -> bytes:
-        cap = self.max_body_bytes
-        if declared > cap:
-            raise LaneRefusal(413, "Payload too large", f"The body may be at most {cap} bytes.")
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                raise LaneRefusal(400, "Bad request", "The client went away.")
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > cap:
-                raise LaneRefusal(413, "Payload too large", f"The body may be at most {cap} bytes.")
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                return chunks[0] if len(chunks) == 1 else b"".join(chunks)

@@ -15,9 +15,10 @@ from fastapi.responses import StreamingResponse
 
 from chassis.api import PrincipalDep
 from chassis.db import UnitOfWork
-from iot_ingest.access import provider_scope
-from iot_ingest.alarms.repository import last_feed_id, read_feed
+from chassis.problems import problem_responses
 from iot_ingest.api.components import components
+from iot_ingest.repository.alarms import AlarmRepository
+from iot_ingest.service.access import provider_scope
 
 router = APIRouter(tags=["alarms"])
 KEEPALIVE_SECONDS = 15.0
@@ -34,12 +35,14 @@ async def alarm_events(
     """SSE frames for the scope, after `last_event_id` (None: only what happens from now on)."""
     if last_event_id is None:
         async with uow_factory() as uow:
-            last_event_id = await last_feed_id(uow)
+            last_event_id = await uow.repo(AlarmRepository).last_feed_id()
     yield b"retry: 2000\n\n"
     quiet_since = time.monotonic()
     while not await disconnected():
         async with uow_factory() as uow:
-            items = await read_feed(uow, scope=scope, after_id=last_event_id)
+            items = await uow.repo(AlarmRepository).read_feed(
+                provider_id=scope, after_id=last_event_id
+            )
         for item in items:
             last_event_id = item.id
             yield b"id: %d\nevent: %s\ndata: %s\n\n" % (
@@ -62,7 +65,7 @@ def parse_last_event_id(value: str | None) -> int | None:
     return int(value.strip())
 
 
-@router.get("/v1/alarms/stream")
+@router.get("/v1/alarms/stream", responses=problem_responses(401, 403))
 async def stream_alarms(request: Request, principal: PrincipalDep) -> StreamingResponse:
     scope = provider_scope(principal)
     last_event_id = parse_last_event_id(

@@ -12,7 +12,7 @@ from datetime import timedelta
 from enum import StrEnum
 
 from homebed_schemas.events.iot import DeviceType
-from iot_ingest.domain.metrics import Metric
+from iot_ingest.domain.metric_ranges import Metric
 
 
 class DeviceEventKind(StrEnum):

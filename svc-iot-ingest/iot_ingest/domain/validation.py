@@ -14,7 +14,7 @@ from enum import StrEnum
 import msgspec
 
 from iot_ingest.domain.catalogue import DeviceSpec
-from iot_ingest.domain.metrics import METRICS
+from iot_ingest.domain.metric_ranges import METRICS
 
 MAX_CLOCK_AHEAD = timedelta(minutes=5)
 

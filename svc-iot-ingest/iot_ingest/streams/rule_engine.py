@@ -12,32 +12,38 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import msgspec
 from sqlalchemy import select
 
+from chassis.clock import Clock, utc_now
 from chassis.db import UnitOfWork
-from iot_ingest.alarms import repository as alarm_repo
-from iot_ingest.alarms.policies import policy_for
-from iot_ingest.alarms.service import RaiseRequest, observe_metrics, raise_or_repeat, record_changes
+from chassis.kafka.batch import Records
+from chassis.upsert import upsert
+from chassis.write_lock import serialized_writes
 from iot_ingest.domain.alarms.lifecycle import Alarm, AlarmChange
 from iot_ingest.domain.rules.defaults import DEFAULT_RULE_BOOK
 from iot_ingest.domain.rules.monitor import BedMonitor, BedMonitorState, MonitorSettings
-from iot_ingest.domain.rules.rule import BedRuleOverrides, RuleBook, RuleSignal, SignalKind
-from iot_ingest.metrics import RULE_SIGNALS, SERVICE
-from iot_ingest.streams.batch_consumer import Records
+from iot_ingest.domain.rules.rule import RuleBook, RuleSignal, SignalKind
+from iot_ingest.prometheus_metrics import RULE_SIGNALS, SERVICE
+from iot_ingest.repository.alarms import AlarmRepository
+from iot_ingest.repository.devices import BedRepository
+from iot_ingest.repository.monitoring import RuleOverridesRepository
+from iot_ingest.service.alarm_changes import (
+    RaiseRequest,
+    observe_metrics,
+    raise_or_repeat,
+    record_changes,
+)
 from iot_ingest.streams.partitions import PartitionOwnership
-from iot_ingest.tables import bed_monitor_states, bed_rule_overrides, beds
+from iot_ingest.tables import bed_monitor_states
 from iot_ingest.telemetry.codec import decode_telemetry
-from iot_ingest.upsert import upsert
-from iot_ingest.write_lock import serialized_writes
 
 logger = logging.getLogger(__name__)
 YIELD_EVERY = 20  # telemetry messages (of up to 1000 readings) between event-loop yields
 _state_encoder = msgspec.json.Encoder()
 _state_decoder = msgspec.json.Decoder(BedMonitorState)
-_overrides_decoder = msgspec.json.Decoder(BedRuleOverrides)
 
 
 class RuleEngine:
@@ -47,7 +53,7 @@ class RuleEngine:
         rule_book: RuleBook = DEFAULT_RULE_BOOK,
         settings: MonitorSettings | None = None,
         tick_every: timedelta = timedelta(seconds=30),
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
         ownership: PartitionOwnership | None = None,
     ) -> None:
         self._rule_book = rule_book
@@ -137,15 +143,12 @@ class RuleEngine:
 
     async def reload_changed_overrides(self, uow: UnitOfWork) -> list[str]:
         """Rebuild the monitors of beds whose care-plan overrides changed (in any process)."""
-        query = select(bed_rule_overrides.c.bed_id, bed_rule_overrides.c.updated_at)
-        if self._overrides_seen_at is not None:
-            query = query.where(bed_rule_overrides.c.updated_at > self._overrides_seen_at)
-        rows = (await uow.session.execute(query)).all()
-        for row in rows:
-            self.forget_bed(row.bed_id)
-            if self._overrides_seen_at is None or row.updated_at > self._overrides_seen_at:
-                self._overrides_seen_at = row.updated_at
-        return [row.bed_id for row in rows]
+        changed = await uow.repo(RuleOverridesRepository).changed_since(self._overrides_seen_at)
+        for bed_id, updated_at in changed:
+            self.forget_bed(bed_id)
+            if self._overrides_seen_at is None or updated_at > self._overrides_seen_at:
+                self._overrides_seen_at = updated_at
+        return [bed_id for bed_id, _ in changed]
 
     async def _ensure_loaded(self, uow: UnitOfWork, bed_ids: set[str]) -> None:
         missing = [b for b in bed_ids if b not in self._states or b not in self._monitors]
@@ -159,7 +162,7 @@ class RuleEngine:
             )
         ).all()
         stored = {r.bed_id: _state_decoder.decode(r.state) for r in rows}
-        overrides = await self._load_overrides(uow, missing)
+        overrides = await uow.repo(RuleOverridesRepository).of_beds(missing)
         for bed_id in missing:
             if bed_id not in self._states:
                 self._states[bed_id] = stored.get(bed_id) or BedMonitorState(bed_id=bed_id)
@@ -175,22 +178,10 @@ class RuleEngine:
         await self._ensure_loaded(uow, {b for b in ids if self._ownership.owns(b)})
         self._all_loaded = True
 
-    async def _load_overrides(
-        self, uow: UnitOfWork, bed_ids: list[str]
-    ) -> dict[str, BedRuleOverrides]:
-        rows = (
-            await uow.session.execute(
-                select(bed_rule_overrides.c.bed_id, bed_rule_overrides.c.overrides).where(
-                    bed_rule_overrides.c.bed_id.in_(bed_ids)
-                )
-            )
-        ).all()
-        return {r.bed_id: _overrides_decoder.decode(r.overrides) for r in rows}
-
     async def _persist(self, uow: UnitOfWork, bed_ids: set[str]) -> None:
         if not bed_ids:
             return
-        now = datetime.now(UTC)
+        now = self._clock()
         # one statement for the whole batch (sorted: concurrent writers lock rows in one order)
         await upsert(
             uow,
@@ -209,9 +200,7 @@ class RuleEngine:
     async def _provider_of(self, uow: UnitOfWork, bed_id: str) -> str | None:
         provider = self._providers.get(bed_id)
         if provider is None:
-            provider = await uow.session.scalar(
-                select(beds.c.provider_id).where(beds.c.bed_id == bed_id)
-            )
+            provider = await uow.repo(BedRepository).provider_of(bed_id)
             if provider is not None:
                 self._providers[bed_id] = provider
         return provider
@@ -240,31 +229,12 @@ class RuleEngine:
                     )
                 )
                 continue
-            alarm = await alarm_repo.find_active(uow, signal.bed_id, signal.alarm_type.value)
+            alarm = await uow.repo(AlarmRepository).find_active(
+                signal.bed_id, signal.alarm_type.value
+            )
             if alarm is not None:
                 alarm.condition_cleared(at=signal.at)
-                policy = await policy_for(uow, provider)
-                await record_changes(uow, alarm, policy, new=False)
+                await record_changes(uow, alarm)
         # metrics are approximate on a rolled-back batch; counting them here keeps code simple
         for alarm, changes in observed:
             observe_metrics(alarm, changes)
-
-
-async def set_bed_overrides(
-    *, uow: UnitOfWork, bed_id: str, overrides: BedRuleOverrides, actor: str
-) -> None:
-    async with uow:
-        await upsert(
-            uow,
-            bed_rule_overrides,
-            [
-                {
-                    "bed_id": bed_id,
-                    "overrides": msgspec.json.encode(overrides),
-                    "updated_by": actor,
-                    "updated_at": datetime.now(UTC),
-                }
-            ],
-            keys=["bed_id"],
-        )
-        await uow.commit()

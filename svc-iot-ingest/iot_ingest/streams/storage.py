@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import text
 
 from chassis.db import UnitOfWork
-from iot_ingest.streams.batch_consumer import Records
+from chassis.kafka.batch import Records
+from chassis.upsert import dialect_name
 from iot_ingest.telemetry.aggregates import BatchAggregator
 from iot_ingest.telemetry.codec import decode_telemetry
-from iot_ingest.upsert import dialect_name
 
 _MERGE_AGGREGATES = """
 INSERT INTO minute_aggregates AS m (bed_id, metric, minute, count, total, minimum, maximum)

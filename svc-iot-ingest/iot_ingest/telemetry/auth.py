@@ -15,7 +15,7 @@ from sqlalchemy import select
 from chassis.db import UnitOfWork
 from homebed_schemas.events.iot import DeviceType
 from iot_ingest.domain.catalogue import DeviceSpec, spec_of
-from iot_ingest.registry.tokens import hash_token
+from iot_ingest.domain.device_tokens import hash_token
 from iot_ingest.tables import beds, devices
 
 NEGATIVE_TTL_SECONDS = 5.0

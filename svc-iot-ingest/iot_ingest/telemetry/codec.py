@@ -14,7 +14,6 @@ import uuid_utils
 from iot_ingest.domain.validation import ReadingIn
 
 TELEMETRY_EVENT_TYPE = "telemetry.batch"
-SOURCE = "svc-iot-ingest"
 
 
 class TelemetryPost(msgspec.Struct, forbid_unknown_fields=True):
@@ -54,6 +53,7 @@ def decode_post(body: bytes) -> TelemetryPost:
 
 def encode_telemetry(
     *,
+    source: str,
     device_id: str,
     bed_id: str,
     provider_id: str,
@@ -62,13 +62,16 @@ def encode_telemetry(
     received_at: datetime,
     correlation_id: str | None = None,
 ) -> tuple[str, bytes]:
-    """(event id, JSON bytes) of one batch; `time` is our receive time, used for liveness."""
+    """(event id, JSON bytes) of one batch; `time` is our receive time, used for liveness.
+
+    `source` is the service's name (the runtime's EventFactory), given by the composition root.
+    """
     event_id = str(uuid_utils.uuid7())
     envelope = TelemetryEnvelope(
         id=event_id,
         type=TELEMETRY_EVENT_TYPE,
         version=1,
-        source=SOURCE,
+        source=source,
         subject=device_id,
         time=received_at.astimezone(UTC),
         data=TelemetryData(device_id, bed_id, provider_id, device_type, readings),

@@ -10,14 +10,16 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 import msgspec
 
+from chassis.clock import Clock, utc_now
+from chassis.problems import ProblemError
 from homebed_schemas.topics import IOT_TELEMETRY
 from iot_ingest.domain.validation import Refusal, validate_readings
-from iot_ingest.metrics import READINGS, READINGS_REFUSED, SERVICE, TELEMETRY_BATCHES
+from iot_ingest.prometheus_metrics import READINGS, READINGS_REFUSED, SERVICE, TELEMETRY_BATCHES
 from iot_ingest.telemetry.auth import DeviceAuth, DeviceAuthenticator
 from iot_ingest.telemetry.codec import decode_post, encode_telemetry
 from iot_ingest.telemetry.rate_limit import DeviceRateLimiter
@@ -30,8 +32,14 @@ class Producer(Protocol):
     ) -> Awaitable[asyncio.Future[Any]]: ...
 
 
-class LaneRefusal(Exception):
-    """The whole request is refused (auth, limits, bad body, Kafka unavailable)."""
+class LaneRefusal(ProblemError):
+    """The whole request is refused (auth, limits, bad body, Kafka unavailable).
+
+    An edge adapter's HTTP problem (the lane speaks HTTP directly); the chassis renders it,
+    and the fast path renders it itself.
+    """
+
+    detail: str
 
     def __init__(
         self,
@@ -42,10 +50,7 @@ class LaneRefusal(Exception):
         headers: dict[str, str] | None = None,
         extra: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(detail)
-        self.status, self.title, self.detail = status, title, detail
-        self.headers = headers
-        self.extra = extra or {}
+        super().__init__(status, title, detail, headers=headers, extra=extra)
 
 
 @dataclass
@@ -72,8 +77,9 @@ class TelemetryLane:
         windows: SeqWindows,
         max_readings: int,
         ack_timeout_seconds: float,
+        source: str,
         topic: str = IOT_TELEMETRY.name,
-        wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        wall_clock: Clock = utc_now,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._authenticator = authenticator
@@ -83,6 +89,7 @@ class TelemetryLane:
         self._max_readings = max_readings
         self._ack_timeout = ack_timeout_seconds
         self._topic = topic
+        self._source = source
         self._wall_clock = wall_clock
         self._monotonic = monotonic
         self._seen: dict[str, datetime] = {}
@@ -178,6 +185,7 @@ class TelemetryLane:
             if producer is None:
                 raise ConnectionError("Kafka is not connected")
             _, value = encode_telemetry(
+                source=self._source,
                 device_id=auth.device_id,
                 bed_id=auth.bed_id,
                 provider_id=auth.provider_id,

@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from homebed_schemas.events.iot import AlarmSeverity
-from iot_ingest.domain.alarms.errors import IllegalTransition, InvalidAlarmInput
+from iot_ingest.domain.alarms.errors import IllegalAlarmTransition, InvalidAlarmInput
 from iot_ingest.domain.alarms.lifecycle import (
     Alarm,
     AlarmOutcome,
@@ -73,7 +73,7 @@ def test_repeat_counts_and_keeps_the_first_deadline() -> None:
     assert (alarm.count, alarm.last_raised_at, alarm.arrival_deadline) == (2, _at(3), _at(15))
     assert alarm.device_id == "d2"
     resolved = _to(AlarmStatus.RESOLVED)
-    with pytest.raises(IllegalTransition):
+    with pytest.raises(IllegalAlarmTransition):
         resolved.repeat(at=_at(30))
 
 
@@ -93,6 +93,12 @@ ACTIONS = {
     "arrive": lambda a: a.arrive(by="c", at=_at(5)),
     "resolve": lambda a: a.resolve(by="c", at=_at(5), outcome=AlarmOutcome.HANDLED_ON_SITE),
 }
+REACHED = {
+    "acknowledge": AlarmStatus.ACKNOWLEDGED,
+    "dispatch": AlarmStatus.DISPATCHED,
+    "arrive": AlarmStatus.ARRIVED,
+    "resolve": AlarmStatus.RESOLVED,
+}
 LEGAL = {
     AlarmStatus.RAISED: {"acknowledge"},
     AlarmStatus.ACKNOWLEDGED: {"dispatch"},  # resolve only as false_alarm, tested below
@@ -110,30 +116,34 @@ def test_every_illegal_transition_is_refused_with_allowed_steps(
     status: AlarmStatus, action: str
 ) -> None:
     alarm = _to(status)
-    with pytest.raises(IllegalTransition) as caught:
+    with pytest.raises(IllegalAlarmTransition) as caught:
         ACTIONS[action](alarm)
     assert alarm.status is status  # unchanged
-    assert caught.value.allowed == alarm.allowed_next_steps()
-    assert caught.value.status == status.value
-    assert "allowed next steps" in str(caught.value)
+    assert caught.value.allowed_actions == alarm.allowed_actions()
+    assert caught.value.state == status.value
+    assert caught.value.extra["allowed_actions"] == list(alarm.allowed_actions())
+    assert "allowed:" in str(caught.value)
 
 
 @pytest.mark.parametrize(("status", "action"), [(s, a) for s in LEGAL for a in LEGAL[s]])
 def test_every_legal_transition_succeeds(status: AlarmStatus, action: str) -> None:
     alarm = _to(status)
+    alarm.pop_changes()
     ACTIONS[action](alarm)
+    assert alarm.status is REACHED[action]
+    assert [c.kind.value for c in alarm.pop_changes()] == [REACHED[action].value]
 
 
 def test_acknowledged_alarm_may_be_closed_as_false_alarm_only() -> None:
     alarm = _to(AlarmStatus.ACKNOWLEDGED)
-    assert alarm.allowed_next_steps() == ("dispatch", "resolve (outcome false_alarm only)")
+    assert alarm.allowed_actions() == ("dispatch", "resolve (outcome false_alarm only)")
     alarm.resolve(by="u1", at=_at(3), outcome=AlarmOutcome.FALSE_ALARM, note="test press")
     assert (alarm.status, alarm.note) == (AlarmStatus.RESOLVED, "test press")
 
 
 def test_resolved_alarm_lists_no_next_steps() -> None:
     alarm = _to(AlarmStatus.RESOLVED)
-    with pytest.raises(IllegalTransition, match="none"):
+    with pytest.raises(IllegalAlarmTransition, match="none"):
         alarm.acknowledge(by="u", at=_at(30))
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from homebed_schemas.events.iot import DeviceType
 from iot_ingest.domain.catalogue import CATALOGUE, DeviceEventKind, spec_of
-from iot_ingest.domain.metrics import METRICS, Metric
+from iot_ingest.domain.metric_ranges import METRICS, Metric
 from iot_ingest.domain.validation import ReadingIn, RefusalReason, validate_readings
 
 NOW = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)

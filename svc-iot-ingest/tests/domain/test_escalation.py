@@ -2,6 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from chassis.errors import Unprocessable
 from homebed_schemas.events.iot import AlarmSeverity
 from iot_ingest.domain.alarms.escalation import (
     DEFAULT_POLICY,
@@ -119,10 +120,13 @@ def test_provider_policy_with_a_longer_chain() -> None:
 
 
 def test_policy_levels_must_be_unique() -> None:
-    with pytest.raises(ValueError, match="unique"):
+    with pytest.raises(Unprocessable) as caught:
         EscalationPolicy(
             steps=(
                 EscalationStep(1, Milestone.ACKNOWLEDGED, timedelta(minutes=1), "a"),
                 EscalationStep(1, Milestone.ARRIVED, timedelta(minutes=2), "b"),
             )
         )
+    assert [(e.field, e.message) for e in caught.value.errors] == [
+        ("steps", "escalation levels must be unique")
+    ]

@@ -4,7 +4,7 @@ import msgspec
 
 from homebed_schemas.events.iot import DeviceType
 from iot_ingest.domain.alarm_types import AlarmType
-from iot_ingest.domain.rules.liveness import (
+from iot_ingest.domain.connectivity import (
     Connectivity,
     DeviceLiveness,
     check_silence,
@@ -132,7 +132,7 @@ def test_heartbeat_timeout_depends_on_device_type() -> None:
 
 
 def test_reconcile_from_stored_last_seen() -> None:
-    from iot_ingest.domain.rules.liveness import reconcile
+    from iot_ingest.domain.connectivity import reconcile
 
     seen = _local(1, 10)
     state = DeviceLiveness(

@@ -11,7 +11,7 @@ from chassis.migrations import upgrade_to_head
 from homebed_schemas.envelope import Envelope
 from iot_ingest.bootstrap import MIGRATIONS
 from iot_ingest.domain.validation import ReadingIn
-from iot_ingest.registry.liveness import check_liveness, flush_seen
+from iot_ingest.service.device_connectivity import check_connectivity, record_heard
 from iot_ingest.streams.rule_engine import RuleEngine
 from iot_ingest.streams.storage import project_storage
 from iot_ingest.tables import alarms, bed_monitor_states, latest_values, minute_aggregates
@@ -23,6 +23,7 @@ T0 = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 def _record(device: dict, readings: list[tuple[int, float, str, float]], offset: int = 0):
     """readings: (seq, seconds after T0, metric, value)"""
     _, raw = encode_telemetry(
+        source="svc-iot-ingest",
         device_id=device["device_id"],
         bed_id=device["bed_id"],
         provider_id="p1",
@@ -54,20 +55,7 @@ async def _alarm_rows(iot) -> list:
 
 
 async def _alarm_events(iot) -> list[str]:
-    async with iot.runtime.uow() as uow:
-        outbox = uow.tables.outbox
-        rows = (
-            (
-                await uow.session.execute(
-                    select(outbox.c.payload)
-                    .where(outbox.c.topic == "iot.alarms.v1")
-                    .order_by(outbox.c.id)
-                )
-            )
-            .scalars()
-            .all()
-        )
-    return [Envelope.model_validate_json(r).type for r in rows]
+    return [e.type for e in await iot.outbox("iot.alarms.v1")]
 
 
 async def _apply(iot, engine: RuleEngine, records) -> None:
@@ -113,7 +101,8 @@ async def test_rule_state_survives_a_restart_and_redelivery_counts_once(iot) -> 
 
 
 async def test_per_bed_override_from_the_care_plan(iot) -> None:
-    from iot_ingest.testing import principal_headers
+    from chassis.principal import Role
+    from chassis.testing.principals import principal_headers
 
     device = await iot.add_device(await iot.add_bed())
     body = {
@@ -130,11 +119,14 @@ async def test_per_bed_override_from_the_care_plan(iot) -> None:
         "disabled": ["fever"],
     }
     put = await iot.client.put(
-        f"/v1/beds/{device['bed_id']}/rules", json=body, headers=principal_headers()
+        f"/v1/beds/{device['bed_id']}/rules",
+        json=body,
+        headers=principal_headers(Role.PROVIDER_ADMIN, "admin-1", provider_id="p1"),
     )
     assert put.status_code == 200, put.text
     effective = await iot.client.get(
-        f"/v1/beds/{device['bed_id']}/rules", headers=principal_headers()
+        f"/v1/beds/{device['bed_id']}/rules",
+        headers=principal_headers(Role.PROVIDER_ADMIN, "admin-1", provider_id="p1"),
     )
     ids = [r["rule_id"] for r in effective.json()["rules"]]
     assert "fever" not in ids
@@ -142,7 +134,7 @@ async def test_per_bed_override_from_the_care_plan(iot) -> None:
     bad = await iot.client.put(
         f"/v1/beds/{device['bed_id']}/rules",
         json={"rules": [{"rule_id": "x"}]},
-        headers=principal_headers(),
+        headers=principal_headers(Role.PROVIDER_ADMIN, "admin-1", provider_id="p1"),
     )
     assert bad.status_code == 422
     await _apply(
@@ -197,18 +189,16 @@ async def test_ticks_cover_only_the_beds_of_the_assigned_partitions(iot) -> None
 async def test_offline_and_online_with_controlled_time(iot) -> None:
     device = await iot.add_device(await iot.add_bed(), "vital_signs_monitor")
     seen = datetime.now(UTC)
-    async with iot.runtime.uow() as uow:
-        await flush_seen(uow, seen={device["device_id"]: seen}, seq_marks={device["device_id"]: 5})
-        await uow.commit()
-    assert await check_liveness(uow=iot.runtime.uow(), now=seen + timedelta(minutes=5)) == []
-    went = await check_liveness(uow=iot.runtime.uow(), now=seen + timedelta(minutes=6))
+    await record_heard(
+        uow=iot.runtime.uow(), seen={device["device_id"]: seen}, seq_marks={device["device_id"]: 5}
+    )
+    assert await check_connectivity(uow=iot.runtime.uow(), now=seen + timedelta(minutes=5)) == []
+    went = await check_connectivity(uow=iot.runtime.uow(), now=seen + timedelta(minutes=6))
     assert went == [(device["device_id"], "offline")]
-    assert await check_liveness(uow=iot.runtime.uow(), now=seen + timedelta(minutes=7)) == []
-    async with iot.runtime.uow() as uow:
-        later = seen + timedelta(minutes=8)
-        await flush_seen(uow, seen={device["device_id"]: later}, seq_marks={})
-        await uow.commit()
-    back = await check_liveness(uow=iot.runtime.uow(), now=seen + timedelta(minutes=9))
+    assert await check_connectivity(uow=iot.runtime.uow(), now=seen + timedelta(minutes=7)) == []
+    later = seen + timedelta(minutes=8)
+    await record_heard(uow=iot.runtime.uow(), seen={device["device_id"]: later}, seq_marks={})
+    back = await check_connectivity(uow=iot.runtime.uow(), now=seen + timedelta(minutes=9))
     assert back == [(device["device_id"], "online")]
     async with iot.runtime.uow() as uow:
         outbox = uow.tables.outbox
@@ -265,7 +255,7 @@ async def test_storage_projects_latest_and_minute_aggregates(
 async def test_overrides_changed_elsewhere_reach_a_running_engine(iot) -> None:
     from iot_ingest.domain.rules.conditions import Now, Op, Threshold
     from iot_ingest.domain.rules.rule import BedRuleOverrides, Rule
-    from iot_ingest.streams.rule_engine import set_bed_overrides
+    from iot_ingest.repository.monitoring import RuleOverridesRepository
 
     device = await iot.add_device(await iot.add_bed())
     engine = RuleEngine()  # another process's engine: nobody calls forget_bed on it
@@ -278,15 +268,47 @@ async def test_overrides_changed_elsewhere_reach_a_running_engine(iot) -> None:
         alarm_type="heart_rate_high",
         raise_when=Now(when=Threshold(metric="heart_rate", op=Op.GT, value=100)),
     )
-    await set_bed_overrides(
-        uow=iot.runtime.uow(),
-        bed_id=device["bed_id"],
-        overrides=BedRuleOverrides(rules=(stricter,)),
-        actor="admin",
-    )
+    async with iot.runtime.uow() as uow:  # as the API of another process would
+        await uow.repo(RuleOverridesRepository).save(
+            device["bed_id"], BedRuleOverrides(rules=(stricter,)), by="admin", at=datetime.now(UTC)
+        )
+        await uow.commit()
     async with iot.runtime.uow() as uow:
         assert await engine.reload_changed_overrides(uow) == [device["bed_id"]]
         assert await engine.reload_changed_overrides(uow) == []
     await _apply(iot, engine, [_record(device, [(2, 10, "heart_rate", 106.0)])])
     [row] = await _alarm_rows(iot)
     assert row.alarm_type == "heart_rate_high"
+
+
+async def test_latest_values_and_aggregates_are_pages_of_the_bed(iot) -> None:
+    from chassis.principal import Role
+    from chassis.testing.principals import principal_headers
+
+    device = await iot.add_device(await iot.add_bed())
+    records = [_record(device, [(1, 0, "heart_rate", 70.0), (2, 1, "spo2", 97.0)])]
+    async with iot.runtime.uow() as uow:
+        await project_storage(uow, records)
+        await uow.commit()
+    admin = principal_headers(Role.PROVIDER_ADMIN, "admin-1", provider_id="p1")
+    bed = device["bed_id"]
+    latest = await iot.client.get(f"/v1/beds/{bed}/latest", params={"limit": 1}, headers=admin)
+    rest = await iot.client.get(
+        f"/v1/beds/{bed}/latest", params={"limit": 1, "offset": 1}, headers=admin
+    )
+    assert [(v["metric"], v["value"]) for v in latest.json()["items"] + rest.json()["items"]] == [
+        ("heart_rate", 70.0),
+        ("spo2", 97.0),
+    ]
+    assert (latest.json()["total"], rest.json()["offset"]) == (2, 1)
+    minutes = await iot.client.get(
+        f"/v1/beds/{bed}/aggregates",
+        params={"metric": "heart_rate", "since": (T0 - timedelta(minutes=5)).isoformat()},
+        headers=admin,
+    )
+    assert minutes.json()["items"] == [
+        {"minute": "2026-03-01T02:00:00Z", "count": 1, "mean": 70.0, "min": 70.0, "max": 70.0}
+    ]
+    other = principal_headers(Role.PROVIDER_ADMIN, "admin-2", provider_id="p2")
+    hidden = await iot.client.get(f"/v1/beds/{bed}/latest", headers=other)
+    assert hidden.status_code == 404

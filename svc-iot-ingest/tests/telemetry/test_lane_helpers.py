@@ -59,6 +59,7 @@ def test_rate_limiter_rejects_bad_configuration() -> None:
 def test_telemetry_message_matches_the_shared_contract() -> None:
     readings = [ReadingIn(seq=1, ts=T0, metric="heart_rate", value=72.0)]
     event_id, raw = encode_telemetry(
+        source="svc-iot-ingest",
         device_id="d1",
         bed_id="b1",
         provider_id="p1",

@@ -1,25 +1,26 @@
-"""Domain errors of the alarm lifecycle (the API maps them to 409 / 422)."""
+"""Domain errors of the alarm lifecycle, on the chassis error model (409 / 422 problems)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 
-class AlarmError(Exception):
-    """Base of alarm domain errors."""
+from chassis.errors import IllegalTransition, Unprocessable
 
 
-class IllegalTransition(AlarmError):
-    """The action is not allowed in the alarm's current status."""
+class IllegalAlarmTransition(IllegalTransition):
+    """The action is not allowed in the alarm's current state; lists the allowed actions."""
 
-    def __init__(self, *, alarm_id: str, status: str, action: str, allowed: tuple[str, ...]):
-        self.alarm_id = alarm_id
-        self.status = status
-        self.action = action
-        self.allowed = allowed
-        allowed_text = ", ".join(allowed) if allowed else "none (the alarm is closed)"
+    def __init__(
+        self, *, alarm_id: str, state: str, action: str, allowed_actions: Iterable[str]
+    ) -> None:
         super().__init__(
-            f"cannot {action} an alarm that is {status}; allowed next steps: {allowed_text}"
+            state=state, action=action, allowed_actions=allowed_actions, entity="alarm"
         )
+        self.alarm_id = alarm_id
 
 
-class InvalidAlarmInput(AlarmError):
+class InvalidAlarmInput(Unprocessable):
     """A value given to a transition is unacceptable (empty name, text too long)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__([(field, message)])

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from chassis.errors import Unprocessable
 from iot_ingest.domain.alarms.lifecycle import ARRIVAL_WINDOW, Alarm, AlarmChange, ChangeKind
 
 
@@ -33,7 +34,7 @@ class EscalationPolicy:
     def __post_init__(self) -> None:
         levels = [step.level for step in self.steps]
         if len(set(levels)) != len(levels):
-            raise ValueError("escalation levels must be unique")
+            raise Unprocessable([("steps", "escalation levels must be unique")])
 
 
 DEFAULT_POLICY = EscalationPolicy(

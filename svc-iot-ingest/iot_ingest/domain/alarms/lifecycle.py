@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from homebed_schemas.events.iot import AlarmSeverity
-from iot_ingest.domain.alarms.errors import IllegalTransition, InvalidAlarmInput
+from iot_ingest.domain.alarms.errors import IllegalAlarmTransition, InvalidAlarmInput
 
 ARRIVAL_WINDOW = timedelta(minutes=15)  # 001 §四(三)2: 15 分钟内到达老人家中
 MAX_TEXT = 2000
@@ -172,7 +172,8 @@ class Alarm:
     def escalation_level(self) -> int:
         return max(self.escalated_levels, default=0)
 
-    def allowed_next_steps(self) -> tuple[str, ...]:
+    def allowed_actions(self) -> tuple[str, ...]:
+        """What may be done next (what read models show; empty once resolved)."""
         return _describe_allowed(self.status)
 
     def repeat(self, *, at: datetime, device_id: str | None = None) -> None:
@@ -193,7 +194,11 @@ class Alarm:
     def dispatch(self, *, assignee: str, by: str, at: datetime) -> None:
         self._require(AlarmAction.DISPATCH)
         self.status = AlarmStatus.DISPATCHED
-        self.assignee, self.dispatched_by, self.dispatched_at = _name(assignee), _name(by), at
+        self.assignee, self.dispatched_by, self.dispatched_at = (
+            _name(assignee, "assignee"),
+            _name(by),
+            at,
+        )
         self.changes.append(AlarmChange(ChangeKind.DISPATCHED, at, actor=by))
 
     def arrive(self, *, by: str, at: datetime) -> None:
@@ -207,15 +212,15 @@ class Alarm:
     ) -> None:
         self._require(AlarmAction.RESOLVE)
         if self.status is AlarmStatus.ACKNOWLEDGED and outcome is not AlarmOutcome.FALSE_ALARM:
-            raise IllegalTransition(
+            raise IllegalAlarmTransition(
                 alarm_id=self.alarm_id,
-                status=self.status.value,
+                state=self.status.value,
                 action=f"resolve with outcome {outcome.value} (nobody is on site yet)",
-                allowed=self.allowed_next_steps(),
+                allowed_actions=self.allowed_actions(),
             )
         self.status = AlarmStatus.RESOLVED
         self.resolved_by, self.resolved_at = _name(by), at
-        self.outcome, self.note = outcome, _text(note) if note else None
+        self.outcome, self.note = outcome, _text(note, "note") if note else None
         self.changes.append(AlarmChange(ChangeKind.RESOLVED, at, actor=by, text=self.note))
 
     def comment(self, *, by: str, at: datetime, text: str) -> Comment:
@@ -237,29 +242,29 @@ class Alarm:
 
     def _require(self, action: AlarmAction) -> None:
         if action not in ALLOWED_ACTIONS[self.status]:
-            raise IllegalTransition(
+            raise IllegalAlarmTransition(
                 alarm_id=self.alarm_id,
-                status=self.status.value,
+                state=self.status.value,
                 action=action.value,
-                allowed=self.allowed_next_steps(),
+                allowed_actions=self.allowed_actions(),
             )
 
     def _require_active(self, action: str) -> None:
         if not self.is_active:
-            raise IllegalTransition(
-                alarm_id=self.alarm_id, status=self.status.value, action=action, allowed=()
+            raise IllegalAlarmTransition(
+                alarm_id=self.alarm_id, state=self.status.value, action=action, allowed_actions=()
             )
 
 
-def _name(value: str) -> str:
+def _name(value: str, field: str = "name") -> str:
     value = value.strip()
     if not value or len(value) > 200:
-        raise InvalidAlarmInput("a name must be 1..200 characters")
+        raise InvalidAlarmInput(field, "a name must be 1..200 characters")
     return value
 
 
-def _text(value: str) -> str:
+def _text(value: str, field: str = "text") -> str:
     value = value.strip()
     if not value or len(value) > MAX_TEXT:
-        raise InvalidAlarmInput(f"a text must be 1..{MAX_TEXT} characters")
+        raise InvalidAlarmInput(field, f"a text must be 1..{MAX_TEXT} characters")
     return value

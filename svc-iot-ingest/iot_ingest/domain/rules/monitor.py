@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 import msgspec
 
 from iot_ingest.domain.alarm_types import ALARM_TYPES, AlarmType
-from iot_ingest.domain.metrics import Metric
+from iot_ingest.domain.metric_ranges import Metric
 from iot_ingest.domain.rules.rule import (
     BedRuleOverrides,
     CompiledRule,

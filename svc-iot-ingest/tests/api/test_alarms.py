@@ -3,14 +3,14 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
 
 from chassis.principal import Role
+from chassis.testing.principals import principal_headers
 from homebed_schemas.envelope import Envelope
 from homebed_schemas.events.iot import AlarmEvent
-from iot_ingest.alarms.service import run_escalations
 from iot_ingest.api.stream import alarm_events
-from iot_ingest.testing import now_iso, principal_headers
+from iot_ingest.service.escalation import run_escalations
+from iot_ingest.testing import now_iso
 
 
 async def _event(iot, token: str, seq: int, kind: str = "fall_detected"):
@@ -22,20 +22,7 @@ async def _event(iot, token: str, seq: int, kind: str = "fall_detected"):
 
 
 async def _outbox(iot) -> list[Envelope]:
-    async with iot.runtime.uow() as uow:
-        outbox = uow.tables.outbox
-        rows = (
-            (
-                await uow.session.execute(
-                    select(outbox.c.payload)
-                    .where(outbox.c.topic == "iot.alarms.v1")
-                    .order_by(outbox.c.id)
-                )
-            )
-            .scalars()
-            .all()
-        )
-    return [Envelope.model_validate_json(r) for r in rows]
+    return await iot.outbox("iot.alarms.v1")
 
 
 async def _fall(iot, provider_id: str = "p1") -> tuple[dict, dict]:
@@ -72,7 +59,7 @@ async def test_one_active_alarm_per_bed_and_type(iot) -> None:
     assert [e.type for e in await _outbox(iot)] == ["alarm.raised", "alarm.repeated"]
     # once resolved, the next fall is a new alarm
     alarm_id = alarm["alarm_id"]
-    headers = principal_headers(role=Role.CAREGIVER, sub="nurse-1")
+    headers = principal_headers(Role.CAREGIVER, "nurse-1", provider_id="p1")
     await iot.client.post(f"/v1/alarms/{alarm_id}/acknowledge", headers=headers)
     await iot.client.post(
         f"/v1/alarms/{alarm_id}/resolve", json={"outcome": "false_alarm"}, headers=headers
@@ -93,10 +80,10 @@ async def test_device_may_only_send_its_own_kinds(iot) -> None:
 async def test_lifecycle_through_the_api_records_who_and_when(iot) -> None:
     _, alarm = await _fall(iot)
     alarm_id = alarm["alarm_id"]
-    nurse = principal_headers(role=Role.CAREGIVER, sub="nurse-1")
+    nurse = principal_headers(Role.CAREGIVER, "nurse-1", provider_id="p1")
     ack = await iot.client.post(f"/v1/alarms/{alarm_id}/acknowledge", headers=nurse)
     assert ack.json()["acknowledged_by"] == "nurse-1"
-    assert ack.json()["allowed_next_steps"] == ["dispatch", "resolve (outcome false_alarm only)"]
+    assert ack.json()["allowed_actions"] == ["dispatch", "resolve (outcome false_alarm only)"]
     dispatch = await iot.client.post(
         f"/v1/alarms/{alarm_id}/dispatch", json={"assignee": "carer-7"}, headers=nurse
     )
@@ -106,7 +93,8 @@ async def test_lifecycle_through_the_api_records_who_and_when(iot) -> None:
     )
     assert comment.status_code == 201
     arrive = await iot.client.post(
-        f"/v1/alarms/{alarm_id}/arrive", headers=principal_headers(Role.CAREGIVER, sub="carer-7")
+        f"/v1/alarms/{alarm_id}/arrive",
+        headers=principal_headers(Role.CAREGIVER, "carer-7", provider_id="p1"),
     )
     assert arrive.json()["arrived_by"] == "carer-7"
     resolved = await iot.client.post(
@@ -134,15 +122,18 @@ async def test_lifecycle_through_the_api_records_who_and_when(iot) -> None:
 async def test_illegal_transition_is_409_with_allowed_steps(iot) -> None:
     _, alarm = await _fall(iot)
     response = await iot.client.post(
-        f"/v1/alarms/{alarm['alarm_id']}/arrive", headers=principal_headers(Role.CAREGIVER)
+        f"/v1/alarms/{alarm['alarm_id']}/arrive",
+        headers=principal_headers(Role.CAREGIVER, "admin-1", provider_id="p1"),
     )
     assert response.status_code == 409
-    assert response.json()["allowed_next_steps"] == ["acknowledge"]
-    assert response.json()["status_now"] == "raised"
+    problem = response.json()
+    assert problem["type"] == "urn:homebed:problem:illegal-transition"
+    assert (problem["state"], problem["action"]) == ("raised", "arrive")
+    assert problem["allowed_actions"] == ["acknowledge"]
     bad_outcome = await iot.client.post(
         f"/v1/alarms/{alarm['alarm_id']}/resolve",
         json={"outcome": "teleported"},
-        headers=principal_headers(Role.CAREGIVER),
+        headers=principal_headers(Role.CAREGIVER, "admin-1", provider_id="p1"),
     )
     assert bad_outcome.status_code == 422
 
@@ -150,15 +141,17 @@ async def test_illegal_transition_is_409_with_allowed_steps(iot) -> None:
 async def test_another_providers_alarm_is_404_and_lists_are_scoped(iot) -> None:
     _, mine = await _fall(iot, "p1")
     _, theirs = await _fall(iot, "p2")
-    p1 = principal_headers(Role.CAREGIVER, provider_id="p1")
+    p1 = principal_headers(Role.CAREGIVER, "admin-1", provider_id="p1")
     assert (await iot.client.get(f"/v1/alarms/{theirs['alarm_id']}", headers=p1)).status_code == 404
     ack = await iot.client.post(f"/v1/alarms/{theirs['alarm_id']}/acknowledge", headers=p1)
     assert ack.status_code == 404
     listed = await iot.client.get("/v1/alarms", headers=p1)
-    assert [a["alarm_id"] for a in listed.json()] == [mine["alarm_id"]]
-    ops = await iot.client.get("/v1/alarms", headers=principal_headers(Role.OPS, provider_id=None))
-    assert {a["alarm_id"] for a in ops.json()} == {mine["alarm_id"], theirs["alarm_id"]}
-    family = await iot.client.get("/v1/alarms", headers=principal_headers(Role.FAMILY))
+    assert [a["alarm_id"] for a in listed.json()["items"]] == [mine["alarm_id"]]
+    ops = await iot.client.get("/v1/alarms", headers=principal_headers(Role.OPS, "admin-1"))
+    assert {a["alarm_id"] for a in ops.json()["items"]} == {mine["alarm_id"], theirs["alarm_id"]}
+    family = await iot.client.get(
+        "/v1/alarms", headers=principal_headers(Role.FAMILY, "admin-1", provider_id="p1")
+    )
     assert family.status_code == 403
 
 
@@ -166,12 +159,12 @@ async def test_list_filters(iot) -> None:
     device, alarm = await _fall(iot)
     smoke = await iot.add_device(device["bed_id"], "smoke")
     await _event(iot, smoke["token"], 1, kind="smoke")
-    p1 = principal_headers(Role.CAREGIVER)
+    p1 = principal_headers(Role.CAREGIVER, "admin-1", provider_id="p1")
     by_type = await iot.client.get("/v1/alarms", params={"alarm_type": "smoke"}, headers=p1)
-    assert [a["alarm_type"] for a in by_type.json()] == ["smoke"]
+    assert [a["alarm_type"] for a in by_type.json()["items"]] == ["smoke"]
     await iot.client.post(f"/v1/alarms/{alarm['alarm_id']}/acknowledge", headers=p1)
     raised = await iot.client.get("/v1/alarms", params={"status": "raised"}, headers=p1)
-    assert [a["alarm_type"] for a in raised.json()] == ["smoke"]
+    assert [a["alarm_type"] for a in raised.json()["items"]] == ["smoke"]
 
 
 async def test_escalation_and_sla_breach_with_controlled_time(iot) -> None:
@@ -191,13 +184,14 @@ async def test_escalation_and_sla_breach_with_controlled_time(iot) -> None:
     ]
     assert payloads[-1].sla_breached
     detail = await iot.client.get(
-        f"/v1/alarms/{alarm['alarm_id']}", headers=principal_headers(Role.CAREGIVER)
+        f"/v1/alarms/{alarm['alarm_id']}",
+        headers=principal_headers(Role.CAREGIVER, "admin-1", provider_id="p1"),
     )
     assert (detail.json()["escalation_level"], detail.json()["sla_breached"]) == (2, True)
 
 
 async def test_provider_policy_changes_the_chain(iot) -> None:
-    admin = principal_headers()
+    admin = principal_headers(Role.PROVIDER_ADMIN, "admin-1", provider_id="p1")
     response = await iot.client.put(
         "/v1/escalation-policy",
         json={
@@ -208,6 +202,17 @@ async def test_provider_policy_changes_the_chain(iot) -> None:
         headers=admin,
     )
     assert response.status_code == 200
+    step = {"level": 1, "unmet": "acknowledged", "after_seconds": 60.0, "notify": "night_nurse"}
+    assert response.json() == {"provider_id": "p1", "steps": [step]}
+    read = await iot.client.get("/v1/escalation-policy", headers=admin)
+    assert read.json() == response.json()
+    duplicate_levels = await iot.client.put(
+        "/v1/escalation-policy", json={"steps": [step, step]}, headers=admin
+    )
+    assert duplicate_levels.status_code == 422
+    assert duplicate_levels.json()["errors"] == [
+        {"field": "steps", "message": "escalation levels must be unique"}
+    ]
     _, alarm = await _fall(iot)
     raised_at = datetime.fromisoformat(alarm["raised_at"])
     await run_escalations(uow=iot.runtime.uow(), now=raised_at + timedelta(seconds=61))
@@ -272,7 +277,7 @@ async def test_raised_at_is_now_not_device_time(iot) -> None:
 async def test_escalation_skips_an_alarm_the_lane_holds_and_takes_it_next_sweep(
     postgres_url: str,
 ) -> None:
-    from iot_ingest.alarms import repository as repo
+    from iot_ingest.repository.alarms import AlarmRepository
     from iot_ingest.settings import Settings
     from iot_ingest.testing import QUIET_LOOPS, running_iot
 
@@ -282,7 +287,8 @@ async def test_escalation_skips_an_alarm_the_lane_holds_and_takes_it_next_sweep(
         _, free = await _fall(iot)
         due = datetime.fromisoformat(free["raised_at"]) + timedelta(minutes=2)  # both due
         async with iot.runtime.uow() as lane:  # as the alarm lane repeating it would
-            assert await repo.get_alarm(lane, held["alarm_id"], lock=True) is not None
+            held_alarm = await lane.repo(AlarmRepository).get(held["alarm_id"], lock=True)
+            assert held_alarm is not None
             # the sweep does not wait for the held alarm; it escalates the other one
             assert await run_escalations(uow=iot.runtime.uow(), now=due) == 1
         assert await run_escalations(uow=iot.runtime.uow(), now=due) == 1

@@ -118,17 +118,30 @@ async def test_oversized_batch_and_body(iot) -> None:
     assert huge.status_code == 413
 
 
-async def test_per_device_rate_limit_answers_429_with_retry_after(iot) -> None:
-    device = await _device(iot)
-    other = await _device(iot)
-    statuses = [
-        (await iot.post_readings(device["token"], [_r(seq)])).status_code for seq in range(45)
-    ]
-    assert statuses.count(429) >= 1
-    limited = await iot.post_readings(device["token"], [_r(100)])
-    assert limited.status_code == 429
-    assert int(limited.headers["retry-after"]) >= 1
-    assert (await iot.post_readings(other["token"], [_r(1)])).status_code == 202
+async def test_per_device_rate_limit_answers_429_with_retry_after(sqlite_url: str) -> None:
+    from iot_ingest.settings import Settings
+    from iot_ingest.testing import QUIET_LOOPS, running_iot
+
+    # a bucket that refills one request per 100 s: a slow test run cannot refill it meanwhile
+    settings = Settings(
+        database_url=sqlite_url,
+        kafka_enabled=False,
+        telemetry_rate_per_device=0.01,
+        telemetry_burst_per_device=40,
+        **QUIET_LOOPS,
+    )
+    async with running_iot(settings) as iot:
+        device = await _device(iot)
+        other = await _device(iot)
+        statuses = [
+            (await iot.post_readings(device["token"], [_r(seq)])).status_code for seq in range(45)
+        ]
+        assert statuses == [202] * 40 + [429] * 5
+        limited = await iot.post_readings(device["token"], [_r(100)])
+        assert limited.status_code == 429
+        assert limited.json()["type"] == "urn:homebed:problem:too-many-requests"
+        assert int(limited.headers["retry-after"]) >= 1
+        assert (await iot.post_readings(other["token"], [_r(1)])).status_code == 202
 
 
 async def test_kafka_down_is_503_and_the_retry_with_same_seqs_is_accepted(iot) -> None:
@@ -144,11 +157,11 @@ async def test_kafka_down_is_503_and_the_retry_with_same_seqs_is_accepted(iot) -
 
 async def test_inactive_bed_devices_are_refused(iot) -> None:
     device = await _device(iot)
-    from iot_ingest.registry.beds import apply_bed_event
+    from iot_ingest.consumers import handle_bed_event
     from iot_ingest.testing import bed_envelope
 
     async with iot.runtime.uow() as uow:
-        await apply_bed_event(uow, bed_envelope(device["bed_id"], kind="terminated"))
+        await handle_bed_event(uow, bed_envelope(device["bed_id"], kind="terminated"))
         await uow.commit()
     iot.app.state.iot.authenticator.clear()
     assert (await iot.post_readings(device["token"], [_r(1)])).status_code == 401

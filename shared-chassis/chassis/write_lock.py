@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from chassis.db import UnitOfWork
-from iot_ingest.upsert import dialect_name
+from chassis.upsert import dialect_name
 
 
 class PriorityLock:

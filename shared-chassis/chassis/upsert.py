@@ -1,4 +1,4 @@
-"""INSERT … ON CONFLICT DO UPDATE on PostgreSQL and SQLite: many rows, one statement."""
+"""INSERT … ON CONFLICT DO UPDATE on PostgreSQL and SQLite: many rows, one statement (`upsert`)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,19 @@ from typing import Any
 from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.db import UnitOfWork
 
 
-def dialect_name(uow: UnitOfWork) -> str:
-    return uow.session.get_bind().dialect.name
+def dialect_name(target: UnitOfWork | AsyncSession) -> str:
+    """ "postgresql" or "sqlite", of a unit of work (inside `async with`) or a session."""
+    session = target.session if isinstance(target, UnitOfWork) else target
+    return session.get_bind().dialect.name
 
 
 async def upsert(
-    uow: UnitOfWork,
+    target: UnitOfWork | AsyncSession,
     table: Table,
     rows: Sequence[Mapping[str, Any]],
     *,
@@ -31,7 +34,8 @@ async def upsert(
     """
     if not rows:
         return
-    insert = pg_insert if dialect_name(uow) == "postgresql" else sqlite_insert
+    session = target.session if isinstance(target, UnitOfWork) else target
+    insert = pg_insert if dialect_name(session) == "postgresql" else sqlite_insert
     statement = insert(table).values(list(rows))
     where = None
     if unless_newer is not None:
@@ -41,4 +45,4 @@ async def upsert(
         set_={column: statement.excluded[column] for column in rows[0] if column not in keys},
         where=where,
     )
-    await uow.session.execute(statement)
+    await session.execute(statement)

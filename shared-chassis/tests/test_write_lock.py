@@ -1,6 +1,6 @@
 import asyncio
 
-from iot_ingest.write_lock import PriorityLock
+from chassis.write_lock import PriorityLock
 
 
 async def test_urgent_waiters_go_before_normal_ones() -> None:

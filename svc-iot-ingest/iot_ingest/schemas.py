@@ -1,24 +1,28 @@
-"""Request and response DTOs of the people-facing API (fields listed explicitly)."""
+"""DTOs of the people-facing API: inputs on `chassis.dto.Input`, answers on `Output`.
+
+Every field of an answer is listed; lists answer `Page[...]` (`items`, `total`, `limit`,
+`offset`).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from chassis.dto import Input, Output
 from homebed_schemas.events.iot import DeviceType
 from iot_ingest.domain.alarms.escalation import Milestone
 from iot_ingest.domain.alarms.lifecycle import AlarmOutcome
 
 
-class DeviceCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class DeviceCreate(Input):
     bed_id: str = Field(min_length=1, max_length=64)
     device_type: DeviceType
     serial: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")
 
 
-class DeviceRead(BaseModel):
+class DeviceRead(Output):
     device_id: str
     provider_id: str
     bed_id: str
@@ -35,29 +39,26 @@ class DeviceWithToken(DeviceRead):
     token: str = Field(description="shown once; store it on the device")
 
 
-class DispatchIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AlarmDispatch(Input):
     assignee: str = Field(min_length=1, max_length=200)
 
 
-class ResolveIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AlarmResolve(Input):
     outcome: AlarmOutcome
     note: str | None = Field(default=None, max_length=2000)
 
 
-class CommentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CommentCreate(Input):
     text: str = Field(min_length=1, max_length=2000)
 
 
-class CommentRead(BaseModel):
+class CommentRead(Output):
     by: str
     at: datetime
     text: str
 
 
-class AlarmRead(BaseModel):
+class AlarmRead(Output):
     alarm_id: str
     bed_id: str
     provider_id: str
@@ -84,21 +85,47 @@ class AlarmRead(BaseModel):
     condition_cleared_at: datetime | None
     escalation_level: int
     sla_breached: bool
-    allowed_next_steps: list[str]
+    allowed_actions: list[str]
 
 
 class AlarmDetail(AlarmRead):
     comments: list[CommentRead]
 
 
-class EscalationStepIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class EscalationStepIn(Input):
     level: int = Field(ge=1, le=20)
     unmet: Milestone
     after_seconds: float = Field(gt=0, le=24 * 3600)
     notify: str = Field(min_length=1, max_length=100)
 
 
-class EscalationPolicyIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class EscalationPolicyUpdate(Input):
     steps: list[EscalationStepIn] = Field(max_length=20)
+
+
+class EscalationStepRead(Output):
+    level: int
+    unmet: Milestone
+    after_seconds: float
+    notify: str
+
+
+class EscalationPolicyRead(Output):
+    provider_id: str
+    steps: list[EscalationStepRead]
+
+
+class LatestValueRead(Output):
+    device_id: str
+    metric: str
+    value: float
+    ts: datetime
+    seq: int
+
+
+class MinuteAggregateRead(Output):
+    minute: datetime
+    count: int
+    mean: float | None
+    min: float
+    max: float

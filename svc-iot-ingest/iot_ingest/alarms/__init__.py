@@ -1,1 +1,0 @@
-"""Alarm use cases: raise (device lane, rule engine), lifecycle, escalation, feed."""

@@ -1,0 +1,57 @@
+"""Devices and beds as iot-ingest knows them (pure values; rows map to these)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from homebed_schemas.events.iot import DeviceType
+
+
+class DeviceStatus(StrEnum):
+    ACTIVE = "active"
+    REVOKED = "revoked"
+    REMOVED = "removed"
+
+
+@dataclass(frozen=True)
+class Device:
+    device_id: str
+    provider_id: str
+    bed_id: str
+    device_type: DeviceType
+    serial: str
+    status: DeviceStatus
+    registered_at: datetime
+    registered_by: str
+    last_seen_at: datetime | None
+    online: bool
+
+
+@dataclass(frozen=True)
+class KnownBed:
+    """A bed from `intake.beds.v1`: devices may only join an active bed."""
+
+    bed_id: str
+    provider_id: str
+    region_code: str
+    status: str
+    active: bool
+
+
+# A signed contract opens installation (001 §四(四)): devices may join before establishment.
+ACTIVE_AFTER: dict[str, bool] = {
+    "bed.contracted": True,
+    "bed.established": True,
+    "bed.accepted": True,
+    "bed.resumed": True,
+    "bed.suspended": False,
+    "bed.terminated": False,
+    "bed.transferred": False,
+}
+
+
+def active_after(event_type: str) -> bool | None:
+    """Whether a bed accepts devices after this event; None: the event says nothing about it."""
+    return ACTIVE_AFTER.get(event_type)

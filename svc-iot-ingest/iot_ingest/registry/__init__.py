@@ -1,1 +1,0 @@
-"""Beds known from intake, and the device registry with its tokens."""

@@ -1,0 +1,1 @@
+"""Queries of one aggregate each (`uow.repo(AlarmRepository)`); repositories never commit."""

@@ -1,0 +1,211 @@
+"""Alarm rows <-> domain `Alarm`, its comments, device-event receipts and the SSE feed."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from chassis.upsert import dialect_name
+from homebed_schemas.events.iot import AlarmSeverity
+from iot_ingest.domain.alarms.escalation import EscalationPolicy, next_check_at
+from iot_ingest.domain.alarms.lifecycle import Alarm, AlarmOutcome, AlarmStatus, Comment
+from iot_ingest.tables import alarm_comments, alarm_feed, alarms, device_event_receipts
+
+_COLUMNS = (
+    "alarm_id", "bed_id", "provider_id", "alarm_type", "count", "raised_at", "last_raised_at",
+    "device_id", "rule_id", "detail", "acknowledged_by", "acknowledged_at", "assignee",
+    "dispatched_by", "dispatched_at", "arrived_by", "arrived_at", "resolved_by", "resolved_at",
+    "note", "condition_cleared_at", "sla_breached",
+)  # fmt: skip
+
+
+def active_key(bed_id: str, alarm_type: str) -> str:
+    return f"{bed_id}|{alarm_type}"
+
+
+def alarm_from_row(row: Any) -> Alarm:
+    m = row._mapping
+    return Alarm(
+        **{name: m[name] for name in _COLUMNS},
+        severity=AlarmSeverity(m["severity"]),
+        status=AlarmStatus(m["status"]),
+        outcome=AlarmOutcome(m["outcome"]) if m["outcome"] else None,
+        escalated_levels=list(m["escalated_levels"] or []),
+    )
+
+
+def _values(alarm: Alarm, policy: EscalationPolicy) -> dict[str, Any]:
+    values: dict[str, Any] = {name: getattr(alarm, name) for name in _COLUMNS}
+    values.update(
+        severity=alarm.severity.value,
+        status=alarm.status.value,
+        outcome=alarm.outcome.value if alarm.outcome else None,
+        escalated_levels=sorted(alarm.escalated_levels),
+        arrival_deadline=alarm.arrival_deadline,
+        active_key=active_key(alarm.bed_id, alarm.alarm_type) if alarm.is_active else None,
+        next_check_at=next_check_at(alarm, policy),
+    )
+    return values
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    id: int
+    event_type: str
+    payload: bytes
+
+
+@dataclass(frozen=True)
+class AlarmFilter:
+    provider_id: str | None
+    status: Sequence[str] = ()
+    bed_id: str | None = None
+    alarm_type: str | None = None
+    active_only: bool = False
+    sla_breached: bool | None = None
+    raised_before: datetime | None = None
+
+
+class AlarmRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self._postgres = dialect_name(session) == "postgresql"
+
+    def _locked(self, query: Select[Any]) -> Select[Any]:
+        # PostgreSQL: row lock so concurrent transitions serialise; SQLite serialises writers
+        return query.with_for_update() if self._postgres else query
+
+    async def find_active(self, bed_id: str, alarm_type: str) -> Alarm | None:
+        query = self._locked(
+            select(alarms).where(alarms.c.active_key == active_key(bed_id, alarm_type))
+        )
+        row = (await self.session.execute(query)).first()
+        return None if row is None else alarm_from_row(row)
+
+    async def get(self, alarm_id: str, *, lock: bool = False) -> Alarm | None:
+        query = select(alarms).where(alarms.c.alarm_id == alarm_id)
+        if lock:
+            query = self._locked(query)
+        row = (await self.session.execute(query)).first()
+        return None if row is None else alarm_from_row(row)
+
+    async def add(self, alarm: Alarm, policy: EscalationPolicy) -> None:
+        await self.session.execute(insert(alarms).values(**_values(alarm, policy)))
+
+    async def save(self, alarm: Alarm, policy: EscalationPolicy) -> None:
+        values = _values(alarm, policy)
+        values.pop("alarm_id")
+        await self.session.execute(
+            update(alarms).where(alarms.c.alarm_id == alarm.alarm_id).values(**values)
+        )
+
+    async def add_comment(self, alarm_id: str, comment: Comment) -> None:
+        await self.session.execute(
+            insert(alarm_comments).values(
+                alarm_id=alarm_id, author=comment.by, at=comment.at, text=comment.text
+            )
+        )
+
+    async def comments(self, alarm_id: str) -> list[Comment]:
+        rows = (
+            await self.session.execute(
+                select(alarm_comments)
+                .where(alarm_comments.c.alarm_id == alarm_id)
+                .order_by(alarm_comments.c.id)
+            )
+        ).all()
+        return [Comment(by=r.author, at=r.at, text=r.text) for r in rows]
+
+    async def append_feed(
+        self, *, provider_id: str, alarm_id: str, event_type: str, payload: bytes, at: datetime
+    ) -> None:
+        await self.session.execute(
+            insert(alarm_feed).values(
+                provider_id=provider_id,
+                alarm_id=alarm_id,
+                event_type=event_type,
+                payload=payload,
+                created_at=at,
+            )
+        )
+
+    async def read_feed(
+        self, *, provider_id: str | None, after_id: int, limit: int = 200
+    ) -> list[FeedItem]:
+        query = select(alarm_feed.c.id, alarm_feed.c.event_type, alarm_feed.c.payload).where(
+            alarm_feed.c.id > after_id
+        )
+        if provider_id is not None:
+            query = query.where(alarm_feed.c.provider_id == provider_id)
+        rows = (await self.session.execute(query.order_by(alarm_feed.c.id).limit(limit))).all()
+        return [FeedItem(int(r.id), r.event_type, bytes(r.payload)) for r in rows]
+
+    async def last_feed_id(self) -> int:
+        return int(await self.session.scalar(select(func.max(alarm_feed.c.id))) or 0)
+
+    async def page(self, f: AlarmFilter, *, limit: int, offset: int) -> tuple[list[Alarm], int]:
+        """Newest first, `limit` after skipping `offset`, and how many match in all."""
+        where: list[Any] = []
+        if f.provider_id is not None:
+            where.append(alarms.c.provider_id == f.provider_id)
+        if f.status:
+            where.append(alarms.c.status.in_(list(f.status)))
+        if f.bed_id:
+            where.append(alarms.c.bed_id == f.bed_id)
+        if f.alarm_type:
+            where.append(alarms.c.alarm_type == f.alarm_type)
+        if f.active_only:
+            where.append(alarms.c.active_key.is_not(None))
+        if f.sla_breached is not None:
+            where.append(alarms.c.sla_breached.is_(f.sla_breached))
+        if f.raised_before is not None:
+            where.append(alarms.c.raised_at < f.raised_before)
+        total = await self.session.scalar(select(func.count()).select_from(alarms).where(*where))
+        query = (
+            select(alarms)
+            .where(*where)
+            .order_by(alarms.c.raised_at.desc(), alarms.c.alarm_id)
+            .limit(limit)
+            .offset(offset)
+        )
+        rows = (await self.session.execute(query)).all()
+        return [alarm_from_row(r) for r in rows], int(total or 0)
+
+    async def due_for_escalation(
+        self, now: datetime, limit: int = 200, exclude: Collection[str] = ()
+    ) -> list[Alarm]:
+        """Alarms whose next check is due, locked; on PostgreSQL rows locked elsewhere (an
+        alarm being repeated right now) are skipped rather than waited for."""
+        query = (
+            select(alarms)
+            .where(alarms.c.next_check_at.is_not(None), alarms.c.next_check_at <= now)
+            .order_by(alarms.c.next_check_at)
+            .limit(limit)
+        )
+        if exclude:
+            query = query.where(alarms.c.alarm_id.not_in(list(exclude)))
+        if self._postgres:
+            query = query.with_for_update(skip_locked=True)
+        return [alarm_from_row(r) for r in (await self.session.execute(query)).all()]
+
+    async def receipt(self, device_id: str, seq: int) -> Alarm | None:
+        """The alarm a device event (device, seq) raised before, if it was received."""
+        alarm_id = await self.session.scalar(
+            select(device_event_receipts.c.alarm_id).where(
+                device_event_receipts.c.device_id == device_id,
+                device_event_receipts.c.seq == seq,
+            )
+        )
+        return None if alarm_id is None else await self.get(alarm_id)
+
+    async def add_receipt(self, *, device_id: str, seq: int, alarm_id: str, at: datetime) -> None:
+        await self.session.execute(
+            insert(device_event_receipts).values(
+                device_id=device_id, seq=seq, alarm_id=alarm_id, received_at=at
+            )
+        )

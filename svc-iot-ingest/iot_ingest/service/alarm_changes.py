@@ -1,0 +1,109 @@
+"""Recording alarm changes inside an open unit of work: the rows, the outbox and the SSE feed.
+
+Shared by the alarm lane, the rule engine, escalations and the people's lifecycle use cases.
+Nothing here commits: the caller's use case (or batch) does.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from chassis.db import UnitOfWork, encode_envelope
+from homebed_schemas.events.iot import AlarmSeverity
+from iot_ingest.domain.alarms.escalation import EscalationPolicy
+from iot_ingest.domain.alarms.lifecycle import Alarm, AlarmChange, ChangeKind, Comment
+from iot_ingest.prometheus_metrics import (
+    ALARM_TIME_TO_ACK,
+    ALARM_TIME_TO_ARRIVAL,
+    ALARMS_RAISED,
+    ALARMS_RESOLVED,
+    ALARMS_SLA_BREACHED,
+    SERVICE,
+)
+from iot_ingest.repository.alarms import AlarmRepository
+from iot_ingest.repository.monitoring import EscalationPolicyRepository
+from iot_ingest.service.events import emit_alarm_change
+
+
+@dataclass(frozen=True)
+class RaiseRequest:
+    bed_id: str
+    provider_id: str
+    alarm_type: str
+    severity: AlarmSeverity
+    at: datetime
+    device_id: str | None = None
+    rule_id: str | None = None
+    detail: str | None = None
+
+
+async def raise_or_repeat(
+    uow: UnitOfWork, request: RaiseRequest
+) -> tuple[Alarm, list[AlarmChange]]:
+    """One active alarm per (bed, type): a new one, or a repeat that raises its count."""
+    policy = await uow.repo(EscalationPolicyRepository).for_provider(request.provider_id)
+    alarm = await uow.repo(AlarmRepository).find_active(request.bed_id, request.alarm_type)
+    if alarm is not None:
+        alarm.repeat(at=request.at, device_id=request.device_id)
+        return alarm, await record_changes(uow, alarm, policy, new=False)
+    alarm = Alarm.raise_new(
+        alarm_id=str(uuid.uuid4()),
+        bed_id=request.bed_id,
+        provider_id=request.provider_id,
+        alarm_type=request.alarm_type,
+        severity=request.severity,
+        at=request.at,
+        device_id=request.device_id,
+        rule_id=request.rule_id,
+        detail=request.detail,
+    )
+    return alarm, await record_changes(uow, alarm, policy, new=True)
+
+
+async def record_changes(
+    uow: UnitOfWork, alarm: Alarm, policy: EscalationPolicy | None = None, *, new: bool = False
+) -> list[AlarmChange]:
+    """Persist the alarm and its new comments; publish each change (outbox + feed)."""
+    alarms = uow.repo(AlarmRepository)
+    if policy is None:
+        policy = await uow.repo(EscalationPolicyRepository).for_provider(alarm.provider_id)
+    if new:
+        await alarms.add(alarm, policy)
+    else:
+        await alarms.save(alarm, policy)
+    changes = alarm.pop_changes()
+    for change in changes:
+        if change.kind is ChangeKind.COMMENTED and change.text is not None:
+            comment = Comment(by=change.actor or "", at=change.at, text=change.text)
+            await alarms.add_comment(alarm.alarm_id, comment)
+        envelope = await emit_alarm_change(uow, alarm, change)
+        await alarms.append_feed(
+            provider_id=alarm.provider_id,
+            alarm_id=alarm.alarm_id,
+            event_type=envelope.type,
+            payload=encode_envelope(envelope),
+            at=change.at,
+        )
+    return changes
+
+
+def observe_metrics(alarm: Alarm, changes: Sequence[AlarmChange]) -> None:
+    """After commit: the alarm metrics of the ops dashboards."""
+    for change in changes:
+        if change.kind is ChangeKind.RAISED:
+            ALARMS_RAISED.labels(SERVICE, alarm.alarm_type).inc()
+        elif change.kind is ChangeKind.ACKNOWLEDGED and alarm.time_to_ack is not None:
+            ALARM_TIME_TO_ACK.labels(SERVICE, alarm.alarm_type).observe(
+                alarm.time_to_ack.total_seconds()
+            )
+        elif change.kind is ChangeKind.ARRIVED and alarm.time_to_arrival is not None:
+            ALARM_TIME_TO_ARRIVAL.labels(SERVICE, alarm.alarm_type).observe(
+                alarm.time_to_arrival.total_seconds()
+            )
+        elif change.kind is ChangeKind.RESOLVED and alarm.outcome is not None:
+            ALARMS_RESOLVED.labels(SERVICE, alarm.alarm_type, alarm.outcome.value).inc()
+        elif change.kind is ChangeKind.SLA_BREACHED:
+            ALARMS_SLA_BREACHED.labels(SERVICE, alarm.alarm_type).inc()
