@@ -11,31 +11,18 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from chassis.policy import Basis, Citation
 from homebed_schemas.events.intake import AbilityLevel, EconomicStatus
 
 BooleanFact = Literal[
     "hukou_local", "resides_locally", "in_pilot_area", "has_stable_caregiver", "is_renter"
 ]
-Basis = Literal["explicit", "interpretation"]
 ReviewLevel = Literal["street", "district"]
 AssessmentScale = Literal["ability_4", "care_needs_0_6"]
 
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Citation(_Frozen):
-    """Where a rule comes from: seed number, section, and a verbatim quote of the seed."""
-
-    seed: str = Field(pattern=r"^\d{3}$")
-    section: str = Field(min_length=1)
-    quote: str = Field(min_length=2, description="verbatim seed text (whitespace may differ)")
-
-    @property
-    def text(self) -> str:
-        """The short form used in API responses, e.g. `001 §四(一)`."""
-        return f"{self.seed} {self.section}"
 
 
 class Condition(_Frozen):

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import re
-from functools import cache
-from pathlib import Path
-
 import pytest
 
+from chassis.testing.seeds import quoted_in_seed
 from intake.domain.errors import UnknownJurisdiction
 from intake.domain.policy import Citation, PolicyProfile
 from intake.policies.loader import (
@@ -17,13 +14,7 @@ from intake.policies.loader import (
     load_profile,
 )
 
-SEEDS = Path(__file__).resolve().parents[3].parent / "shared" / "seeds"
 CODES = ("341800", "310105", "330102", "330100", "330326")
-
-
-@cache
-def seed_text(file_name: str) -> str:
-    return re.sub(r"\s+", "", (SEEDS / file_name).read_text("utf-8"))
 
 
 def test_the_five_jurisdictions_have_profiles() -> None:
@@ -37,15 +28,13 @@ def test_every_citation_quotes_its_seed(code: str) -> None:
     for citation in profile.citations():
         seed_file = profile.seeds[citation.seed]
         assert seed_file.startswith(citation.seed + "_")
-        quote = re.sub(r"\s+", "", citation.quote)
-        assert quote in seed_text(seed_file), f"{code}: {citation.text} quote not in {seed_file}"
+        assert quoted_in_seed(citation.seed, citation.quote), f"{code}: {citation.text} not quoted"
 
 
 def test_catalogue_citations_quote_their_seeds() -> None:
-    seeds = {p.name.split("_")[0]: p.name for p in SEEDS.glob("*.txt")}
     for item in load_catalogue().items:
         for citation in item.citations:
-            assert re.sub(r"\s+", "", citation.quote) in seed_text(seeds[citation.seed]), item.id
+            assert quoted_in_seed(citation.seed, citation.quote), item.id
 
 
 def test_unknown_jurisdiction_is_a_domain_error() -> None:

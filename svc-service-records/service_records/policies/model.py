@@ -11,25 +11,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from chassis.policy import Basis, Citation
 from service_records.domain.minimums import MinimumsProfile
 from service_records.domain.vocabulary import ServiceCategory, WorkerRole
 
-Basis = Literal["explicit", "interpretation"]
 Delivery = Literal["platform", "on_site", "third_party"]
 
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Citation(_Frozen):
-    seed: str = Field(pattern=r"^\d{3}$")
-    section: str = Field(min_length=1)
-    quote: str = Field(min_length=2, description="verbatim seed text (whitespace may differ)")
-
-    @property
-    def text(self) -> str:
-        return f"{self.seed} {self.section}"
 
 
 class CatalogueGroup(_Frozen):

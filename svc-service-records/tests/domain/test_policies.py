@@ -4,14 +4,12 @@ item has a category and roles, counts match the annexes (002 附件2: 54 in 4 gr
 
 from __future__ import annotations
 
-import re
 from collections import Counter
-from functools import cache
-from pathlib import Path
 
 import pytest
 
 from chassis.errors import Unprocessable
+from chassis.testing.seeds import quoted_in_seed
 from service_records.domain.errors import UnknownJurisdiction
 from service_records.domain.minimums import MinimumsProfile
 from service_records.domain.vocabulary import ServiceCategory, WorkerRole
@@ -23,18 +21,7 @@ from service_records.policies.loader import (
     load_profile,
 )
 
-SEEDS = Path(__file__).resolve().parents[3].parent / "shared" / "seeds"
 CODES = ("341800", "310105", "330100", "330102", "330326")
-
-
-@cache
-def seed_text(seed: str) -> str:
-    (path,) = SEEDS.glob(f"{seed}_*.txt")
-    return re.sub(r"\s+", "", path.read_text("utf-8"))
-
-
-def in_seed(seed: str, quote: str) -> bool:
-    return re.sub(r"\s+", "", quote) in seed_text(seed)
 
 
 def test_the_five_jurisdictions_have_profiles() -> None:
@@ -47,18 +34,18 @@ def test_every_citation_quotes_its_seed(code: str) -> None:
     profile = load_profile(code)
     for citation in profile.citations():
         assert profile.source.seeds[citation.seed].startswith(citation.seed + "_")
-        assert in_seed(citation.seed, citation.quote), f"{code}: {citation.text}"
+        assert quoted_in_seed(citation.seed, citation.quote), f"{code}: {citation.text}"
 
 
 @pytest.mark.parametrize("catalogue_id", sorted(CATALOGUE_FILES))
 def test_every_item_name_is_verbatim_in_its_seed(catalogue_id: str) -> None:
     raw = load_catalogue_file(catalogue_id)
     for item in raw.items:
-        assert in_seed(raw.seed, item.name), f"{catalogue_id}: {item.name}"
+        assert quoted_in_seed(raw.seed, item.name), f"{catalogue_id}: {item.name}"
         if item.roles_quote:
-            assert in_seed(raw.seed, item.roles_quote), item.code
+            assert quoted_in_seed(raw.seed, item.roles_quote), item.code
         if item.standard_time:
-            assert in_seed(raw.seed, item.standard_time), item.code
+            assert quoted_in_seed(raw.seed, item.standard_time), item.code
 
 
 def test_changning_annex_2_has_54_items_in_4_groups() -> None:
