@@ -40,6 +40,10 @@ async def test_role_matrix_over_the_route_table(
         assert response.status_code == (200 if allowed else 403), (role, method, path)
         if not allowed:
             assert response.headers["content-type"] == "application/problem+json"
+            problem = response.json()
+            assert problem["type"] == "urn:homebed:problem:forbidden"
+            assert problem["required_roles"] == rule.roles_for(method)  # type: ignore[attr-defined]
+            assert problem["required_roles"], "a forbidden route names who may call it"
 
 
 async def test_hospital_is_not_a_people_role(gateway: RunningGateway) -> None:

@@ -95,7 +95,10 @@ class IllegalTransition(Conflict):
     ) -> None:
         allowed = list(allowed_actions)
         allowed_text = ", ".join(allowed) or "none (final state)"
-        text = detail or f"cannot {action} a {entity} that is {state}; allowed: {allowed_text}"
+        article = "an" if entity[:1].lower() in "aeiou" else "a"
+        text = detail or (
+            f"cannot {action} {article} {entity} that is {state}; allowed: {allowed_text}"
+        )
         super().__init__(text, extra={"state": state, "action": action, "allowed_actions": allowed})
         self.entity = entity
         self.state = state

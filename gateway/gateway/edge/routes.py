@@ -69,6 +69,13 @@ class RouteRule(BaseModel):
             return Access.ALLOWED
         return Access.FORBIDDEN
 
+    def roles_for(self, method: str) -> list[str]:
+        """The roles that may call this method (empty for public or absent methods)."""
+        rule = self.access.get(_access_method(method))
+        if rule is None or rule == PUBLIC:
+            return []
+        return sorted(role.value for role in rule)
+
     def allowed_methods(self) -> list[str]:
         methods = set(self.access)
         if "GET" in methods:

@@ -58,7 +58,13 @@ async def read_body(receive: Receive, limit: int, content_length: bytes | None) 
 
 
 def problem_body(
-    status: int, title: str, *, detail: str | None, instance: str, request_id: str
+    status: int,
+    title: str,
+    *,
+    detail: str | None,
+    instance: str,
+    request_id: str,
+    extra: dict[str, Any] | None = None,
 ) -> bytes:
     kind = STATUS_TYPES.get(status, problem_type("error"))
     problem: dict[str, Any] = {"type": kind, "title": title, "status": status}
@@ -66,6 +72,8 @@ def problem_body(
         problem["detail"] = detail
     problem["instance"] = instance
     problem["request_id"] = request_id
+    if extra:
+        problem.update(extra)
     return orjson.dumps(problem)
 
 
@@ -78,8 +86,11 @@ async def send_problem(
     request_id: str,
     detail: str | None = None,
     headers: RawHeaders | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> None:
-    body = problem_body(status, title, detail=detail, instance=instance, request_id=request_id)
+    body = problem_body(
+        status, title, detail=detail, instance=instance, request_id=request_id, extra=extra
+    )
     response_headers: RawHeaders = [
         (b"content-type", PROBLEM_CONTENT_TYPE),
         (b"content-length", str(len(body)).encode()),

@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 from limits import RateLimitItem
@@ -155,7 +156,14 @@ class EdgeProxy:
             )
         if caller is not None and rule.decide(method, caller.principal.role) is Access.FORBIDDEN:
             metrics.FORBIDDEN.labels(rule.path, caller.principal.role.value).inc()
-            return await self._refuse(send, scope, request_id, 403, "Forbidden")
+            needed = rule.roles_for(method)
+            detail = (
+                f"Role {caller.principal.role.value} may not {method} this route; "
+                f"it needs one of: {', '.join(needed)}."
+            )
+            return await self._refuse(
+                send, scope, request_id, 403, "Forbidden", detail, extra={"required_roles": needed}
+            )
         principal = caller.principal if caller else None
         return await self._forward(
             scope, receive, send, request_id, rule, body, principal, limit_headers
@@ -254,6 +262,7 @@ class EdgeProxy:
         title: str,
         detail: str | None = None,
         headers: RawHeaders | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> int:
         await _send_problem(
             send,
@@ -263,6 +272,7 @@ class EdgeProxy:
             request_id=request_id,
             detail=detail,
             headers=headers,
+            extra=extra,
         )
         return status
 

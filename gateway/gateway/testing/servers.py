@@ -84,7 +84,11 @@ class UvicornProcess:
             self.process = subprocess.Popen(  # noqa: S603
                 command, env={**os.environ, **self.env}, stdout=output, stderr=output
             )
-        wait_until_serving(self.url + self.health_path, process=self.process)
+        try:
+            wait_until_serving(self.url + self.health_path, process=self.process)
+        except BaseException:
+            self.kill()  # never leave a half-started server behind a failed test
+            raise
         return self
 
     def kill(self) -> None:
