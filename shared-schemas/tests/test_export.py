@@ -15,6 +15,7 @@ from homebed_schemas.export import (
     write,
 )
 from homebed_schemas.json_schemas import ENVELOPE_FILE, PROBLEM_FILE, event_schema_file
+from homebed_schemas.reports.city_report import SCHEMA_FILE as CITY_REPORT_FILE
 
 
 def test_checked_in_schemas_are_up_to_date() -> None:
@@ -41,7 +42,12 @@ def test_export_is_deterministic_and_stably_formatted() -> None:
 
 def test_one_file_per_event_plus_envelope_problem_and_asyncapi() -> None:
     event_files = {event_schema_file(spec.name, e) for spec, e in iter_event_types()}
-    assert set(expected_files()) == event_files | {ENVELOPE_FILE, PROBLEM_FILE, ASYNCAPI_FILE}
+    reports = {CITY_REPORT_FILE}
+    assert set(expected_files()) == event_files | reports | {
+        ENVELOPE_FILE,
+        PROBLEM_FILE,
+        ASYNCAPI_FILE,
+    }
 
 
 @pytest.mark.parametrize(("topic", "event_type"), [(s.name, e) for s, e in iter_event_types()])

@@ -1,0 +1,1 @@
+"""Outbound reports of HomeBed to government platforms (not Kafka events)."""
