@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from service_records.api.internal_city_report import router as internal_city_report_router
 from service_records.api.minimums import router as minimums_router
 from service_records.api.roster import router as roster_router
 from service_records.api.visits import router as visits_router
 from service_records.api.workers import router as workers_router
 
-ROUTERS: list[APIRouter] = [roster_router, workers_router, visits_router, minimums_router]
+ROUTERS: list[APIRouter] = [
+    roster_router,
+    workers_router,
+    visits_router,
+    minimums_router,
+    internal_city_report_router,
+]
