@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make run: Kafka + the six services on SQLite under var/. Ctrl-C stops everything, in order.
+# make run: Kafka + the services on SQLite under var/ (+ the city-platform stub the reporter pushes to). Ctrl-C stops everything, in order.
 #
 # The services and the broker run in their own sessions (setsid) so the terminal's Ctrl-C reaches
 # only this script, which then stops them in order. Hence two duties:
@@ -24,6 +24,8 @@ services=(
   "svc-iot-ingest iot_ingest.main:app 8003"
   "svc-referral referral.main:app 8004"
   "svc-subsidy subsidy.main:app 8005"
+  "city-platform-stub reporting.city_platform_stub:app 8017"
+  "svc-reporting reporting.main:app 8007"
 )
 pids=()
 

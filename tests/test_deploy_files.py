@@ -15,6 +15,7 @@ from gateway.settings import GatewaySettings
 from intake.settings import Settings as IntakeSettings
 from iot_ingest.settings import Settings as IotSettings
 from referral.settings import Settings as ReferralSettings
+from reporting.settings import Settings as ReportingSettings
 from service_records.settings import Settings as ServiceRecordsSettings
 from subsidy.settings import Settings as SubsidySettings
 
@@ -28,6 +29,7 @@ APPS: dict[str, type[ServiceSettings]] = {
     "iot-ingest": IotSettings,
     "referral": ReferralSettings,
     "subsidy": SubsidySettings,
+    "reporting": ReportingSettings,
 }
 
 

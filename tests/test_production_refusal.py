@@ -9,6 +9,7 @@ from gateway.settings import GatewaySettings
 from intake.settings import Settings as IntakeSettings
 from iot_ingest.settings import Settings as IotSettings
 from referral.settings import Settings as ReferralSettings
+from reporting.settings import Settings as ReportingSettings
 from service_records.settings import Settings as ServiceRecordsSettings
 from subsidy.settings import Settings as SubsidySettings
 
@@ -19,6 +20,7 @@ SERVICES: list[type[ServiceSettings]] = [
     ReferralSettings,
     ServiceRecordsSettings,
     SubsidySettings,
+    ReportingSettings,
 ]
 
 
@@ -26,6 +28,7 @@ SERVICES: list[type[ServiceSettings]] = [
 DEV_SECRETS = {
     "gateway": ("internal_token_key", "partner_key_encryption_key"),
     "intake": ("internal_token_key", "pii_keys", "blind_index_key"),
+    "reporting": ("internal_token_key", "city_platform_secret"),
 }
 
 

@@ -33,6 +33,7 @@ DEFAULT_UPSTREAM_PORTS = {
     "iot-ingest": 8003,
     "referral": 8004,
     "subsidy": 8005,
+    "reporting": 8007,
 }
 
 

@@ -1,0 +1,21 @@
+"""Delivery metrics of the T+1 report. Labels are provider ids only: never a person."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge
+
+REPORTS_LATE = Gauge(
+    "homebed_city_reports_late",
+    "Report days not acknowledged by the city platform by 24:00 of T+1",
+    ["provider_id"],
+)
+REPORTS_FAILED = Gauge(
+    "homebed_city_reports_failed",
+    "Report batches whose last delivery attempt failed (retried with backoff)",
+    ["provider_id"],
+)
+DELIVERY_ATTEMPTS = Counter(
+    "homebed_city_report_attempts_total",
+    "Delivery attempts to the city platform by outcome",
+    ["provider_id", "outcome"],
+)

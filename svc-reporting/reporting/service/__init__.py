@@ -1,0 +1,1 @@
+"""The service layer of svc-reporting (docs/service-template.md)."""
