@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from standardwebhooks.webhooks import Webhook
 
 TOLERANCE_SECONDS = 300
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = "whsec_"  # noqa: S105 - the spec's prefix, not a secret
 
 
 def _webhook(secret: str) -> Webhook:
