@@ -138,6 +138,7 @@ class BatchConsumer(ConsumerLoop):
         self._backoff_seconds = backoff_seconds
         self._max_backoff_seconds = max_backoff_seconds
         self._dlq_producer: AIOKafkaProducer | None = None
+        self._next: dict[TopicPartition, int] = {}  # next offset to apply, per partition
         self._crash_after = crash_after_applied()  # test hook, see chassis.kafka.crash
         self.started = asyncio.Event()
         self.assigned = asyncio.Event()  # set once partitions are assigned and positioned
@@ -167,7 +168,13 @@ class BatchConsumer(ConsumerLoop):
 
     async def _apply_batches(self, consumer: AIOKafkaConsumer, poll: Poll) -> None:
         assigned = consumer.assignment()
-        held = {tp: rs for tp, rs in poll.items() if tp in assigned and rs}
+        # Records below the next offset were fetched before a seek (a poll that raced the
+        # assignment): already applied, or about to be fetched again from the seek target.
+        held = {
+            tp: kept
+            for tp, rs in poll.items()
+            if tp in assigned and (kept := [r for r in rs if r.offset >= self._next.get(tp, 0)])
+        }
         if not held:
             return
         records = [r for rs in held.values() for r in rs]
@@ -180,6 +187,7 @@ class BatchConsumer(ConsumerLoop):
             await self._seek_to_stored(consumer, list(held))
             raise
         positions = {TopicPartition(self.topic, p): o for p, o in offsets.items()}
+        self._next.update(positions)
         # Kafka's own offsets only feed lag monitoring; the database copy is the truth
         try:
             await consumer.commit(positions)
@@ -295,12 +303,22 @@ class BatchConsumer(ConsumerLoop):
         for tp in partitions:
             if tp.partition in stored:
                 consumer.seek(tp, stored[tp.partition])
-            elif self._start_latest:
+                self._next[tp] = stored[tp.partition]
+                continue
+            if self._start_latest:
                 await consumer.seek_to_end(tp)
             else:
                 await consumer.seek_to_beginning(tp)
+            # resolve the lazy seek now: records below it were fetched before it (stale)
+            self._next[tp] = await consumer.position(tp)
 
     async def _on_assigned(self, consumer: AIOKafkaConsumer, assigned: set[TopicPartition]) -> None:
+        # Under the lock: a poll fetched before this seek may be applied concurrently, and its
+        # commit must land either before we read the stored offsets or after we positioned.
+        async with self._lock:
+            await self._positioned(consumer, assigned)
+
+    async def _positioned(self, consumer: AIOKafkaConsumer, assigned: set[TopicPartition]) -> None:
         started = time.monotonic()
         await self._seek_to_stored(consumer, list(assigned))
         if self._on_assignment is not None:
