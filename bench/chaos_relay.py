@@ -26,7 +26,6 @@ from sqlalchemy import func, select
 
 from chassis.kafka.topics import ensure_topics
 from chassis.runtime import ServiceRuntime
-from chassis.testing.eventually import eventually
 from chassis.testing.demo import (
     DEMO_TABLES,
     Note,
@@ -36,6 +35,7 @@ from chassis.testing.demo import (
     demo_runtime,
     tally_handler,
 )
+from chassis.testing.eventually import eventually
 from homebed_schemas.envelope import Envelope
 
 
