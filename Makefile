@@ -2,11 +2,13 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help run test lint schemas infra-up infra-down topics bench-kafka bench-ingest bench-alarm bench-gateway bench-records
+.PHONY: help run test test-stress chaos lint schemas infra-up infra-down topics bench-kafka bench-ingest bench-alarm bench-gateway bench-records
 
 help:
 	@echo "make run           start Kafka and the six services on SQLite under var/ (Ctrl-C stops all)"
 	@echo "make test          ruff, mypy, contracts, unit + integration tests (real Kafka, PostgreSQL)"
+	@echo "make test-stress   make test ten times in a row with one core kept busy"
+	@echo "make chaos         minutes-long fault scenarios on their own broker and PostgreSQL"
 	@echo "make schemas       regenerate the checked-in JSON Schemas and AsyncAPI document"
 	@echo "make bench-kafka   raw producer baseline against a local broker"
 	@echo "make bench-ingest | bench-alarm | bench-gateway   service benchmarks"
@@ -16,6 +18,12 @@ run:
 
 test:
 	@bash scripts/test.sh
+
+test-stress:
+	@bash scripts/test-stress.sh
+
+chaos:
+	@bash scripts/chaos.sh
 
 lint:
 	@source scripts/ensure-tools.sh && $$UV run ruff check . && $$UV run ruff format --check .

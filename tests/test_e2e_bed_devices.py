@@ -2,15 +2,17 @@
 learns the bed from `intake.beds.v1` and registers its devices, intake learns the devices from
 `iot.devices.v1` and establishes the bed, iot-ingest sees it established.
 
-Both services run with their own database, as in production; only Kafka connects them.
+Both services run with their own PostgreSQL database and everything on (iot's rule engine,
+storage consumers and loops), as in production; only Kafka connects them.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,12 +23,13 @@ from stdnum.iso7064 import mod_11_2
 from chassis.principal import PRINCIPAL_HEADER, Principal, Role, mint_internal_token
 from chassis.settings import DEV_INTERNAL_TOKEN_KEY
 from chassis.testing.eventually import eventually
+from chassis.testing.fixtures import _create_database, _database_url, _drop_database
 from intake.bootstrap import create_app as create_intake
 from intake.settings import Settings as IntakeSettings
 from iot_ingest.bootstrap import create_app as create_iot
 from iot_ingest.settings import Settings as IotSettings
 
-pytestmark = pytest.mark.kafka
+pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
 PROVIDER = "prov-e2e"
 
@@ -55,12 +58,23 @@ def _id_number(birth: str) -> str:
 
 
 @pytest.fixture
+def iot_database_url(postgres_dsn: str) -> Iterator[str]:
+    """iot-ingest's own PostgreSQL database (intake gets `postgres_url`)."""
+    name = f"t_iot_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_create_database(postgres_dsn, name))
+    try:
+        yield _database_url(postgres_dsn, name)
+    finally:
+        asyncio.run(_drop_database(postgres_dsn, name))
+
+
+@pytest.fixture
 async def services(
-    kafka_bootstrap: str, tmp_path: Path, unique_name: str
+    kafka_bootstrap: str, postgres_url: str, iot_database_url: str, unique_name: str
 ) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
     intake = create_intake(
         IntakeSettings(
-            database_url=f"sqlite+aiosqlite:///{tmp_path}/intake.db",
+            database_url=postgres_url,
             kafka_bootstrap=kafka_bootstrap,
             devices_group=f"intake-devices-{unique_name}",
             log_json=False,
@@ -68,12 +82,11 @@ async def services(
     )
     iot = create_iot(
         IotSettings(
-            database_url=f"sqlite+aiosqlite:///{tmp_path}/iot.db",
+            database_url=iot_database_url,
             kafka_bootstrap=kafka_bootstrap,
             beds_group=f"iot-beds-{unique_name}",
-            rules_enabled=False,
-            storage_enabled=False,
-            loops_enabled=False,
+            rules_group=f"iot-rules-{unique_name}",
+            storage_group=f"iot-storage-{unique_name}",
             log_json=False,
         )
     )

@@ -143,3 +143,47 @@ async def test_duplicate_delivery_applies_once_and_poison_goes_to_dlq(
     assert outcomes == {"applied": 1, "dead_lettered": 1, "duplicate": 2}
     assert await count_tally(_uow(session_factory)) == 1
     assert [e.data["text"] for e in bus.envelopes(f"{TOPIC}.dlq")] == ["poison"]
+    [parked] = bus.topics[f"{TOPIC}.dlq"]
+    headers = dict(parked.headers)
+    # the runner's own headers: the bus runs MessageApplier, not a copy of the retry loop
+    assert headers["x-error-type"] == b"ValueError"
+    assert headers["x-attempts"] == b"3"
+    assert headers["x-consumer-group"] == b"tally"
+    assert headers["x-original-topic"] == TOPIC.encode()
+
+
+async def test_in_memory_bus_runs_the_runners_apply_and_dlq_code(
+    session_factory: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bus delegates to `MessageApplier`: a change there changes in-memory delivery."""
+    from chassis.kafka import consumer
+
+    calls: list[int] = []
+    real = consumer.MessageApplier.process
+
+    async def spy(self: consumer.MessageApplier, record: object) -> str:
+        calls.append(record.offset)  # type: ignore[attr-defined]
+        return await real(self, record)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(consumer.MessageApplier, "process", spy)
+    bus = InMemoryBus()
+    await bus.send(TOPIC, b"{not json", b"k")
+    await record_note(uow=_uow(session_factory), text="after", topic=TOPIC)
+    relay = OutboxRelay(
+        service="demo",
+        session_factory=session_factory,
+        tables=DEMO_TABLES,  # type: ignore[arg-type]
+        producer=bus,
+        signal=OutboxSignal(),  # type: ignore[arg-type]
+    )
+    await relay.publish_batch()
+    outcomes = await bus.deliver(
+        handlers={TOPIC: tally_handler()},
+        uow_factory=lambda: _uow(session_factory),
+        group_id="tally",
+    )
+    assert calls == [0, 1]
+    assert outcomes == {"dead_lettered": 1, "applied": 1}
+    [parked] = bus.topics[f"{TOPIC}.dlq"]
+    assert dict(parked.headers)["x-error-type"] == b"PoisonMessage"
+    assert dict(parked.headers)["x-attempts"] == b"1"

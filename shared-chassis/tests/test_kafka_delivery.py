@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import subprocess
+import sys
+import uuid
 from pathlib import Path
 
 import httpx
@@ -12,14 +15,18 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from asgi_lifespan import LifespanManager
+from sqlalchemy import func, select
 
 from chassis.kafka.consumer import ConsumerConfig, ConsumerRunner
+from chassis.kafka.crash import CRASH_ENV
 from chassis.kafka.outbox_relay import OutboxRelay
 from chassis.principal import PRINCIPAL_HEADER, Principal, Role, mint_internal_token
 from chassis.runtime import ServiceRuntime
 from chassis.settings import DEV_INTERNAL_TOKEN_KEY
+from chassis.testing.bus import InMemoryBus
 from chassis.testing.demo import count_tally, demo_app, demo_runtime, record_note, tally_handler
 from chassis.testing.eventually import eventually
+from homebed_schemas.envelope import Envelope
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
@@ -142,66 +149,111 @@ async def _consumed(runner: ConsumerRunner, topic: str) -> float:
     return sum(_outcome(runner, topic, o) for o in ("applied", "duplicate", "dead_lettered"))
 
 
-class _CrashBeforeOffsetCommit(ConsumerRunner):
-    """Applies the message (DB commit) and then hangs before committing the offset."""
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.reached = asyncio.Event()
-
-    async def _commit_offset(self, consumer: object, tp: TopicPartition, offset: int) -> None:
-        self.reached.set()
-        await asyncio.Event().wait()  # killed here
+CRASH_WORKER = Path(__file__).with_name("crash_worker.py")
 
 
-async def test_consumer_killed_between_db_commit_and_offset_commit(
+async def _committed(bootstrap: str, topic: str, group: str) -> int:
+    """The sum of the group's committed offsets over the topic's partitions."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        partitions = await consumer._client.fetch_all_metadata()
+        total = 0
+        for partition in partitions.partitions_for_topic(topic) or ():
+            total += await consumer.committed(TopicPartition(topic, partition)) or 0
+        return total
+    finally:
+        await consumer.stop()
+
+
+async def test_consumer_sigkilled_between_db_commit_and_offset_commit(
     kafka_bootstrap: str,
     postgres_url: str,
     demo_topic: str,
     unique_name: str,
     run_runtime,
 ) -> None:
-    """3. The redelivered message is recognised as already applied."""
+    """3. A real process kill (SIGKILL) right after the 4th message's database commit, before
+    its offset commit: the redelivered messages are recognised, each note is applied once."""
     group = f"tally-{unique_name}"
     tally = _tally_runtime(postgres_url, kafka_bootstrap, demo_topic, group, kafka_enabled=False)
-    notes = demo_runtime(
-        name="svc-demo-notes", database_url=postgres_url, bootstrap=kafka_bootstrap
-    )
-    async with run_runtime(notes), run_runtime(tally):
-        await record_note(uow=notes.uow(), text="crash", topic=demo_topic)
-        crashing = _CrashBeforeOffsetCommit(
-            service="svc-demo-tally",
-            bootstrap=kafka_bootstrap,
-            handlers=tally.topic_handlers,
-            uow_factory=tally.uow,
-            dlq_producer=notes.producer,  # type: ignore[arg-type]
-            config=ConsumerConfig(group_id=group),
+    sent = 10
+    async with run_runtime(tally):  # creates the schema; its own consumer is off
+        producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, enable_idempotence=True)
+        await producer.start()
+        try:
+            for i in range(sent):
+                await producer.send_and_wait(
+                    demo_topic, _note_event(f"killed {i}"), key=b"one-key", partition=0
+                )
+        finally:
+            await producer.stop()
+        worker = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(CRASH_WORKER),
+            "runner",
+            postgres_url,
+            kafka_bootstrap,
+            demo_topic,
+            group,
+            env={**os.environ, CRASH_ENV: "4"},
+            stdout=asyncio.subprocess.DEVNULL,
         )
-        task = asyncio.create_task(crashing.run_forever())
-        await asyncio.wait_for(crashing.reached.wait(), 30)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        assert await count_tally(tally.uow()) == 1
+        try:
+            returncode = await asyncio.wait_for(worker.wait(), 60)
+        finally:
+            if worker.returncode is None:
+                worker.kill()
+                await worker.wait()
+        assert returncode == -signal.SIGKILL
+        assert await count_tally(tally.uow()) == 4  # committed in the database ...
+        assert await _committed(kafka_bootstrap, demo_topic, group) == 0  # ... not in Kafka
         survivor = ConsumerRunner(
             service="svc-demo-tally",
             bootstrap=kafka_bootstrap,
             handlers=tally.topic_handlers,
             uow_factory=tally.uow,
-            dlq_producer=notes.producer,  # type: ignore[arg-type]
+            dlq_producer=InMemoryBus(),  # type: ignore[arg-type]
             config=ConsumerConfig(group_id=group),
         )
         before = _outcome(survivor, demo_topic, "duplicate")
         task = asyncio.create_task(survivor.run_forever())
         try:
             await eventually(
-                lambda: _async(_outcome(survivor, demo_topic, "duplicate")),
-                until=lambda n: n == before + 1,
-                what="redelivery recognised",
+                lambda: count_tally(tally.uow()), until=lambda n: n >= sent, what="all applied"
+            )
+            await eventually(
+                lambda: _committed(kafka_bootstrap, demo_topic, group),
+                until=lambda n: n == sent,
+                what="offsets committed",
             )
         finally:
+            await survivor.stop()
             task.cancel()
-        assert await count_tally(tally.uow()) == 1
+            await asyncio.gather(task, return_exceptions=True)
+        assert _outcome(survivor, demo_topic, "duplicate") == before + 4
+        assert await count_tally(tally.uow()) == sent
+        async with tally.uow() as uow:
+            processed = uow.tables.processed_events
+            rows = await uow.session.scalar(
+                select(func.count())
+                .select_from(processed)
+                .where(processed.c.consumer_group == group)
+            )
+        assert rows == sent
+
+
+def _note_event(text: str) -> bytes:
+    note_id = str(uuid.uuid4())
+    envelope = Envelope(
+        type="note.recorded",
+        source="demo-notes",
+        subject=note_id,
+        data={"note_id": note_id, "text": text},
+    )
+    return orjson.dumps(envelope.model_dump(mode="json"))
 
 
 async def _async(value: float) -> float:

@@ -12,15 +12,22 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, Protocol, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+)
 
 from chassis.db import UnitOfWork, decode_envelope
 from chassis.kafka.consumer_loop import ConsumerLoop, Poll
+from chassis.kafka.crash import crash_after_applied
 from chassis.observability.context import correlation_id_var
 from chassis.observability.metrics import (
     KAFKA_CONSUMED,
@@ -63,6 +70,196 @@ class ConsumerConfig:
     auto_offset_reset: str = "earliest"
 
 
+class DlqProducer(Protocol):
+    async def send_and_wait(
+        self,
+        topic: str,
+        value: bytes,
+        key: bytes | None = None,
+        headers: list[tuple[str, bytes]] | None = None,
+    ) -> Any: ...
+
+
+def is_transient(error: BaseException) -> bool:
+    """The database or the network failed, not the message: retry without limit, never DLQ.
+
+    A message is poison only when it fails on a working system; parking messages because
+    PostgreSQL restarted would lose them from the projection.
+    """
+    seen: BaseException | None = error
+    for _ in range(10):
+        if seen is None:
+            break
+        if isinstance(
+            seen,
+            (OperationalError, InterfaceError, DisconnectionError, OSError, TimeoutError),
+        ):
+            return True
+        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
+            return True
+        module = type(seen).__module__
+        if module.startswith("asyncpg") and type(seen).__name__ in _ASYNCPG_TRANSIENT:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+_ASYNCPG_TRANSIENT = {
+    "ConnectionDoesNotExistError",
+    "ConnectionFailureError",
+    "CannotConnectNowError",
+    "AdminShutdownError",
+    "CrashShutdownError",
+    "InterfaceError",
+    "InternalClientError",
+    "TooManyConnectionsError",
+}
+
+
+def dead_letter_headers(
+    record: ConsumerRecord[bytes, bytes], error: BaseException, attempts: int, group_id: str
+) -> list[tuple[str, bytes]]:
+    """The record's headers plus the `x-error*` and `x-original-*` ones `chassis.dlq` knows."""
+    return [
+        *(record.headers or ()),
+        ("x-error", str(error)[:1000].encode()),
+        ("x-error-type", type(error).__name__.encode()),
+        ("x-attempts", str(attempts).encode()),
+        ("x-original-topic", record.topic.encode()),
+        ("x-original-partition", str(record.partition).encode()),
+        ("x-original-offset", str(record.offset).encode()),
+        ("x-consumer-group", group_id.encode()),
+        ("x-failed-at", datetime.now(UTC).isoformat().encode()),
+    ]
+
+
+async def dead_letter(
+    producer: DlqProducer,
+    record: ConsumerRecord[bytes, bytes],
+    error: BaseException,
+    attempts: int,
+    *,
+    service: str,
+    group_id: str,
+) -> None:
+    """Park the message with its error; blocks (retrying) until Kafka has it: nothing lost."""
+    headers = dead_letter_headers(record, error, attempts, group_id)
+    delay = 0.5
+    while True:
+        try:
+            await producer.send_and_wait(
+                dlq_topic(record.topic), value=record.value, key=record.key, headers=headers
+            )
+            break
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.warning("DLQ publish failed; retrying", exc_info=True)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+    KAFKA_DLQ.labels(service, record.topic, group_id).inc()
+    KAFKA_CONSUMED.labels(service, record.topic, group_id, "dead_lettered").inc()
+    logger.error(
+        "message dead-lettered",
+        extra={
+            "topic": record.topic,
+            "partition": record.partition,
+            "offset": record.offset,
+            "attempts": attempts,
+            "error_type": type(error).__name__,
+        },
+    )
+
+
+class MessageApplier:
+    """The per-message strategy of the runner, free of the Kafka consumer: apply once, retry a
+    bounded number of times (without limit while the database or network is down), then DLQ.
+
+    `ConsumerRunner` calls it for every record it polls; `chassis.testing.bus.InMemoryBus`
+    calls the same object, so in-memory tests run this code, not a copy of it.
+    """
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        handlers: Mapping[str, Handler],
+        uow_factory: Callable[[], UnitOfWork],
+        dlq_producer: DlqProducer,
+        config: ConsumerConfig,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
+        self._service = service
+        self._handlers = dict(handlers)
+        self._uow_factory = uow_factory
+        self._dlq_producer = dlq_producer
+        self._config = config
+        self._sleep = sleep
+
+    async def process(self, record: ConsumerRecord[bytes, bytes]) -> str:
+        """ "applied", "duplicate" or "dead_lettered"; returns once the record is settled."""
+        attempt = 0
+        failures = 0
+        while True:
+            attempt += 1
+            try:
+                with KAFKA_HANDLE_LATENCY.labels(
+                    self._service, record.topic, self._config.group_id
+                ).time():
+                    outcome = await self.apply_once(record)
+                KAFKA_CONSUMED.labels(
+                    self._service, record.topic, self._config.group_id, outcome
+                ).inc()
+                return outcome
+            except asyncio.CancelledError:
+                raise
+            except PoisonMessage as exc:
+                await self.dead_letter(record, exc, attempt)
+                return "dead_lettered"
+            except Exception as exc:
+                transient = is_transient(exc)
+                if not transient:
+                    failures += 1
+                    if failures >= self._config.max_attempts:
+                        await self.dead_letter(record, exc, attempt)
+                        return "dead_lettered"
+                KAFKA_CONSUMED.labels(
+                    self._service, record.topic, self._config.group_id, "retried"
+                ).inc()
+                logger.warning(
+                    "handler failed; will retry",
+                    extra={
+                        "topic": record.topic,
+                        "offset": record.offset,
+                        "attempt": attempt,
+                        "transient": transient,
+                        "error": type(exc).__name__,
+                    },
+                )
+                delay = self._config.backoff_seconds * (2 ** min(attempt - 1, 16))
+                await self._sleep(min(delay, self._config.max_backoff_seconds))
+
+    async def apply_once(self, record: ConsumerRecord[bytes, bytes]) -> str:
+        return await apply_record(
+            record,
+            handlers=self._handlers,
+            uow_factory=self._uow_factory,
+            group_id=self._config.group_id,
+        )
+
+    async def dead_letter(
+        self, record: ConsumerRecord[bytes, bytes], error: BaseException, attempts: int
+    ) -> None:
+        await dead_letter(
+            self._dlq_producer,
+            record,
+            error,
+            attempts,
+            service=self._service,
+            group_id=self._config.group_id,
+        )
+
+
 class ConsumerRunner(ConsumerLoop):
     """Per message: handler + `processed_events` row in one transaction, then the offset."""
 
@@ -93,6 +290,16 @@ class ConsumerRunner(ConsumerLoop):
         self._uow_factory = uow_factory
         self._dlq_producer = dlq_producer
         self._config = config
+        self._applier = MessageApplier(
+            service=service,
+            handlers=handlers,
+            uow_factory=uow_factory,
+            dlq_producer=dlq_producer,
+            config=config,
+        )
+        # test hook (chassis.testing.crash): SIGKILL this process right after the database
+        # commit of the Nth applied message, before its offset commit
+        self._crash_after = crash_after_applied()
 
     async def _handle_poll(self, consumer: AIOKafkaConsumer, poll: Poll) -> None:
         for tp, records in poll.items():
@@ -100,7 +307,9 @@ class ConsumerRunner(ConsumerLoop):
                 if tp not in consumer.assignment():
                     continue  # revoked while we waited: the new owner will read these
                 for record in records:
-                    await self._apply_with_retries(record)
+                    outcome = await self._apply_with_retries(record)
+                    if self._crash_after is not None and outcome == "applied":
+                        self._crash_after.tick()
                 # One offset commit per partition batch: each record's effects are
                 # already committed with its processed_events row, so a crash before
                 # this line only redelivers records that are then skipped.
@@ -112,93 +321,13 @@ class ConsumerRunner(ConsumerLoop):
     ) -> None:
         await consumer.commit({tp: offset})
 
-    async def _apply_with_retries(self, record: ConsumerRecord[bytes, bytes]) -> None:
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                with KAFKA_HANDLE_LATENCY.labels(
-                    self._service, record.topic, self._config.group_id
-                ).time():
-                    outcome = await self._apply_once(record)
-                KAFKA_CONSUMED.labels(
-                    self._service, record.topic, self._config.group_id, outcome
-                ).inc()
-                return
-            except asyncio.CancelledError:
-                raise
-            except PoisonMessage as exc:
-                await self._dead_letter(record, exc, attempt)
-                return
-            except Exception as exc:
-                if attempt >= self._config.max_attempts:
-                    await self._dead_letter(record, exc, attempt)
-                    return
-                KAFKA_CONSUMED.labels(
-                    self._service, record.topic, self._config.group_id, "retried"
-                ).inc()
-                logger.warning(
-                    "handler failed; will retry",
-                    extra={
-                        "topic": record.topic,
-                        "offset": record.offset,
-                        "attempt": attempt,
-                        "error": type(exc).__name__,
-                    },
-                )
-                delay = self._config.backoff_seconds * (2 ** (attempt - 1))
-                await asyncio.sleep(min(delay, self._config.max_backoff_seconds))
-
-    async def _apply_once(self, record: ConsumerRecord[bytes, bytes]) -> str:
-        return await apply_record(
-            record,
-            handlers=self._handlers,
-            uow_factory=self._uow_factory,
-            group_id=self._config.group_id,
-        )
+    async def _apply_with_retries(self, record: ConsumerRecord[bytes, bytes]) -> str:
+        return await self._applier.process(record)
 
     async def _dead_letter(
         self, record: ConsumerRecord[bytes, bytes], error: BaseException, attempts: int
     ) -> None:
-        """Park the message with its error; blocks (retrying) until Kafka has it: nothing lost."""
-        headers = [
-            *(record.headers or ()),
-            ("x-error", str(error)[:1000].encode()),
-            ("x-error-type", type(error).__name__.encode()),
-            ("x-attempts", str(attempts).encode()),
-            ("x-original-topic", record.topic.encode()),
-            ("x-original-partition", str(record.partition).encode()),
-            ("x-original-offset", str(record.offset).encode()),
-            ("x-consumer-group", self._config.group_id.encode()),
-            ("x-failed-at", datetime.now(UTC).isoformat().encode()),
-        ]
-        delay = 0.5
-        while True:
-            try:
-                await self._dlq_producer.send_and_wait(
-                    dlq_topic(record.topic), value=record.value, key=record.key, headers=headers
-                )
-                break
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                logger.warning("DLQ publish failed; retrying", exc_info=True)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
-        KAFKA_DLQ.labels(self._service, record.topic, self._config.group_id).inc()
-        KAFKA_CONSUMED.labels(
-            self._service, record.topic, self._config.group_id, "dead_lettered"
-        ).inc()
-        logger.error(
-            "message dead-lettered",
-            extra={
-                "topic": record.topic,
-                "partition": record.partition,
-                "offset": record.offset,
-                "attempts": attempts,
-                "error_type": type(error).__name__,
-            },
-        )
+        await self._applier.dead_letter(record, error, attempts)
 
 
 async def apply_record(
@@ -254,8 +383,13 @@ async def apply_record(
 __all__ = [
     "ConsumerConfig",
     "ConsumerRunner",
+    "DlqProducer",
     "Handler",
+    "MessageApplier",
     "PoisonMessage",
     "TopicPartition",
     "apply_record",
+    "dead_letter",
+    "dead_letter_headers",
+    "is_transient",
 ]

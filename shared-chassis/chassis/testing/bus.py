@@ -1,5 +1,6 @@
 """An in-memory bus for fast unit tests: the producer interface the outbox relay uses, and
-delivery through the same exactly-once apply step as the real consumer runner."""
+delivery through the consumer runner's own per-message code (`MessageApplier`: exactly-once
+apply, bounded retries, DLQ with `x-error*` headers), so in-memory DLQ tests run the real logic."""
 
 from __future__ import annotations
 
@@ -11,9 +12,8 @@ from dataclasses import dataclass, field
 from aiokafka import ConsumerRecord
 
 from chassis.db import UnitOfWork, decode_envelope
-from chassis.kafka.consumer import Handler, PoisonMessage, apply_record
+from chassis.kafka.consumer import ConsumerConfig, Handler, MessageApplier
 from homebed_schemas.envelope import Envelope
-from homebed_schemas.topics import dlq_topic
 
 
 @dataclass
@@ -26,6 +26,22 @@ class BusMessage:
 
     def envelope(self) -> Envelope:
         return decode_envelope(self.value)
+
+    def record(self) -> ConsumerRecord[bytes, bytes]:
+        """As the consumer would receive it (partition 0)."""
+        return ConsumerRecord(
+            topic=self.topic,
+            partition=0,
+            offset=self.offset,
+            timestamp=0,
+            timestamp_type=0,
+            key=self.key,
+            value=self.value,
+            checksum=None,
+            serialized_key_size=len(self.key or b""),
+            serialized_value_size=len(self.value),
+            headers=tuple(self.headers),
+        )
 
 
 class InMemoryBus:
@@ -72,48 +88,28 @@ class InMemoryBus:
         uow_factory: Callable[[], UnitOfWork],
         group_id: str,
         max_attempts: int = 3,
+        service: str = "in-memory",
     ) -> dict[str, int]:
-        """Deliver every new message of the handled topics once; poison goes to `<topic>.dlq`."""
+        """Deliver every new message of the handled topics once, through the runner's own
+        `MessageApplier` (apply once, bounded retries, then `<topic>.dlq` with `x-error*`
+        headers), without the backoff sleeps."""
+        applier = MessageApplier(
+            service=service,
+            handlers=handlers,
+            uow_factory=uow_factory,
+            dlq_producer=self,
+            config=ConsumerConfig(group_id=group_id, max_attempts=max_attempts),
+            sleep=_no_wait,
+        )
         outcomes: dict[str, int] = defaultdict(int)
         for topic in handlers:
             log = self.topics[topic]
             start = self._offsets[(group_id, topic)]
             for message in log[start:]:
-                outcome = await self._apply(message, handlers, uow_factory, group_id, max_attempts)
-                outcomes[outcome] += 1
+                outcomes[await applier.process(message.record())] += 1
                 self._offsets[(group_id, topic)] = message.offset + 1
         return dict(outcomes)
 
-    async def _apply(
-        self,
-        message: BusMessage,
-        handlers: Mapping[str, Handler],
-        uow_factory: Callable[[], UnitOfWork],
-        group_id: str,
-        max_attempts: int,
-    ) -> str:
-        record: ConsumerRecord[bytes, bytes] = ConsumerRecord(
-            topic=message.topic,
-            partition=0,
-            offset=message.offset,
-            timestamp=0,
-            timestamp_type=0,
-            key=message.key,
-            value=message.value,
-            checksum=None,
-            serialized_key_size=0,
-            serialized_value_size=len(message.value),
-            headers=tuple(message.headers),
-        )
-        for attempt in range(1, max_attempts + 1):
-            try:
-                return await apply_record(
-                    record, handlers=handlers, uow_factory=uow_factory, group_id=group_id
-                )
-            except PoisonMessage:
-                break
-            except Exception:
-                if attempt == max_attempts:
-                    break
-        await self.send(dlq_topic(message.topic), message.value, message.key, message.headers)
-        return "dead_lettered"
+
+async def _no_wait(_seconds: float) -> None:
+    await asyncio.sleep(0)

@@ -83,6 +83,36 @@ async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
     return consumer.partitions_for_topic(topic) or set()
 
 
+def _personal_data(body: dict[str, Any]) -> dict[str, str]:
+    """What must never leave intake in an event: ID number (and its region + birth prefix),
+    social-security number, the phones of the elder, the caregiver and the emergency contact."""
+    found = {
+        "id_number": body["id_number"],
+        "id_number_prefix": body["id_number"][:14],
+        "social_security_no": body["social_security_no"],
+    }
+    for holder in ("caregiver", "emergency_contact"):
+        if body.get(holder) and body[holder].get("phone"):
+            found[f"{holder}.phone"] = body[holder]["phone"]
+    if body.get("phone"):
+        found["phone"] = body["phone"]
+    return found
+
+
+async def _scan_for_personal_data(
+    app: FastAPI, bootstrap: str, subjects: set[str], body: dict[str, Any], after: str
+) -> int:
+    """Every event published so far about `subjects`, whole (envelope and headers), is clean."""
+    await eventually(app.state.runtime.relay.backlog, until=lambda n: n == 0, what="drained")
+    messages = await read_topics(bootstrap, subjects)
+    secrets = _personal_data(body)
+    for topic, key, envelope, headers in messages:
+        text = orjson.dumps(envelope.model_dump(mode="json")).decode() + repr(headers) + repr(key)
+        for what, value in secrets.items():
+            assert value not in text, f"{what} in {envelope.type} on {topic} after {after}"
+    return len(messages)
+
+
 async def test_each_change_is_published_once(
     kafka_app: FastAPI,
     kafka_bootstrap: str,
@@ -96,8 +126,18 @@ async def test_each_change_is_published_once(
     transport = httpx.ASGITransport(app=kafka_app)
     async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
         body = new_application(make_id("341802", "19430707"))
+        assert len(_personal_data(body)) == 5  # ID, its prefix, social security, two phones
         app_id = (await client.post("/v1/applications", json=body, headers=family)).json()["id"]
+
+        async def scan(after: str) -> int:
+            return await _scan_for_personal_data(
+                kafka_app, kafka_bootstrap, {app_id} | subjects, body, after
+            )
+
+        subjects: set[str] = set()
+        await scan("create")
         await client.post(f"/v1/applications/{app_id}/submit", headers=family)
+        assert await scan("submit") == 1
         assessment = {
             "scale": "ability_4",
             "ability_level": "severe",
@@ -109,6 +149,8 @@ async def test_each_change_is_published_once(
             f"/v1/applications/{app_id}/review", json={"level": "district"}, headers=officer
         )
         bed_id = reviewed.json()["bed_id"]
+        subjects.add(bed_id)
+        assert await scan("review") == 3
         plan = {
             "items": [
                 {
@@ -125,6 +167,7 @@ async def test_each_change_is_published_once(
         assert (
             await client.post(f"/v1/beds/{bed_id}/contract", json=contract, headers=provider)
         ).status_code == 201
+        assert await scan("contract") == 4
         items = {
             "items": [
                 {"item_id": "emergency_button", "count": 1},
@@ -160,6 +203,7 @@ async def test_each_change_is_published_once(
             headers=provider,
         )
         assert ended.status_code == 200, ended.text
+        assert await scan("lifecycle") == 8
 
     relay = kafka_app.state.runtime.relay
     await eventually(relay.backlog, until=lambda n: n == 0, what="outbox drained")

@@ -267,10 +267,30 @@ async def test_stream_endpoint_requires_a_principal(iot) -> None:
     assert response.status_code == 401
 
 
-async def test_raised_at_is_now_not_device_time(iot) -> None:
-    before = datetime.now(UTC)
-    _, alarm = await _fall(iot)
-    assert datetime.fromisoformat(alarm["raised_at"]) >= before
+async def test_raised_at_is_now_not_device_time(sqlite_url: str) -> None:
+    """The device's clock is three hours behind: the alarm carries the server's time."""
+    from chassis.clock import ManualClock
+    from iot_ingest.settings import Settings
+    from iot_ingest.testing import QUIET_LOOPS, running_iot
+
+    server_now = datetime(2026, 3, 2, 8, 30, 0, tzinfo=UTC)
+    device_time = server_now - timedelta(hours=3)
+    settings = Settings(database_url=sqlite_url, kafka_enabled=False, **QUIET_LOOPS)
+    async with running_iot(settings, clock=ManualClock(server_now)) as iot:
+        device = await iot.add_device(await iot.add_bed(), "fall_detector")
+        raised = await iot.client.post(
+            "/v1/device-events",
+            json={"seq": 1, "ts": device_time.isoformat(), "kind": "fall_detected"},
+            headers={"Authorization": f"Bearer {device['token']}"},
+        )
+        assert raised.status_code == 201, raised.text
+        alarm = raised.json()
+        assert datetime.fromisoformat(alarm["raised_at"]) == server_now
+        assert datetime.fromisoformat(alarm["arrival_deadline"]) == server_now + timedelta(
+            minutes=15
+        )
+        [event] = await _outbox(iot)
+        assert datetime.fromisoformat(event.data["raised_at"]) == server_now
 
 
 @pytest.mark.postgres

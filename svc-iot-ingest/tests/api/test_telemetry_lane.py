@@ -122,15 +122,17 @@ async def test_per_device_rate_limit_answers_429_with_retry_after(sqlite_url: st
     from iot_ingest.settings import Settings
     from iot_ingest.testing import QUIET_LOOPS, running_iot
 
-    # a bucket that refills one request per 100 s: a slow test run cannot refill it meanwhile
     settings = Settings(
         database_url=sqlite_url,
         kafka_enabled=False,
-        telemetry_rate_per_device=0.01,
+        telemetry_rate_per_device=0.5,  # one request per 2 s once the burst is spent
         telemetry_burst_per_device=40,
         **QUIET_LOOPS,
     )
     async with running_iot(settings) as iot:
+        # the limiter's clock is stepped by the test: a slow run refills nothing meanwhile
+        ticks = [1000.0]
+        iot.app.state.iot.lane._monotonic = lambda: ticks[0]
         device = await _device(iot)
         other = await _device(iot)
         statuses = [
@@ -140,8 +142,13 @@ async def test_per_device_rate_limit_answers_429_with_retry_after(sqlite_url: st
         limited = await iot.post_readings(device["token"], [_r(100)])
         assert limited.status_code == 429
         assert limited.json()["type"] == "urn:homebed:problem:too-many-requests"
-        assert int(limited.headers["retry-after"]) >= 1
+        assert limited.headers["retry-after"] == "2"
         assert (await iot.post_readings(other["token"], [_r(1)])).status_code == 202
+        ticks[0] += 1.9  # not quite a token yet
+        assert (await iot.post_readings(device["token"], [_r(100)])).status_code == 429
+        ticks[0] += 0.1
+        assert (await iot.post_readings(device["token"], [_r(100)])).status_code == 202
+        assert (await iot.post_readings(device["token"], [_r(101)])).status_code == 429
 
 
 async def test_kafka_down_is_503_and_the_retry_with_same_seqs_is_accepted(iot) -> None:

@@ -9,13 +9,16 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from sqlalchemy import select
 
+from chassis.kafka.batch import stored_offsets
 from chassis.kafka.topics import ensure_registry_topics
 from chassis.testing.eventually import eventually
 from homebed_schemas.envelope import Envelope
 from homebed_schemas.topics import INTAKE_BEDS, IOT_ALARMS, IOT_TELEMETRY, TOPICS_BY_NAME
+from iot_ingest.domain.validation import ReadingIn
 from iot_ingest.settings import Settings
-from iot_ingest.tables import alarms, beds, latest_values
-from iot_ingest.testing import QUIET_LOOPS, bed_envelope, running_iot
+from iot_ingest.tables import alarms, beds, consumer_offsets, latest_values
+from iot_ingest.telemetry.codec import encode_telemetry
+from iot_ingest.testing import QUIET_LOOPS, bed_envelope, now_iso, running_iot
 
 pytestmark = [pytest.mark.kafka]
 
@@ -127,31 +130,104 @@ async def test_telemetry_end_to_end_raises_an_alarm_and_stores_values(
         assert await eventually(stored, what="latest value") == [135.0]
 
 
+BACKLOG_MESSAGES = 1000
+READINGS_PER_MESSAGE = 50
+
+
+async def _flood(bootstrap: str, device: dict, bed_id: str) -> int:
+    """A telemetry backlog straight onto the topic (the devices' lane is rate-limited)."""
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, linger_ms=20, max_batch_size=1024 * 1024
+    )
+    await producer.start()
+    start = datetime.now(UTC) - timedelta(hours=2)
+    try:
+        futures = []
+        for m in range(BACKLOG_MESSAGES):
+            readings = [
+                ReadingIn(
+                    seq=m * READINGS_PER_MESSAGE + i,
+                    ts=start + timedelta(milliseconds=m * READINGS_PER_MESSAGE + i),
+                    metric="heart_rate",
+                    value=70.0,
+                )
+                for i in range(READINGS_PER_MESSAGE)
+            ]
+            _, value = encode_telemetry(
+                source="svc-iot-ingest",
+                device_id=device["device_id"],
+                bed_id=bed_id,
+                provider_id="p1",
+                device_type="vital_signs_monitor",
+                readings=readings,
+                received_at=datetime.now(UTC),
+            )
+            futures.append(
+                await producer.send(IOT_TELEMETRY.name, value, key=device["device_id"].encode())
+            )
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+    return BACKLOG_MESSAGES
+
+
+async def _telemetry_lag(iot, bootstrap: str, group: str) -> int:
+    """Messages on the telemetry topic not yet applied by `group` (its offsets in the database)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [
+            TopicPartition(IOT_TELEMETRY.name, p) for p in range(IOT_TELEMETRY.partitions)
+        ]
+        ends = await consumer.end_offsets(partitions)
+    finally:
+        await consumer.stop()
+    async with iot.runtime.uow() as uow:
+        applied = await stored_offsets(uow, consumer_offsets, group, IOT_TELEMETRY.name)
+    # a partition with no stored offset yet started at the end (telemetry_start_latest)
+    return sum(max(0, end - applied.get(tp.partition, end)) for tp, end in ends.items())
+
+
 async def test_alarm_goes_out_at_once_while_the_telemetry_backlog_waits(
     database_url: str, kafka_bootstrap: str, unique_name: str
 ) -> None:
+    """A real backlog (measured as lag of the live telemetry consumers) is still there when the
+    fall alarm raised behind it has already been published and read: the alarm never queues."""
     await ensure_registry_topics(kafka_bootstrap)
-    # the telemetry consumers are stopped: every reading below piles up as backlog
-    settings = _settings(
-        database_url, kafka_bootstrap, unique_name, rules_enabled=False, storage_enabled=False
-    )
+    settings = _settings(database_url, kafka_bootstrap, unique_name)  # consumers on
     async with running_iot(settings) as iot:
-        await _wait_ready(iot, consumers=False)
+        await _wait_ready(iot)
         bed = await iot.add_bed()
         monitor = await iot.add_device(bed)
         fall = await iot.add_device(bed, "fall_detector")
-        now = datetime.now(UTC).isoformat()
-        for batch in range(30):
-            readings = [
-                {"seq": batch * 100 + i, "ts": now, "metric": "heart_rate", "value": 70}
-                for i in range(100)
-            ]
-            assert (await iot.post_readings(monitor["token"], readings)).status_code in (202, 429)
+        # every partition gets an applied offset first, so lag is measured from a known point
+        for seq in range(IOT_TELEMETRY.partitions * 4):
+            ack = await iot.post_readings(
+                monitor["token"],
+                [{"seq": seq, "ts": now_iso(), "metric": "heart_rate", "value": 70}],
+            )
+            assert ack.status_code == 202
+        group = settings.storage_group
+
+        async def rules_and_storage_lag() -> tuple[int, int]:
+            return (
+                await _telemetry_lag(iot, kafka_bootstrap, settings.rules_group),
+                await _telemetry_lag(iot, kafka_bootstrap, group),
+            )
+
+        await eventually(rules_and_storage_lag, until=lambda lags: lags == (0, 0), what="idle")
+        # polls of 50 messages: this backlog then drains in as many commits as one 100 times
+        # larger would with the production poll of 5000, in a hundredth of the test's time
+        for consumer in iot.app.state.telemetry_consumers:
+            consumer._max_records = 50
+        await _flood(kafka_bootstrap, monitor, bed)
+        backlog = await rules_and_storage_lag()
+        assert min(backlog) > BACKLOG_MESSAGES // 10, backlog  # a real backlog, consumers on
         alarms_topic = await _latest_consumer(kafka_bootstrap, IOT_ALARMS.name)
         try:
             raised = await iot.client.post(
                 "/v1/device-events",
-                json={"seq": 1, "ts": now, "kind": "fall_detected"},
+                json={"seq": 1, "ts": now_iso(), "kind": "fall_detected"},
                 headers={"Authorization": f"Bearer {fall['token']}"},
             )
             assert raised.status_code == 201
@@ -159,8 +235,15 @@ async def test_alarm_goes_out_at_once_while_the_telemetry_backlog_waits(
             event = await _find(alarms_topic, lambda e: e.subject == alarm_id)
             assert event.type == "alarm.raised"
             assert event.data["bed_id"] == bed
+            at_alarm = await rules_and_storage_lag()
         finally:
             await alarms_topic.stop()
+        # the alarm was read while readings sent before it were still waiting ...
+        assert max(at_alarm) > 0, at_alarm
+        # ... and the consumers were live all along: the backlog drains
+        await eventually(
+            rules_and_storage_lag, until=lambda lags: lags == (0, 0), within=120, what="drained"
+        )
 
 
 async def test_beds_arrive_from_intake(
