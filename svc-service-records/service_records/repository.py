@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
@@ -257,6 +257,17 @@ class VisitRepository:
         query = select(VisitRow).where(VisitRow.elder_id == elder_id)
         ordered = query.order_by(VisitRow.check_in_at.desc(), VisitRow.id)
         return await _page(self.session, ordered, limit, offset)
+
+    async def open_without_exception(self, *, before: datetime, code: str) -> Sequence[VisitRow]:
+        """Visits still open (no check-out) checked in before `before`, without exception `code`."""
+        flagged = select(VisitExceptionRow.visit_id).where(VisitExceptionRow.code == code)
+        query = select(VisitRow).where(
+            VisitRow.status == "open",
+            VisitRow.check_out_at.is_(None),
+            VisitRow.check_in_at < before,
+            VisitRow.id.not_in(flagged),
+        )
+        return (await self.session.execute(query.order_by(VisitRow.check_in_at))).scalars().all()
 
     async def versions(self, visit_id: str) -> Sequence[VisitVersionRow]:
         query = select(VisitVersionRow).where(VisitVersionRow.visit_id == visit_id)

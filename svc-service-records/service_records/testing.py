@@ -28,6 +28,7 @@ def records_settings(database_url: str, **overrides: Any) -> Settings:
         "auto_migrate": True,
         "log_json": False,
         "close_job_enabled": False,
+        "sweep_enabled": False,
         **overrides,
     }
     return Settings.model_validate(values)
