@@ -19,6 +19,7 @@ from service_records.service.corroboration import (
     HttpActivityProbe,
     NoActivityEndpoint,
 )
+from service_records.service.plan import sweep_tasks
 from service_records.service.sweeps import sweep_open_visits
 from service_records.settings import Settings
 from service_records.tables import CHASSIS_TABLES
@@ -48,6 +49,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
             settings.sweep_seconds,
             partial(sweep_open_visits, uow_factory=runtime.uow, clock=runtime.clock),
             name="sweep_open_visits",
+        )
+        runtime.every(
+            settings.sweep_seconds,
+            partial(sweep_tasks, uow_factory=runtime.uow, clock=runtime.clock),
+            name="sweep_tasks",
         )
     probe: ActivityProbe = NoActivityEndpoint()
     if settings.iot_ingest_url:

@@ -10,17 +10,18 @@ from chassis.kafka.consumer import Handler, decode_payload
 from homebed_schemas.envelope import Envelope
 from homebed_schemas.events.intake import BED_EVENTS, BedEvent
 from homebed_schemas.topics import INTAKE_BEDS
-from service_records.service.roster import apply_bed_event
+from service_records.service.plan import on_bed_event
 
 HANDLED_BED_EVENTS = frozenset(BED_EVENTS)
 
 
 async def handle_bed_event(uow: UnitOfWork, envelope: Envelope) -> None:
-    """Every bed lifecycle event updates the roster; other types are ignored (tolerant reader)."""
+    """Every bed lifecycle event updates the roster and replans the bed's tasks; other types are
+    ignored (tolerant reader)."""
     if envelope.type not in HANDLED_BED_EVENTS:
         return
     event = decode_payload(envelope, BedEvent)
-    await apply_bed_event(uow=uow, type_=envelope.type, event=event)
+    await on_bed_event(uow=uow, type_=envelope.type, event=event)
 
 
 TOPIC_HANDLERS: dict[str, Handler] = {INTAKE_BEDS.name: handle_bed_event}

@@ -15,8 +15,10 @@ from service_records.tables import (
     BreachRow,
     DailyRollupRow,
     ObservationRow,
+    PlanItemRow,
     RosterBedRow,
     SuspensionRow,
+    TaskRow,
     TrainingRow,
     VisitExceptionRow,
     VisitRow,
@@ -117,6 +119,15 @@ class RosterRepository:
     async def is_assigned(self, bed_id: str, worker_id: str) -> bool:
         row = await self.session.get(AssignmentRow, (bed_id, worker_id))
         return row is not None
+
+    async def to_plan(self, through: date) -> Sequence[RosterBedRow]:
+        """Established, not ended beds whose tasks are planned to before `through`."""
+        query = select(RosterBedRow).where(
+            RosterBedRow.established_on.is_not(None),
+            RosterBedRow.ended_on.is_(None),
+            or_(RosterBedRow.planned_through.is_(None), RosterBedRow.planned_through < through),
+        )
+        return (await self.session.execute(query.order_by(RosterBedRow.bed_id))).scalars().all()
 
     async def in_service_for_close(self) -> Sequence[RosterBedRow]:
         """Beds the daily close job judges: established at some point, not judged to the end."""
@@ -331,6 +342,93 @@ class RollupRepository:
         if provider_id is not None:
             query = query.where(BreachRow.provider_id == provider_id)
         return (await self.session.execute(query.order_by(BreachRow.id))).scalars().all()
+
+
+class PlanRepository:
+    """A bed's plan items and the tasks planned from them (and follow-ups)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add_item(self, row: PlanItemRow) -> None:
+        self.session.add(row)
+
+    async def items(self, bed_id: str, *, active_only: bool = True) -> Sequence[PlanItemRow]:
+        query = select(PlanItemRow).where(PlanItemRow.bed_id == bed_id)
+        if active_only:
+            query = query.where(PlanItemRow.active.is_(True))
+        ordered = query.order_by(PlanItemRow.created_at, PlanItemRow.id)
+        return (await self.session.execute(ordered)).scalars().all()
+
+    def add(self, row: TaskRow) -> None:
+        self.session.add(row)
+
+    async def planned_from(self, bed_id: str, first: date) -> Sequence[TaskRow]:
+        """Plan tasks (not follow-ups) of a bed planned for `first` or later."""
+        query = select(TaskRow).where(
+            TaskRow.bed_id == bed_id, TaskRow.day >= first, TaskRow.kind != "follow_up"
+        )
+        return (await self.session.execute(query)).scalars().all()
+
+    async def open_for_visit(self, bed_id: str, first: date, last: date) -> Sequence[TaskRow]:
+        """Tasks a verified visit may complete: scheduled or missed, planned in [first, last]."""
+        query = select(TaskRow).where(
+            TaskRow.bed_id == bed_id,
+            TaskRow.day >= first,
+            TaskRow.day <= last,
+            TaskRow.status.in_(("scheduled", "missed")),
+        )
+        ordered = query.order_by(TaskRow.opens_at, TaskRow.id)
+        return (await self.session.execute(ordered)).scalars().all()
+
+    async def overdue(self, now: datetime) -> Sequence[TaskRow]:
+        query = select(TaskRow).where(TaskRow.status == "scheduled", TaskRow.closes_at <= now)
+        return (await self.session.execute(query)).scalars().all()
+
+    def _scoped(self, scope: Scope) -> Select[TaskRow]:
+        query = select(TaskRow).join(RosterBedRow, RosterBedRow.bed_id == TaskRow.bed_id)
+        if scope.worker_id is not None:
+            assigned = select(AssignmentRow.bed_id).where(
+                AssignmentRow.worker_id == scope.worker_id
+            )
+            return query.where(
+                TaskRow.provider_id == scope.provider_id,
+                TaskRow.kind != "follow_up",
+                or_(TaskRow.assignee_worker_id == scope.worker_id, TaskRow.bed_id.in_(assigned)),
+            )
+        if scope.elder_sub is not None or scope.region_prefixes is not None:
+            query = query.where(TaskRow.kind != "follow_up")  # follow-ups are the provider's
+        return query.where(_bed_filter(scope))
+
+    async def visible(self, task_id: str, scope: Scope) -> TaskRow | None:
+        query = self._scoped(scope).where(TaskRow.id == task_id)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def find(
+        self,
+        scope: Scope,
+        *,
+        opens_before: datetime | None,
+        closes_after: datetime | None,
+        bed_id: str | None,
+        status: str | None,
+        kind: str | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[Sequence[TaskRow], int]:
+        query = self._scoped(scope)
+        if opens_before is not None:
+            query = query.where(TaskRow.opens_at < opens_before)
+        if closes_after is not None:
+            query = query.where(TaskRow.closes_at > closes_after)
+        if bed_id is not None:
+            query = query.where(TaskRow.bed_id == bed_id)
+        if status is not None:
+            query = query.where(TaskRow.status == status)
+        if kind is not None:
+            query = query.where(TaskRow.kind == kind)
+        ordered = query.order_by(TaskRow.due_at, TaskRow.bed_id, TaskRow.id)
+        return await _page(self.session, ordered, limit, offset)
 
 
 async def _page(

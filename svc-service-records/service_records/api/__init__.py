@@ -6,7 +6,14 @@ from fastapi import APIRouter
 
 from service_records.api.minimums import router as minimums_router
 from service_records.api.roster import router as roster_router
+from service_records.api.tasks import router as tasks_router
 from service_records.api.visits import router as visits_router
 from service_records.api.workers import router as workers_router
 
-ROUTERS: list[APIRouter] = [roster_router, workers_router, visits_router, minimums_router]
+ROUTERS: list[APIRouter] = [
+    roster_router,
+    workers_router,
+    visits_router,
+    minimums_router,
+    tasks_router,
+]

@@ -65,8 +65,10 @@ def bed_facts(bed: RosterBedRow, suspensions: Sequence[SuspensionRow]) -> BedFac
     return BedFacts(established_on=bed.established_on, suspensions=periods, ended_on=bed.ended_on)
 
 
-async def apply_bed_event(*, uow: UnitOfWork, type_: str, event: BedEvent) -> None:
-    """Upsert the bed from an intake event; keeps suspension periods. Never commits."""
+async def apply_bed_event(*, uow: UnitOfWork, type_: str, event: BedEvent) -> RosterBedRow | None:
+    """Upsert the bed from an intake event; keeps suspension periods. Never commits.
+
+    Returns the bed, or None when the event is older than what the roster knows."""
     roster = uow.repo(RosterRepository)
     on = event.event_date or shanghai_date(event.occurred_at)
     bed = await roster.get(event.bed_id)
@@ -75,7 +77,7 @@ async def apply_bed_event(*, uow: UnitOfWork, type_: str, event: BedEvent) -> No
         roster.add(bed)
     elif event.occurred_at < bed.last_event_at:
         logger.info("older bed event ignored", extra={"bed_id": event.bed_id, "type": type_})
-        return
+        return None
     bed.provider_id, bed.elder_id = event.provider_id, event.elder_id
     bed.region_code, bed.jurisdiction = event.region_code, event.jurisdiction
     bed.status = event.status
@@ -94,6 +96,7 @@ async def apply_bed_event(*, uow: UnitOfWork, type_: str, event: BedEvent) -> No
     elif type_ in ("bed.terminated", "bed.transferred"):
         bed.ended_on, bed.end_reason = on, event.reason or event.transfer_target
         await _close_suspension(roster, bed.bed_id, on)
+    return bed
 
 
 async def _close_suspension(roster: RosterRepository, bed_id: str, end: date) -> None:

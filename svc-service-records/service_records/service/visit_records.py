@@ -18,6 +18,7 @@ from service_records.policies.model import RecordsProfile
 from service_records.repository import RollupRepository, RosterRepository, VisitRepository
 from service_records.schemas.visits import ExceptionRead, ObservationRead, VisitRead
 from service_records.service.events import VISITS_TOPIC, visit_payload
+from service_records.service.plan import complete_tasks
 from service_records.service.rollups import count_visit
 from service_records.service.roster import bed_facts
 from service_records.tables import RosterBedRow, VisitExceptionRow, VisitRow, VisitVersionRow
@@ -159,6 +160,7 @@ async def settle(
         return
     visit.status = VERIFIED
     await count_visit(uow.repo(RollupRepository), visit)
+    await complete_tasks(uow, visit, now)
     await uow.emit(
         topic=VISITS_TOPIC,
         key=visit.bed_id,
