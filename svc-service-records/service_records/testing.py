@@ -46,6 +46,7 @@ def bed_event(
     event_date: date | None = None,
     occurred_at: datetime | None = None,
     reason: str | None = None,
+    applicant_sub: str | None = None,
 ) -> Envelope:
     data = {
         "bed_id": bed_id,
@@ -62,6 +63,7 @@ def bed_event(
         "established_on": established_on.isoformat() if established_on else None,
         "event_date": event_date.isoformat() if event_date else None,
         "reason": reason,
+        "applicant_sub": applicant_sub,
         "occurred_at": (occurred_at or datetime(2022, 6, 1, 0, 0, tzinfo=UTC)).isoformat(),
     }
     return Envelope(type=type_, source="svc-intake", subject=bed_id, data=data)

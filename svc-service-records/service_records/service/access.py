@@ -2,7 +2,7 @@
 
 Caregivers see the beds assigned to them and the visits they made; provider admins their
 provider's; officers their regions (read-only); elders and family their own bed, matched by the
-elder's login subject (intake's bed events do not carry it yet, so today they see nothing).
+applicant's login subject (`BedEvent.applicant_sub`, stored as `roster_beds.elder_sub`).
 Anything not visible answers 404 like a missing object; visible but not allowed answers 403.
 """
 

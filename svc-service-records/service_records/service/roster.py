@@ -83,6 +83,8 @@ async def apply_bed_event(*, uow: UnitOfWork, type_: str, event: BedEvent) -> Ro
     bed.status = event.status
     bed.contract_start, bed.contract_end = event.contract_start, event.contract_end
     bed.established_on, bed.accepted_on = event.established_on, event.accepted_on
+    if event.applicant_sub is not None:  # an event without it keeps the known account
+        bed.elder_sub = event.applicant_sub
     bed.last_event_at = event.occurred_at
     if type_ == "bed.suspended":
         bed.suspended_on = on
