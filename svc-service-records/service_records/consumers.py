@@ -9,8 +9,10 @@ from chassis.db import UnitOfWork
 from chassis.kafka.consumer import Handler, decode_payload
 from homebed_schemas.envelope import Envelope
 from homebed_schemas.events.intake import BED_EVENTS, BedEvent
-from homebed_schemas.topics import INTAKE_BEDS
+from homebed_schemas.topics import INTAKE_BEDS, IOT_ALARMS
+from service_records.schemas.inbound import AlarmNotice
 from service_records.service.plan import on_bed_event
+from service_records.service.surveys import alarm_resolved
 
 HANDLED_BED_EVENTS = frozenset(BED_EVENTS)
 
@@ -24,4 +26,15 @@ async def handle_bed_event(uow: UnitOfWork, envelope: Envelope) -> None:
     await on_bed_event(uow=uow, type_=envelope.type, event=event)
 
 
-TOPIC_HANDLERS: dict[str, Handler] = {INTAKE_BEDS.name: handle_bed_event}
+async def handle_alarm_event(uow: UnitOfWork, envelope: Envelope) -> None:
+    """`alarm.resolved` sends the after-alarm survey; other alarm types are ignored."""
+    if envelope.type != "alarm.resolved":
+        return
+    alarm = decode_payload(envelope, AlarmNotice)
+    await alarm_resolved(uow=uow, alarm=alarm)
+
+
+TOPIC_HANDLERS: dict[str, Handler] = {
+    INTAKE_BEDS.name: handle_bed_event,
+    IOT_ALARMS.name: handle_alarm_event,
+}

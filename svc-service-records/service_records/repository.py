@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service_records.tables import (
@@ -17,6 +17,7 @@ from service_records.tables import (
     ObservationRow,
     PlanItemRow,
     RosterBedRow,
+    SurveyRow,
     SuspensionRow,
     TaskRow,
     TrainingRow,
@@ -126,6 +127,13 @@ class RosterRepository:
             RosterBedRow.established_on.is_not(None),
             RosterBedRow.ended_on.is_(None),
             or_(RosterBedRow.planned_through.is_(None), RosterBedRow.planned_through < through),
+        )
+        return (await self.session.execute(query.order_by(RosterBedRow.bed_id))).scalars().all()
+
+    async def in_service(self) -> Sequence[RosterBedRow]:
+        query = select(RosterBedRow).where(
+            RosterBedRow.status.in_(("established", "accepted")),
+            RosterBedRow.established_on.is_not(None),
         )
         return (await self.session.execute(query.order_by(RosterBedRow.bed_id))).scalars().all()
 
@@ -381,6 +389,10 @@ class PlanRepository:
         ordered = query.order_by(TaskRow.opens_at, TaskRow.id)
         return (await self.session.execute(ordered)).scalars().all()
 
+    async def by_key(self, bed_id: str, plan_key: str) -> TaskRow | None:
+        query = select(TaskRow).where(TaskRow.bed_id == bed_id, TaskRow.plan_key == plan_key)
+        return (await self.session.execute(query)).scalars().first()
+
     async def overdue(self, now: datetime) -> Sequence[TaskRow]:
         query = select(TaskRow).where(TaskRow.status == "scheduled", TaskRow.closes_at <= now)
         return (await self.session.execute(query)).scalars().all()
@@ -429,6 +441,71 @@ class PlanRepository:
             query = query.where(TaskRow.kind == kind)
         ordered = query.order_by(TaskRow.due_at, TaskRow.bed_id, TaskRow.id)
         return await _page(self.session, ordered, limit, offset)
+
+
+class SurveyRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, row: SurveyRow) -> None:
+        self.session.add(row)
+
+    async def exists(self, bed_id: str, template: str, context: str) -> bool:
+        query = select(SurveyRow.id).where(
+            SurveyRow.bed_id == bed_id, SurveyRow.template == template, SurveyRow.context == context
+        )
+        return (await self.session.execute(query)).first() is not None
+
+    async def beds_with(self, template: str, context: str) -> set[str]:
+        query = select(SurveyRow.bed_id).where(
+            SurveyRow.template == template, SurveyRow.context == context
+        )
+        return set((await self.session.execute(query)).scalars())
+
+    def _scoped(self, scope: Scope) -> Select[SurveyRow]:
+        query = select(SurveyRow).join(RosterBedRow, RosterBedRow.bed_id == SurveyRow.bed_id)
+        return query.where(_bed_filter(scope))
+
+    async def visible(self, survey_id: str, scope: Scope) -> SurveyRow | None:
+        query = self._scoped(scope).where(SurveyRow.id == survey_id)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def find(
+        self, scope: Scope, *, bed_id: str | None, status: str | None, limit: int, offset: int
+    ) -> tuple[Sequence[SurveyRow], int]:
+        query = self._scoped(scope)
+        if bed_id is not None:
+            query = query.where(SurveyRow.bed_id == bed_id)
+        if status is not None:
+            query = query.where(SurveyRow.status == status)
+        ordered = query.order_by(SurveyRow.sent_at.desc(), SurveyRow.id)
+        return await _page(self.session, ordered, limit, offset)
+
+    async def scores(
+        self,
+        *,
+        period: str,
+        threshold: float,
+        provider_id: str | None,
+        regions: tuple[str, ...] | None,
+    ) -> list[tuple[str, int, float, int]]:
+        """(provider_id, answered, mean score, scores under threshold) of a month's answers."""
+        query = select(
+            SurveyRow.provider_id,
+            func.count(),
+            func.avg(SurveyRow.score),
+            func.sum(case((SurveyRow.score < threshold, 1), else_=0)),
+        ).where(SurveyRow.period == period, SurveyRow.status == "answered")
+        if provider_id is not None:
+            query = query.where(SurveyRow.provider_id == provider_id)
+        if regions is not None:
+            query = query.where(
+                or_(*(SurveyRow.region_code.startswith(p) for p in regions)) if regions else false()
+            )
+        rows = await self.session.execute(
+            query.group_by(SurveyRow.provider_id).order_by(SurveyRow.provider_id)
+        )
+        return [(p, int(n), float(mean), int(low or 0)) for p, n, mean, low in rows]
 
 
 async def _page(

@@ -34,7 +34,7 @@ class RosterBedRow(Base):
     bed_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     provider_id: Mapped[str] = mapped_column(String(64), index=True)
     elder_id: Mapped[str] = mapped_column(String(64), index=True)
-    # The elder's login subject: intake's bed events do not carry it yet (README, "Access").
+    # The login subject of the elder or family member who applied (BedEvent.applicant_sub).
     elder_sub: Mapped[str | None] = mapped_column(String(128), index=True)
     region_code: Mapped[str] = mapped_column(String(12), index=True)
     jurisdiction: Mapped[str] = mapped_column(String(6))
@@ -260,6 +260,30 @@ class TaskRow(Base):
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SurveyRow(Base):
+    """A satisfaction survey sent for a bed (monthly, or after a resolved alarm) and its answers."""
+
+    __tablename__ = "surveys"
+    __table_args__ = (UniqueConstraint("bed_id", "template", "context", name="uq_survey"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    bed_id: Mapped[str] = mapped_column(ForeignKey("roster_beds.bed_id"), index=True)
+    provider_id: Mapped[str] = mapped_column(String(64), index=True)
+    elder_id: Mapped[str] = mapped_column(String(64))
+    region_code: Mapped[str] = mapped_column(String(12), index=True)
+    template: Mapped[str] = mapped_column(String(32))
+    context: Mapped[str] = mapped_column(String(80))  # month:YYYY-MM or alarm:<alarm_id>
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    period: Mapped[str | None] = mapped_column(String(7), index=True)  # month answered
+    respondent_sub: Mapped[str | None] = mapped_column(String(128))
+    respondent_role: Mapped[str | None] = mapped_column(String(24))
+    answers: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    comment: Mapped[str | None] = mapped_column(Text)
+    score: Mapped[float | None] = mapped_column(Float)
 
 
 CHASSIS_TABLES = chassis_tables(Base.metadata)

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from service_records.api.minimums import router as minimums_router
 from service_records.api.roster import router as roster_router
+from service_records.api.surveys import router as surveys_router
 from service_records.api.tasks import router as tasks_router
 from service_records.api.visits import router as visits_router
 from service_records.api.workers import router as workers_router
@@ -16,4 +17,5 @@ ROUTERS: list[APIRouter] = [
     visits_router,
     minimums_router,
     tasks_router,
+    surveys_router,
 ]
