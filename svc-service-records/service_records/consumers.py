@@ -9,12 +9,14 @@ from chassis.db import UnitOfWork
 from chassis.kafka.consumer import Handler, decode_payload
 from homebed_schemas.envelope import Envelope
 from homebed_schemas.events.intake import BED_EVENTS, BedEvent
+from homebed_schemas.events.iot import ALARM_EVENTS
 from homebed_schemas.topics import INTAKE_BEDS, IOT_ALARMS
 from service_records.schemas.inbound import AlarmNotice
+from service_records.service.alarms import on_alarm_event
 from service_records.service.plan import on_bed_event
-from service_records.service.surveys import alarm_resolved
 
 HANDLED_BED_EVENTS = frozenset(BED_EVENTS)
+HANDLED_ALARM_EVENTS = frozenset(ALARM_EVENTS)
 
 
 async def handle_bed_event(uow: UnitOfWork, envelope: Envelope) -> None:
@@ -27,11 +29,12 @@ async def handle_bed_event(uow: UnitOfWork, envelope: Envelope) -> None:
 
 
 async def handle_alarm_event(uow: UnitOfWork, envelope: Envelope) -> None:
-    """`alarm.resolved` sends the after-alarm survey; other alarm types are ignored."""
-    if envelope.type != "alarm.resolved":
+    """Every alarm event goes into the bed's archive; `alarm.resolved` also sends a survey.
+    Unknown types are ignored (tolerant reader)."""
+    if envelope.type not in HANDLED_ALARM_EVENTS:
         return
     alarm = decode_payload(envelope, AlarmNotice)
-    await alarm_resolved(uow=uow, alarm=alarm)
+    await on_alarm_event(uow=uow, type_=envelope.type, alarm=alarm)
 
 
 TOPIC_HANDLERS: dict[str, Handler] = {

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, sele
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service_records.tables import (
+    ArchiveEntryRow,
     AssignmentRow,
     BreachRow,
     DailyRollupRow,
@@ -506,6 +507,32 @@ class SurveyRepository:
             query.group_by(SurveyRow.provider_id).order_by(SurveyRow.provider_id)
         )
         return [(p, int(n), float(mean), int(low or 0)) for p, n, mean, low in rows]
+
+
+class ArchiveRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, row: ArchiveEntryRow) -> None:
+        self.session.add(row)
+
+    async def exists(self, bed_id: str, kind: str, type_: str, ref: str) -> bool:
+        query = select(ArchiveEntryRow.id).where(
+            ArchiveEntryRow.bed_id == bed_id,
+            ArchiveEntryRow.kind == kind,
+            ArchiveEntryRow.type == type_,
+            ArchiveEntryRow.ref == ref,
+        )
+        return (await self.session.execute(query)).first() is not None
+
+    async def timeline(
+        self, bed_id: str, *, kind: str | None, limit: int, offset: int
+    ) -> tuple[Sequence[ArchiveEntryRow], int]:
+        query = select(ArchiveEntryRow).where(ArchiveEntryRow.bed_id == bed_id)
+        if kind is not None:
+            query = query.where(ArchiveEntryRow.kind == kind)
+        ordered = query.order_by(ArchiveEntryRow.at.desc(), ArchiveEntryRow.id.desc())
+        return await _page(self.session, ordered, limit, offset)
 
 
 async def _page(

@@ -286,4 +286,21 @@ class SurveyRow(Base):
     score: Mapped[float | None] = mapped_column(Float)
 
 
+class ArchiveEntryRow(Base):
+    """One line of a bed's service archive (服务档案, "one person, one file", 004 §二(四)1):
+    a visit verified, corrected or voided, an observation, an alarm event, a bed change."""
+
+    __tablename__ = "archive_entries"
+    __table_args__ = (UniqueConstraint("bed_id", "kind", "type", "ref", name="uq_archive_entry"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    bed_id: Mapped[str] = mapped_column(String(64), index=True)
+    elder_id: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # visit | observation | alarm | bed
+    type: Mapped[str] = mapped_column(String(32))  # visit.verified, alarm.raised, bed.suspended
+    ref: Mapped[str] = mapped_column(String(80))  # visit id:version, alarm id:seq, event id
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
 CHASSIS_TABLES = chassis_tables(Base.metadata)

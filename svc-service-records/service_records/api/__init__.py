@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from service_records.api.archive import router as archive_router
 from service_records.api.minimums import router as minimums_router
 from service_records.api.roster import router as roster_router
 from service_records.api.surveys import router as surveys_router
@@ -18,4 +19,5 @@ ROUTERS: list[APIRouter] = [
     minimums_router,
     tasks_router,
     surveys_router,
+    archive_router,
 ]

@@ -34,6 +34,7 @@ from service_records.schemas.plan import (
     TaskRead,
 )
 from service_records.service.access import READERS, admin_provider, scope_for
+from service_records.service.archive import record_bed_event
 from service_records.service.roster import apply_bed_event, bed_facts
 from service_records.tables import PlanItemRow, RosterBedRow, TaskRow, VisitRow
 
@@ -120,10 +121,11 @@ async def replan(uow: UnitOfWork, bed: RosterBedRow, first: date, now: datetime)
 
 
 async def on_bed_event(*, uow: UnitOfWork, type_: str, event: BedEvent) -> None:
-    """A bed event updates the roster, then replans the bed's tasks from the event's date
+    """A bed event updates the roster and the bed's archive, then replans the bed's tasks from the event's date
     (suspended: cancelled; resumed: planned again; ended: cancelled). Never commits."""
     bed = await apply_bed_event(uow=uow, type_=type_, event=event)
     if bed is not None:
+        await record_bed_event(uow, bed, type_, event)
         await replan(
             uow, bed, event.event_date or shanghai_date(event.occurred_at), event.occurred_at
         )

@@ -4,7 +4,6 @@ the provider admin; scores per provider and month (officers: their regions, aggr
 
 from __future__ import annotations
 
-import logging
 import uuid
 from datetime import datetime, timedelta
 
@@ -33,7 +32,6 @@ from service_records.service.access import scope_for
 from service_records.service.events import VISITS_TOPIC
 from service_records.tables import RosterBedRow, SurveyRow, TaskRow
 
-logger = logging.getLogger(__name__)
 RESPONDENTS = (Role.ELDER, Role.FAMILY)
 FOLLOW_UP_DUE = timedelta(days=3)
 FOLLOW_UP_CLOSES = timedelta(days=7)
@@ -75,12 +73,8 @@ async def send_monthly_surveys(*, uow_factory: UnitOfWorkFactory, clock: Clock, 
     return sent
 
 
-async def alarm_resolved(*, uow: UnitOfWork, alarm: AlarmNotice) -> None:
+async def alarm_resolved(*, uow: UnitOfWork, bed: RosterBedRow, alarm: AlarmNotice) -> None:
     """A resolved alarm sends the after-alarm survey to the bed (once per alarm). Never commits."""
-    bed = await uow.repo(RosterRepository).get(alarm.bed_id)
-    if bed is None:
-        logger.info("alarm of a bed not on the roster", extra={"bed_id": alarm.bed_id})
-        return
     template = template_for(SurveyTrigger.ALARM_RESOLVED).id
     context = f"alarm:{alarm.alarm_id}"
     surveys = uow.repo(SurveyRepository)

@@ -3,7 +3,7 @@ survey.answered in the outbox, follow-up on a low score, scores (officers: aggre
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import httpx
 import orjson
@@ -11,37 +11,19 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from chassis.clock import ManualClock
-from homebed_schemas.envelope import Envelope
-from service_records.consumers import handle_alarm_event
 from service_records.service.surveys import send_monthly_surveys
 from service_records.tables import CHASSIS_TABLES
-from service_records.testing import BED, admin, bed_event, caregiver, elder, family, feed, officer
-
-RAISED = datetime(2022, 6, 1, 2, 0, tzinfo=UTC)
-
-
-def alarm(type_: str = "alarm.resolved", **extra: object) -> Envelope:
-    data = {
-        "alarm_id": "alm-1",
-        "bed_id": BED,
-        "provider_id": "prov-a",
-        "alarm_type": "fall",
-        "severity": "critical",
-        "status": "resolved",
-        "count": 1,
-        "raised_at": RAISED.isoformat(),
-        "arrival_deadline": (RAISED + timedelta(minutes=15)).isoformat(),
-        "occurred_at": (RAISED + timedelta(minutes=40)).isoformat(),
-        **extra,
-    }
-    return Envelope(type=type_, source="svc-iot-ingest", subject="alm-1", data=data)
-
-
-async def feed_alarm(app: FastAPI, envelope: Envelope) -> None:
-    uow = app.state.runtime.uow()
-    async with uow:
-        await handle_alarm_event(uow, envelope)
-        await uow.commit()
+from service_records.testing import (
+    admin,
+    alarm,
+    bed_event,
+    caregiver,
+    elder,
+    family,
+    feed,
+    feed_alarm,
+    officer,
+)
 
 
 async def outbox(app: FastAPI) -> list[dict[str, object]]:
