@@ -17,7 +17,7 @@ from homebed_schemas.events.intake import BedEvent
 from service_records.repository import ArchiveRepository, RosterRepository, VisitRepository
 from service_records.schemas.archive import ArchiveEntryRead
 from service_records.schemas.inbound import AlarmNotice
-from service_records.service.access import READERS, scope_for
+from service_records.service.access import READERS, visible_bed
 from service_records.tables import ArchiveEntryRow, RosterBedRow, VisitRow
 
 KINDS = ("visit", "observation", "alarm", "bed")
@@ -152,9 +152,7 @@ async def bed_archive(
     """A bed's archive for the people who may see the bed (404 otherwise)."""
     async with uow:
         require_role(ctx.principal, *READERS)
-        bed = await uow.repo(RosterRepository).visible(bed_id, await scope_for(uow, ctx.principal))
-        if bed is None:
-            raise NotFound("Bed")
+        await visible_bed(uow, ctx.principal, bed_id)
         return await _page(uow, bed_id, kind, limit, offset)
 
 

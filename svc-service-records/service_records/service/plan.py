@@ -33,7 +33,7 @@ from service_records.schemas.plan import (
     TaskComplete,
     TaskRead,
 )
-from service_records.service.access import READERS, admin_provider, scope_for
+from service_records.service.access import READERS, admin_provider, scope_for, visible_bed
 from service_records.service.archive import record_bed_event
 from service_records.service.roster import apply_bed_event, bed_facts
 from service_records.tables import PlanItemRow, RosterBedRow, TaskRow, VisitRow
@@ -265,10 +265,7 @@ async def add_plan_item(
 ) -> PlanItemRead:
     """Add a recurring task to a bed's plan and plan it to the horizon."""
     async with uow:
-        roster = uow.repo(RosterRepository)
-        bed = await roster.visible(bed_id, await scope_for(uow, ctx.principal))
-        if bed is None:
-            raise NotFound("Bed")
+        bed = await visible_bed(uow, ctx.principal, bed_id)
         require_role(ctx.principal, Role.PROVIDER_ADMIN)
         admin_provider(ctx.principal)
         catalogue = load_profile(bed.jurisdiction).catalogue
@@ -303,9 +300,7 @@ async def list_plan_items(
     """The recurring plan items of a bed."""
     async with uow:
         require_role(ctx.principal, *READERS)
-        bed = await uow.repo(RosterRepository).visible(bed_id, await scope_for(uow, ctx.principal))
-        if bed is None:
-            raise NotFound("Bed")
+        await visible_bed(uow, ctx.principal, bed_id)
         items = await uow.repo(PlanRepository).items(bed_id, active_only=False)
         return [plan_item_read(i) for i in items]
 

@@ -12,7 +12,7 @@ from chassis.clock import shanghai_date
 from chassis.context import RequestContext
 from chassis.db import UnitOfWork
 from chassis.dto import Page
-from chassis.errors import Conflict, NotFound, Unprocessable
+from chassis.errors import Conflict, Unprocessable
 from chassis.principal import Role
 from homebed_schemas.events.intake import BedEvent
 from service_records.domain.minimums import BedFacts, Suspension
@@ -24,7 +24,7 @@ from service_records.schemas.roster import (
     BedSummary,
     SuspensionRead,
 )
-from service_records.service.access import READERS, admin_provider, scope_for
+from service_records.service.access import READERS, admin_provider, scope_for, visible_bed
 from service_records.tables import AssignmentRow, RosterBedRow, SuspensionRow
 
 logger = logging.getLogger(__name__)
@@ -112,9 +112,7 @@ async def get_bed(*, uow: UnitOfWork, ctx: RequestContext, bed_id: str) -> BedRe
     async with uow:
         require_role(ctx.principal, *READERS)
         roster = uow.repo(RosterRepository)
-        bed = await roster.visible(bed_id, await scope_for(uow, ctx.principal))
-        if bed is None:
-            raise NotFound("Bed")
+        bed = await visible_bed(uow, ctx.principal, bed_id)
         return await bed_read(roster, bed)
 
 
@@ -138,9 +136,7 @@ async def set_location(
     """Record the bed's coordinates (at installation): the reference of the EVV location check."""
     async with uow:
         roster = uow.repo(RosterRepository)
-        bed = await roster.visible(bed_id, await scope_for(uow, ctx.principal))
-        if bed is None:
-            raise NotFound("Bed")
+        bed = await visible_bed(uow, ctx.principal, bed_id)
         require_role(ctx.principal, Role.PROVIDER_ADMIN)
         bed.latitude, bed.longitude = cmd.latitude, cmd.longitude
         bed.location_set_by, bed.location_set_at = ctx.principal.sub, ctx.now
@@ -154,9 +150,7 @@ async def set_assignees(
     """Assign the provider's workers to a bed (they see it and may check in)."""
     async with uow:
         roster = uow.repo(RosterRepository)
-        bed = await roster.visible(bed_id, await scope_for(uow, ctx.principal))
-        if bed is None:
-            raise NotFound("Bed")
+        bed = await visible_bed(uow, ctx.principal, bed_id)
         require_role(ctx.principal, Role.PROVIDER_ADMIN)
         provider = admin_provider(ctx.principal)
         workers = uow.repo(WorkerRepository)
