@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service_records.tables import (
+    ArchiveEntryRow,
     AssignmentRow,
     BreachRow,
     DailyRollupRow,
     ObservationRow,
+    PlanItemRow,
     RosterBedRow,
+    SurveyRow,
     SuspensionRow,
+    TaskRow,
     TrainingRow,
     VisitExceptionRow,
     VisitRow,
@@ -117,6 +121,22 @@ class RosterRepository:
     async def is_assigned(self, bed_id: str, worker_id: str) -> bool:
         row = await self.session.get(AssignmentRow, (bed_id, worker_id))
         return row is not None
+
+    async def to_plan(self, through: date) -> Sequence[RosterBedRow]:
+        """Established, not ended beds whose tasks are planned to before `through`."""
+        query = select(RosterBedRow).where(
+            RosterBedRow.established_on.is_not(None),
+            RosterBedRow.ended_on.is_(None),
+            or_(RosterBedRow.planned_through.is_(None), RosterBedRow.planned_through < through),
+        )
+        return (await self.session.execute(query.order_by(RosterBedRow.bed_id))).scalars().all()
+
+    async def in_service(self) -> Sequence[RosterBedRow]:
+        query = select(RosterBedRow).where(
+            RosterBedRow.status.in_(("established", "accepted")),
+            RosterBedRow.established_on.is_not(None),
+        )
+        return (await self.session.execute(query.order_by(RosterBedRow.bed_id))).scalars().all()
 
     async def in_service_for_close(self) -> Sequence[RosterBedRow]:
         """Beds the daily close job judges: established at some point, not judged to the end."""
@@ -258,6 +278,17 @@ class VisitRepository:
         ordered = query.order_by(VisitRow.check_in_at.desc(), VisitRow.id)
         return await _page(self.session, ordered, limit, offset)
 
+    async def open_without_exception(self, *, before: datetime, code: str) -> Sequence[VisitRow]:
+        """Visits still open (no check-out) checked in before `before`, without exception `code`."""
+        flagged = select(VisitExceptionRow.visit_id).where(VisitExceptionRow.code == code)
+        query = select(VisitRow).where(
+            VisitRow.status == "open",
+            VisitRow.check_out_at.is_(None),
+            VisitRow.check_in_at < before,
+            VisitRow.id.not_in(flagged),
+        )
+        return (await self.session.execute(query.order_by(VisitRow.check_in_at))).scalars().all()
+
     async def versions(self, visit_id: str) -> Sequence[VisitVersionRow]:
         query = select(VisitVersionRow).where(VisitVersionRow.visit_id == visit_id)
         return (await self.session.execute(query.order_by(VisitVersionRow.id))).scalars().all()
@@ -320,6 +351,188 @@ class RollupRepository:
         if provider_id is not None:
             query = query.where(BreachRow.provider_id == provider_id)
         return (await self.session.execute(query.order_by(BreachRow.id))).scalars().all()
+
+
+class PlanRepository:
+    """A bed's plan items and the tasks planned from them (and follow-ups)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add_item(self, row: PlanItemRow) -> None:
+        self.session.add(row)
+
+    async def items(self, bed_id: str, *, active_only: bool = True) -> Sequence[PlanItemRow]:
+        query = select(PlanItemRow).where(PlanItemRow.bed_id == bed_id)
+        if active_only:
+            query = query.where(PlanItemRow.active.is_(True))
+        ordered = query.order_by(PlanItemRow.created_at, PlanItemRow.id)
+        return (await self.session.execute(ordered)).scalars().all()
+
+    def add(self, row: TaskRow) -> None:
+        self.session.add(row)
+
+    async def planned_from(self, bed_id: str, first: date) -> Sequence[TaskRow]:
+        """Plan tasks (not follow-ups) of a bed planned for `first` or later."""
+        query = select(TaskRow).where(
+            TaskRow.bed_id == bed_id, TaskRow.day >= first, TaskRow.kind != "follow_up"
+        )
+        return (await self.session.execute(query)).scalars().all()
+
+    async def open_for_visit(self, bed_id: str, first: date, last: date) -> Sequence[TaskRow]:
+        """Tasks a verified visit may complete: scheduled or missed, planned in [first, last]."""
+        query = select(TaskRow).where(
+            TaskRow.bed_id == bed_id,
+            TaskRow.day >= first,
+            TaskRow.day <= last,
+            TaskRow.status.in_(("scheduled", "missed")),
+        )
+        ordered = query.order_by(TaskRow.opens_at, TaskRow.id)
+        return (await self.session.execute(ordered)).scalars().all()
+
+    async def by_key(self, bed_id: str, plan_key: str) -> TaskRow | None:
+        query = select(TaskRow).where(TaskRow.bed_id == bed_id, TaskRow.plan_key == plan_key)
+        return (await self.session.execute(query)).scalars().first()
+
+    async def overdue(self, now: datetime) -> Sequence[TaskRow]:
+        query = select(TaskRow).where(TaskRow.status == "scheduled", TaskRow.closes_at <= now)
+        return (await self.session.execute(query)).scalars().all()
+
+    def _scoped(self, scope: Scope) -> Select[TaskRow]:
+        query = select(TaskRow).join(RosterBedRow, RosterBedRow.bed_id == TaskRow.bed_id)
+        if scope.worker_id is not None:
+            assigned = select(AssignmentRow.bed_id).where(
+                AssignmentRow.worker_id == scope.worker_id
+            )
+            return query.where(
+                TaskRow.provider_id == scope.provider_id,
+                TaskRow.kind != "follow_up",
+                or_(TaskRow.assignee_worker_id == scope.worker_id, TaskRow.bed_id.in_(assigned)),
+            )
+        if scope.elder_sub is not None or scope.region_prefixes is not None:
+            query = query.where(TaskRow.kind != "follow_up")  # follow-ups are the provider's
+        return query.where(_bed_filter(scope))
+
+    async def visible(self, task_id: str, scope: Scope) -> TaskRow | None:
+        query = self._scoped(scope).where(TaskRow.id == task_id)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def find(
+        self,
+        scope: Scope,
+        *,
+        opens_before: datetime | None,
+        closes_after: datetime | None,
+        bed_id: str | None,
+        status: str | None,
+        kind: str | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[Sequence[TaskRow], int]:
+        query = self._scoped(scope)
+        if opens_before is not None:
+            query = query.where(TaskRow.opens_at < opens_before)
+        if closes_after is not None:
+            query = query.where(TaskRow.closes_at > closes_after)
+        if bed_id is not None:
+            query = query.where(TaskRow.bed_id == bed_id)
+        if status is not None:
+            query = query.where(TaskRow.status == status)
+        if kind is not None:
+            query = query.where(TaskRow.kind == kind)
+        ordered = query.order_by(TaskRow.due_at, TaskRow.bed_id, TaskRow.id)
+        return await _page(self.session, ordered, limit, offset)
+
+
+class SurveyRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, row: SurveyRow) -> None:
+        self.session.add(row)
+
+    async def exists(self, bed_id: str, template: str, context: str) -> bool:
+        query = select(SurveyRow.id).where(
+            SurveyRow.bed_id == bed_id, SurveyRow.template == template, SurveyRow.context == context
+        )
+        return (await self.session.execute(query)).first() is not None
+
+    async def beds_with(self, template: str, context: str) -> set[str]:
+        query = select(SurveyRow.bed_id).where(
+            SurveyRow.template == template, SurveyRow.context == context
+        )
+        return set((await self.session.execute(query)).scalars())
+
+    def _scoped(self, scope: Scope) -> Select[SurveyRow]:
+        query = select(SurveyRow).join(RosterBedRow, RosterBedRow.bed_id == SurveyRow.bed_id)
+        return query.where(_bed_filter(scope))
+
+    async def visible(self, survey_id: str, scope: Scope) -> SurveyRow | None:
+        query = self._scoped(scope).where(SurveyRow.id == survey_id)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def find(
+        self, scope: Scope, *, bed_id: str | None, status: str | None, limit: int, offset: int
+    ) -> tuple[Sequence[SurveyRow], int]:
+        query = self._scoped(scope)
+        if bed_id is not None:
+            query = query.where(SurveyRow.bed_id == bed_id)
+        if status is not None:
+            query = query.where(SurveyRow.status == status)
+        ordered = query.order_by(SurveyRow.sent_at.desc(), SurveyRow.id)
+        return await _page(self.session, ordered, limit, offset)
+
+    async def scores(
+        self,
+        *,
+        period: str,
+        threshold: float,
+        provider_id: str | None,
+        regions: tuple[str, ...] | None,
+    ) -> list[tuple[str, int, float, int]]:
+        """(provider_id, answered, mean score, scores under threshold) of a month's answers."""
+        query = select(
+            SurveyRow.provider_id,
+            func.count(),
+            func.avg(SurveyRow.score),
+            func.sum(case((SurveyRow.score < threshold, 1), else_=0)),
+        ).where(SurveyRow.period == period, SurveyRow.status == "answered")
+        if provider_id is not None:
+            query = query.where(SurveyRow.provider_id == provider_id)
+        if regions is not None:
+            query = query.where(
+                or_(*(SurveyRow.region_code.startswith(p) for p in regions)) if regions else false()
+            )
+        rows = await self.session.execute(
+            query.group_by(SurveyRow.provider_id).order_by(SurveyRow.provider_id)
+        )
+        return [(p, int(n), float(mean), int(low or 0)) for p, n, mean, low in rows]
+
+
+class ArchiveRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, row: ArchiveEntryRow) -> None:
+        self.session.add(row)
+
+    async def exists(self, bed_id: str, kind: str, type_: str, ref: str) -> bool:
+        query = select(ArchiveEntryRow.id).where(
+            ArchiveEntryRow.bed_id == bed_id,
+            ArchiveEntryRow.kind == kind,
+            ArchiveEntryRow.type == type_,
+            ArchiveEntryRow.ref == ref,
+        )
+        return (await self.session.execute(query)).first() is not None
+
+    async def timeline(
+        self, bed_id: str, *, kind: str | None, limit: int, offset: int
+    ) -> tuple[Sequence[ArchiveEntryRow], int]:
+        query = select(ArchiveEntryRow).where(ArchiveEntryRow.bed_id == bed_id)
+        if kind is not None:
+            query = query.where(ArchiveEntryRow.kind == kind)
+        ordered = query.order_by(ArchiveEntryRow.at.desc(), ArchiveEntryRow.id.desc())
+        return await _page(self.session, ordered, limit, offset)
 
 
 async def _page(

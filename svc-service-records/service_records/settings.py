@@ -17,6 +17,16 @@ class Settings(ServiceSettings):
     bed_location_tolerance_m: float = Field(default=200.0, gt=0, le=5000)
     close_job_seconds: float = Field(default=300.0, gt=0)
     close_job_enabled: bool = True
+    sweep_seconds: float = Field(
+        default=600.0, gt=0, description="no-check-out and missed-task sweeps"
+    )
+    sweep_enabled: bool = True
+    survey_day_of_month: int = Field(
+        default=1, ge=1, le=28, description="Shanghai day of the month the monthly survey is sent"
+    )
+    survey_low_score: float = Field(
+        default=60.0, ge=0, le=100, description="a score (0..100) below this opens a follow-up"
+    )
     iot_ingest_url: str | None = Field(
         default=None, description="base URL of iot-ingest for device corroboration; None: off"
     )

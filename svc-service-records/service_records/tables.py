@@ -34,7 +34,7 @@ class RosterBedRow(Base):
     bed_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     provider_id: Mapped[str] = mapped_column(String(64), index=True)
     elder_id: Mapped[str] = mapped_column(String(64), index=True)
-    # The elder's login subject: intake's bed events do not carry it yet (README, "Access").
+    # The login subject of the elder or family member who applied (BedEvent.applicant_sub).
     elder_sub: Mapped[str | None] = mapped_column(String(128), index=True)
     region_code: Mapped[str] = mapped_column(String(12), index=True)
     jurisdiction: Mapped[str] = mapped_column(String(6))
@@ -52,6 +52,7 @@ class RosterBedRow(Base):
     location_set_by: Mapped[str | None] = mapped_column(String(128))
     location_set_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     closed_through: Mapped[date | None] = mapped_column(Date)  # last day the close job judged
+    planned_through: Mapped[date | None] = mapped_column(Date)  # last day tasks are planned to
     last_event_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
@@ -213,6 +214,93 @@ class BreachRow(Base):
     period: Mapped[str] = mapped_column(String(7))
     marker: Mapped[str] = mapped_column(String(32))  # the day, window or period judged
     raised_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PlanItemRow(Base):
+    """A recurring task a provider admin added to a bed's plan (item code, every N days, window).
+
+    Intake's care plan is not in the bed events, so these are entered here (README, "Plan")."""
+
+    __tablename__ = "plan_items"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    bed_id: Mapped[str] = mapped_column(ForeignKey("roster_beds.bed_id"), index=True)
+    provider_id: Mapped[str] = mapped_column(String(64), index=True)
+    item_code: Mapped[str] = mapped_column(String(64))
+    every_days: Mapped[int] = mapped_column(Integer)
+    anchor: Mapped[date] = mapped_column(Date)
+    due_time: Mapped[str] = mapped_column(String(5))  # HH:MM, Shanghai
+    before_minutes: Mapped[int] = mapped_column(Integer)
+    after_minutes: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean)
+    created_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class TaskRow(Base):
+    """One planned task of a bed (or a follow-up for the provider admin), with its window."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (UniqueConstraint("bed_id", "plan_key", "day", name="uq_task_plan_day"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    bed_id: Mapped[str] = mapped_column(ForeignKey("roster_beds.bed_id"), index=True)
+    provider_id: Mapped[str] = mapped_column(String(64), index=True)
+    plan_key: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(16))
+    item_code: Mapped[str | None] = mapped_column(String(64))
+    roles: Mapped[list[str]] = mapped_column(JSON)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    opens_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    assignee_worker_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    visit_id: Mapped[str | None] = mapped_column(String(36))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SurveyRow(Base):
+    """A satisfaction survey sent for a bed (monthly, or after a resolved alarm) and its answers."""
+
+    __tablename__ = "surveys"
+    __table_args__ = (UniqueConstraint("bed_id", "template", "context", name="uq_survey"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    bed_id: Mapped[str] = mapped_column(ForeignKey("roster_beds.bed_id"), index=True)
+    provider_id: Mapped[str] = mapped_column(String(64), index=True)
+    elder_id: Mapped[str] = mapped_column(String(64))
+    region_code: Mapped[str] = mapped_column(String(12), index=True)
+    template: Mapped[str] = mapped_column(String(32))
+    context: Mapped[str] = mapped_column(String(80))  # month:YYYY-MM or alarm:<alarm_id>
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    period: Mapped[str | None] = mapped_column(String(7), index=True)  # month answered
+    respondent_sub: Mapped[str | None] = mapped_column(String(128))
+    respondent_role: Mapped[str | None] = mapped_column(String(24))
+    answers: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    comment: Mapped[str | None] = mapped_column(Text)
+    score: Mapped[float | None] = mapped_column(Float)
+
+
+class ArchiveEntryRow(Base):
+    """One line of a bed's service archive (服务档案, "one person, one file", 004 §二(四)1):
+    a visit verified, corrected or voided, an observation, an alarm event, a bed change."""
+
+    __tablename__ = "archive_entries"
+    __table_args__ = (UniqueConstraint("bed_id", "kind", "type", "ref", name="uq_archive_entry"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    bed_id: Mapped[str] = mapped_column(String(64), index=True)
+    elder_id: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # visit | observation | alarm | bed
+    type: Mapped[str] = mapped_column(String(32))  # visit.verified, alarm.raised, bed.suspended
+    ref: Mapped[str] = mapped_column(String(80))  # visit id:version, alarm id:seq, event id
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 CHASSIS_TABLES = chassis_tables(Base.metadata)

@@ -3,7 +3,7 @@ fed the way the consumer runner applies them, a worker registered and assigned."
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from chassis.principal import Role
 from chassis.testing.principals import principal_headers
 from homebed_schemas.envelope import Envelope
-from service_records.consumers import handle_bed_event
+from service_records.consumers import handle_alarm_event, handle_bed_event
 from service_records.settings import Settings
 
 PROVIDER = "prov-a"
@@ -28,6 +28,7 @@ def records_settings(database_url: str, **overrides: Any) -> Settings:
         "auto_migrate": True,
         "log_json": False,
         "close_job_enabled": False,
+        "sweep_enabled": False,
         **overrides,
     }
     return Settings.model_validate(values)
@@ -45,6 +46,7 @@ def bed_event(
     event_date: date | None = None,
     occurred_at: datetime | None = None,
     reason: str | None = None,
+    applicant_sub: str | None = None,
 ) -> Envelope:
     data = {
         "bed_id": bed_id,
@@ -61,6 +63,7 @@ def bed_event(
         "established_on": established_on.isoformat() if established_on else None,
         "event_date": event_date.isoformat() if event_date else None,
         "reason": reason,
+        "applicant_sub": applicant_sub,
         "occurred_at": (occurred_at or datetime(2022, 6, 1, 0, 0, tzinfo=UTC)).isoformat(),
     }
     return Envelope(type=type_, source="svc-intake", subject=bed_id, data=data)
@@ -71,6 +74,35 @@ async def feed(app: FastAPI, envelope: Envelope) -> None:
     uow = app.state.runtime.uow()
     async with uow:
         await handle_bed_event(uow, envelope)
+        await uow.commit()
+
+
+RAISED = datetime(2022, 6, 1, 2, 0, tzinfo=UTC)
+
+
+def alarm(type_: str = "alarm.resolved", **extra: object) -> Envelope:
+    """An `iot.alarms.v1` event of alarm alm-1 at bed-1 (raised 10:00 Shanghai, 1 June 2022)."""
+    data = {
+        "alarm_id": "alm-1",
+        "bed_id": BED,
+        "provider_id": "prov-a",
+        "alarm_type": "fall",
+        "severity": "critical",
+        "status": "resolved",
+        "count": 1,
+        "raised_at": RAISED.isoformat(),
+        "arrival_deadline": (RAISED + timedelta(minutes=15)).isoformat(),
+        "occurred_at": (RAISED + timedelta(minutes=40)).isoformat(),
+        **extra,
+    }
+    return Envelope(type=type_, source="svc-iot-ingest", subject="alm-1", data=data)
+
+
+async def feed_alarm(app: FastAPI, envelope: Envelope) -> None:
+    """Apply an iot alarm event the way the consumer runner does."""
+    uow = app.state.runtime.uow()
+    async with uow:
+        await handle_alarm_event(uow, envelope)
         await uow.commit()
 
 

@@ -64,6 +64,12 @@ class BedEvent(_Payload):
     event_date: date | None = Field(default=None, description="when the change happened")
     reason: str | None = None
     transfer_target: str | None = None
+    applicant_sub: str | None = Field(
+        default=None,
+        max_length=128,
+        description="login subject (token `sub`) of the elder or family member who applied; "
+        "service records lets that account see the bed's visits, archive and surveys",
+    )
     occurred_at: datetime
 
 

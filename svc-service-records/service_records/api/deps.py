@@ -1,5 +1,5 @@
-"""Dependencies of this service beyond the chassis': the device-corroboration probe and the EVV
-location tolerance, both set by the composition root."""
+"""Dependencies of this service beyond the chassis': the device-corroboration probe, the EVV
+location tolerance and the low survey score, all set by the composition root."""
 
 from __future__ import annotations
 
@@ -21,3 +21,10 @@ def get_tolerance(request: Request) -> float:
 
 ProbeDep = Annotated[ActivityProbe, Depends(get_probe)]
 ToleranceDep = Annotated[float, Depends(get_tolerance)]
+
+
+def get_survey_threshold(request: Request) -> float:
+    return float(request.app.state.settings.survey_low_score)
+
+
+SurveyThresholdDep = Annotated[float, Depends(get_survey_threshold)]

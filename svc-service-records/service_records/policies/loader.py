@@ -1,4 +1,5 @@
-"""Load the service-records profiles (`<code>.yaml`) and catalogues (`catalogues/*.yaml`).
+"""Load the service-records profiles (`<code>.yaml`), catalogues (`catalogues/*.yaml`) and
+survey templates (`surveys.yaml`).
 
 The loader imports the domain's model (`MinimumsProfile`, `UnknownJurisdiction`); the domain
 never imports the loader, it receives profiles as values.
@@ -11,13 +12,17 @@ from importlib import resources
 from typing import Any
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field
 
 from service_records.domain.errors import UnknownJurisdiction
+from service_records.domain.surveys import Question, SurveyTemplate, SurveyTrigger
 from service_records.policies.model import (
+    Basis,
     Catalogue,
     CatalogueFile,
     CatalogueItem,
     CatalogueRef,
+    Citation,
     ProfileFile,
     RecordsProfile,
 )
@@ -105,3 +110,50 @@ def load_profile(jurisdiction: str) -> RecordsProfile:
 def load_all_profiles() -> dict[str, RecordsProfile]:
     """Every profile, validated (for start-up, so a bad file fails fast)."""
     return {code: load_profile(code) for code in known_jurisdictions()}
+
+
+class _QuestionFile(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    text: str = Field(min_length=2)
+    scale_max: int = Field(default=5, ge=2, le=10)
+
+
+class _TemplateFile(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    trigger: SurveyTrigger
+    title: str
+    questions: tuple[_QuestionFile, ...] = Field(min_length=1)
+
+
+class SurveysFile(BaseModel):
+    """policies/surveys.yaml: the citations asking for surveys and the templates."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    citations: tuple[Citation, ...] = Field(min_length=1)
+    basis: Basis
+    templates: tuple[_TemplateFile, ...] = Field(min_length=1)
+
+
+@cache
+def load_survey_templates() -> dict[str, SurveyTemplate]:
+    """The survey templates by id; exactly one per trigger."""
+    raw = SurveysFile.model_validate(_read_yaml("surveys.yaml"))
+    templates = {
+        t.id: SurveyTemplate(
+            id=t.id,
+            trigger=t.trigger,
+            title=t.title,
+            questions=tuple(Question(q.code, q.text, q.scale_max) for q in t.questions),
+        )
+        for t in raw.templates
+    }
+    triggers = [t.trigger for t in templates.values()]
+    if sorted(triggers) != sorted(set(triggers)) or len(templates) != len(raw.templates):
+        raise ValueError("surveys.yaml: template ids and triggers must be unique")
+    return templates
+
+
+def template_for(trigger: SurveyTrigger) -> SurveyTemplate:
+    return next(t for t in load_survey_templates().values() if t.trigger is trigger)

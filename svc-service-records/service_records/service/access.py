@@ -2,17 +2,17 @@
 
 Caregivers see the beds assigned to them and the visits they made; provider admins their
 provider's; officers their regions (read-only); elders and family their own bed, matched by the
-elder's login subject (intake's bed events do not carry it yet, so today they see nothing).
+applicant's login subject (`BedEvent.applicant_sub`, stored as `roster_beds.elder_sub`).
 Anything not visible answers 404 like a missing object; visible but not allowed answers 403.
 """
 
 from __future__ import annotations
 
 from chassis.db import UnitOfWork
-from chassis.errors import Forbidden
+from chassis.errors import Forbidden, NotFound
 from chassis.principal import Principal, Role
-from service_records.repository import Scope, WorkerRepository
-from service_records.tables import WorkerRow
+from service_records.repository import RosterRepository, Scope, WorkerRepository
+from service_records.tables import RosterBedRow, WorkerRow
 
 STAFF = (Role.PROVIDER_ADMIN, Role.CAREGIVER)
 READERS = (Role.PROVIDER_ADMIN, Role.CAREGIVER, Role.OFFICER, Role.ELDER, Role.FAMILY)
@@ -34,6 +34,14 @@ async def scope_for(uow: UnitOfWork, principal: Principal) -> Scope:
     if role in (Role.ELDER, Role.FAMILY):
         return Scope(elder_sub=principal.sub)
     return NOTHING
+
+
+async def visible_bed(uow: UnitOfWork, principal: Principal, bed_id: str) -> RosterBedRow:
+    """The bed if `principal` may see it; NotFound otherwise (exactly like a missing bed)."""
+    bed = await uow.repo(RosterRepository).visible(bed_id, await scope_for(uow, principal))
+    if bed is None:
+        raise NotFound("Bed")
+    return bed
 
 
 async def linked_worker(uow: UnitOfWork, principal: Principal) -> WorkerRow | None:

@@ -12,7 +12,7 @@ from chassis.clock import shanghai_date
 from chassis.context import RequestContext
 from chassis.db import UnitOfWork
 from chassis.dto import Page
-from chassis.errors import Conflict, NotFound, Unprocessable
+from chassis.errors import Conflict, Unprocessable
 from chassis.principal import Role
 from homebed_schemas.events.intake import BedEvent
 from service_records.domain.minimums import BedFacts, Suspension
@@ -24,7 +24,7 @@ from service_records.schemas.roster import (
     BedSummary,
     SuspensionRead,
 )
-from service_records.service.access import READERS, admin_provider, scope_for
+from service_records.service.access import READERS, admin_provider, scope_for, visible_bed
 from service_records.tables import AssignmentRow, RosterBedRow, SuspensionRow
 
 logger = logging.getLogger(__name__)
@@ -65,8 +65,10 @@ def bed_facts(bed: RosterBedRow, suspensions: Sequence[SuspensionRow]) -> BedFac
     return BedFacts(established_on=bed.established_on, suspensions=periods, ended_on=bed.ended_on)
 
 
-async def apply_bed_event(*, uow: UnitOfWork, type_: str, event: BedEvent) -> None:
-    """Upsert the bed from an intake event; keeps suspension periods. Never commits."""
+async def apply_bed_event(*, uow: UnitOfWork, type_: str, event: BedEvent) -> RosterBedRow | None:
+    """Upsert the bed from an intake event; keeps suspension periods. Never commits.
+
+    Returns the bed, or None when the event is older than what the roster knows."""
     roster = uow.repo(RosterRepository)
     on = event.event_date or shanghai_date(event.occurred_at)
     bed = await roster.get(event.bed_id)
@@ -75,12 +77,14 @@ async def apply_bed_event(*, uow: UnitOfWork, type_: str, event: BedEvent) -> No
         roster.add(bed)
     elif event.occurred_at < bed.last_event_at:
         logger.info("older bed event ignored", extra={"bed_id": event.bed_id, "type": type_})
-        return
+        return None
     bed.provider_id, bed.elder_id = event.provider_id, event.elder_id
     bed.region_code, bed.jurisdiction = event.region_code, event.jurisdiction
     bed.status = event.status
     bed.contract_start, bed.contract_end = event.contract_start, event.contract_end
     bed.established_on, bed.accepted_on = event.established_on, event.accepted_on
+    if event.applicant_sub is not None:  # an event without it keeps the known account
+        bed.elder_sub = event.applicant_sub
     bed.last_event_at = event.occurred_at
     if type_ == "bed.suspended":
         bed.suspended_on = on
@@ -94,6 +98,7 @@ async def apply_bed_event(*, uow: UnitOfWork, type_: str, event: BedEvent) -> No
     elif type_ in ("bed.terminated", "bed.transferred"):
         bed.ended_on, bed.end_reason = on, event.reason or event.transfer_target
         await _close_suspension(roster, bed.bed_id, on)
+    return bed
 
 
 async def _close_suspension(roster: RosterRepository, bed_id: str, end: date) -> None:
@@ -107,9 +112,7 @@ async def get_bed(*, uow: UnitOfWork, ctx: RequestContext, bed_id: str) -> BedRe
     async with uow:
         require_role(ctx.principal, *READERS)
         roster = uow.repo(RosterRepository)
-        bed = await roster.visible(bed_id, await scope_for(uow, ctx.principal))
-        if bed is None:
-            raise NotFound("Bed")
+        bed = await visible_bed(uow, ctx.principal, bed_id)
         return await bed_read(roster, bed)
 
 
@@ -133,9 +136,7 @@ async def set_location(
     """Record the bed's coordinates (at installation): the reference of the EVV location check."""
     async with uow:
         roster = uow.repo(RosterRepository)
-        bed = await roster.visible(bed_id, await scope_for(uow, ctx.principal))
-        if bed is None:
-            raise NotFound("Bed")
+        bed = await visible_bed(uow, ctx.principal, bed_id)
         require_role(ctx.principal, Role.PROVIDER_ADMIN)
         bed.latitude, bed.longitude = cmd.latitude, cmd.longitude
         bed.location_set_by, bed.location_set_at = ctx.principal.sub, ctx.now
@@ -149,9 +150,7 @@ async def set_assignees(
     """Assign the provider's workers to a bed (they see it and may check in)."""
     async with uow:
         roster = uow.repo(RosterRepository)
-        bed = await roster.visible(bed_id, await scope_for(uow, ctx.principal))
-        if bed is None:
-            raise NotFound("Bed")
+        bed = await visible_bed(uow, ctx.principal, bed_id)
         require_role(ctx.principal, Role.PROVIDER_ADMIN)
         provider = admin_provider(ctx.principal)
         workers = uow.repo(WorkerRepository)

@@ -17,7 +17,9 @@ from service_records.policies.loader import load_profile
 from service_records.policies.model import RecordsProfile
 from service_records.repository import RollupRepository, RosterRepository, VisitRepository
 from service_records.schemas.visits import ExceptionRead, ObservationRead, VisitRead
+from service_records.service.archive import record_visit
 from service_records.service.events import VISITS_TOPIC, visit_payload
+from service_records.service.plan import complete_tasks
 from service_records.service.rollups import count_visit
 from service_records.service.roster import bed_facts
 from service_records.tables import RosterBedRow, VisitExceptionRow, VisitRow, VisitVersionRow
@@ -159,6 +161,8 @@ async def settle(
         return
     visit.status = VERIFIED
     await count_visit(uow.repo(RollupRepository), visit)
+    await complete_tasks(uow, visit, now)
+    await record_visit(uow, visit, event, now, reason)
     await uow.emit(
         topic=VISITS_TOPIC,
         key=visit.bed_id,

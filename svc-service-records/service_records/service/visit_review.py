@@ -18,6 +18,7 @@ from service_records.schemas.visits import (
     VisitVoid,
 )
 from service_records.service.access import scope_for
+from service_records.service.archive import record_visit
 from service_records.service.events import VISITS_TOPIC, visit_payload
 from service_records.service.rollups import count_visit
 from service_records.service.visit_records import (
@@ -168,6 +169,7 @@ async def void_visit(
                 reason=cmd.reason,
             ),
         )
+        await record_visit(uow, visit, "visit.voided", ctx.now, cmd.reason)
         record_version(uow, visit, ctx, "void", cmd.reason)
         await uow.commit()
         return await visit_read(uow, visit)

@@ -72,7 +72,7 @@ async def test_unknown_event_types_are_ignored_and_older_events_do_not_win(
 
 
 async def test_who_sees_the_bed(app: FastAPI, client: httpx.AsyncClient) -> None:
-    await feed(app, bed_event())
+    await feed(app, bed_event(applicant_sub="family-sub-1"))
     await feed(app, bed_event(bed_id="bed-2"))
     await add_worker(client, sub="cg-1")
     expectations = {
@@ -82,8 +82,8 @@ async def test_who_sees_the_bed(app: FastAPI, client: httpx.AsyncClient) -> None
         "unlinked caregiver": (caregiver("cg-unknown"), 404, 0),
         "officer of the region": (officer(), 200, 2),
         "officer elsewhere": (officer(("330100",)), 404, 0),
-        "elder (no link from intake yet)": (elder(), 404, 0),
-        "family (no link from intake yet)": (family(), 404, 0),
+        "elder of another bed": (elder(), 404, 0),
+        "family who applied (applicant_sub)": (family(), 200, 1),
     }
     for who, (headers, status, count) in expectations.items():
         one = await client.get(f"/v1/roster/{BED}", headers=headers)
@@ -119,3 +119,16 @@ async def test_only_the_provider_admin_sets_coordinates(
 
 async def test_anonymous_is_401(client: httpx.AsyncClient) -> None:
     assert (await client.get("/v1/roster")).status_code == 401
+
+
+async def test_applicant_sub_links_the_elder_and_survives_events_without_it(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    await feed(app, bed_event(applicant_sub="elder-sub-1"))
+    assert (await client.get(f"/v1/roster/{BED}", headers=elder())).status_code == 200
+    later = datetime(2022, 6, 3, tzinfo=UTC)
+    await feed(app, bed_event("bed.accepted", status="accepted", occurred_at=later))
+    assert (await client.get(f"/v1/roster/{BED}", headers=elder())).status_code == 200
+    visits = await client.get("/v1/visits", headers=elder())
+    assert visits.status_code == 200
+    assert (await client.get(f"/v1/roster/{BED}", headers=elder("someone-else"))).status_code == 404
