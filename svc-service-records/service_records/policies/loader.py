@@ -14,15 +14,14 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from chassis.policy import Basis, Citation
 from service_records.domain.errors import UnknownJurisdiction
 from service_records.domain.surveys import Question, SurveyTemplate, SurveyTrigger
 from service_records.policies.model import (
-    Basis,
     Catalogue,
     CatalogueFile,
     CatalogueItem,
     CatalogueRef,
-    Citation,
     ProfileFile,
     RecordsProfile,
 )
