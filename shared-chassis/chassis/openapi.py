@@ -29,6 +29,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
+from chassis.principal import PRINCIPAL_HEADER
 from chassis.problems import STATUS_TITLES
 from homebed_schemas.problem import PROBLEM_MEDIA_TYPE, Problem
 
@@ -123,7 +124,7 @@ def document_problems(
         components.setdefault("securitySchemes", {})[PRINCIPAL_SCHEME] = {
             "type": "apiKey",
             "in": "header",
-            "name": "X-HomeBed-Principal",
+            "name": PRINCIPAL_HEADER,
             "description": "The gateway's short-lived internal principal token (HS256). "
             "Clients never send it: they reach the services through the gateway.",
         }
@@ -133,9 +134,9 @@ def document_problems(
 
 def _document_operation(operation: dict[str, Any], *, needs_principal: bool) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
-    for status, response in responses.items():
-        if status.isdigit() and int(status) >= 400:
-            _as_problem(int(status), response)
+    for code, response in responses.items():
+        if code.isdigit() and int(code) >= 400:
+            _as_problem(int(code), response)
     universal: list[int] = []
     if needs_principal:
         universal.append(401)
