@@ -28,7 +28,11 @@ run_pytest() {
 }
 
 step "unit tests"
-run_pytest -q -m "not kafka and not postgres and not prometheus" -p no:cacheprovider
+run_pytest -q -m "not kafka and not postgres and not prometheus and not conformance" \
+  -p no:cacheprovider
+
+step "OpenAPI conformance (Schemathesis on every service, and through the gateway)"
+run_pytest -q -m conformance -p no:cacheprovider --durations=10
 
 step "starting the real Kafka broker, PostgreSQL and Prometheus for the integration tests"
 bash deploy/prometheus/prometheus.sh ensure >/dev/null

@@ -76,7 +76,7 @@ def test_only_routed_operations_are_published_with_their_security() -> None:
 def test_clashing_schema_names_are_prefixed_and_references_follow() -> None:
     merged = merge_openapi({"intake": INTAKE, "referral": REFERRAL}, TABLE)
     schemas = merged["components"]["schemas"]
-    assert set(schemas) == {"Item", "ReferralItem", "HTTPValidationError"}
+    assert set(schemas) == {"Item", "ReferralItem", "HTTPValidationError", "Problem", "FieldError"}
     assert "referral_id" in schemas["ReferralItem"]["properties"]
     assert "application_id" in schemas["Item"]["properties"]
     inbound = merged["paths"]["/v1/referrals/inbound"]["post"]
@@ -94,3 +94,52 @@ def test_the_sources_are_not_modified() -> None:
     before = repr(INTAKE)
     merge_openapi({"intake": INTAKE, "referral": REFERRAL}, TABLE)
     assert repr(INTAKE) == before
+
+
+def _statuses(operation: dict[str, Any]) -> list[str]:
+    return list(operation["responses"])
+
+
+def test_the_edge_answers_are_documented_with_their_headers() -> None:
+    service_answers = {
+        "200": {"description": "OK"},
+        "401": {"description": "internal principal missing"},
+        "404": {"description": "Not found"},
+        "503": {"description": "busy lane", "content": {}},
+    }
+    document = {
+        "paths": {
+            "/v1/applications": {"get": {"responses": dict(service_answers)}},
+            "/v1/applications/{application_id}/decision": {"post": {}},
+            "/v1/eligibility/check": {"post": {"responses": dict(service_answers)}},
+        }
+    }
+    merged = merge_openapi({"intake": document}, TABLE)
+    listed = merged["paths"]["/v1/applications"]["get"]
+    assert _statuses(listed) == ["200", "401", "403", "404", "429", "502", "503", "504"]
+    unauthorized = listed["responses"]["401"]
+    assert set(unauthorized["headers"]) == {"WWW-Authenticate"}
+    assert unauthorized["content"]["application/problem+json"]["schema"] == {
+        "$ref": "#/components/schemas/Problem"
+    }
+    assert set(listed["responses"]["429"]["headers"]) == {
+        "Retry-After",
+        "RateLimit-Limit",
+        "RateLimit-Remaining",
+        "RateLimit-Reset",
+    }
+    assert listed["responses"]["503"]["description"] == "busy lane"  # the service's is kept
+    assert set(listed["responses"]["503"]["headers"]) == {"Retry-After"}
+    decision = merged["paths"]["/v1/applications/{application_id}/decision"]["post"]
+    assert _statuses(decision) == ["401", "403", "413", "429", "502", "503", "504"]
+    public = merged["paths"]["/v1/eligibility/check"]["post"]
+    assert public["security"] == []
+    assert _statuses(public) == ["200", "404", "413", "429", "502", "503", "504"]  # no 401/403
+    assert {"Problem", "FieldError"} <= set(merged["components"]["schemas"])
+
+
+def test_no_403_where_every_role_may_call() -> None:
+    everyone = ["elder", "family", "caregiver", "provider_admin", "officer", "hospital", "ops"]
+    table = RouteTable([RouteRule(path="/v1/me", upstream="intake", access={"GET": everyone})])
+    merged = merge_openapi({"intake": {"paths": {"/v1/me": {"get": {}}}}}, table)
+    assert "403" not in merged["paths"]["/v1/me"]["get"]["responses"]

@@ -7,11 +7,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request, Response
 
+from chassis.api import get_principal
 from chassis.content_type import JsonBodiesOnly
 from chassis.docs import mount_docs
 from chassis.observability.logging import configure_logging
 from chassis.observability.metrics import render_latest
 from chassis.observability.middleware import MetricsMiddleware, RequestContextMiddleware
+from chassis.openapi import install_openapi
 from chassis.problems import install_problem_handlers, problem_response
 from chassis.runtime import ServiceRuntime
 
@@ -55,6 +57,7 @@ def create_service_app(
     mount_docs(app, title=title)
     for router in routers:
         app.include_router(router)
+    install_openapi(app, principal_dependency=get_principal)
     return app
 
 

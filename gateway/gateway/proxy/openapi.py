@@ -1,5 +1,11 @@
 """One OpenAPI document for the whole platform: the services' documents, under their public
-paths, only the operations the route table exposes, with the gateway's security schemes."""
+paths, only the operations the route table exposes, with the gateway's security schemes.
+
+Each exposed operation keeps the answers its service documents (problem+json, see
+`chassis.openapi`) and gains the answers of the edge itself: 401 with `WWW-Authenticate` and 403
+for the route's roles (both only where a credential is required), 413 on operations that carry
+a body, 429 with `Retry-After` and `RateLimit-*`, and 502/503/504 when the upstream is down,
+slow or breaks off. Public operations declare `security: []`."""
 
 from __future__ import annotations
 
@@ -13,8 +19,11 @@ from typing import Any
 
 import httpx
 
+from chassis.openapi import PROBLEM_REF, problem_schemas
+from chassis.principal import Role
 from gateway.edge.routes import PUBLIC, RouteTable
 from gateway.proxy.forwarding import Upstream
+from homebed_schemas.problem import PROBLEM_MEDIA_TYPE
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +46,51 @@ SECURITY_SCHEMES: dict[str, Any] = {
     },
 }
 _PARAMETER = re.compile(r"\{[^}/]+\}")
+BODY_METHODS = frozenset({"post", "put", "patch"})
+
+
+def _integer_header(description: str) -> dict[str, Any]:
+    return {"description": description, "schema": {"type": "integer", "minimum": 0}}
+
+
+RATE_LIMIT_HEADERS: dict[str, Any] = {
+    "RateLimit-Limit": _integer_header("Requests allowed in the current window."),
+    "RateLimit-Remaining": _integer_header("Requests left in the current window."),
+    "RateLimit-Reset": _integer_header("Seconds until the window is full again."),
+}
+RETRY_AFTER = {"Retry-After": _integer_header("Seconds to wait before trying again.")}
+
+
+def _edge_answer(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        "description": description,
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": PROBLEM_REF}}},
+    }
+    if headers:
+        answer["headers"] = headers
+    return answer
+
+
+UNAUTHORIZED = _edge_answer(
+    "No credential, or one the gateway does not accept (bearer JWT or partner HMAC).",
+    {
+        "WWW-Authenticate": {
+            "description": "The accepted schemes: `Bearer`, `HMAC-SHA256`.",
+            "schema": {"type": "string"},
+        }
+    },
+)
+FORBIDDEN = _edge_answer(
+    "The caller's role may not use this operation (`x-homebed-roles` lists the roles that may); "
+    "the service may also refuse a role or an object and name the roles it needs."
+)
+EDGE_ANSWERS: dict[str, dict[str, Any]] = {
+    "429": _edge_answer("Too many requests", {**RETRY_AFTER, **RATE_LIMIT_HEADERS}),
+    "502": _edge_answer("Bad gateway: the upstream broke off its answer."),
+    "503": _edge_answer("The upstream is unavailable (or its breaker is open).", RETRY_AFTER),
+    "504": _edge_answer("The upstream did not answer in time.", RETRY_AFTER),
+}
+TOO_LARGE = _edge_answer("Payload too large: the body exceeds the gateway's limit.")
 
 
 def _concrete(path: str) -> str:
@@ -64,6 +118,8 @@ def merge_openapi(
             kept = _exposed_operations(upstream, path, item, table)
             if kept:
                 paths.setdefault(path, {}).update(kept)
+    for name, schema in problem_schemas().items():
+        schemas.setdefault(name, schema)  # the edge's own answers refer to them
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version},
@@ -106,8 +162,10 @@ def _exposed_operations(
         access = rule.access.get(method.upper())
         if access is None:
             continue
+        responses: dict[str, Any] = operation.setdefault("responses", {})
         if access == PUBLIC:
             operation["security"] = []
+            responses.pop("401", None)  # the service's, for a missing internal principal
         else:
             roles = [role.value for role in access]
             schemes: list[dict[str, list[str]]] = (
@@ -117,9 +175,24 @@ def _exposed_operations(
                 schemes.append({"partnerHmac": []})
             operation["security"] = schemes
             operation["x-homebed-roles"] = roles
+            responses["401"] = copy.deepcopy(UNAUTHORIZED)
+            if set(roles) != {role.value for role in Role}:
+                responses.setdefault("403", copy.deepcopy(FORBIDDEN))
+        if method in BODY_METHODS:
+            responses.setdefault("413", copy.deepcopy(TOO_LARGE))
+        for status, answer in EDGE_ANSWERS.items():
+            if status in responses:  # the service's own (e.g. 503 of a busy lane): add headers
+                responses[status].setdefault("headers", {}).update(answer.get("headers", {}))
+            else:
+                responses[status] = copy.deepcopy(answer)
+        operation["responses"] = dict(sorted(responses.items(), key=lambda kv: _status_key(kv[0])))
         operation.setdefault("tags", [upstream])
         kept[method] = operation
     return kept if any(method in HTTP_METHODS for method in kept) else {}
+
+
+def _status_key(status: str) -> tuple[int, str]:
+    return (int(status), "") if status.isdigit() else (1000, status)
 
 
 async def fetch_documents(

@@ -11,7 +11,7 @@ from chassis.access import require_role
 from chassis.context import RequestContext
 from chassis.db import UnitOfWork
 from chassis.dto import Page
-from chassis.errors import Conflict, Forbidden, NotFound
+from chassis.errors import Conflict, Forbidden, NotFound, Unprocessable
 from chassis.principal import Role
 from service_records.domain.vocabulary import WorkerRole
 from service_records.repository import RosterRepository, TrainingRepository, WorkerRepository
@@ -53,6 +53,9 @@ async def create_worker(*, uow: UnitOfWork, ctx: RequestContext, cmd: WorkerCrea
         return worker_read(row)
 
 
+NOT_NULL_FIELDS = ("name", "certificates", "active")
+
+
 async def update_worker(
     *, uow: UnitOfWork, ctx: RequestContext, worker_id: str, cmd: WorkerUpdate
 ) -> WorkerRead:
@@ -62,6 +65,9 @@ async def update_worker(
         row = await _visible_worker(uow, ctx, worker_id)
         require_role(ctx.principal, Role.PROVIDER_ADMIN)
         changes = cmd.model_dump(exclude_unset=True)
+        nulls = [name for name in NOT_NULL_FIELDS if name in changes and changes[name] is None]
+        if nulls:  # only user_sub may be cleared; null elsewhere is not "unchanged"
+            raise Unprocessable([(f"body.{name}", "may not be null") for name in nulls])
         if "user_sub" in changes and changes["user_sub"] not in (None, row.user_sub):
             other = await workers.by_sub(changes["user_sub"])
             if other is not None:
