@@ -7,7 +7,6 @@ from datetime import date
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.domain.test_minimums_properties import MONTH, YEAR, beds, visits
 
 from service_records.domain.minimums import (
     DAILY_VISIT,
@@ -22,6 +21,7 @@ from service_records.domain.minimums import (
     rollups_from_visits,
 )
 from service_records.domain.month_masks import bed_calendar, bit, mask_verdict, month_window_start
+from service_records.hypothesis_strategies import MONTH, YEAR, beds, visits
 
 PROFILE = MinimumsProfile()
 
