@@ -133,7 +133,7 @@ def create_app(
         consume_telemetry(
             settings.rules_group,
             rule_engine.apply,
-            on_failure=rule_engine.reset,
+            on_failure=rule_engine.on_failure,
             on_idle=lambda: rule_engine.tick_if_due(runtime.uow),
             on_assignment=rule_engine.on_assignment,
         )
