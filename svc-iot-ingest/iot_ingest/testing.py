@@ -101,6 +101,15 @@ class Iot:
         body: dict[str, Any] = response.json()
         return body
 
+    async def add_worker(self, worker_id: str, provider_id: str = "p1") -> None:
+        """Register an active worker of the provider (dispatch needs one)."""
+        response = await self.client.put(
+            f"/v1/workers/{worker_id}",
+            json={"display_name": worker_id},
+            headers=principal_headers(Role.PROVIDER_ADMIN, "admin-1", provider_id=provider_id),
+        )
+        assert response.status_code == 200, response.text
+
     async def outbox(self, topic: str) -> list[Envelope]:
         """The events staged for `topic`, in outbox order."""
         async with self.runtime.uow() as uow:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from iot_ingest.api import alarms, device_lanes, devices, monitoring, stream
+from iot_ingest.api import alarms, device_lanes, devices, internal, monitoring, stream, workers
 
 ROUTERS: list[APIRouter] = [
     device_lanes.router,
@@ -12,4 +12,6 @@ ROUTERS: list[APIRouter] = [
     stream.router,  # before alarms: /v1/alarms/stream is not an alarm id
     alarms.router,
     monitoring.router,
+    workers.router,
+    internal.router,
 ]

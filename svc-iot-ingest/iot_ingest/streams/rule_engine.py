@@ -26,6 +26,7 @@ from iot_ingest.domain.alarms.lifecycle import Alarm, AlarmChange
 from iot_ingest.domain.rules.defaults import DEFAULT_RULE_BOOK
 from iot_ingest.domain.rules.monitor import BedMonitor, BedMonitorState, MonitorSettings
 from iot_ingest.domain.rules.rule import RuleBook, RuleSignal, SignalKind
+from iot_ingest.domain.validation import LATE_AFTER
 from iot_ingest.prometheus_metrics import RULE_ENGINE_FAILURES, RULE_SIGNALS, SERVICE
 from iot_ingest.repository.alarms import AlarmRepository
 from iot_ingest.repository.devices import BedRepository
@@ -118,10 +119,13 @@ class RuleEngine:
             self._providers[data.bed_id] = data.provider_id
             state, monitor = self._states[data.bed_id], monitors[data.bed_id]
             high = state.device_seqs.get(data.device_id, -1)
+            live_from = batch.time - LATE_AFTER
             for reading in data.readings:
                 if reading.seq <= high:
                     continue  # re-delivered
                 high = reading.seq
+                if reading.ts < live_from:
+                    continue  # late (counted in the lane's answer): stored, not evaluated
                 signals.extend(monitor.observe(state, reading.metric, reading.value, reading.ts))
             state.device_seqs[data.device_id] = high
             dirty.add(data.bed_id)

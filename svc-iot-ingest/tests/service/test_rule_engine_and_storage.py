@@ -117,6 +117,7 @@ async def test_per_bed_override_from_the_care_plan(iot) -> None:
             }
         ],
         "disabled": ["fever"],
+        "reason": "care plan v2: resting heart rate is high",
     }
     put = await iot.client.put(
         f"/v1/beds/{device['bed_id']}/rules",
@@ -133,7 +134,7 @@ async def test_per_bed_override_from_the_care_plan(iot) -> None:
     assert "heart_rate_high" in ids
     bad = await iot.client.put(
         f"/v1/beds/{device['bed_id']}/rules",
-        json={"rules": [{"rule_id": "x"}]},
+        json={"rules": [{"rule_id": "x"}], "reason": "bad rule"},
         headers=principal_headers(Role.PROVIDER_ADMIN, "admin-1", provider_id="p1"),
     )
     assert bad.status_code == 422
