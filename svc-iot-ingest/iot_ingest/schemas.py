@@ -50,7 +50,9 @@ class DeviceWithToken(DeviceRead):
 
 class AlarmDispatch(Input):
     assignee: str = Field(
-        min_length=1, max_length=200, description="an active worker of the provider (/v1/workers)"
+        min_length=1,
+        max_length=200,
+        description="an active worker of the provider (/v1/dispatch-workers)",
     )
 
 

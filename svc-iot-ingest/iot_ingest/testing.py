@@ -104,7 +104,7 @@ class Iot:
     async def add_worker(self, worker_id: str, provider_id: str = "p1") -> None:
         """Register an active worker of the provider (dispatch needs one)."""
         response = await self.client.put(
-            f"/v1/workers/{worker_id}",
+            f"/v1/dispatch-workers/{worker_id}",
             json={"display_name": worker_id},
             headers=principal_headers(Role.PROVIDER_ADMIN, "admin-1", provider_id=provider_id),
         )
