@@ -9,13 +9,21 @@ from iot_ingest.consumers import handle_bed_event
 from iot_ingest.settings import Settings
 from iot_ingest.testing import QUIET_LOOPS, bed_envelope, now_iso, running_iot
 
-ADMIN = principal_headers(Role.PROVIDER_ADMIN, "admin-1", provider_id="p1")
-ADMIN2 = principal_headers(Role.PROVIDER_ADMIN, "admin-2", provider_id="p1")
-NURSE = principal_headers(Role.CAREGIVER, "nurse-1", provider_id="p1")
-CARER = principal_headers(Role.CAREGIVER, "carer-7", provider_id="p1")
-OFFICER = principal_headers(Role.OFFICER, "officer-1", regions=("330102",))
-FAR_OFFICER = principal_headers(Role.OFFICER, "officer-9", regions=("440100",))
-OPS = principal_headers(Role.OPS, "ops-1")
+# principal tokens live 60 s: minted per request, never at import
+PRINCIPALS = {
+    "ADMIN": (Role.PROVIDER_ADMIN, "admin-1", {"provider_id": "p1"}),
+    "ADMIN2": (Role.PROVIDER_ADMIN, "admin-2", {"provider_id": "p1"}),
+    "NURSE": (Role.CAREGIVER, "nurse-1", {"provider_id": "p1"}),
+    "CARER": (Role.CAREGIVER, "carer-7", {"provider_id": "p1"}),
+    "OFFICER": (Role.OFFICER, "officer-1", {"regions": ("330102",)}),
+    "FAR_OFFICER": (Role.OFFICER, "officer-9", {"regions": ("440100",)}),
+    "OPS": (Role.OPS, "ops-1", {}),
+}
+
+
+def _as(name: str) -> dict[str, str]:
+    role, sub, extra = PRINCIPALS[name]
+    return principal_headers(role, sub, **extra)
 
 
 async def _bed_event(iot, bed_id: str, kind: str, at: datetime | None = None) -> None:
@@ -48,7 +56,7 @@ async def test_a_fall_on_a_suspended_or_just_resumed_bed_is_raised_and_the_answe
     after = await _fall(iot, device["token"], 2)  # at once, no cache to wait out
     assert after.status_code == 201
     assert (after.json()["bed_in_service"], after.json()["notice"]) == (True, None)
-    listed = await iot.client.get(f"/v1/devices?bed_id={bed}", headers=ADMIN)
+    listed = await iot.client.get(f"/v1/devices?bed_id={bed}", headers=_as("ADMIN"))
     [item] = listed.json()["items"]
     assert (item["bed_status"], item["bed_in_service"]) == ("resumed", True)
 
@@ -59,13 +67,13 @@ async def test_a_terminated_bed_closes_its_alarms_and_refuses_new_devices_with_4
     device = await iot.add_device(bed, "fall_detector")
     alarm = (await _fall(iot, device["token"])).json()
     await _bed_event(iot, bed, "terminated", at=datetime.now(UTC) + timedelta(seconds=1))
-    closed = await iot.client.get(f"/v1/alarms/{alarm['alarm_id']}", headers=ADMIN)
+    closed = await iot.client.get(f"/v1/alarms/{alarm['alarm_id']}", headers=_as("ADMIN"))
     assert (closed.json()["status"], closed.json()["outcome"]) == ("resolved", "closed_bed_ended")
     assert [e.type for e in await iot.outbox("iot.alarms.v1")][-1] == "alarm.resolved"
     refused = await iot.client.post(
         "/v1/devices",
         json={"bed_id": bed, "device_type": "smoke", "serial": "S-ended"},
-        headers=ADMIN,
+        headers=_as("ADMIN"),
     )
     assert refused.status_code == 409
     assert refused.json()["bed_status"] == "terminated"
@@ -85,33 +93,37 @@ async def test_dispatch_arrival_and_actions_depend_on_the_caller(iot) -> None:
             "lat": 30.2741,
             "lon": 120.1551,
         },
-        headers=ADMIN,
+        headers=_as("ADMIN"),
     )
     alarm_id = (await _fall(iot, device.json()["token"])).json()["alarm_id"]
-    await iot.client.post(f"/v1/alarms/{alarm_id}/acknowledge", headers=NURSE)
+    await iot.client.post(f"/v1/alarms/{alarm_id}/acknowledge", headers=_as("NURSE"))
     nobody = await iot.client.post(
-        f"/v1/alarms/{alarm_id}/dispatch", json={"assignee": "ghost"}, headers=NURSE
+        f"/v1/alarms/{alarm_id}/dispatch", json={"assignee": "ghost"}, headers=_as("NURSE")
     )
     assert nobody.status_code == 422
     assert nobody.json()["errors"][0]["field"] == "assignee"
     await iot.add_worker("carer-7")
     dispatched = await iot.client.post(
-        f"/v1/alarms/{alarm_id}/dispatch", json={"assignee": "carer-7"}, headers=NURSE
+        f"/v1/alarms/{alarm_id}/dispatch", json={"assignee": "carer-7"}, headers=_as("NURSE")
     )
     assert dispatched.status_code == 200
     assert dispatched.json()["allowed_actions"] == ["dispatch"]
     assert dispatched.json()["blocked_actions"] == [
         {"action": "arrive", "unmet": ["caller-is-assignee"]}
     ]
-    impostor = await iot.client.post(f"/v1/alarms/{alarm_id}/arrive", headers=NURSE)
+    impostor = await iot.client.post(f"/v1/alarms/{alarm_id}/arrive", headers=_as("NURSE"))
     assert impostor.status_code == 403
-    mine = await iot.client.get("/v1/alarms?assignee=me", headers=CARER)
+    mine = await iot.client.get("/v1/alarms?assignee=me", headers=_as("CARER"))
     [item] = mine.json()["items"]
     assert item["allowed_actions"] == ["dispatch", "arrive"]
     assert (item["region_code"], item["device_location_label"]) == ("330102", "bedroom")
-    assert (await iot.client.get("/v1/alarms?assignee=me", headers=NURSE)).json()["total"] == 0
+    assert (await iot.client.get("/v1/alarms?assignee=me", headers=_as("NURSE"))).json()[
+        "total"
+    ] == 0
     arrived = await iot.client.post(
-        f"/v1/alarms/{alarm_id}/arrive", json={"lat": 30.2750, "lon": 120.1551}, headers=CARER
+        f"/v1/alarms/{alarm_id}/arrive",
+        json={"lat": 30.2750, "lon": 120.1551},
+        headers=_as("CARER"),
     )
     assert arrived.status_code == 200, arrived.text
     assert arrived.json()["arrived_by"] == "carer-7"
@@ -132,15 +144,15 @@ async def test_closing_a_breached_alarm_without_arrival_needs_two_admins_and_off
             headers={"Authorization": f"Bearer {device['token']}"},
         )
         alarm_id = sos.json()["alarm_id"]
-        await iot.client.post(f"/v1/alarms/{alarm_id}/acknowledge", headers=NURSE)
+        await iot.client.post(f"/v1/alarms/{alarm_id}/acknowledge", headers=_as("NURSE"))
         clock.advance(timedelta(minutes=16))
         false_alarm = {"outcome": "false_alarm", "note": "elder says it was a mistake"}
         by_nurse = await iot.client.post(
-            f"/v1/alarms/{alarm_id}/resolve", json=false_alarm, headers=NURSE
+            f"/v1/alarms/{alarm_id}/resolve", json=false_alarm, headers=_as("NURSE")
         )
         assert by_nurse.status_code == 403
         requested = await iot.client.post(
-            f"/v1/alarms/{alarm_id}/resolve", json=false_alarm, headers=ADMIN
+            f"/v1/alarms/{alarm_id}/resolve", json=false_alarm, headers=_as("ADMIN")
         )
         assert requested.status_code == 200
         assert (requested.json()["status"], requested.json()["close_requested_by"]) == (
@@ -152,11 +164,11 @@ async def test_closing_a_breached_alarm_without_arrival_needs_two_admins_and_off
             "unmet": ["second-provider-admin"],
         } in requested.json()["blocked_actions"]
         again = await iot.client.post(
-            f"/v1/alarms/{alarm_id}/resolve", json=false_alarm, headers=ADMIN
+            f"/v1/alarms/{alarm_id}/resolve", json=false_alarm, headers=_as("ADMIN")
         )
         assert again.status_code == 409
         confirmed = await iot.client.post(
-            f"/v1/alarms/{alarm_id}/resolve", json={"outcome": "false_alarm"}, headers=ADMIN2
+            f"/v1/alarms/{alarm_id}/resolve", json={"outcome": "false_alarm"}, headers=_as("ADMIN2")
         )
         assert (confirmed.json()["status"], confirmed.json()["close_confirmed_by"]) == (
             "resolved",
@@ -168,10 +180,10 @@ async def test_closing_a_breached_alarm_without_arrival_needs_two_admins_and_off
             "alarm.resolved",
             "alarm.closed_without_arrival",
         ]
-        seen = await iot.client.get("/v1/monitoring/closed-without-arrival", headers=OFFICER)
+        seen = await iot.client.get("/v1/monitoring/closed-without-arrival", headers=_as("OFFICER"))
         assert [a["alarm_id"] for a in seen.json()["items"]] == [alarm_id]
         elsewhere = await iot.client.get(
-            "/v1/monitoring/closed-without-arrival", headers=FAR_OFFICER
+            "/v1/monitoring/closed-without-arrival", headers=_as("FAR_OFFICER")
         )
         assert elsewhere.json()["total"] == 0
 
@@ -182,39 +194,39 @@ async def test_monitoring_changes_need_a_reason_are_audited_and_officers_see_dis
 ) -> None:
     bed = await iot.add_bed()
     no_reason = await iot.client.put(
-        f"/v1/beds/{bed}/rules", json={"disabled": ["heart_rate_high"]}, headers=ADMIN
+        f"/v1/beds/{bed}/rules", json={"disabled": ["heart_rate_high"]}, headers=_as("ADMIN")
     )
     assert no_reason.status_code == 422
     changed = await iot.client.put(
         f"/v1/beds/{bed}/rules",
         json={"disabled": ["heart_rate_high", "spo2_low"], "reason": "in hospital monitoring"},
-        headers=ADMIN,
+        headers=_as("ADMIN"),
     )
     assert changed.status_code == 200, changed.text
     regulator_gone = await iot.client.put(
         "/v1/escalation-policy",
         json={"steps": [], "reason": "nobody to call"},
-        headers=ADMIN,
+        headers=_as("ADMIN"),
     )
     assert regulator_gone.status_code == 422
     assert "street_office" in regulator_gone.json()["errors"][0]["message"]
     by_ops = await iot.client.put(
-        "/v1/escalation-policy", json={"steps": [], "reason": "x" * 5}, headers=OPS
+        "/v1/escalation-policy", json={"steps": [], "reason": "x" * 5}, headers=_as("OPS")
     )
     assert by_ops.status_code == 403
-    ops_read = await iot.client.get("/v1/escalation-policy?provider_id=p1", headers=OPS)
+    ops_read = await iot.client.get("/v1/escalation-policy?provider_id=p1", headers=_as("OPS"))
     assert (ops_read.status_code, ops_read.json()["provider_id"]) == (200, "p1")
-    assert (await iot.client.get("/v1/escalation-policy", headers=OPS)).status_code == 422
-    disabled = await iot.client.get("/v1/monitoring/disabled-rules", headers=OFFICER)
+    assert (await iot.client.get("/v1/escalation-policy", headers=_as("OPS"))).status_code == 422
+    disabled = await iot.client.get("/v1/monitoring/disabled-rules", headers=_as("OFFICER"))
     [row] = disabled.json()["items"]
     assert (row["bed_id"], row["disabled"], row["reason"]) == (
         bed,
         ["heart_rate_high", "spo2_low"],
         "in hospital monitoring",
     )
-    far = await iot.client.get("/v1/monitoring/disabled-rules", headers=FAR_OFFICER)
+    far = await iot.client.get("/v1/monitoring/disabled-rules", headers=_as("FAR_OFFICER"))
     assert far.json()["total"] == 0
-    audit = await iot.client.get("/v1/monitoring/changes", headers=OFFICER)
+    audit = await iot.client.get("/v1/monitoring/changes", headers=_as("OFFICER"))
     [entry] = audit.json()["items"]
     assert (entry["kind"], entry["changed_by"], entry["reason"]) == (
         "bed_rules",
@@ -222,7 +234,7 @@ async def test_monitoring_changes_need_a_reason_are_audited_and_officers_see_dis
         "in hospital monitoring",
     )
     assert entry["after"]["disabled"] == ["heart_rate_high", "spo2_low"]
-    nurse = await iot.client.get("/v1/monitoring/changes", headers=NURSE)
+    nurse = await iot.client.get("/v1/monitoring/changes", headers=_as("NURSE"))
     assert nurse.status_code == 403
 
 
@@ -234,12 +246,12 @@ async def test_bed_activity_for_service_records(iot) -> None:
     t0 = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
     window = "from=2026-03-01T01:55:00Z&to=2026-03-01T03:00:00Z"
     bare = await iot.add_bed()
-    assert (await iot.client.get(f"/internal/beds/{bare}/activity?{window}", headers=OPS)).json()[
-        "status"
-    ] == "no_sensor"
+    assert (
+        await iot.client.get(f"/internal/beds/{bare}/activity?{window}", headers=_as("OPS"))
+    ).json()["status"] == "no_sensor"
     bed = await iot.add_bed()
     pir = await iot.add_device(bed, "pir_motion")
-    quiet = await iot.client.get(f"/internal/beds/{bed}/activity?{window}", headers=OPS)
+    quiet = await iot.client.get(f"/internal/beds/{bed}/activity?{window}", headers=_as("OPS"))
     assert (quiet.json()["status"], quiet.json()["devices"]) == ("no_activity", [pir["device_id"]])
     async with iot.runtime.uow() as uow:
         record = telemetry_record(
@@ -247,11 +259,11 @@ async def test_bed_activity_for_service_records(iot) -> None:
         )
         await project_storage(uow, [record])
         await uow.commit()
-    seen = await iot.client.get(f"/internal/beds/{bed}/activity?{window}", headers=OPS)
+    seen = await iot.client.get(f"/internal/beds/{bed}/activity?{window}", headers=_as("OPS"))
     assert seen.json()["status"] == "corroborated"
     assert seen.json()["first_activity_at"].startswith("2026-03-01T02:01")
     assert (
-        await iot.client.get(f"/internal/beds/{bed}/activity?{window}", headers=ADMIN)
+        await iot.client.get(f"/internal/beds/{bed}/activity?{window}", headers=_as("ADMIN"))
     ).status_code == 403
 
 

@@ -13,7 +13,6 @@ from iot_ingest.tables import alarms, bed_monitor_states
 from iot_ingest.testing import kafka_settings, running_iot, wait_kafka_ready
 
 pytestmark = [pytest.mark.kafka]
-ADMIN = principal_headers(Role.PROVIDER_ADMIN, "admin-1", provider_id="p1")
 
 
 def _high(first_seq: int, count: int) -> list[dict]:
@@ -68,7 +67,7 @@ async def test_rule_change_while_readings_flow_keeps_the_engine_running(
         put = await iot.client.put(
             f"/v1/beds/{changed['bed_id']}/rules",
             json={"disabled": ["heart_rate_high"], "reason": "pacemaker: see care plan 12"},
-            headers=ADMIN,
+            headers=principal_headers(Role.PROVIDER_ADMIN, "admin-1", provider_id="p1"),
         )
         assert put.status_code == 200, put.text
         ticks = engine.tick_count
