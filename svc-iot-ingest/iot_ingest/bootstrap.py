@@ -20,6 +20,7 @@ from homebed_schemas.topics import IOT_TELEMETRY
 from iot_ingest.api import ROUTERS
 from iot_ingest.api.components import IotComponents
 from iot_ingest.api.fast_path import TelemetryFastPath
+from iot_ingest.api.openapi_bodies import document_msgspec_bodies
 from iot_ingest.consumers import TOPIC_HANDLERS
 from iot_ingest.gc_tuning import tune_gc
 from iot_ingest.service.device_connectivity import check_connectivity, record_heard
@@ -133,7 +134,7 @@ def create_app(
         consume_telemetry(
             settings.rules_group,
             rule_engine.apply,
-            on_failure=rule_engine.reset,
+            on_failure=rule_engine.on_failure,
             on_idle=lambda: rule_engine.tick_if_due(runtime.uow),
             on_assignment=rule_engine.on_assignment,
         )
@@ -150,6 +151,7 @@ def create_app(
         routers=ROUTERS,
         on_startup=[startup],
     )
+    document_msgspec_bodies(app)
     if settings.telemetry_fast_path:
         # added last: outermost of the app's middleware, so it skips routing and the rest
         app.add_middleware(

@@ -19,14 +19,15 @@ logger = logging.getLogger(__name__)
 
 
 async def handle_bed_event(uow: UnitOfWork, envelope: Envelope) -> None:
-    """intake.beds.v1: devices may join a contracted, established, accepted or resumed bed."""
+    """intake.beds.v1: devices may join a contracted, established, accepted or resumed bed;
+    an ended bed's alarms are closed."""
     active = active_after(envelope.type)
     if active is None:
         # Tolerant reader: a bed event type added later says nothing about devices.
         logger.info("ignoring bed event type", extra={"event_type": envelope.type})
         return
     event = decode_payload(envelope, BedEvent)
-    await beds.bed_changed(uow=uow, active=active, event=event)
+    await beds.bed_changed(uow=uow, event_type=envelope.type, active=active, event=event)
 
 
 TOPIC_HANDLERS: dict[str, Handler] = {INTAKE_BEDS.name: handle_bed_event}

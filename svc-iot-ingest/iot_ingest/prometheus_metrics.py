@@ -55,3 +55,8 @@ DEVICE_CONNECTIVITY = Counter(
     "Devices going offline or coming back online.",
     ["service", "change"],
 )
+RULE_ENGINE_FAILURES = Counter(
+    "homebed_iot_rule_engine_failures_total",
+    "Rule-engine batches or ticks that failed (the consumer re-reads and restarts its poll).",
+    ["service"],
+)

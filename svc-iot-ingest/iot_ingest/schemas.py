@@ -7,6 +7,7 @@ Every field of an answer is listed; lists answer `Page[...]` (`items`, `total`, 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import Field
 
@@ -20,6 +21,11 @@ class DeviceCreate(Input):
     bed_id: str = Field(min_length=1, max_length=64)
     device_type: DeviceType
     serial: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")
+    location_label: str | None = Field(
+        default=None, max_length=100, description="where in the home, e.g. 卧室 / bedroom"
+    )
+    lat: float | None = Field(default=None, ge=-90, le=90, description="installed location")
+    lon: float | None = Field(default=None, ge=-180, le=180)
 
 
 class DeviceRead(Output):
@@ -33,6 +39,9 @@ class DeviceRead(Output):
     registered_by: str
     last_seen_at: datetime | None
     online: bool
+    location_label: str | None
+    bed_status: str | None = Field(description="the bed's state from intake (suspended, ...)")
+    bed_in_service: bool
 
 
 class DeviceWithToken(DeviceRead):
@@ -40,7 +49,23 @@ class DeviceWithToken(DeviceRead):
 
 
 class AlarmDispatch(Input):
-    assignee: str = Field(min_length=1, max_length=200)
+    assignee: str = Field(
+        min_length=1,
+        max_length=200,
+        description="an active worker of the provider (/v1/dispatch-workers)",
+    )
+
+
+class AlarmArrive(Input):
+    """The check-in location, when the assignee's phone sends it."""
+
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+
+
+class BlockedActionRead(Output):
+    action: str
+    unmet: list[str]
 
 
 class AlarmResolve(Input):
@@ -85,7 +110,17 @@ class AlarmRead(Output):
     condition_cleared_at: datetime | None
     escalation_level: int
     sla_breached: bool
-    allowed_actions: list[str]
+    region_code: str | None
+    device_location_label: str | None
+    arrival_lat: float | None
+    arrival_lon: float | None
+    arrival_distance_m: float | None = Field(description="check-in to the bed's devices")
+    close_requested_by: str | None
+    close_confirmed_by: str | None
+    allowed_actions: list[str] = Field(description="what the caller may do now")
+    blocked_actions: list[BlockedActionRead] = Field(
+        description="what the state allows but the caller may not do now, with what is unmet"
+    )
 
 
 class AlarmDetail(AlarmRead):
@@ -101,6 +136,7 @@ class EscalationStepIn(Input):
 
 class EscalationPolicyUpdate(Input):
     steps: list[EscalationStepIn] = Field(max_length=20)
+    reason: str = Field(min_length=3, max_length=500, description="why (audited)")
 
 
 class EscalationStepRead(Output):
@@ -129,3 +165,47 @@ class MinuteAggregateRead(Output):
     mean: float | None
     min: float
     max: float
+
+
+class WorkerUpdate(Input):
+    display_name: str = Field(min_length=1, max_length=100)
+    active: bool = True
+
+
+class WorkerRead(Output):
+    provider_id: str
+    worker_id: str
+    display_name: str
+    active: bool
+    updated_by: str
+    updated_at: datetime
+
+
+class MonitoringChangeRead(Output):
+    id: int
+    kind: str = Field(description="bed_rules | escalation_policy")
+    provider_id: str
+    bed_id: str | None
+    region_code: str | None
+    changed_by: str
+    changed_at: datetime
+    reason: str
+    before: Any
+    after: Any
+
+
+class DisabledRulesRead(Output):
+    bed_id: str
+    provider_id: str
+    region_code: str | None
+    disabled: list[str]
+    reason: str | None
+    updated_by: str
+    updated_at: datetime
+
+
+class BedActivityRead(Output):
+    status: str = Field(description="corroborated | no_activity | no_sensor")
+    devices: list[str] = Field(description="presence-sensing devices of the bed")
+    first_activity_at: datetime | None
+    last_activity_at: datetime | None

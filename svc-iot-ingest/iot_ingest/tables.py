@@ -57,6 +57,10 @@ devices = Table(
     Column("last_seq", BigInteger, nullable=False, default=-1),
     Column("last_seen_at", UtcDateTime, nullable=True),
     Column("online", Boolean, nullable=False, default=True),
+    # where it is installed: a label for people ("bedroom") and, optionally, coordinates
+    Column("location_label", String(100), nullable=True),
+    Column("lat", Float, nullable=True),
+    Column("lon", Float, nullable=True),
     UniqueConstraint("device_type", "serial", name="uq_devices_type_serial"),
 )
 
@@ -93,8 +97,18 @@ alarms = Table(
     Column("escalated_levels", JSON, nullable=False),
     Column("sla_breached", Boolean, nullable=False, default=False),
     Column("next_check_at", UtcDateTime, nullable=True),
+    Column("region_code", String(12), nullable=True),  # the bed's, as of the raise
+    Column("arrival_lat", Float, nullable=True),
+    Column("arrival_lon", Float, nullable=True),
+    Column("arrival_distance_m", Float, nullable=True),
+    # closing a breached alarm without anyone on site: requested by one admin, confirmed by another
+    Column("close_requested_by", String(200), nullable=True),
+    Column("close_requested_at", UtcDateTime, nullable=True),
+    Column("close_confirmed_by", String(200), nullable=True),
     Index("ix_alarms_provider_raised", "provider_id", "raised_at"),
     Index("ix_alarms_next_check", "next_check_at"),
+    Index("ix_alarms_assignee", "assignee", "raised_at"),
+    Index("ix_alarms_region_raised", "region_code", "raised_at"),
 )
 
 alarm_comments = Table(
@@ -138,6 +152,8 @@ bed_rule_overrides = Table(
     Column("overrides", LargeBinary, nullable=False),  # msgspec JSON of BedRuleOverrides
     Column("updated_by", String(200), nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    Column("disabled", JSON, nullable=True),  # rule ids switched off (officers list these)
+    Column("reason", Text, nullable=True),
 )
 
 escalation_policies = Table(
@@ -147,6 +163,38 @@ escalation_policies = Table(
     Column("steps", JSON, nullable=False),
     Column("updated_by", String(200), nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    Column("reason", Text, nullable=True),
+)
+
+# Who changed a bed's rules or a provider's escalation chain, when, what and why (issue 10).
+monitoring_changes = Table(
+    "monitoring_changes",
+    metadata,
+    Column("id", BigIntId, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),  # bed_rules | escalation_policy
+    Column("provider_id", String(64), nullable=False),
+    Column("bed_id", String(64), nullable=True),
+    Column("region_code", String(12), nullable=True),
+    Column("changed_by", String(200), nullable=False),
+    Column("changed_at", UtcDateTime, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("before", JSON, nullable=True),
+    Column("after", JSON, nullable=False),
+    Index("ix_monitoring_changes_provider", "provider_id", "id"),
+    Index("ix_monitoring_changes_region", "region_code", "id"),
+)
+
+# The provider's workers alarms may be dispatched to (fed by its admins; issue 10 item 11).
+workers = Table(
+    "workers",
+    metadata,
+    Column("provider_id", String(64), nullable=False),
+    Column("worker_id", String(200), nullable=False),  # the worker's principal `sub`
+    Column("display_name", String(100), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("updated_by", String(200), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("provider_id", "worker_id", name="pk_workers"),
 )
 
 bed_monitor_states = Table(

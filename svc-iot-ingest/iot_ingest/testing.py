@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
+from aiokafka import ConsumerRecord
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from sqlalchemy import select
@@ -18,12 +20,15 @@ from chassis.clock import Clock, utc_now
 from chassis.principal import Role
 from chassis.runtime import ServiceRuntime
 from chassis.testing.bus import InMemoryBus
+from chassis.testing.eventually import eventually
 from chassis.testing.principals import principal_headers
 from homebed_schemas.envelope import Envelope
 from homebed_schemas.events.intake import BedEvent
 from iot_ingest.bootstrap import create_app
 from iot_ingest.consumers import handle_bed_event
+from iot_ingest.domain.validation import ReadingIn
 from iot_ingest.settings import Settings
+from iot_ingest.telemetry.codec import encode_telemetry
 
 QUIET_LOOPS = {
     "escalation_poll_seconds": 3600,
@@ -96,6 +101,15 @@ class Iot:
         body: dict[str, Any] = response.json()
         return body
 
+    async def add_worker(self, worker_id: str, provider_id: str = "p1") -> None:
+        """Register an active worker of the provider (dispatch needs one)."""
+        response = await self.client.put(
+            f"/v1/dispatch-workers/{worker_id}",
+            json={"display_name": worker_id},
+            headers=principal_headers(Role.PROVIDER_ADMIN, "admin-1", provider_id=provider_id),
+        )
+        assert response.status_code == 200, response.text
+
     async def outbox(self, topic: str) -> list[Envelope]:
         """The events staged for `topic`, in outbox order."""
         async with self.runtime.uow() as uow:
@@ -127,3 +141,78 @@ async def running_iot(settings: Settings, *, clock: Clock = utc_now) -> AsyncIte
 
 def now_iso(offset_seconds: float = 0) -> str:
     return (datetime.now(UTC) + timedelta(seconds=offset_seconds)).isoformat()
+
+
+def telemetry_record(
+    device: dict[str, Any],
+    readings: list[tuple[int, float, str, float]],
+    *,
+    t0: datetime,
+    received_at: datetime | None = None,
+    provider_id: str = "p1",
+    offset: int = 0,
+) -> ConsumerRecord[bytes, bytes]:
+    """A telemetry record as the consumer gets it; readings: (seq, seconds after t0, metric,
+    value); received `received_at` (default t0)."""
+    _, raw = encode_telemetry(
+        source="svc-iot-ingest",
+        device_id=device["device_id"],
+        bed_id=device["bed_id"],
+        provider_id=provider_id,
+        device_type=device.get("device_type", "vital_signs_monitor"),
+        readings=[
+            ReadingIn(seq=s, ts=t0 + timedelta(seconds=t), metric=m, value=v)
+            for s, t, m, v in readings
+        ],
+        received_at=received_at or t0,
+    )
+    return ConsumerRecord(
+        topic="iot.telemetry.v1",
+        partition=0,
+        offset=offset,
+        timestamp=0,
+        timestamp_type=0,
+        key=device["bed_id"].encode(),
+        value=raw,
+        checksum=None,
+        serialized_key_size=0,
+        serialized_value_size=len(raw),
+        headers=(),
+    )
+
+
+async def apply_records(iot: Iot, engine: Any, records: list[Any]) -> None:
+    """Feed records to a rule engine (or any `apply`) in one committed transaction."""
+    async with iot.runtime.uow() as uow:
+        await engine.apply(uow, records)
+        await uow.commit()
+
+
+def kafka_settings(database_url: str, bootstrap: str, name: str, **extra: Any) -> Settings:
+    """Settings of an integration test on a real broker, with consumer groups of its own."""
+    values: dict[str, Any] = {
+        **QUIET_LOOPS,
+        "database_url": database_url,
+        "kafka_bootstrap": bootstrap,
+        "beds_group": f"iot-beds-{name}",
+        "rules_group": f"iot-rules-{name}",
+        "storage_group": f"iot-storage-{name}",
+        "outbox_poll_seconds": 0.05,
+        **extra,
+    }
+    return Settings(**values)
+
+
+async def wait_kafka_ready(iot: Iot, *, consumers: bool = True) -> None:
+    """Connected, the telemetry producer up and (optionally) the telemetry consumers assigned."""
+    await asyncio.wait_for(iot.runtime.kafka_connected.wait(), 60)
+    await eventually(
+        lambda: _value(iot.app.state.telemetry_producer.producer is not None), what="producer"
+    )
+    if consumers:
+        for consumer in iot.app.state.telemetry_consumers:
+            await asyncio.wait_for(consumer.assigned.wait(), 60)
+
+
+async def _value(value: object) -> object:
+    return value

@@ -106,5 +106,8 @@ ALARM_EVENTS: dict[str, type[BaseModel]] = {
         "cleared",
         "escalated",
         "sla_breached",
+        # a provider admin asked to close a breached alarm nobody reached; a second one agreed
+        "close_requested",
+        "closed_without_arrival",
     )
 }

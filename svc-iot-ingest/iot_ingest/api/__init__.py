@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from iot_ingest.api import alarms, device_lanes, devices, internal_city_report, monitoring, stream
+from iot_ingest.api import (
+    alarms,
+    device_lanes,
+    devices,
+    internal,
+    internal_city_report,
+    monitoring,
+    stream,
+    workers,
+)
 
 ROUTERS: list[APIRouter] = [
     device_lanes.router,
@@ -12,5 +21,7 @@ ROUTERS: list[APIRouter] = [
     stream.router,  # before alarms: /v1/alarms/stream is not an alarm id
     alarms.router,
     monitoring.router,
+    workers.router,
+    internal.router,
     internal_city_report.router,
 ]

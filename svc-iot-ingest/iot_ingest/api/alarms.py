@@ -13,6 +13,7 @@ from chassis.problems import problem_responses
 from iot_ingest.domain.alarms.lifecycle import AlarmAction
 from iot_ingest.repository.alarms import AlarmFilter
 from iot_ingest.schemas import (
+    AlarmArrive,
     AlarmDetail,
     AlarmDispatch,
     AlarmRead,
@@ -38,6 +39,9 @@ async def list_alarms(
     active: bool = False,
     sla_breached: bool | None = None,
     raised_before: datetime | None = None,
+    assignee: Annotated[
+        str | None, Query(description="`me`: the caller's own alarms; or a worker id")
+    ] = None,
 ) -> Page[AlarmRead]:
     alarm_filter = AlarmFilter(
         provider_id=None,  # the use case scopes it to the caller's provider
@@ -47,6 +51,7 @@ async def list_alarms(
         active_only=active,
         sla_breached=sla_breached,
         raised_before=raised_before,
+        assignee=assignee,
     )
     return await alarms.list_alarms(
         uow=uow, ctx=ctx, alarm_filter=alarm_filter, limit=page.limit, offset=page.offset
@@ -73,8 +78,12 @@ async def dispatch(alarm_id: str, body: AlarmDispatch, uow: UowDep, ctx: Context
 
 
 @router.post("/v1/alarms/{alarm_id}/arrive", responses=CHANGE)
-async def arrive(alarm_id: str, uow: UowDep, ctx: ContextDep) -> AlarmRead:
-    return await alarms.change_alarm(uow=uow, ctx=ctx, alarm_id=alarm_id, action=AlarmAction.ARRIVE)
+async def arrive(
+    alarm_id: str, uow: UowDep, ctx: ContextDep, body: AlarmArrive | None = None
+) -> AlarmRead:
+    return await alarms.change_alarm(
+        uow=uow, ctx=ctx, alarm_id=alarm_id, action=AlarmAction.ARRIVE, cmd=body or AlarmArrive()
+    )
 
 
 @router.post("/v1/alarms/{alarm_id}/resolve", responses=CHANGE)
@@ -87,3 +96,15 @@ async def resolve(alarm_id: str, body: AlarmResolve, uow: UowDep, ctx: ContextDe
 @router.post("/v1/alarms/{alarm_id}/comments", status_code=201, responses=CHANGE)
 async def comment(alarm_id: str, body: CommentCreate, uow: UowDep, ctx: ContextDep) -> CommentRead:
     return await alarms.comment_on_alarm(uow=uow, ctx=ctx, alarm_id=alarm_id, cmd=body)
+
+
+@router.get(
+    "/v1/monitoring/closed-without-arrival",
+    tags=["monitoring"],
+    responses=problem_responses(401, 403, 422),
+)
+async def closed_without_arrival(uow: UowDep, ctx: ContextDep, page: PageDep) -> Page[AlarmRead]:
+    """Breached alarms closed as false alarms with nobody on site (officers: their regions)."""
+    return await alarms.closed_without_arrival(
+        uow=uow, ctx=ctx, limit=page.limit, offset=page.offset
+    )

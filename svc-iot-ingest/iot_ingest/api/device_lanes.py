@@ -16,17 +16,22 @@ from chassis.api import UowDep, clock_of
 from chassis.problems import problem_responses
 from iot_ingest.api.capped_body import request_body
 from iot_ingest.api.components import components
+from iot_ingest.api.openapi_bodies import msgspec_body
+from iot_ingest.domain.catalogue import DeviceEventKind
 from iot_ingest.domain.device_tokens import token_from_header
 from iot_ingest.service.device_alarms import raise_from_device_event
-from iot_ingest.telemetry.lane import LaneRefusal, refusals_json
+from iot_ingest.telemetry.codec import TelemetryPost
+from iot_ingest.telemetry.lane import BED_NOT_IN_SERVICE, LaneRefusal, outcome_json
 
 router = APIRouter(tags=["device lanes"])
 
 
 class DeviceEventIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Body of POST /v1/device-events."""
+
     seq: int
     ts: datetime
-    kind: str
+    kind: DeviceEventKind
 
 
 _event_decoder = msgspec.json.Decoder(DeviceEventIn)
@@ -41,12 +46,27 @@ def request_time(request: Request) -> datetime:
 NowDep = Annotated[datetime, Depends(request_time)]
 
 
+def not_in_service(status: str | None) -> dict[str, str]:
+    """The notice of an answer about a bed that is not in service (the data was still taken)."""
+    return {
+        "type": BED_NOT_IN_SERVICE,
+        "title": "Bed not in service",
+        "detail": f"The bed is {status or 'unknown to the platform'}; the event was recorded "
+        "and its alarm raised all the same.",
+    }
+
+
 def _json(status: int, content: object) -> Response:
     return Response(orjson.dumps(content), status_code=status, media_type="application/json")
 
 
 @router.post(
-    "/v1/telemetry", status_code=202, responses=problem_responses(400, 401, 413, 422, 429, 503)
+    "/v1/telemetry",
+    status_code=202,
+    responses=problem_responses(400, 401, 413, 422, 429, 503),
+    openapi_extra=msgspec_body(
+        TelemetryPost, "readings `{seq, ts, metric, value}` of the device (token in Bearer)"
+    ),
 )
 async def post_telemetry(request: Request) -> Response:
     """A batch of readings; 202 once Kafka has them; refused readings are listed one by one."""
@@ -55,17 +75,15 @@ async def post_telemetry(request: Request) -> Response:
     device = await parts.lane.authenticate(token)  # 401 before reading a large body
     body = await request_body(request, parts.settings.telemetry_max_body_bytes)
     outcome = await parts.lane.ingest(device, body)
-    return _json(
-        202,
-        {
-            "accepted": outcome.accepted,
-            "duplicates": outcome.duplicates,
-            "refused": refusals_json(outcome.refused),
-        },
-    )
+    return _json(202, outcome_json(device, outcome))
 
 
-@router.post("/v1/device-events", status_code=201, responses=problem_responses(400, 401, 413, 422))
+@router.post(
+    "/v1/device-events",
+    status_code=201,
+    responses=problem_responses(400, 401, 413, 422),
+    openapi_extra=msgspec_body(DeviceEventIn, "one safety event of the device (token in Bearer)"),
+)
 async def post_device_event(request: Request, uow: UowDep, now: NowDep) -> Response:
     """An alarm event (SOS, fall, smoke, ...): the alarm is raised before we answer."""
     parts = components(request)
@@ -92,5 +110,8 @@ async def post_device_event(request: Request, uow: UowDep, now: NowDep) -> Respo
             "raised_at": alarm.raised_at.isoformat(),
             "arrival_deadline": alarm.arrival_deadline.isoformat(),
             "duplicate": result.duplicate,
+            "bed_status": result.bed_status,
+            "bed_in_service": result.bed_in_service,
+            "notice": None if result.bed_in_service else not_in_service(result.bed_status),
         },
     )

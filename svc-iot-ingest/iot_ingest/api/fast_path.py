@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from chassis.problems import problem_response
 from iot_ingest.api.capped_body import read_capped_body
 from iot_ingest.domain.device_tokens import token_from_header
-from iot_ingest.telemetry.lane import LaneRefusal, TelemetryLane, refusals_json
+from iot_ingest.telemetry.lane import LaneRefusal, TelemetryLane, outcome_json
 
 PATH = "/v1/telemetry"
 
@@ -52,13 +52,7 @@ class TelemetryFastPath:
             )
             await response(scope, receive, send)
             return
-        payload = orjson.dumps(
-            {
-                "accepted": outcome.accepted,
-                "duplicates": outcome.duplicates,
-                "refused": refusals_json(outcome.refused),
-            }
-        )
+        payload = orjson.dumps(outcome_json(device, outcome))
         await send(
             {
                 "type": "http.response.start",

@@ -162,3 +162,16 @@ CATALOGUE: dict[DeviceType, DeviceSpec] = {
 
 def spec_of(device_type: DeviceType) -> DeviceSpec:
     return CATALOGUE[device_type]
+
+
+# Metrics that show someone moving in the home (a visit's corroboration): value >= 1 is activity.
+PRESENCE_METRICS = frozenset({Metric.MOTION.value, Metric.DOOR_OPEN.value})
+
+
+def presence_device_types() -> frozenset[str]:
+    """Device types of the catalogue that can see someone in the home."""
+    return frozenset(
+        spec.device_type.value
+        for spec in CATALOGUE.values()
+        if any(m.value in PRESENCE_METRICS for m in spec.metrics)
+    )

@@ -27,6 +27,9 @@ class Device:
     registered_by: str
     last_seen_at: datetime | None
     online: bool
+    location_label: str | None = None
+    lat: float | None = None
+    lon: float | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,10 @@ ACTIVE_AFTER: dict[str, bool] = {
     "bed.terminated": False,
     "bed.transferred": False,
 }
+
+
+# A bed that ended: its open alarms are closed with outcome `closed_bed_ended`.
+ENDED = frozenset({"bed.terminated", "bed.transferred"})
 
 
 def active_after(event_type: str) -> bool | None:

@@ -17,6 +17,11 @@ from iot_ingest.domain.catalogue import DeviceSpec
 from iot_ingest.domain.metric_ranges import METRICS
 
 MAX_CLOCK_AHEAD = timedelta(minutes=5)
+# A reading older than this when it arrives is "late": accepted and stored (latest values,
+# minute aggregates) but not evaluated by the real-time rules, which would otherwise raise
+# alarms for conditions long past; the answer counts them (`late`). Equal to the rules'
+# staleness (`MonitorSettings.stale_after`).
+LATE_AFTER = timedelta(minutes=5)
 
 
 class ReadingIn(msgspec.Struct, frozen=True):
@@ -49,6 +54,7 @@ class Refusal:
 class ValidatedBatch:
     accepted: list[ReadingIn] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
+    late: int = 0  # of the accepted, how many are older than LATE_AFTER
 
 
 def validate_readings(
@@ -57,6 +63,7 @@ def validate_readings(
     """Split readings into accepted and refused (with reason), keeping the batch order."""
     result = ValidatedBatch()
     latest_allowed = now + MAX_CLOCK_AHEAD
+    earliest_live = now - LATE_AFTER
     allowed = device.metrics
     accepted = result.accepted
     for index, reading in enumerate(readings):
@@ -80,6 +87,8 @@ def validate_readings(
             detail = f"{reading.value!r} outside {spec.describe_range()}"
         if reason is None:
             accepted.append(reading)
+            if reading.ts < earliest_live:
+                result.late += 1
         else:
             result.refused.append(Refusal(index, reading.seq, reason, detail))
     return result

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy import Select, false, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.upsert import dialect_name
@@ -20,7 +20,8 @@ _COLUMNS = (
     "alarm_id", "bed_id", "provider_id", "alarm_type", "count", "raised_at", "last_raised_at",
     "device_id", "rule_id", "detail", "acknowledged_by", "acknowledged_at", "assignee",
     "dispatched_by", "dispatched_at", "arrived_by", "arrived_at", "resolved_by", "resolved_at",
-    "note", "condition_cleared_at", "sla_breached",
+    "note", "condition_cleared_at", "sla_breached", "region_code", "arrival_lat", "arrival_lon",
+    "arrival_distance_m", "close_requested_by", "close_requested_at", "close_confirmed_by",
 )  # fmt: skip
 
 
@@ -69,6 +70,9 @@ class AlarmFilter:
     active_only: bool = False
     sla_breached: bool | None = None
     raised_before: datetime | None = None
+    assignee: str | None = None
+    region_prefixes: Sequence[str] | None = None  # officers: beds in these regions only
+    closed_without_arrival: bool = False
 
 
 class AlarmRepository:
@@ -165,6 +169,14 @@ class AlarmRepository:
             where.append(alarms.c.sla_breached.is_(f.sla_breached))
         if f.raised_before is not None:
             where.append(alarms.c.raised_at < f.raised_before)
+        if f.assignee is not None:
+            where.append(alarms.c.assignee == f.assignee)
+        if f.region_prefixes is not None:
+            where.append(
+                or_(false(), *(alarms.c.region_code.startswith(p) for p in f.region_prefixes))
+            )
+        if f.closed_without_arrival:
+            where.append(alarms.c.close_confirmed_by.is_not(None))
         total = await self.session.scalar(select(func.count()).select_from(alarms).where(*where))
         query = (
             select(alarms)
@@ -209,3 +221,14 @@ class AlarmRepository:
                 device_id=device_id, seq=seq, alarm_id=alarm_id, received_at=at
             )
         )
+
+    async def active_of_bed(self, bed_id: str, *, raised_until: datetime) -> list[Alarm]:
+        """The bed's active alarms raised up to `raised_until`, locked."""
+        query = self._locked(
+            select(alarms).where(
+                alarms.c.bed_id == bed_id,
+                alarms.c.active_key.is_not(None),
+                alarms.c.raised_at <= raised_until,
+            )
+        )
+        return [alarm_from_row(r) for r in (await self.session.execute(query)).all()]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,6 +33,9 @@ def device_from_row(row: Any) -> Device:
         registered_by=m["registered_by"],
         last_seen_at=m["last_seen_at"],
         online=bool(m["online"]),
+        location_label=m["location_label"],
+        lat=m["lat"],
+        lon=m["lon"],
     )
 
 
@@ -51,6 +54,19 @@ class BedRepository:
             status=row.status,
             active=bool(row.active),
         )
+
+    async def statuses(self, bed_ids: Collection[str]) -> dict[str, tuple[str, bool]]:
+        """(status, active) of each known bed."""
+        if not bed_ids:
+            return {}
+        rows = (
+            await self.session.execute(
+                select(beds.c.bed_id, beds.c.status, beds.c.active).where(
+                    beds.c.bed_id.in_(list(bed_ids))
+                )
+            )
+        ).all()
+        return {r.bed_id: (r.status, bool(r.active)) for r in rows}
 
     async def provider_of(self, bed_id: str) -> str | None:
         provider: str | None = await self.session.scalar(
@@ -97,6 +113,9 @@ class DeviceRepository:
                     registered_by=device.registered_by,
                     last_seq=-1,
                     online=device.online,
+                    location_label=device.location_label,
+                    lat=device.lat,
+                    lon=device.lon,
                 )
             )
         except IntegrityError:
@@ -144,6 +163,50 @@ class DeviceRepository:
             )
         ).all()
         return [device_from_row(r) for r in rows], int(total or 0)
+
+    async def location_labels(self, device_ids: Collection[str]) -> dict[str, str]:
+        """The location label of each of these devices that has one."""
+        if not device_ids:
+            return {}
+        rows = (
+            await self.session.execute(
+                select(devices.c.device_id, devices.c.location_label).where(
+                    devices.c.device_id.in_(list(device_ids)),
+                    devices.c.location_label.is_not(None),
+                )
+            )
+        ).all()
+        return {r.device_id: r.location_label for r in rows}
+
+    async def bed_location(self, bed_id: str) -> tuple[float, float] | None:
+        """Where the bed is: the coordinates of one of its registered devices, if any has them."""
+        row = (
+            await self.session.execute(
+                select(devices.c.lat, devices.c.lon)
+                .where(
+                    devices.c.bed_id == bed_id,
+                    devices.c.status != DeviceStatus.REMOVED.value,
+                    devices.c.lat.is_not(None),
+                    devices.c.lon.is_not(None),
+                )
+                .order_by(devices.c.registered_at)
+                .limit(1)
+            )
+        ).first()
+        return None if row is None else (float(row.lat), float(row.lon))
+
+    async def of_bed(self, bed_id: str, device_types: Collection[str]) -> list[Device]:
+        """The bed's registered (not removed) devices of these types."""
+        rows = (
+            await self.session.execute(
+                select(devices).where(
+                    devices.c.bed_id == bed_id,
+                    devices.c.status != DeviceStatus.REMOVED.value,
+                    devices.c.device_type.in_(list(device_types)),
+                )
+            )
+        ).all()
+        return [device_from_row(r) for r in rows]
 
     async def active_with_last_heard(self) -> list[tuple[Device, datetime]]:
         """Active devices with when each was last heard from (registration if never)."""

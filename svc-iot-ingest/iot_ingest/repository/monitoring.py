@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
-from sqlalchemy import func, select
+from sqlalchemy import and_, false, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.upsert import upsert
@@ -18,12 +18,15 @@ from iot_ingest.domain.alarms.escalation import (
     EscalationStep,
     Milestone,
 )
+from iot_ingest.domain.oversight import OversightScope
 from iot_ingest.domain.rules.rule import BedRuleOverrides
 from iot_ingest.tables import (
     bed_rule_overrides,
+    beds,
     escalation_policies,
     latest_values,
     minute_aggregates,
+    monitoring_changes,
 )
 
 _overrides_decoder = msgspec.json.Decoder(BedRuleOverrides)
@@ -34,7 +37,7 @@ def decode_overrides(raw: bytes) -> BedRuleOverrides:
     return _overrides_decoder.decode(raw)
 
 
-def _steps_to_json(policy: EscalationPolicy) -> list[dict[str, Any]]:
+def steps_json(policy: EscalationPolicy) -> list[dict[str, Any]]:
     return [
         {
             "level": s.level,
@@ -74,13 +77,14 @@ class EscalationPolicyRepository:
         return DEFAULT_POLICY if steps is None else _policy_from_json(steps)
 
     async def save(
-        self, provider_id: str, policy: EscalationPolicy, *, by: str, at: datetime
+        self, provider_id: str, policy: EscalationPolicy, *, by: str, at: datetime, reason: str
     ) -> None:
         row = {
             "provider_id": provider_id,
-            "steps": _steps_to_json(policy),
+            "steps": steps_json(policy),
             "updated_by": by,
             "updated_at": at,
+            "reason": reason,
         }
         await upsert(self.session, escalation_policies, [row], keys=["provider_id"])
 
@@ -113,15 +117,136 @@ class RuleOverridesRepository:
         return [(r.bed_id, r.updated_at) for r in (await self.session.execute(query)).all()]
 
     async def save(
-        self, bed_id: str, overrides: BedRuleOverrides, *, by: str, at: datetime
+        self,
+        bed_id: str,
+        overrides: BedRuleOverrides,
+        *,
+        by: str,
+        at: datetime,
+        reason: str | None = None,
     ) -> None:
         row = {
             "bed_id": bed_id,
             "overrides": msgspec.json.encode(overrides),
             "updated_by": by,
             "updated_at": at,
+            "disabled": sorted(overrides.disabled) or None,  # NULL: nothing switched off
+            "reason": reason,
         }
         await upsert(self.session, bed_rule_overrides, [row], keys=["bed_id"])
+
+    async def disabled_page(
+        self, scope: OversightScope, *, limit: int, offset: int
+    ) -> tuple[list[DisabledRules], int]:
+        """Beds running with rules switched off, in the scope, most recently changed first."""
+        where = [bed_rule_overrides.c.disabled.is_not(None), *_scope_where(scope)]
+        source = bed_rule_overrides.join(beds, beds.c.bed_id == bed_rule_overrides.c.bed_id)
+        total = await self.session.scalar(select(func.count()).select_from(source).where(*where))
+        rows = (
+            await self.session.execute(
+                select(
+                    bed_rule_overrides.c.bed_id,
+                    beds.c.provider_id,
+                    beds.c.region_code,
+                    bed_rule_overrides.c.disabled,
+                    bed_rule_overrides.c.reason,
+                    bed_rule_overrides.c.updated_by,
+                    bed_rule_overrides.c.updated_at,
+                )
+                .select_from(source)
+                .where(*where)
+                .order_by(bed_rule_overrides.c.updated_at.desc(), bed_rule_overrides.c.bed_id)
+                .limit(limit)
+                .offset(offset)
+            )
+        ).all()
+        return [DisabledRules(**r._mapping) for r in rows], int(total or 0)
+
+
+@dataclass(frozen=True)
+class DisabledRules:
+    bed_id: str
+    provider_id: str
+    region_code: str | None
+    disabled: list[str]
+    reason: str | None
+    updated_by: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class MonitoringChange:
+    kind: str  # bed_rules | escalation_policy
+    provider_id: str
+    bed_id: str | None
+    region_code: str | None
+    changed_by: str
+    changed_at: datetime
+    reason: str
+    before: Any
+    after: Any
+    id: int = 0
+
+
+def _scope_where(scope: OversightScope) -> list[Any]:
+    """Rows of beds (joined `beds`) in the scope."""
+    where: list[Any] = []
+    if scope.provider_id is not None:
+        where.append(beds.c.provider_id == scope.provider_id)
+    if scope.region_prefixes is not None:
+        where.append(
+            or_(false(), *(beds.c.region_code.startswith(p) for p in scope.region_prefixes))
+        )
+    return where
+
+
+class MonitoringChangeRepository:
+    """The audit of rule and escalation-chain changes (append only)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, change: MonitoringChange) -> None:
+        values = asdict(change)
+        values.pop("id")
+        await self.session.execute(insert(monitoring_changes).values(**values))
+
+    async def page(
+        self,
+        scope: OversightScope,
+        *,
+        bed_id: str | None,
+        kind: str | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[MonitoringChange], int]:
+        """Newest first. Officers: changes of beds in their regions, and escalation-chain
+        changes of providers with beds there."""
+        t = monitoring_changes
+        where: list[Any] = []
+        if scope.provider_id is not None:
+            where.append(t.c.provider_id == scope.provider_id)
+        if scope.region_prefixes is not None:
+            in_region = or_(
+                false(), *(t.c.region_code.startswith(p) for p in scope.region_prefixes)
+            )
+            providers_there = select(beds.c.provider_id).where(
+                or_(false(), *(beds.c.region_code.startswith(p) for p in scope.region_prefixes))
+            )
+            where.append(
+                or_(in_region, and_(t.c.bed_id.is_(None), t.c.provider_id.in_(providers_there)))
+            )
+        if bed_id is not None:
+            where.append(t.c.bed_id == bed_id)
+        if kind is not None:
+            where.append(t.c.kind == kind)
+        total = await self.session.scalar(select(func.count()).select_from(t).where(*where))
+        rows = (
+            await self.session.execute(
+                select(t).where(*where).order_by(t.c.id.desc()).limit(limit).offset(offset)
+            )
+        ).all()
+        return [MonitoringChange(**r._mapping) for r in rows], int(total or 0)
 
 
 @dataclass(frozen=True)
@@ -192,3 +317,32 @@ class ReadingsRepository:
             for r in rows
         ]
         return items, int(total or 0)
+
+    async def activity_between(
+        self, bed_id: str, metrics: Collection[str], *, since: datetime, until: datetime
+    ) -> tuple[datetime | None, datetime | None]:
+        """First and last minute in [since, until) with a reading >= 1 of these metrics."""
+        start = since.replace(second=0, microsecond=0)
+        row = (
+            await self.session.execute(
+                select(
+                    func.min(minute_aggregates.c.minute), func.max(minute_aggregates.c.minute)
+                ).where(
+                    minute_aggregates.c.bed_id == bed_id,
+                    minute_aggregates.c.metric.in_(list(metrics)),
+                    minute_aggregates.c.minute >= start,
+                    minute_aggregates.c.minute < until,
+                    minute_aggregates.c.maximum >= 1,
+                )
+            )
+        ).one()
+        return _aware(row[0]), _aware(row[1])
+
+
+def _aware(value: datetime | str | None) -> datetime | None:
+    # min()/max() lose the column type on SQLite: the value may come back as a naive string
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value

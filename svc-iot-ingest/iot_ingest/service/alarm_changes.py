@@ -24,6 +24,7 @@ from iot_ingest.prometheus_metrics import (
     SERVICE,
 )
 from iot_ingest.repository.alarms import AlarmRepository
+from iot_ingest.repository.devices import BedRepository
 from iot_ingest.repository.monitoring import EscalationPolicyRepository
 from iot_ingest.service.events import emit_alarm_change
 
@@ -38,6 +39,7 @@ class RaiseRequest:
     device_id: str | None = None
     rule_id: str | None = None
     detail: str | None = None
+    region_code: str | None = None  # looked up from the bed when not given
 
 
 async def raise_or_repeat(
@@ -49,7 +51,12 @@ async def raise_or_repeat(
     if alarm is not None:
         alarm.repeat(at=request.at, device_id=request.device_id)
         return alarm, await record_changes(uow, alarm, policy, new=False)
+    region = request.region_code
+    if region is None:
+        bed = await uow.repo(BedRepository).get(request.bed_id)
+        region = bed.region_code if bed is not None else None
     alarm = Alarm.raise_new(
+        region_code=region,
         alarm_id=str(uuid.uuid4()),
         bed_id=request.bed_id,
         provider_id=request.provider_id,

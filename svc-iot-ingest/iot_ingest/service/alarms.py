@@ -3,39 +3,76 @@ resolve, comment. Each one is one transaction; changes go to the outbox and the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
+from datetime import datetime
 
 from chassis.context import RequestContext
 from chassis.db import UnitOfWork
 from chassis.dto import Page
-from chassis.errors import NotFound
+from chassis.errors import NotFound, Unprocessable
 from chassis.write_lock import serialized_writes
-from iot_ingest.domain.alarms.lifecycle import Alarm, AlarmAction, Comment
+from iot_ingest.domain.alarms.lifecycle import Actor, Alarm, AlarmAction, Comment
+from iot_ingest.domain.geo import distance_m
 from iot_ingest.repository.alarms import AlarmFilter, AlarmRepository
+from iot_ingest.repository.devices import DeviceRepository
+from iot_ingest.repository.workers import WorkerRepository
 from iot_ingest.schemas import (
+    AlarmArrive,
     AlarmDetail,
     AlarmDispatch,
     AlarmRead,
     AlarmResolve,
+    BlockedActionRead,
     CommentCreate,
     CommentRead,
 )
-from iot_ingest.service.access import provider_scope, visible
+from iot_ingest.service.access import (
+    actor_of,
+    oversight_scope,
+    provider_scope,
+    visible,
+)
 from iot_ingest.service.alarm_changes import observe_metrics, record_changes
+
+ME = "me"  # `GET /v1/alarms?assignee=me`: the caller's own alarms
 
 
 async def list_alarms(
     *, uow: UnitOfWork, ctx: RequestContext, alarm_filter: AlarmFilter, limit: int, offset: int
 ) -> Page[AlarmRead]:
-    """The provider's alarms (ops: all), newest first; the filter's provider is the caller's."""
+    """The provider's alarms (ops: all), newest first; the filter's provider is the caller's;
+    `assignee=me` is the caller's own."""
     scope = provider_scope(ctx.principal)
+    if alarm_filter.assignee == ME:
+        alarm_filter = replace(alarm_filter, assignee=ctx.principal.sub)
     async with uow:
         alarms, total = await uow.repo(AlarmRepository).page(
             replace(alarm_filter, provider_id=scope),
             limit=limit,
             offset=offset,
         )
-        return Page(items=[alarm_read(a) for a in alarms], total=total, limit=limit, offset=offset)
+        items = await _reads(uow, ctx, alarms)
+        return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+async def closed_without_arrival(
+    *, uow: UnitOfWork, ctx: RequestContext, limit: int, offset: int
+) -> Page[AlarmRead]:
+    """Alarms closed as false alarms past the 15-minute deadline with nobody on site (two
+    provider admins agreed): officers see their regions', provider admins their own."""
+    scope = oversight_scope(ctx.principal)
+    alarm_filter = AlarmFilter(
+        provider_id=scope.provider_id,
+        region_prefixes=scope.region_prefixes,
+        closed_without_arrival=True,
+    )
+    async with uow:
+        alarms, total = await uow.repo(AlarmRepository).page(
+            alarm_filter, limit=limit, offset=offset
+        )
+        items = await _reads(uow, ctx, alarms)
+        return Page(items=items, total=total, limit=limit, offset=offset)
 
 
 async def get_alarm(*, uow: UnitOfWork, ctx: RequestContext, alarm_id: str) -> AlarmDetail:
@@ -47,9 +84,8 @@ async def get_alarm(*, uow: UnitOfWork, ctx: RequestContext, alarm_id: str) -> A
         if alarm is None or not visible(scope, alarm.provider_id):
             raise NotFound("Alarm")
         comments = await alarms.comments(alarm_id)
-        return AlarmDetail(
-            **alarm_read(alarm).model_dump(), comments=[comment_read(c) for c in comments]
-        )
+        [read] = await _reads(uow, ctx, [alarm])
+        return AlarmDetail(**read.model_dump(), comments=[comment_read(c) for c in comments])
 
 
 async def change_alarm(
@@ -58,10 +94,11 @@ async def change_alarm(
     ctx: RequestContext,
     alarm_id: str,
     action: AlarmAction,
-    cmd: AlarmDispatch | AlarmResolve | None = None,
+    cmd: AlarmDispatch | AlarmArrive | AlarmResolve | None = None,
 ) -> AlarmRead:
-    """acknowledge / dispatch (again: reassign) / arrive (the 15-minute rule, 001 §四(三)2) /
-    resolve (before anyone arrived: false alarm only); `IllegalTransition` when not allowed now."""
+    """acknowledge / dispatch to an active worker (again: reassign) / arrive, by the assignee
+    (the 15-minute rule, 001 §四(三)2) / resolve (before anyone arrived: false alarm only; past
+    the deadline two provider admins); `IllegalTransition` when the state does not allow it."""
     scope = provider_scope(ctx.principal)
     by, at = ctx.principal.sub, ctx.now
     async with uow, serialized_writes(uow, urgent=True):
@@ -69,17 +106,47 @@ async def change_alarm(
         if action is AlarmAction.ACKNOWLEDGE:
             alarm.acknowledge(by=by, at=at)
         elif action is AlarmAction.DISPATCH and isinstance(cmd, AlarmDispatch):
+            worker = await uow.repo(WorkerRepository).get(alarm.provider_id, cmd.assignee)
+            if worker is None or not worker.active:
+                raise Unprocessable.field(
+                    "assignee", f"{cmd.assignee} is not an active worker of the provider"
+                )
             alarm.dispatch(assignee=cmd.assignee, by=by, at=at)
-        elif action is AlarmAction.ARRIVE:
-            alarm.arrive(by=by, at=at)
+        elif action is AlarmAction.ARRIVE and isinstance(cmd, AlarmArrive):
+            distance = await _distance_to_bed(uow, alarm.bed_id, cmd)
+            alarm.arrive(by=by, at=at, lat=cmd.lat, lon=cmd.lon, distance_m=distance)
         elif action is AlarmAction.RESOLVE and isinstance(cmd, AlarmResolve):
-            alarm.resolve(by=by, at=at, outcome=cmd.outcome, note=cmd.note)
+            alarm.resolve(
+                by=by,
+                at=at,
+                outcome=cmd.outcome,
+                note=cmd.note,
+                provider_admin=actor_of(ctx.principal).provider_admin,
+            )
         else:
             raise ValueError(f"{action} needs its command")
         changes = await record_changes(uow, alarm)
         await uow.commit()
         observe_metrics(alarm, changes)
-        return alarm_read(alarm)
+        [read] = await _reads(uow, ctx, [alarm])
+        return read
+
+
+async def _distance_to_bed(uow: UnitOfWork, bed_id: str, cmd: AlarmArrive) -> float | None:
+    if (cmd.lat is None) != (cmd.lon is None):
+        raise Unprocessable.field("lat", "send both lat and lon, or neither")
+    if cmd.lat is None or cmd.lon is None:
+        return None
+    bed = await uow.repo(DeviceRepository).bed_location(bed_id)
+    return None if bed is None else distance_m(cmd.lat, cmd.lon, bed[0], bed[1])
+
+
+async def _reads(uow: UnitOfWork, ctx: RequestContext, alarms: list[Alarm]) -> list[AlarmRead]:
+    labels = await uow.repo(DeviceRepository).location_labels(
+        {a.device_id for a in alarms if a.device_id}
+    )
+    actor = actor_of(ctx.principal)
+    return [alarm_read(a, actor=actor, now=ctx.now, labels=labels) for a in alarms]
 
 
 async def comment_on_alarm(
@@ -106,8 +173,12 @@ def comment_read(comment: Comment) -> CommentRead:
     return CommentRead(by=comment.by, at=comment.at, text=comment.text)
 
 
-def alarm_read(alarm: Alarm) -> AlarmRead:
-    """The fields an answer shows (listed explicitly, never the whole object)."""
+def alarm_read(
+    alarm: Alarm, *, actor: Actor, now: datetime, labels: Mapping[str, str]
+) -> AlarmRead:
+    """The fields an answer shows (listed explicitly, never the whole object); the actions are
+    the caller's. The elder's name and address are intake's (not known here)."""
+    allowed, blocked = alarm.actions_for(actor, now)
     return AlarmRead(
         alarm_id=alarm.alarm_id,
         bed_id=alarm.bed_id,
@@ -135,5 +206,13 @@ def alarm_read(alarm: Alarm) -> AlarmRead:
         condition_cleared_at=alarm.condition_cleared_at,
         escalation_level=alarm.escalation_level,
         sla_breached=alarm.sla_breached,
-        allowed_actions=list(alarm.allowed_actions()),
+        region_code=alarm.region_code,
+        device_location_label=labels.get(alarm.device_id) if alarm.device_id else None,
+        arrival_lat=alarm.arrival_lat,
+        arrival_lon=alarm.arrival_lon,
+        arrival_distance_m=alarm.arrival_distance_m,
+        close_requested_by=alarm.close_requested_by,
+        close_confirmed_by=alarm.close_confirmed_by,
+        allowed_actions=list(allowed),
+        blocked_actions=[BlockedActionRead(action=b.action, unmet=list(b.unmet)) for b in blocked],
     )

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from chassis.db import UnitOfWork
 from homebed_schemas.events.intake import BedEvent
-from iot_ingest.domain.devices import KnownBed
+from iot_ingest.domain.devices import ENDED, KnownBed
+from iot_ingest.repository.alarms import AlarmRepository
 from iot_ingest.repository.devices import BedRepository
+from iot_ingest.service.alarm_changes import observe_metrics, record_changes
 
 
-async def bed_changed(*, uow: UnitOfWork, active: bool, event: BedEvent) -> None:
+async def bed_changed(*, uow: UnitOfWork, event_type: str, active: bool, event: BedEvent) -> None:
     """Keep the bed as of the event; an event older than the stored state changes nothing.
+    A bed that ended (terminated, transferred) has its open alarms, raised up to then, closed
+    with outcome `closed_bed_ended`.
 
     Called by the consumer inside the runner's transaction (which commits it).
     """
@@ -21,3 +25,12 @@ async def bed_changed(*, uow: UnitOfWork, active: bool, event: BedEvent) -> None
         active=active,
     )
     await uow.repo(BedRepository).save_unless_newer(bed, at=event.occurred_at)
+    if event_type in ENDED:
+        closed = []
+        for alarm in await uow.repo(AlarmRepository).active_of_bed(
+            event.bed_id, raised_until=event.occurred_at
+        ):
+            alarm.close_bed_ended(at=event.occurred_at, event_type=event_type)
+            closed.append((alarm, await record_changes(uow, alarm)))
+        for alarm, changes in closed:
+            observe_metrics(alarm, changes)  # approximate if the runner's commit fails

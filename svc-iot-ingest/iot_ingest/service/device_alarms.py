@@ -15,6 +15,7 @@ from iot_ingest.domain.alarms.lifecycle import Alarm
 from iot_ingest.domain.catalogue import DeviceEventKind
 from iot_ingest.domain.validation import MAX_CLOCK_AHEAD
 from iot_ingest.repository.alarms import AlarmRepository
+from iot_ingest.repository.devices import BedRepository
 from iot_ingest.service.alarm_changes import RaiseRequest, observe_metrics, raise_or_repeat
 from iot_ingest.telemetry.auth import DeviceAuth
 
@@ -23,6 +24,8 @@ from iot_ingest.telemetry.auth import DeviceAuth
 class DeviceEventResult:
     alarm: Alarm
     duplicate: bool
+    bed_status: str | None = None
+    bed_in_service: bool = True
 
 
 async def raise_from_device_event(
@@ -41,10 +44,14 @@ async def raise_from_device_event(
         raise Unprocessable.field("body.ts", "ts is more than 5 minutes in the future")
     alarm_type = ALARM_TYPE_OF_EVENT[event_kind]
     async with uow, serialized_writes(uow, urgent=True):
+        # the bed's state as of now (not the token cache's): a bed changing state (suspended,
+        # just resumed, ended) never loses a safety event; the answer says it
+        bed = await uow.repo(BedRepository).get(device.bed_id)
+        status, in_service = (bed.status, bed.active) if bed is not None else (None, False)
         alarms = uow.repo(AlarmRepository)
         previous = await alarms.receipt(device.device_id, seq)
         if previous is not None:
-            return DeviceEventResult(previous, duplicate=True)
+            return DeviceEventResult(previous, True, status, in_service)
         alarm, changes = await raise_or_repeat(
             uow,
             RaiseRequest(
@@ -55,6 +62,7 @@ async def raise_from_device_event(
                 at=now,
                 device_id=device.device_id,
                 detail=f"{kind} from {device.device_type.value} at {device_ts.isoformat()}",
+                region_code=bed.region_code if bed is not None else None,
             ),
         )
         await alarms.add_receipt(
@@ -68,6 +76,6 @@ async def raise_from_device_event(
             previous = await uow.repo(AlarmRepository).receipt(device.device_id, seq)
             if previous is None:
                 raise
-            return DeviceEventResult(previous, duplicate=True)
+            return DeviceEventResult(previous, True, status, in_service)
     observe_metrics(alarm, changes)
-    return DeviceEventResult(alarm, duplicate=False)
+    return DeviceEventResult(alarm, False, status, in_service)

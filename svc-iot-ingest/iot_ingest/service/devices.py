@@ -36,7 +36,8 @@ async def register_device(
         require_admin(ctx.principal)
         if not bed.active:
             raise Conflict(
-                f"Bed {bed.bed_id} is not active ({bed.status}); devices join active beds."
+                f"Bed {bed.bed_id} is not in service ({bed.status}); devices join beds in service.",
+                extra={"bed_status": bed.status},
             )
         device = Device(
             device_id=str(uuid.uuid4()),
@@ -49,6 +50,9 @@ async def register_device(
             registered_by=ctx.principal.sub,
             last_seen_at=None,
             online=True,
+            location_label=cmd.location_label,
+            lat=cmd.lat,
+            lon=cmd.lon,
         )
         try:
             await uow.repo(DeviceRepository).add(device, token_hash=hash_token(token))
@@ -58,7 +62,7 @@ async def register_device(
             ) from None
         await emit_device_event(uow, device, "registered", ctx.now)
         await uow.commit()
-        return with_token(device, token)
+        return with_token(device, token, (bed.status, bed.active))
 
 
 async def rotate_token(
@@ -71,9 +75,10 @@ async def rotate_token(
         await uow.repo(DeviceRepository).set_token(
             device_id, token_hash=hash_token(token), at=ctx.now
         )
+        bed = await _bed_state(uow, device)
         await uow.commit()
     forget(device_id)
-    return with_token(replace(device, status=DeviceStatus.ACTIVE), token)
+    return with_token(replace(device, status=DeviceStatus.ACTIVE), token, bed)
 
 
 async def revoke_device(
@@ -83,9 +88,10 @@ async def revoke_device(
     async with uow:
         device = await _managed_device(uow, ctx, device_id)
         await uow.repo(DeviceRepository).set_status(device, DeviceStatus.REVOKED)
+        bed = await _bed_state(uow, device)
         await uow.commit()
     forget(device_id)
-    return device_read(replace(device, status=DeviceStatus.REVOKED))
+    return device_read(replace(device, status=DeviceStatus.REVOKED), bed)
 
 
 async def remove_device(
@@ -109,13 +115,20 @@ async def list_devices(
         found, total = await uow.repo(DeviceRepository).page(
             provider_id=scope, bed_id=bed_id, limit=limit, offset=offset
         )
-        return Page(items=[device_read(d) for d in found], total=total, limit=limit, offset=offset)
+        beds = await uow.repo(BedRepository).statuses({d.bed_id for d in found})
+        items = [device_read(d, beds.get(d.bed_id)) for d in found]
+        return Page(items=items, total=total, limit=limit, offset=offset)
 
 
 async def get_device(*, uow: UnitOfWork, ctx: RequestContext, device_id: str) -> DeviceRead:
     """One registered device."""
     async with uow:
-        return device_read(await _visible_device(uow, ctx, device_id))
+        device = await _visible_device(uow, ctx, device_id)
+        return device_read(device, await _bed_state(uow, device))
+
+
+async def _bed_state(uow: UnitOfWork, device: Device) -> tuple[str, bool] | None:
+    return (await uow.repo(BedRepository).statuses([device.bed_id])).get(device.bed_id)
 
 
 async def _visible_device(uow: UnitOfWork, ctx: RequestContext, device_id: str) -> Device:
@@ -134,7 +147,8 @@ async def _managed_device(uow: UnitOfWork, ctx: RequestContext, device_id: str) 
     return device
 
 
-def device_read(device: Device) -> DeviceRead:
+def device_read(device: Device, bed: tuple[str, bool] | None) -> DeviceRead:
+    """The device with its bed's state ((status, in service) from intake; None: unknown)."""
     return DeviceRead(
         device_id=device.device_id,
         provider_id=device.provider_id,
@@ -146,8 +160,11 @@ def device_read(device: Device) -> DeviceRead:
         registered_by=device.registered_by,
         last_seen_at=device.last_seen_at,
         online=device.online,
+        location_label=device.location_label,
+        bed_status=bed[0] if bed else None,
+        bed_in_service=bed[1] if bed else False,
     )
 
 
-def with_token(device: Device, token: str) -> DeviceWithToken:
-    return DeviceWithToken(**device_read(device).model_dump(), token=token)
+def with_token(device: Device, token: str, bed: tuple[str, bool] | None) -> DeviceWithToken:
+    return DeviceWithToken(**device_read(device, bed).model_dump(), token=token)

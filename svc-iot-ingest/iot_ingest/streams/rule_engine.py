@@ -26,7 +26,8 @@ from iot_ingest.domain.alarms.lifecycle import Alarm, AlarmChange
 from iot_ingest.domain.rules.defaults import DEFAULT_RULE_BOOK
 from iot_ingest.domain.rules.monitor import BedMonitor, BedMonitorState, MonitorSettings
 from iot_ingest.domain.rules.rule import RuleBook, RuleSignal, SignalKind
-from iot_ingest.prometheus_metrics import RULE_SIGNALS, SERVICE
+from iot_ingest.domain.validation import LATE_AFTER
+from iot_ingest.prometheus_metrics import RULE_ENGINE_FAILURES, RULE_SIGNALS, SERVICE
 from iot_ingest.repository.alarms import AlarmRepository
 from iot_ingest.repository.devices import BedRepository
 from iot_ingest.repository.monitoring import RuleOverridesRepository
@@ -67,6 +68,8 @@ class RuleEngine:
         self._all_loaded = False
         self._last_tick: datetime | None = None
         self._overrides_seen_at: datetime | None = None
+        self._failures = 0
+        self.tick_count = 0
 
     @property
     def rule_book(self) -> RuleBook:
@@ -83,13 +86,30 @@ class RuleEngine:
         self._ownership.assign(partitions, partition_count)
         self.reset()
 
+    @property
+    def failures(self) -> int:
+        """Failed batches or ticks since start (each one restarts the consumer's poll)."""
+        return self._failures
+
+    def on_failure(self) -> None:
+        """The consumer's failure hook: count it, drop the caches (they may hold rolled-back
+        effects)."""
+        self._failures += 1
+        RULE_ENGINE_FAILURES.labels(SERVICE).inc()
+        self.reset()
+
     def forget_bed(self, bed_id: str) -> None:
+        """Rebuild the bed's monitor (its rules changed) the next time the bed is met."""
         self._monitors.pop(bed_id, None)
 
     async def apply(self, uow: UnitOfWork, records: Records) -> None:
         """Feed a poll's telemetry to the monitors; persist changed states and alarms."""
         batches = [decode_telemetry(r.value) for r in records if r.value is not None]
-        await self._ensure_loaded(uow, {b.data.bed_id for b in batches})
+        bed_ids = {b.data.bed_id for b in batches}
+        await self._ensure_loaded(uow, bed_ids)
+        # this batch's monitors: a rule change (`forget_bed`) during a yield below must not
+        # take a monitor away mid-batch; the next batch or tick loads the new rules
+        monitors = {bed_id: self._monitors[bed_id] for bed_id in bed_ids}
         dirty: set[str] = set()
         signals: list[RuleSignal] = []
         for index, batch in enumerate(batches):
@@ -97,12 +117,15 @@ class RuleEngine:
                 await asyncio.sleep(0)  # let HTTP requests in between (single-process mode)
             data = batch.data
             self._providers[data.bed_id] = data.provider_id
-            state, monitor = self._states[data.bed_id], self._monitors[data.bed_id]
+            state, monitor = self._states[data.bed_id], monitors[data.bed_id]
             high = state.device_seqs.get(data.device_id, -1)
+            live_from = batch.time - LATE_AFTER
             for reading in data.readings:
                 if reading.seq <= high:
                     continue  # re-delivered
                 high = reading.seq
+                if reading.ts < live_from:
+                    continue  # late (counted in the lane's answer): stored, not evaluated
                 signals.extend(monitor.observe(state, reading.metric, reading.value, reading.ts))
             state.device_seqs[data.device_id] = high
             dirty.add(data.bed_id)
@@ -112,17 +135,21 @@ class RuleEngine:
     async def tick(self, uow: UnitOfWork, now: datetime) -> list[RuleSignal]:
         """Time-based rules (inactivity, night bed-exit) for every bed with a state."""
         await self._load_all(uow)
+        owned = [b for b in self._states if self._ownership.owns(b)]
+        # any owned bed without a monitor (its rules changed, or met for the first time) is
+        # loaded here: a bed the engine has not loaded is never an error
+        await self._ensure_loaded(uow, {b for b in owned if b not in self._monitors})
         signals: list[RuleSignal] = []
         dirty: set[str] = set()
-        for bed_id, state in self._states.items():
-            if not self._ownership.owns(bed_id):
-                continue  # another instance's bed (read by `apply` before a rebalance)
+        for bed_id in owned:
+            state = self._states[bed_id]
             fired = self._monitors[bed_id].tick(state, now)
             if fired:
                 signals.extend(fired)
                 dirty.add(bed_id)
         await self._persist(uow, dirty)
         await self._apply_signals(uow, signals)
+        self.tick_count += 1
         return signals
 
     async def tick_if_due(self, uow_factory: Callable[[], UnitOfWork]) -> None:

@@ -1,7 +1,9 @@
 """Device token check for the device lanes, with a short cache so the hot path rarely queries.
 
 Revoking or rotating in this process takes effect at once; in other instances within the cache
-TTL (default 30 s).
+TTL (default 30 s). A bed's state never makes a valid token invalid: a device of a suspended or
+ended bed is still authenticated (its safety events must not be lost), and the lanes say in
+their answers that the bed is not in service.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ class DeviceAuth:
     device_type: DeviceType
     spec: DeviceSpec
     last_seq: int
+    # the bed's state (cached like the token): a bed not in service still gets its devices'
+    # events (safety first); the answers say so
+    bed_status: str | None = None
+    bed_in_service: bool = True
 
 
 @dataclass
@@ -79,13 +85,11 @@ class DeviceAuthenticator:
                 devices.c.provider_id,
                 devices.c.device_type,
                 devices.c.last_seq,
+                beds.c.status.label("bed_status"),
+                beds.c.active.label("bed_active"),
             )
-            .join(beds, beds.c.bed_id == devices.c.bed_id)
-            .where(
-                devices.c.token_hash == token_hash,
-                devices.c.status == "active",
-                beds.c.active.is_(True),
-            )
+            .outerjoin(beds, beds.c.bed_id == devices.c.bed_id)
+            .where(devices.c.token_hash == token_hash, devices.c.status == "active")
         )
         async with self._uow_factory() as uow:
             row = (await uow.session.execute(query)).first()
@@ -99,4 +103,6 @@ class DeviceAuthenticator:
             device_type=device_type,
             spec=spec_of(device_type),
             last_seq=int(row.last_seq),
+            bed_status=row.bed_status,
+            bed_in_service=bool(row.bed_active),
         )

@@ -16,9 +16,10 @@ from typing import Any, Protocol
 import msgspec
 
 from chassis.clock import Clock, utc_now
+from chassis.errors import problem_type
 from chassis.problems import ProblemError
 from homebed_schemas.topics import IOT_TELEMETRY
-from iot_ingest.domain.validation import Refusal, validate_readings
+from iot_ingest.domain.validation import LATE_AFTER, Refusal, validate_readings
 from iot_ingest.prometheus_metrics import READINGS, READINGS_REFUSED, SERVICE, TELEMETRY_BATCHES
 from iot_ingest.telemetry.auth import DeviceAuth, DeviceAuthenticator
 from iot_ingest.telemetry.codec import decode_post, encode_telemetry
@@ -53,11 +54,15 @@ class LaneRefusal(ProblemError):
         super().__init__(status, title, detail, headers=headers, extra=extra)
 
 
+BED_NOT_IN_SERVICE = problem_type("bed-not-in-service")
+
+
 @dataclass
 class IngestOutcome:
     accepted: int
     duplicates: int
     refused: list[Refusal] = field(default_factory=list)
+    late: int = 0  # accepted, stored, but too old for the real-time rules
 
 
 def refusals_json(refused: list[Refusal]) -> list[dict[str, Any]]:
@@ -65,6 +70,21 @@ def refusals_json(refused: list[Refusal]) -> list[dict[str, Any]]:
         {"index": r.index, "seq": r.seq, "reason": r.reason.value, "detail": r.detail}
         for r in refused
     ]
+
+
+def outcome_json(device: DeviceAuth, outcome: IngestOutcome) -> dict[str, Any]:
+    """The 202 answer; a bed not in service is said (`bed_in_service`, `bed_status`)."""
+    answer: dict[str, Any] = {
+        "accepted": outcome.accepted,
+        "duplicates": outcome.duplicates,
+        "late": outcome.late,
+        "refused": refusals_json(outcome.refused),
+        "bed_in_service": device.bed_in_service,
+    }
+    if not device.bed_in_service:
+        answer["bed_status"] = device.bed_status
+        answer["notice"] = {"type": BED_NOT_IN_SERVICE, "title": "Bed not in service"}
+    return answer
 
 
 class TelemetryLane:
@@ -157,6 +177,7 @@ class TelemetryLane:
         previous_high = self._windows.high(auth.device_id)
         fresh = self._windows.fresh(auth.device_id, [r.seq for r in checked.accepted])
         new = [r for r, is_new in zip(checked.accepted, fresh, strict=True) if is_new]
+        late = sum(1 for r in new if r.ts < now - LATE_AFTER) if checked.late else 0
         duplicates = len(checked.accepted) - len(new)
         if new:
             await self._publish(auth, new, now, previous_high)
@@ -175,7 +196,9 @@ class TelemetryLane:
                 extra={"refused": refusals_json(checked.refused)},
             )
         TELEMETRY_BATCHES.labels(SERVICE, "accepted").inc()
-        return IngestOutcome(len(new), duplicates, checked.refused)
+        if late:
+            READINGS.labels(SERVICE, "late").inc(late)
+        return IngestOutcome(len(new), duplicates, checked.refused, late)
 
     async def _publish(
         self, auth: DeviceAuth, readings: list[Any], now: datetime, previous_high: int

@@ -80,6 +80,7 @@ async def test_device_may_only_send_its_own_kinds(iot) -> None:
 async def test_lifecycle_through_the_api_records_who_and_when(iot) -> None:
     _, alarm = await _fall(iot)
     alarm_id = alarm["alarm_id"]
+    await iot.add_worker("carer-7")
     nurse = principal_headers(Role.CAREGIVER, "nurse-1", provider_id="p1")
     ack = await iot.client.post(f"/v1/alarms/{alarm_id}/acknowledge", headers=nurse)
     assert ack.json()["acknowledged_by"] == "nurse-1"
@@ -196,18 +197,23 @@ async def test_provider_policy_changes_the_chain(iot) -> None:
         "/v1/escalation-policy",
         json={
             "steps": [
-                {"level": 1, "unmet": "acknowledged", "after_seconds": 60, "notify": "night_nurse"}
-            ]
+                {"level": 1, "unmet": "acknowledged", "after_seconds": 60, "notify": "night_nurse"},
+                {"level": 2, "unmet": "arrived", "after_seconds": 900, "notify": "street_office"},
+            ],
+            "reason": "night shift has its own nurse",
         },
         headers=admin,
     )
-    assert response.status_code == 200
+    assert response.status_code == 200, response.text
     step = {"level": 1, "unmet": "acknowledged", "after_seconds": 60.0, "notify": "night_nurse"}
-    assert response.json() == {"provider_id": "p1", "steps": [step]}
+    regulator = {"level": 2, "unmet": "arrived", "after_seconds": 900.0, "notify": "street_office"}
+    assert response.json() == {"provider_id": "p1", "steps": [step, regulator]}
     read = await iot.client.get("/v1/escalation-policy", headers=admin)
     assert read.json() == response.json()
     duplicate_levels = await iot.client.put(
-        "/v1/escalation-policy", json={"steps": [step, step]}, headers=admin
+        "/v1/escalation-policy",
+        json={"steps": [step, step, regulator], "reason": "typo"},
+        headers=admin,
     )
     assert duplicate_levels.status_code == 422
     assert duplicate_levels.json()["errors"] == [

@@ -45,7 +45,8 @@ async def test_only_active_beds_of_ones_own_provider(iot) -> None:
         headers=principal_headers(Role.PROVIDER_ADMIN, "admin-1", provider_id="p1"),
     )
     assert response.status_code == 409
-    assert "active" in response.json()["detail"]
+    assert "not in service" in response.json()["detail"]
+    assert response.json()["bed_status"] == "suspended"
 
 
 async def test_caregiver_may_not_register_and_serials_are_unique(iot) -> None:

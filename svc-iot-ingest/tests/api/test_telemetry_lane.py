@@ -27,7 +27,13 @@ async def test_accepted_batch_is_published_once_keyed_by_bed(iot) -> None:
     device = await _device(iot)
     response = await iot.post_readings(device["token"], [_r(1), _r(2, "spo2", 97)])
     assert response.status_code == 202
-    assert response.json() == {"accepted": 2, "duplicates": 0, "refused": []}
+    assert response.json() == {
+        "accepted": 2,
+        "duplicates": 0,
+        "late": 0,
+        "refused": [],
+        "bed_in_service": True,
+    }
     [message] = iot.bus.topics[IOT_TELEMETRY.name]
     assert message.key == device["bed_id"].encode()
     [batch] = _published(iot)
@@ -65,7 +71,13 @@ async def test_replayed_seq_is_acknowledged_but_not_republished(iot) -> None:
     first = await iot.post_readings(device["token"], [_r(1), _r(2)])
     again = await iot.post_readings(device["token"], [_r(1), _r(2), _r(3)])
     assert first.json()["accepted"] == 2
-    assert again.json() == {"accepted": 1, "duplicates": 2, "refused": []}
+    assert again.json() == {
+        "accepted": 1,
+        "duplicates": 2,
+        "late": 0,
+        "refused": [],
+        "bed_in_service": True,
+    }
     assert [[r.seq for r in b.readings] for b in _published(iot)] == [[1, 2], [3]]
     only_dups = await iot.post_readings(device["token"], [_r(3)])
     assert only_dups.status_code == 202
@@ -159,19 +171,37 @@ async def test_kafka_down_is_503_and_the_retry_with_same_seqs_is_accepted(iot) -
     assert failed.headers["retry-after"] == "1"
     iot.bus.fail_sends = False
     retried = await iot.post_readings(device["token"], [_r(1), _r(2)])
-    assert retried.json() == {"accepted": 2, "duplicates": 0, "refused": []}
+    assert retried.json() == {
+        "accepted": 2,
+        "duplicates": 0,
+        "late": 0,
+        "refused": [],
+        "bed_in_service": True,
+    }
 
 
-async def test_inactive_bed_devices_are_refused(iot) -> None:
+async def test_devices_of_a_bed_not_in_service_are_heard_and_told(iot) -> None:
     device = await _device(iot)
     from iot_ingest.consumers import handle_bed_event
     from iot_ingest.testing import bed_envelope
 
     async with iot.runtime.uow() as uow:
-        await handle_bed_event(uow, bed_envelope(device["bed_id"], kind="terminated"))
+        await handle_bed_event(uow, bed_envelope(device["bed_id"], kind="suspended"))
         await uow.commit()
     iot.app.state.iot.authenticator.clear()
-    assert (await iot.post_readings(device["token"], [_r(1)])).status_code == 401
+    response = await iot.post_readings(device["token"], [_r(1)])
+    assert response.status_code == 202  # a valid token stays valid
+    body = response.json()
+    assert (body["bed_in_service"], body["bed_status"]) == (False, "suspended")
+    assert body["notice"]["type"] == "urn:homebed:problem:bed-not-in-service"
+
+
+async def test_late_readings_are_counted_in_the_answer(iot) -> None:
+    device = await _device(iot)
+    hours_ago = {"seq": 1, "ts": now_iso(-3 * 3600), "metric": "heart_rate", "value": 70}
+    response = await iot.post_readings(device["token"], [hours_ago, _r(2)])
+    assert response.status_code == 202
+    assert (response.json()["accepted"], response.json()["late"]) == (2, 1)
 
 
 async def test_the_plain_route_behaves_like_the_fast_path(sqlite_url: str) -> None:

@@ -90,7 +90,7 @@ def test_comments_any_time_even_after_resolution() -> None:
 ACTIONS = {
     "acknowledge": lambda a: a.acknowledge(by="u", at=_at(5)),
     "dispatch": lambda a: a.dispatch(assignee="c", by="u", at=_at(5)),
-    "arrive": lambda a: a.arrive(by="c", at=_at(5)),
+    "arrive": lambda a: a.arrive(by=a.assignee or "c", at=_at(5)),  # only the assignee arrives
     "resolve": lambda a: a.resolve(by="c", at=_at(5), outcome=AlarmOutcome.HANDLED_ON_SITE),
 }
 REACHED = {

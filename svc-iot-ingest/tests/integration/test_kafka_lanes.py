@@ -15,40 +15,21 @@ from chassis.testing.eventually import eventually
 from homebed_schemas.envelope import Envelope
 from homebed_schemas.topics import INTAKE_BEDS, IOT_ALARMS, IOT_TELEMETRY, TOPICS_BY_NAME
 from iot_ingest.domain.validation import ReadingIn
-from iot_ingest.settings import Settings
 from iot_ingest.tables import alarms, beds, consumer_offsets, latest_values
 from iot_ingest.telemetry.codec import encode_telemetry
-from iot_ingest.testing import QUIET_LOOPS, bed_envelope, now_iso, running_iot
+from iot_ingest.testing import (
+    bed_envelope,
+    kafka_settings,
+    now_iso,
+    running_iot,
+    wait_kafka_ready,
+)
 
 pytestmark = [pytest.mark.kafka]
 
 
-def _settings(database_url: str, bootstrap: str, name: str, **extra: object) -> Settings:
-    values = {
-        **QUIET_LOOPS,
-        "database_url": database_url,
-        "kafka_bootstrap": bootstrap,
-        "beds_group": f"iot-beds-{name}",
-        "rules_group": f"iot-rules-{name}",
-        "storage_group": f"iot-storage-{name}",
-        "outbox_poll_seconds": 0.05,
-        **extra,
-    }
-    return Settings(**values)
-
-
-async def _wait_ready(iot, *, consumers: bool = True) -> None:
-    await asyncio.wait_for(iot.runtime.kafka_connected.wait(), 60)
-    await eventually(
-        lambda: _value(iot.app.state.telemetry_producer.producer is not None), what="producer"
-    )
-    if consumers:
-        for consumer in iot.app.state.telemetry_consumers:
-            await asyncio.wait_for(consumer.assigned.wait(), 60)
-
-
-async def _value(value: object) -> object:
-    return value
+_settings = kafka_settings
+_wait_ready = wait_kafka_ready
 
 
 async def _latest_consumer(bootstrap: str, topic: str) -> AIOKafkaConsumer:

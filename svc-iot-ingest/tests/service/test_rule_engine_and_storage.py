@@ -3,50 +3,24 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from aiokafka import ConsumerRecord
 from sqlalchemy import select
 
 from chassis.db import create_engine
 from chassis.migrations import upgrade_to_head
 from homebed_schemas.envelope import Envelope
 from iot_ingest.bootstrap import MIGRATIONS
-from iot_ingest.domain.validation import ReadingIn
 from iot_ingest.service.device_connectivity import check_connectivity, record_heard
 from iot_ingest.streams.rule_engine import RuleEngine
 from iot_ingest.streams.storage import project_storage
 from iot_ingest.tables import alarms, bed_monitor_states, latest_values, minute_aggregates
-from iot_ingest.telemetry.codec import encode_telemetry
+from iot_ingest.testing import apply_records, telemetry_record
 
 T0 = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 
 
 def _record(device: dict, readings: list[tuple[int, float, str, float]], offset: int = 0):
     """readings: (seq, seconds after T0, metric, value)"""
-    _, raw = encode_telemetry(
-        source="svc-iot-ingest",
-        device_id=device["device_id"],
-        bed_id=device["bed_id"],
-        provider_id="p1",
-        device_type="vital_signs_monitor",
-        readings=[
-            ReadingIn(seq=s, ts=T0 + timedelta(seconds=t), metric=m, value=v)
-            for s, t, m, v in readings
-        ],
-        received_at=T0,
-    )
-    return ConsumerRecord(
-        topic="iot.telemetry.v1",
-        partition=0,
-        offset=offset,
-        timestamp=0,
-        timestamp_type=0,
-        key=device["bed_id"].encode(),
-        value=raw,
-        checksum=None,
-        serialized_key_size=0,
-        serialized_value_size=len(raw),
-        headers=(),
-    )
+    return telemetry_record(device, readings, t0=T0, offset=offset)
 
 
 async def _alarm_rows(iot) -> list:
@@ -59,9 +33,7 @@ async def _alarm_events(iot) -> list[str]:
 
 
 async def _apply(iot, engine: RuleEngine, records) -> None:
-    async with iot.runtime.uow() as uow:
-        await engine.apply(uow, records)
-        await uow.commit()
+    await apply_records(iot, engine, records)
 
 
 async def test_heart_rate_rule_raises_then_clears_through_the_alarm_lane(iot) -> None:
@@ -117,6 +89,7 @@ async def test_per_bed_override_from_the_care_plan(iot) -> None:
             }
         ],
         "disabled": ["fever"],
+        "reason": "care plan v2: resting heart rate is high",
     }
     put = await iot.client.put(
         f"/v1/beds/{device['bed_id']}/rules",
@@ -133,7 +106,7 @@ async def test_per_bed_override_from_the_care_plan(iot) -> None:
     assert "heart_rate_high" in ids
     bad = await iot.client.put(
         f"/v1/beds/{device['bed_id']}/rules",
-        json={"rules": [{"rule_id": "x"}]},
+        json={"rules": [{"rule_id": "x"}], "reason": "bad rule"},
         headers=principal_headers(Role.PROVIDER_ADMIN, "admin-1", provider_id="p1"),
     )
     assert bad.status_code == 422

@@ -45,6 +45,29 @@ DEFAULT_POLICY = EscalationPolicy(
 )
 
 
+REGULATOR = "street_office"  # the 15-minute rule's step: the street office hears of a breach
+
+
+def require_regulator_step(policy: EscalationPolicy) -> None:
+    """A provider may tune its chain but never drop the regulator's step: the street office is
+    alerted when nobody arrived within 15 minutes (001 §四(三)2)."""
+    if not any(
+        step.notify == REGULATOR
+        and step.unmet is Milestone.ARRIVED
+        and step.after <= ARRIVAL_WINDOW
+        for step in policy.steps
+    ):
+        raise Unprocessable(
+            [
+                (
+                    "steps",
+                    f"keep a step notifying {REGULATOR} when nobody arrived within 15 minutes "
+                    "(001 §四(三)2)",
+                )
+            ]
+        )
+
+
 def _milestone_met(alarm: Alarm, milestone: Milestone) -> bool:
     if milestone is Milestone.ACKNOWLEDGED:
         return alarm.acknowledged_at is not None

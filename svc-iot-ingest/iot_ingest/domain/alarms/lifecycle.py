@@ -4,6 +4,12 @@ raised -> acknowledged (who, when) -> dispatched (assignee) -> arrived -> resolv
 An acknowledged alarm found to be false may be resolved straight away with outcome
 `false_alarm`; every other path goes through arrival on site, which must happen within
 15 minutes of the raise (001 §四(三)2). Comments are allowed at any time.
+
+Who may do what (issue 10): only the assignee marks arrival (after a reassignment, the new
+one); an alarm past its deadline with nobody on site is closed as a false alarm only by two
+different provider admins (one requests, the other confirms), and that closure is published
+for the officers. An alarm of a bed that ended (terminated, transferred) is closed by the
+platform with outcome `closed_bed_ended`.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from chassis.errors import Conflict, Forbidden
 from homebed_schemas.events.iot import AlarmSeverity
 from iot_ingest.domain.alarms.errors import IllegalAlarmTransition, InvalidAlarmInput
 
@@ -32,6 +39,7 @@ class AlarmOutcome(StrEnum):
     SENT_TO_HOSPITAL = "sent_to_hospital"
     FALSE_ALARM = "false_alarm"
     OTHER = "other"
+    CLOSED_BED_ENDED = "closed_bed_ended"  # set by the platform only, never by people
 
 
 class AlarmAction(StrEnum):
@@ -54,6 +62,30 @@ class ChangeKind(StrEnum):
     CLEARED = "cleared"
     ESCALATED = "escalated"
     SLA_BREACHED = "sla_breached"
+    CLOSE_REQUESTED = "close_requested"  # a first admin asks to close a breached alarm
+    CLOSED_WITHOUT_ARRIVAL = "closed_without_arrival"  # ... a second one confirmed (officers)
+
+
+class Unmet(StrEnum):
+    """Why an action the state allows is not the caller's to do now (`blocked_actions`)."""
+
+    CALLER_IS_ASSIGNEE = "caller-is-assignee"
+    ROLE_PROVIDER_ADMIN = "role-provider-admin"
+    SECOND_PROVIDER_ADMIN = "second-provider-admin"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: the principal's `sub`, and whether they are a provider admin."""
+
+    sub: str
+    provider_admin: bool
+
+
+@dataclass(frozen=True)
+class BlockedAction:
+    action: str
+    unmet: tuple[str, ...]
 
 
 ALLOWED_ACTIONS: dict[AlarmStatus, tuple[AlarmAction, ...]] = {
@@ -120,6 +152,13 @@ class Alarm:
     condition_cleared_at: datetime | None = None
     escalated_levels: list[int] = field(default_factory=list)
     sla_breached: bool = False
+    region_code: str | None = None
+    arrival_lat: float | None = None
+    arrival_lon: float | None = None
+    arrival_distance_m: float | None = None
+    close_requested_by: str | None = None
+    close_requested_at: datetime | None = None
+    close_confirmed_by: str | None = None
     comments: list[Comment] = field(default_factory=list)
     changes: list[AlarmChange] = field(default_factory=list)  # not yet published
 
@@ -136,8 +175,10 @@ class Alarm:
         device_id: str | None = None,
         rule_id: str | None = None,
         detail: str | None = None,
+        region_code: str | None = None,
     ) -> Alarm:
         alarm = cls(
+            region_code=region_code,
             alarm_id=alarm_id,
             bed_id=bed_id,
             provider_id=provider_id,
@@ -173,8 +214,45 @@ class Alarm:
         return max(self.escalated_levels, default=0)
 
     def allowed_actions(self) -> tuple[str, ...]:
-        """What may be done next (what read models show; empty once resolved)."""
+        """What the state machine allows next (the 409 answer; empty once resolved)."""
         return _describe_allowed(self.status)
+
+    def unattended_past_deadline(self, now: datetime) -> bool:
+        """Nobody on site and the 15-minute deadline passed (or the sweep marked it)."""
+        return self.arrived_at is None and (self.sla_breached or now >= self.arrival_deadline)
+
+    def actions_for(
+        self, actor: Actor, now: datetime
+    ) -> tuple[tuple[str, ...], tuple[BlockedAction, ...]]:
+        """What THIS caller may do now, and the state's other actions with what is unmet."""
+        allowed: list[str] = []
+        blocked: list[BlockedAction] = []
+        for action in ALLOWED_ACTIONS[self.status]:
+            unmet = self._unmet(action, actor, now)
+            name = action.value
+            if action is AlarmAction.RESOLVE and self.status is AlarmStatus.ACKNOWLEDGED:
+                name = "resolve (outcome false_alarm only)"
+            if unmet:
+                blocked.append(BlockedAction(name, unmet))
+            else:
+                allowed.append(name)
+        return tuple(allowed), tuple(blocked)
+
+    def _unmet(self, action: AlarmAction, actor: Actor, now: datetime) -> tuple[str, ...]:
+        if action is AlarmAction.ARRIVE and actor.sub != self.assignee:
+            return (Unmet.CALLER_IS_ASSIGNEE.value,)
+        if (
+            action is AlarmAction.RESOLVE
+            and self.status is AlarmStatus.ACKNOWLEDGED
+            and self.unattended_past_deadline(now)
+        ):
+            unmet: list[str] = []
+            if not actor.provider_admin:
+                unmet.append(Unmet.ROLE_PROVIDER_ADMIN.value)
+            if self.close_requested_by == actor.sub:
+                unmet.append(Unmet.SECOND_PROVIDER_ADMIN.value)
+            return tuple(unmet)
+        return ()
 
     def repeat(self, *, at: datetime, device_id: str | None = None) -> None:
         """The same (bed, type) fired again while active: count it, keep the first deadline."""
@@ -201,16 +279,40 @@ class Alarm:
         )
         self.changes.append(AlarmChange(ChangeKind.DISPATCHED, at, actor=by))
 
-    def arrive(self, *, by: str, at: datetime) -> None:
+    def arrive(
+        self,
+        *,
+        by: str,
+        at: datetime,
+        lat: float | None = None,
+        lon: float | None = None,
+        distance_m: float | None = None,
+    ) -> None:
+        """The assignee is on site (with the check-in location when the phone sent it)."""
         self._require(AlarmAction.ARRIVE)
+        if by != self.assignee:
+            raise Forbidden(
+                f"Only the assignee ({self.assignee}) marks arrival; dispatch again to reassign."
+            )
         self.status = AlarmStatus.ARRIVED
         self.arrived_by, self.arrived_at = _name(by), at
+        self.arrival_lat, self.arrival_lon, self.arrival_distance_m = lat, lon, distance_m
         self.changes.append(AlarmChange(ChangeKind.ARRIVED, at, actor=by))
 
     def resolve(
-        self, *, by: str, at: datetime, outcome: AlarmOutcome, note: str | None = None
+        self,
+        *,
+        by: str,
+        at: datetime,
+        outcome: AlarmOutcome,
+        note: str | None = None,
+        provider_admin: bool = False,
     ) -> None:
+        """Close the alarm; past the deadline with nobody on site, two provider admins must
+        agree (the first call records the request, a different admin's call closes it)."""
         self._require(AlarmAction.RESOLVE)
+        if outcome is AlarmOutcome.CLOSED_BED_ENDED:
+            raise InvalidAlarmInput("outcome", "closed_bed_ended is set by the platform only")
         if self.status is AlarmStatus.ACKNOWLEDGED and outcome is not AlarmOutcome.FALSE_ALARM:
             raise IllegalAlarmTransition(
                 alarm_id=self.alarm_id,
@@ -218,6 +320,40 @@ class Alarm:
                 action=f"resolve with outcome {outcome.value} (nobody is on site yet)",
                 allowed_actions=self.allowed_actions(),
             )
+        if self.status is AlarmStatus.ACKNOWLEDGED and self.unattended_past_deadline(at):
+            if not provider_admin:
+                raise Forbidden(
+                    "Nobody reached the elder within 15 minutes: closing it without arrival "
+                    "needs two provider admins.",
+                    required_roles=("provider_admin",),
+                )
+            if self.close_requested_by is None:
+                self.close_requested_by, self.close_requested_at = _name(by), at
+                self.note = _text(note, "note") if note else self.note
+                self.changes.append(
+                    AlarmChange(ChangeKind.CLOSE_REQUESTED, at, actor=by, text=self.note)
+                )
+                return
+            if self.close_requested_by == by.strip():
+                raise Conflict(
+                    f"{by} asked to close this alarm; a different provider admin must confirm.",
+                    extra={"unmet": [Unmet.SECOND_PROVIDER_ADMIN.value]},
+                )
+            self.close_confirmed_by = _name(by)
+            self._close(by=by, at=at, outcome=outcome, note=note or self.note)
+            self.changes.append(
+                AlarmChange(ChangeKind.CLOSED_WITHOUT_ARRIVAL, at, actor=by, text=self.note)
+            )
+            return
+        self._close(by=by, at=at, outcome=outcome, note=note)
+
+    def close_bed_ended(self, *, at: datetime, event_type: str) -> None:
+        """The bed ended (terminated, transferred): nobody will handle the alarm any more."""
+        if not self.is_active:
+            return
+        self._close(by="platform", at=at, outcome=AlarmOutcome.CLOSED_BED_ENDED, note=event_type)
+
+    def _close(self, *, by: str, at: datetime, outcome: AlarmOutcome, note: str | None) -> None:
         self.status = AlarmStatus.RESOLVED
         self.resolved_by, self.resolved_at = _name(by), at
         self.outcome, self.note = outcome, _text(note, "note") if note else None
