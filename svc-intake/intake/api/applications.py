@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response, status
 from chassis.api import PageDep, UowDep
 from chassis.dto import Page
 from chassis.problems import problem_responses
-from intake.api.deps import IntakeContextDep, ListFilterDep
+from intake.api.deps import ApplicationFilterDep, IntakeContextDep
 from intake.schemas.applications import (
     ApplicationCreate,
     ApplicationRead,
@@ -42,7 +42,7 @@ async def create_application(
 
 @router.get("", responses=problem_responses(401, 422))
 async def list_applications(
-    uow: UowDep, ctx: IntakeContextDep, query: ListFilterDep, page: PageDep
+    uow: UowDep, ctx: IntakeContextDep, query: ApplicationFilterDep, page: PageDep
 ) -> Page[ApplicationSummary]:
     return await applications.list_applications(
         uow=uow, ctx=ctx, query=query, limit=page.limit, offset=page.offset

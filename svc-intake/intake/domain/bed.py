@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from chassis.errors import PreconditionFailed
 from intake.domain.dates import add_months
+from intake.domain.errors import EventDateOutOfRange
 from intake.domain.lifecycle import BedAction, BedStatus, check_bed_action
 from intake.domain.policy import PolicyProfile
 from intake.domain.working_days import Deadline, add_working_days
@@ -110,16 +111,26 @@ def terminate(
     reason: TerminationReason,
     event_date: date,
     recorded_on: date,
+    bed_since: date,
 ) -> ChangeOutcome:
-    """撤床: the platform must be updated within N working days of the event (001 §四(六))."""
+    """撤床: the platform must be updated within N working days of the event (001 §四(六)).
+
+    `bed_since` is the first day the bed existed (its established date, or the approval date of a
+    bed still in preparation): an event before it, or after today, is refused (422).
+    """
     check_bed_action(status, BedAction.TERMINATE)
     if reason is TerminationReason.TRANSFERRED:
         raise PreconditionFailed(action="terminate", problems=["use transfer for a transfer"])
-    return _change(BedStatus.TERMINATED, profile, reason, event_date, recorded_on, "terminate")
+    return _change(BedStatus.TERMINATED, profile, reason, event_date, recorded_on, bed_since)
 
 
 def transfer(
-    status: BedStatus, *, profile: PolicyProfile, event_date: date, recorded_on: date
+    status: BedStatus,
+    *,
+    profile: PolicyProfile,
+    event_date: date,
+    recorded_on: date,
+    bed_since: date,
 ) -> ChangeOutcome:
     """转介转养: the bed ends here; the referral service takes the elder on."""
     check_bed_action(status, BedAction.TRANSFER)
@@ -129,7 +140,7 @@ def transfer(
         TerminationReason.TRANSFERRED,
         event_date,
         recorded_on,
-        "transfer",
+        bed_since,
     )
 
 
@@ -139,10 +150,12 @@ def _change(
     reason: TerminationReason,
     event_date: date,
     recorded_on: date,
-    action: str,
+    bed_since: date,
 ) -> ChangeOutcome:
     if event_date > recorded_on:
-        raise PreconditionFailed(action=action, problems=["event_date lies in the future"])
+        raise EventDateOutOfRange(f"lies after today ({recorded_on})")
+    if event_date < bed_since:
+        raise EventDateOutOfRange(f"lies before the bed existed (since {bed_since})")
     deadline = add_working_days(event_date, profile.lifecycle.update_working_days)
     return ChangeOutcome(
         status=target,

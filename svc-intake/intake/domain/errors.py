@@ -62,3 +62,10 @@ class ContractViolation(_FieldProblem):
             [(f"body.{field}", message) for field, message in self.problems],
             "; ".join(f"{field}: {message}" for field, message in self.problems),
         )
+
+
+class EventDateOutOfRange(_FieldProblem):
+    """A change dated before the bed existed or after today (terminate, transfer)."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__([("body.event_date", problem)], f"event_date {problem}")

@@ -170,8 +170,12 @@ class ApplicationRead(Output):
     assessment: AssessmentRead | None
     reviews: list[ReviewRead]
     decision_reason: str | None
-    eligible: bool | None
-    unmet: list[str]
+    eligible: bool | None = Field(
+        description="null until decided: before submission, or while `pending` rules remain"
+    )
+    eligibility_status: Literal["eligible", "ineligible", "pending"] | None
+    unmet: list[str] = Field(description="rules decided and not met")
+    pending: list[str] = Field(description="rules that wait for a fact (e.g. the assessment)")
     bed_id: str | None
     created_at: datetime
     updated_at: datetime

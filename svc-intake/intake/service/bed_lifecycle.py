@@ -3,7 +3,10 @@ transfer (转介转养). Each change publishes one `intake.beds.v1` event throug
 
 from __future__ import annotations
 
+from datetime import date
+
 from chassis.access import require_role
+from chassis.clock import shanghai_date
 from chassis.db import UnitOfWork
 from chassis.principal import Role
 from intake.domain.bed import (
@@ -113,6 +116,7 @@ async def terminate_bed(
             reason=TerminationReason(cmd.reason),
             event_date=cmd.event_date,
             recorded_on=ctx.today,
+            bed_since=bed_since(bed),
         )
         await _end(uow, ctx, bed, outcome, note=cmd.note, name="terminated")
         answer = await _end_answer(uow, bed, outcome)
@@ -131,12 +135,18 @@ async def transfer_bed(
             profile=load_profile(bed.jurisdiction),
             event_date=cmd.event_date,
             recorded_on=ctx.today,
+            bed_since=bed_since(bed),
         )
         bed.transfer_target = TransferTarget(cmd.target).value
         await _end(uow, ctx, bed, outcome, note=cmd.note, name="transferred")
         answer = await _end_answer(uow, bed, outcome)
         await uow.commit()
         return answer
+
+
+def bed_since(bed: BedRow) -> date:
+    """The first day the bed existed: established, or approved (Shanghai date) if still preparing."""
+    return bed.established_on or shanghai_date(bed.created_at)
 
 
 async def _end(

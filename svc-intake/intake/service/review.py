@@ -24,6 +24,7 @@ from intake.domain.lifecycle import (
     ApplicationStatus,
     BedStatus,
     application_target,
+    check_application_action,
 )
 from intake.policies.loader import load_catalogue, load_profile
 from intake.repository import SqlRepository
@@ -81,6 +82,7 @@ async def review_application(
         row, elder = await _for_officer(uow, ctx, application_id)
         profile = load_profile(row.jurisdiction)
         done = [r["level"] for r in row.reviews if r["decision"] == "passed"]
+        check_application_action(ApplicationStatus(row.status), ApplicationAction.APPROVE)
         if any(r["officer"] == ctx.principal.sub for r in row.reviews):
             raise Conflict("each review level needs a different officer")
         result = evaluate_application(row, elder, as_of=ctx.today)

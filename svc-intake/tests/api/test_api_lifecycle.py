@@ -247,3 +247,27 @@ async def test_one_active_application_per_elder(
     )
     assert second.status_code == 409
     assert body["id_number"] not in second.text
+
+
+async def test_terminate_refuses_event_dates_outside_the_beds_life(
+    client: httpx.AsyncClient,
+    auth: Auth,
+    make_id: Callable[..., str],
+    new_application: Callable[..., dict[str, Any]],
+) -> None:
+    _app_id, bed_id = await approved_bed(
+        client, auth, new_application(make_id("341802", "19400102"))
+    )
+    provider = as_(auth, PROVIDER)
+    for event_date, problem in (("2026-03-01", "before the bed existed"), ("2026-03-03", "after")):
+        refused = await client.post(
+            f"/v1/beds/{bed_id}/terminate",
+            json={"reason": "moved", "event_date": event_date},
+            headers=provider,
+        )
+        assert refused.status_code == 422, refused.text
+        [error] = refused.json()["errors"]
+        assert error["field"] == "body.event_date"
+        assert problem in error["message"]
+    bed = (await client.get(f"/v1/beds/{bed_id}", headers=provider)).json()
+    assert bed["status"] == "preparing"
