@@ -18,6 +18,7 @@ from intake.tables import (
     ContractRow,
     ElderRow,
     InstallationRow,
+    ProviderRow,
     RegisteredDeviceRow,
 )
 
@@ -192,3 +193,44 @@ def _filtered(
     if query.jurisdiction:
         stmt = stmt.where(table.jurisdiction == query.jurisdiction)
     return stmt
+
+
+@dataclass(frozen=True)
+class ProviderFilter:
+    jurisdiction: str | None = None
+    status: str | None = None
+
+
+class ProviderRepository:
+    """The provider register (public reads, officers' writes)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, row: ProviderRow) -> None:
+        self.session.add(row)
+
+    async def flush(self) -> None:
+        await self.session.flush()
+
+    async def get(self, provider_id: str) -> ProviderRow | None:
+        return await self.session.get(ProviderRow, provider_id)
+
+    async def by_licence(self, licence_no: str) -> ProviderRow | None:
+        return await self.session.scalar(
+            select(ProviderRow).where(ProviderRow.licence_no == licence_no)
+        )
+
+    async def page(
+        self, query: ProviderFilter, *, limit: int, offset: int
+    ) -> tuple[Sequence[ProviderRow], int]:
+        stmt = select(ProviderRow)
+        if query.jurisdiction:
+            stmt = stmt.where(ProviderRow.jurisdiction == query.jurisdiction)
+        if query.status:
+            stmt = stmt.where(ProviderRow.status == query.status)
+        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        rows = await self.session.scalars(
+            stmt.order_by(ProviderRow.name, ProviderRow.id).limit(limit).offset(offset)
+        )
+        return rows.all(), int(total or 0)

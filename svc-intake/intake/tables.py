@@ -184,3 +184,25 @@ class PiiAccessRow(Base):
     purpose: Mapped[str] = mapped_column(Text)
     request_id: Mapped[str | None] = mapped_column(String(128))
     accessed_at: Mapped[datetime]
+
+
+class ProviderRow(Base):
+    """A licensed provider (001 §四(二)); its contact is the organisation's, not a person's."""
+
+    __tablename__ = "providers"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the principals' provider_id
+    name: Mapped[str] = mapped_column(String(200))
+    licence_no: Mapped[str] = mapped_column(String(64), unique=True)
+    jurisdiction: Mapped[str] = mapped_column(String(6), index=True)
+    service_area: Mapped[list[Any]] = mapped_column(JSON)  # GB/T 2260 region codes
+    contact: Mapped[dict[str, Any]]
+    packages: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own dict

@@ -7,5 +7,11 @@ from fastapi import APIRouter
 from intake.api.applications import router as applications_router
 from intake.api.beds import router as beds_router
 from intake.api.eligibility import router as eligibility_router
+from intake.api.providers import router as providers_router
 
-ROUTERS: tuple[APIRouter, ...] = (eligibility_router, applications_router, beds_router)
+ROUTERS: tuple[APIRouter, ...] = (
+    eligibility_router,
+    providers_router,
+    applications_router,
+    beds_router,
+)

@@ -15,6 +15,7 @@ from intake.schemas.applications import (
     ApplicationSummary,
     ApplicationUpdate,
     AssessmentIn,
+    ProviderChoice,
     RejectIn,
     RevealIn,
     RevealRead,
@@ -61,6 +62,15 @@ async def update_application(
     application_id: str, body: ApplicationUpdate, uow: UowDep, ctx: IntakeContextDep
 ) -> ApplicationRead:
     return await applications.update_application(
+        uow=uow, ctx=ctx, application_id=application_id, cmd=body
+    )
+
+
+@router.put("/{application_id}/provider", responses=ACTION_WITH_BODY)
+async def choose_provider(
+    application_id: str, body: ProviderChoice, uow: UowDep, ctx: IntakeContextDep
+) -> ApplicationRead:
+    return await applications.choose_provider(
         uow=uow, ctx=ctx, application_id=application_id, cmd=body
     )
 

@@ -47,11 +47,14 @@ def refuse_unknown_query(request: Request, known: frozenset[str]) -> None:
 LIST_FILTERS = frozenset({"status", "region_code", "provider_id", "jurisdiction"})
 
 
+JurisdictionQuery = Annotated[str | None, Query(pattern=r"^\d{6}$")]
+
+
 def get_list_filter(
     request: Request,
     region_code: Annotated[str | None, Query(pattern=r"^\d{2,12}$")] = None,
     provider_id: Annotated[str | None, Query(max_length=64)] = None,
-    jurisdiction: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    jurisdiction: JurisdictionQuery = None,
 ) -> ListFilter:
     refuse_unknown_query(request, LIST_FILTERS)
     return ListFilter(region_code=region_code, provider_id=provider_id, jurisdiction=jurisdiction)

@@ -69,3 +69,12 @@ class EventDateOutOfRange(_FieldProblem):
 
     def __init__(self, problem: str) -> None:
         super().__init__([("body.event_date", problem)], f"event_date {problem}")
+
+
+class UnusableProvider(_FieldProblem):
+    """The provider named is unknown, suspended, or does not serve the elder's region."""
+
+    def __init__(self, problems: Sequence[str], field: str = "body.provider_id") -> None:
+        self.problems = tuple(problems)
+        message = "; ".join(self.problems)
+        super().__init__([(field, message)], message)

@@ -81,6 +81,10 @@ class ApplicationUpdate(Input):
     economic_status: EconomicStatus | None = None
 
 
+class ProviderChoice(Input):
+    provider_id: ShortText
+
+
 class AssessmentIn(Input):
     scale: Literal["ability_4", "care_needs_0_6"]
     ability_level: AbilityLevel | None = None

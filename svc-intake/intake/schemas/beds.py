@@ -34,6 +34,9 @@ class ContractIn(Input):
     start: date
     end: date
     base_package_fee_fen: int = Field(ge=0, description="monthly base package, in fen")
+    package_code: str | None = Field(
+        default=None, max_length=32, description="the provider's filed package; fee must match"
+    )
     personal_items: list[PersonalItemIn] = Field(default_factory=list, max_length=50)
     bed_fee_fen: int = Field(default=0, ge=0, description="must be 0: no bed fee (001, 002)")
 

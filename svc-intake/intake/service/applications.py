@@ -13,16 +13,23 @@ from chassis.dto import Page
 from chassis.errors import Conflict, Forbidden, NotFound
 from chassis.principal import Role
 from intake.domain.application import verify_identity
-from intake.domain.lifecycle import ApplicationAction, ApplicationStatus, application_target
+from intake.domain.errors import UnusableProvider
+from intake.domain.lifecycle import (
+    ApplicationAction,
+    ApplicationStatus,
+    application_target,
+    check_application_action,
+)
 from intake.domain.tenancy import OWNERS, PROVIDER_STAFF, can_view
 from intake.policies.loader import load_profile
-from intake.repository import ListFilter, SqlRepository
+from intake.repository import ListFilter, ProviderRepository, SqlRepository
 from intake.schemas.applications import (
     ApplicationCreate,
     ApplicationRead,
     ApplicationSummary,
     ApplicationUpdate,
     ContactIn,
+    ProviderChoice,
 )
 from intake.service.context import (
     CAREGIVER_PHONE,
@@ -33,6 +40,7 @@ from intake.service.context import (
 )
 from intake.service.events import emit_application_event
 from intake.service.facts import eligibility_snapshot
+from intake.service.providers import provider_problems_for
 from intake.service.views import application_read, application_summary
 from intake.tables import ApplicationRow, ElderRow
 
@@ -76,6 +84,8 @@ async def create_application(
         raise Forbidden("officers enter applications of their own region only")
     async with uow:
         repo = uow.repo(SqlRepository)
+        if provider_id is not None:
+            await require_usable_provider(uow, provider_id, cmd.current_address.region_code)
         index = ctx.pii.index(resident.number, context=ID_NUMBER)
         elder = await repo.elder_by_index(index)
         if elder is None:
@@ -129,10 +139,13 @@ async def update_application(
         for name in ("in_pilot_area", "has_stable_caregiver", "is_renter", "economic_status"):
             if name in changes:
                 setattr(row, name, changes.pop(name))
+        recheck_provider = bool({"provider_id", "current_address"} & changes.keys())
         if "provider_id" in changes:
             row.provider_id = changes.pop("provider_id")
         if cmd.current_address is not None:
             row.region_code = cmd.current_address.region_code
+        if row.provider_id is not None and recheck_provider:
+            await require_usable_provider(uow, row.provider_id, row.region_code)
         if cmd.caregiver is not None or cmd.emergency_contact is not None:
             _seal_contacts(ctx, row, cmd.caregiver, cmd.emergency_contact)
         row.form = {**row.form, **_form(ctx, changes)}
@@ -140,6 +153,31 @@ async def update_application(
         answer = await _answer(uow, row, elder)
         await uow.commit()
         return answer
+
+
+async def choose_provider(
+    *, uow: UnitOfWork, ctx: IntakeContext, application_id: str, cmd: ProviderChoice
+) -> ApplicationRead:
+    """The applicant or the reviewing officer sets or changes the provider before approval."""
+    async with uow:
+        row, elder = await visible_application(uow.repo(SqlRepository), ctx, application_id)
+        require_role(ctx.principal, Role.ELDER, Role.FAMILY, Role.OFFICER)
+        check_application_action(ApplicationStatus(row.status), ApplicationAction.CHOOSE_PROVIDER)
+        await require_usable_provider(uow, cmd.provider_id, row.region_code)
+        row.provider_id = cmd.provider_id
+        row.updated_at = ctx.now
+        answer = await _answer(uow, row, elder)
+        await uow.commit()
+        return answer
+
+
+async def require_usable_provider(uow: UnitOfWork, provider_id: str, region_code: str) -> None:
+    """422 naming `body.provider_id` unless the provider is registered, active and serves here."""
+    problems = await provider_problems_for(
+        uow.repo(ProviderRepository), provider_id, region_code=region_code
+    )
+    if problems:
+        raise UnusableProvider(problems)
 
 
 async def submit_application(

@@ -7,16 +7,17 @@ import uuid
 from chassis.access import require_role
 from chassis.db import UnitOfWork
 from chassis.dto import Page
-from chassis.errors import NotFound
+from chassis.errors import NotFound, PreconditionFailed
 from chassis.principal import Role
 from intake.domain.bed import Installation, missing_devices
 from intake.domain.care_plan import CarePlanItem, check_care_plan
 from intake.domain.contract import ContractTerms, PersonalItem, check_contract
 from intake.domain.errors import ContractViolation
 from intake.domain.lifecycle import BedAction, BedStatus, check_bed_action
+from intake.domain.provider import ProviderStatus, fee_problem
 from intake.domain.tenancy import PROVIDER_STAFF, can_view
 from intake.policies.loader import load_catalogue, load_profile
-from intake.repository import ListFilter, SqlRepository
+from intake.repository import ListFilter, ProviderRepository, SqlRepository
 from intake.schemas.beds import (
     BedRead,
     BedSummary,
@@ -27,6 +28,7 @@ from intake.schemas.beds import (
 )
 from intake.service.context import IntakeContext
 from intake.service.events import emit_bed_event
+from intake.service.providers import filed_packages
 from intake.service.views import bed_read, bed_summary, installation_views
 from intake.tables import BedRow, ContractRow, InstallationRow
 
@@ -120,6 +122,7 @@ async def sign_contract(
         )
         is_first = await repo.contracts_elsewhere(bed.elder_id, bed.id) == 0
         check_contract(terms, load_profile(bed.jurisdiction), is_first=is_first)
+        await _check_provider_terms(uow, bed, cmd)
         contract = ContractRow(
             id=str(uuid.uuid4()),
             bed_id=bed.id,
@@ -178,6 +181,20 @@ async def record_installation(
         answer = await bed_answer(uow, bed)
         await uow.commit()
         return answer
+
+
+async def _check_provider_terms(uow: UnitOfWork, bed: BedRow, cmd: ContractIn) -> None:
+    """The provider is registered and active; the fee is one of its filed prices (002 §四)."""
+    provider = await uow.repo(ProviderRepository).get(bed.provider_id)
+    if provider is None or provider.status != ProviderStatus.ACTIVE:
+        raise PreconditionFailed(
+            action=BedAction.SIGN_CONTRACT.value,
+            problems=[f"provider {bed.provider_id!r} is registered and active"],
+        )
+    problem = fee_problem(cmd.base_package_fee_fen, filed_packages(provider), cmd.package_code)
+    if problem:
+        field = "package_code" if cmd.package_code else "base_package_fee_fen"
+        raise ContractViolation([(field, problem)])
 
 
 async def _for_provider(uow: UnitOfWork, ctx: IntakeContext, bed_id: str, *roles: Role) -> BedRow:

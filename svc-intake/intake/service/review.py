@@ -27,12 +27,13 @@ from intake.domain.lifecycle import (
     check_application_action,
 )
 from intake.policies.loader import load_catalogue, load_profile
-from intake.repository import SqlRepository
+from intake.repository import ProviderRepository, SqlRepository
 from intake.schemas.applications import ApplicationRead, AssessmentIn, RejectIn, ReviewIn
 from intake.service.applications import visible_application
 from intake.service.context import IntakeContext
 from intake.service.events import emit_application_event
 from intake.service.facts import eligibility_snapshot, evaluate_application, facts_of
+from intake.service.providers import provider_problems_for
 from intake.service.views import application_read
 from intake.tables import ApplicationRow, BedRow, ElderRow
 
@@ -93,7 +94,7 @@ async def review_application(
             done=done,
             unmet_rules=result.unmet,
         )
-        _require_for_bed(row)
+        await _require_for_bed(uow, row)
         review = {
             "level": cmd.level,
             "officer": ctx.principal.sub,
@@ -157,10 +158,15 @@ async def _for_officer(
     return row, elder
 
 
-def _require_for_bed(row: ApplicationRow) -> None:
+async def _require_for_bed(uow: UnitOfWork, row: ApplicationRow) -> None:
     problems = []
     if row.provider_id is None:
         problems.append("a provider is chosen (provider_id)")
+    else:
+        usable = await provider_problems_for(
+            uow.repo(ProviderRepository), row.provider_id, region_code=row.region_code
+        )
+        problems += [f"a usable provider ({p}; choose another)" for p in usable]
     if row.economic_status is None:
         problems.append("economic_status is known (reported to the platform, 000 附件1)")
     if problems:

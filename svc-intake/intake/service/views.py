@@ -20,7 +20,15 @@ from intake.schemas.applications import (
     ReviewRead,
 )
 from intake.schemas.beds import BedRead, BedSummary, ContractRead, InstallationRead
-from intake.tables import ApplicationRow, BedRow, ContractRow, ElderRow, InstallationRow
+from intake.schemas.providers import FiledPackageRead, ProviderContactRead, ProviderRead
+from intake.tables import (
+    ApplicationRow,
+    BedRow,
+    ContractRow,
+    ElderRow,
+    InstallationRow,
+    ProviderRow,
+)
 
 ID_LENGTH = 18
 PHONE_LENGTH = 11
@@ -167,4 +175,24 @@ def _contract_read(contract: ContractRow) -> ContractRead:
         personal_items=contract.personal_items,
         is_first=contract.is_first,
         signed_on=contract.signed_on,
+    )
+
+
+def provider_read(row: ProviderRow) -> ProviderRead:
+    return ProviderRead(
+        id=row.id,
+        name=row.name,
+        licence_no=row.licence_no,
+        jurisdiction=row.jurisdiction,
+        service_area=list(row.service_area),
+        contact=ProviderContactRead(
+            name=row.contact["name"],
+            phone=row.contact["phone"],
+            address=row.contact.get("address"),
+        ),
+        packages=[FiledPackageRead.model_validate(p) for p in row.packages],
+        status=row.status,
+        status_reason=row.status_reason,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )

@@ -72,7 +72,7 @@ class TestReview:
     def test_approve_before_assessment_is_illegal(self) -> None:
         with pytest.raises(IllegalTransition) as caught:
             approve(ApplicationStatus.SUBMITTED, level="street", required=("street",), done=[])
-        assert caught.value.allowed_actions == ("assess", "reject", "withdraw")
+        assert caught.value.allowed_actions == ("choose_provider", "assess", "reject", "withdraw")
 
 
 class TestAssessment:
