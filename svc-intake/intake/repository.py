@@ -18,6 +18,7 @@ from intake.tables import (
     ContractRow,
     ElderRow,
     InstallationRow,
+    PiiAccessRow,
     ProviderRow,
     RegisteredDeviceRow,
 )
@@ -94,6 +95,18 @@ class SqlRepository:
         )
         stmt = _filtered(stmt, ApplicationRow, query)
         return await self._page(stmt, limit, offset, ApplicationRow.created_at, ApplicationRow.id)
+
+    async def applications_of_elder(self, elder_id: str) -> Sequence[ApplicationRow]:
+        rows = await self.session.scalars(
+            select(ApplicationRow).where(ApplicationRow.elder_id == elder_id)
+        )
+        return rows.all()
+
+    async def pii_reads(
+        self, elder_id: str, *, limit: int, offset: int
+    ) -> tuple[Sequence[PiiAccessRow], int]:
+        stmt = select(PiiAccessRow).where(PiiAccessRow.elder_id == elder_id)
+        return await self._page(stmt, limit, offset, PiiAccessRow.accessed_at, PiiAccessRow.id)
 
     async def bed(self, bed_id: str) -> BedRow | None:
         return await self.session.get(BedRow, bed_id)

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from intake.api.applications import router as applications_router
 from intake.api.beds import router as beds_router
+from intake.api.elders import router as elders_router
 from intake.api.eligibility import router as eligibility_router
 from intake.api.providers import router as providers_router
 
@@ -14,4 +15,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     providers_router,
     applications_router,
     beds_router,
+    elders_router,
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
@@ -110,9 +111,32 @@ class RejectIn(Input):
     reason: Annotated[str, StringConstraints(min_length=1, max_length=500)]
 
 
+class RevealPurpose(StrEnum):
+    """Why a full number is read (PIPL art. 28-29: a specific purpose); the audit records it."""
+
+    IDENTITY_VERIFICATION = "identity_verification"  # 核对身份 (assessment, home visit)
+    CONTRACT_SIGNING = "contract_signing"  # 签订服务协议
+    SUBSIDY_SETTLEMENT = "subsidy_settlement"  # 补贴结算
+    EMERGENCY_CONTACT = "emergency_contact"  # 紧急联系家属
+    CITY_REPORT = "city_report"  # 市平台 T+1 上报 (000 附件1)
+    LEGAL_REQUEST = "legal_request"  # 依法调取
+
+
 class RevealIn(Input):
     field: Literal["id_number", "caregiver_phone", "emergency_phone", "social_security_no"]
-    purpose: Annotated[str, StringConstraints(min_length=4, max_length=200)]
+    purpose: RevealPurpose
+
+
+class PiiAccessRead(Output):
+    """One full read of a number of this elder: who (role, provider), what, when, why."""
+
+    field: str
+    purpose: str
+    actor_sub: str
+    actor_role: str
+    actor_provider_id: str | None
+    application_id: str | None
+    accessed_at: datetime
 
 
 class RevealRead(Output):
