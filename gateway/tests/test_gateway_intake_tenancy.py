@@ -145,3 +145,36 @@ async def test_the_provider_register_is_public_but_its_writes_are_not(
             "/v1/providers/prov-a/suspend", json={"reason": "x"}, headers=family
         )
         assert suspend.status_code == 403
+
+
+async def test_no_existence_oracle_and_private_audit_through_the_gateway(
+    gateway_factory: GatewayFactory, intake: UvicornProcess
+) -> None:
+    """A stranger posting someone's ID number gets the answer any new elder gets (issue 10 #9);
+    the elder's PII read audit is not theirs to read (#12)."""
+    upstreams = default_upstreams() | {"intake": UpstreamSettings(url=intake.url)}
+    async with gateway_factory(intake.url, upstreams=upstreams, routes=None) as gateway:
+        gw: RunningGateway = gateway
+        await _register_providers(gw, "prov-a")
+        owner = gw.bearer(Role.FAMILY, sub="family-owner", provider_id=None)
+        body = {**_application("prov-a"), "id_number": _id_number(birth="19410101")}
+        body["birth_date"] = "1941-01-01"
+        first = await gw.client.post("/v1/applications", json=body, headers=owner)
+        assert first.status_code == 201, first.text
+        assert (
+            await gw.client.post("/v1/applications", json=body, headers=owner)
+        ).status_code == 409
+
+        stranger = gw.bearer(Role.ELDER, sub="stranger", provider_id=None)
+        probe = await gw.client.post("/v1/applications", json=body, headers=stranger)
+        assert probe.status_code == 201, probe.text
+        assert probe.json()["duplicate_of"] is None
+        assert probe.json()["status"] == "draft"
+
+        audit = f"/v1/elders/{first.json()['elder_id']}/pii-audit"
+        assert (await gw.client.get(audit, headers=owner)).status_code == 200
+        assert (await gw.client.get(audit, headers=stranger)).status_code == 404
+        linked = await gw.client.post(
+            "/v1/applications/link", json={"code": "ABCDEFGHJK"}, headers=stranger
+        )
+        assert linked.status_code == 422

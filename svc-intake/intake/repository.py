@@ -39,6 +39,7 @@ class Repository(Protocol):
     async def elder(self, elder_id: str) -> ElderRow | None: ...
     async def application(self, application_id: str) -> ApplicationRow | None: ...
     async def has_active(self, elder_id: str) -> bool: ...
+    async def active_of(self, elder_id: str) -> ApplicationRow | BedRow | None: ...
     async def applications(
         self, principal: Principal, query: ListFilter, *, limit: int, offset: int
     ) -> tuple[Sequence[ApplicationRow], int]: ...
@@ -81,6 +82,20 @@ class SqlRepository:
         bed = select(BedRow.id).where(BedRow.active_elder_id == elder_id)
         found = await self.session.scalar(app.union_all(bed).limit(1))
         return found is not None
+
+    async def active_of(self, elder_id: str) -> ApplicationRow | BedRow | None:
+        """The elder's active application, else active bed (at most one of each exists)."""
+        app = await self.session.scalar(
+            select(ApplicationRow).where(ApplicationRow.active_elder_id == elder_id)
+        )
+        if app is not None:
+            return app
+        return await self.session.scalar(select(BedRow).where(BedRow.active_elder_id == elder_id))
+
+    async def application_by_link_code(self, code_hash: str) -> ApplicationRow | None:
+        return await self.session.scalar(
+            select(ApplicationRow).where(ApplicationRow.link_code_hash == code_hash)
+        )
 
     async def applications(
         self, principal: Principal, query: ListFilter, *, limit: int, offset: int

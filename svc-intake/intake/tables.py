@@ -84,6 +84,14 @@ class ApplicationRow(Base):
     eligibility: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     submitted_at: Mapped[datetime | None]
     decided_at: Mapped[datetime | None]
+    # the name as this applicant entered it (answers never show another application's entry)
+    name: Mapped[str | None] = mapped_column(String(100))
+    # another active application or bed of the elder the caller could not see (issue 10 #9):
+    # accepted without telling them, shown to officers only, never approved while that one lives
+    duplicate_of: Mapped[str | None] = mapped_column(String(36))
+    # one-time code provider staff hand to the elder or family (HMAC at rest, expiring)
+    link_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    link_code_expires_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(Integer, default=1)

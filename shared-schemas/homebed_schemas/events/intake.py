@@ -65,6 +65,11 @@ class BedEvent(_Payload):
     reason: str | None = None
     transfer_target: str | None = None
     occurred_at: datetime
+    applicant_sub: str | None = Field(
+        default=None,
+        description="the elder's or family's account linked to the bed (their principal `sub`);"
+        " None while nobody has linked one (offline application not yet claimed)",
+    )
 
 
 APPLICATION_EVENTS: dict[str, type[BaseModel]] = {
@@ -83,5 +88,7 @@ BED_EVENTS: dict[str, type[BaseModel]] = {
         "resumed",
         "terminated",
         "transferred",
+        # linked: an elder or family account claimed the bed (one-time code): `applicant_sub` set
+        "linked",
     )
 }

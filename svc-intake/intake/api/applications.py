@@ -15,13 +15,15 @@ from intake.schemas.applications import (
     ApplicationSummary,
     ApplicationUpdate,
     AssessmentIn,
+    LinkCodeRead,
+    LinkIn,
     ProviderChoice,
     RejectIn,
     RevealIn,
     RevealRead,
     ReviewIn,
 )
-from intake.service import applications, pii, review
+from intake.service import applications, linking, pii, review
 
 router = APIRouter(prefix="/v1/applications", tags=["applications"])
 
@@ -39,6 +41,11 @@ async def create_application(
     created = await applications.create_application(uow=uow, ctx=ctx, cmd=body)
     response.headers["Location"] = f"/v1/applications/{created.id}"
     return created
+
+
+@router.post("/link", responses=problem_responses(401, 403, 422))
+async def link_account(body: LinkIn, uow: UowDep, ctx: IntakeContextDep) -> ApplicationRead:
+    return await linking.link_account(uow=uow, ctx=ctx, cmd=body)
 
 
 @router.get("", responses=problem_responses(401, 422))
@@ -114,6 +121,18 @@ async def reject_application(
     return await review.reject_application(
         uow=uow, ctx=ctx, application_id=application_id, cmd=body
     )
+
+
+@router.post(
+    "/{application_id}/link-code",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(401, 403, 404, 409),
+)
+async def issue_link_code(
+    application_id: str, uow: UowDep, ctx: IntakeContextDep, response: Response
+) -> LinkCodeRead:
+    response.headers["Cache-Control"] = "no-store"
+    return await linking.issue_link_code(uow=uow, ctx=ctx, application_id=application_id)
 
 
 @router.post("/{application_id}/reveal", responses=problem_responses(401, 403, 404, 422))

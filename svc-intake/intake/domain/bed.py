@@ -62,6 +62,23 @@ def missing_devices(profile: PolicyProfile, installed: Sequence[Installation]) -
     ]
 
 
+def establish_problems(
+    *,
+    profile: PolicyProfile,
+    has_care_plan: bool,
+    has_signed_contract: bool,
+    installed: Sequence[Installation],
+) -> list[str]:
+    """What establishing still needs (empty: nothing)."""
+    problems = []
+    if not has_care_plan:
+        problems.append("a care plan is recorded")
+    if not has_signed_contract:
+        problems.append("a signed contract is recorded")
+    problems += missing_devices(profile, installed)
+    return [f"needs: {p}" for p in problems]
+
+
 def check_establish(
     status: BedStatus,
     *,
@@ -71,31 +88,33 @@ def check_establish(
     installed: Sequence[Installation],
 ) -> None:
     check_bed_action(status, BedAction.ESTABLISH)
-    problems = []
-    if not has_care_plan:
-        problems.append("a care plan is recorded")
-    if not has_signed_contract:
-        problems.append("a signed contract is recorded")
-    problems += missing_devices(profile, installed)
+    problems = establish_problems(
+        profile=profile,
+        has_care_plan=has_care_plan,
+        has_signed_contract=has_signed_contract,
+        installed=installed,
+    )
     if problems:
-        raise PreconditionFailed(action="establish", problems=[f"needs: {p}" for p in problems])
+        raise PreconditionFailed(action="establish", problems=problems)
+
+
+def accept_problems(profile: PolicyProfile, *, established_on: date, on: date) -> list[str]:
+    """Acceptance only after the minimum months of service (001 §四(五): 满 1 个月)."""
+    months = profile.lifecycle.acceptance_min_service_months
+    earliest = add_months(established_on, months)
+    if on >= earliest:
+        return []
+    cite = profile.lifecycle.acceptance_citation.text
+    return [f"acceptance needs {months} month(s) of service: earliest {earliest} ({cite})"]
 
 
 def check_accept(
     status: BedStatus, *, profile: PolicyProfile, established_on: date, inspected_on: date
 ) -> None:
-    """Acceptance only after the minimum months of service (001 §四(五): 满 1 个月)."""
     check_bed_action(status, BedAction.ACCEPT)
-    months = profile.lifecycle.acceptance_min_service_months
-    earliest = add_months(established_on, months)
-    if inspected_on < earliest:
-        cite = profile.lifecycle.acceptance_citation.text
-        raise PreconditionFailed(
-            action="accept",
-            problems=[
-                f"acceptance needs {months} month(s) of service: earliest {earliest} ({cite})"
-            ],
-        )
+    problems = accept_problems(profile, established_on=established_on, on=inspected_on)
+    if problems:
+        raise PreconditionFailed(action="accept", problems=problems)
 
 
 def resume_status(status: BedStatus, *, accepted: bool) -> BedStatus:

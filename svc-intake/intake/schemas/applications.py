@@ -12,7 +12,7 @@ from chassis.dto import Input, Output
 from homebed_schemas.events.intake import AbilityLevel, EconomicStatus
 from intake.domain.application import Channel, Literacy, MaritalStatus
 from intake.domain.resident_id import Sex
-from intake.schemas.common import JurisdictionCode, RegionCode, ShortText
+from intake.schemas.common import BlockedActionRead, JurisdictionCode, RegionCode, ShortText
 
 Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9][0-9\- ]{4,19}$")]
 
@@ -127,6 +127,17 @@ class RevealIn(Input):
     purpose: RevealPurpose
 
 
+class LinkIn(Input):
+    code: Annotated[str, StringConstraints(min_length=6, max_length=32, strip_whitespace=True)]
+
+
+class LinkCodeRead(Output):
+    """Shown once: only its keyed hash is stored."""
+
+    code: str
+    expires_at: datetime
+
+
 class PiiAccessRead(Output):
     """One full read of a number of this elder: who (role, provider), what, when, why."""
 
@@ -185,7 +196,8 @@ class ApplicationRead(Output):
     region_code: str
     provider_id: str | None
     status: str
-    allowed_actions: list[str]
+    allowed_actions: list[str] = Field(description="what this caller can do now")
+    blocked_actions: list[BlockedActionRead]
     channel: Channel
     entered_by: str | None
     form: dict[str, object]
@@ -205,5 +217,8 @@ class ApplicationRead(Output):
     unmet: list[str] = Field(description="rules decided and not met")
     pending: list[str] = Field(description="rules that wait for a fact (e.g. the assessment)")
     bed_id: str | None
+    duplicate_of: str | None = Field(
+        description="officers only: the elder's other active application or bed"
+    )
     created_at: datetime
     updated_at: datetime

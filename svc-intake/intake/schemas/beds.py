@@ -10,7 +10,7 @@ from pydantic import Field
 from chassis.dto import Input, Output
 from intake.domain.bed import TransferTarget
 from intake.domain.care_plan import Period, ServiceCategory
-from intake.schemas.common import ShortText
+from intake.schemas.common import BlockedActionRead, ShortText
 
 
 class CarePlanItemIn(Input):
@@ -111,7 +111,8 @@ class BedRead(Output):
     jurisdiction: str
     region_code: str
     status: str
-    allowed_actions: list[str]
+    allowed_actions: list[str] = Field(description="what this caller can do now")
+    blocked_actions: list[BlockedActionRead]
     ability_level: str | None
     care_needs_level: int | None
     economic_status: str

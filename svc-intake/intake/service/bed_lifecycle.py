@@ -71,7 +71,7 @@ async def accept_bed(*, uow: UnitOfWork, ctx: IntakeContext, bed_id: str, cmd: A
             answer = await _announced(uow, ctx, bed, "accepted")
         else:
             bed.updated_at = ctx.now
-            answer = await bed_answer(uow, bed)
+            answer = await bed_answer(uow, ctx, bed)
         await uow.commit()
         return answer
 
@@ -119,7 +119,7 @@ async def terminate_bed(
             bed_since=bed_since(bed),
         )
         await _end(uow, ctx, bed, outcome, note=cmd.note, name="terminated")
-        answer = await _end_answer(uow, bed, outcome)
+        answer = await _end_answer(uow, ctx, bed, outcome)
         await uow.commit()
         return answer
 
@@ -139,7 +139,7 @@ async def transfer_bed(
         )
         bed.transfer_target = TransferTarget(cmd.target).value
         await _end(uow, ctx, bed, outcome, note=cmd.note, name="transferred")
-        answer = await _end_answer(uow, bed, outcome)
+        answer = await _end_answer(uow, ctx, bed, outcome)
         await uow.commit()
         return answer
 
@@ -174,9 +174,11 @@ async def _end(
         await emit_bed_event(uow, bed, contract, name, now=ctx.now)
 
 
-async def _end_answer(uow: UnitOfWork, bed: BedRow, outcome: ChangeOutcome) -> EndRead:
+async def _end_answer(
+    uow: UnitOfWork, ctx: IntakeContext, bed: BedRow, outcome: ChangeOutcome
+) -> EndRead:
     return EndRead(
-        bed=await bed_answer(uow, bed),
+        bed=await bed_answer(uow, ctx, bed),
         update_deadline=outcome.update_deadline.due,
         deadline_estimated=outcome.update_deadline.estimated,
         late=outcome.late,
@@ -195,4 +197,4 @@ async def _announced(uow: UnitOfWork, ctx: IntakeContext, bed: BedRow, name: str
     contract = await uow.repo(SqlRepository).latest_contract(bed.id)
     assert contract is not None, "a bed past preparation always has a contract"
     await emit_bed_event(uow, bed, contract, name, now=ctx.now)
-    return await bed_answer(uow, bed)
+    return await bed_answer(uow, ctx, bed)

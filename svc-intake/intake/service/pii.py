@@ -75,6 +75,7 @@ async def pii_audit(
                 region_code=a.region_code,
             )
             for a in applications
+            if a.duplicate_of is None  # a hidden duplicate grants no access to the elder
         ):
             raise NotFound("elder")
         require_role(ctx.principal, Role.OFFICER, Role.ELDER, Role.FAMILY)
