@@ -138,6 +138,38 @@ async def register_providers(app: FastAPI, *provider_ids: str) -> None:
             assert created.status_code == 201, created.text
 
 
+XUANCHENG_ASSESSMENT = {
+    "scale": "ability_4",
+    "ability_level": "moderate",
+    "assessor": "评估员王",
+    "assessed_on": "2026-03-01",
+}
+
+
+async def submit_and_assess(
+    client: httpx.AsyncClient,
+    app_id: str,
+    *,
+    applicant: dict[str, str],
+    officer: dict[str, str],
+    **assessment: Any,
+) -> httpx.Response:
+    """Submit as the applicant, assess as the officer (moderate, Xuancheng scale by default)."""
+    submitted = await client.post(f"/v1/applications/{app_id}/submit", headers=applicant)
+    assert submitted.status_code == 200, submitted.text
+    return await client.post(
+        f"/v1/applications/{app_id}/assessment",
+        json={**XUANCHENG_ASSESSMENT, **assessment},
+        headers=officer,
+    )
+
+
+@pytest.fixture
+def submit_assess() -> Callable[..., Awaitable[httpx.Response]]:
+    """`await submit_assess(client, app_id, applicant=headers, officer=headers)`."""
+    return submit_and_assess
+
+
 @pytest.fixture
 def provider_registry() -> Callable[..., Awaitable[None]]:
     """`await provider_registry(app, "prov-a")`: for tests that build their own app."""

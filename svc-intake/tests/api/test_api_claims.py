@@ -3,7 +3,7 @@ and family (#14), and actions listed per caller with what blocks the rest (#5)."
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -22,6 +22,7 @@ ASSESSMENT = {
     "assessor": "评估员王",
     "assessed_on": "2026-03-01",
 }
+SubmitAssess = Callable[..., Awaitable[httpx.Response]]
 
 
 async def test_a_stranger_cannot_learn_that_an_elder_has_an_application(
@@ -29,6 +30,7 @@ async def test_a_stranger_cannot_learn_that_an_elder_has_an_application(
     auth: Auth,
     make_id: Callable[..., str],
     new_application: Callable[..., dict[str, Any]],
+    submit_assess: SubmitAssess,
 ) -> None:
     number = make_id("341802", "19400606")
     family = auth(Role.FAMILY, "family-1")
@@ -48,12 +50,10 @@ async def test_a_stranger_cannot_learn_that_an_elder_has_an_application(
         assert answer["allowed_actions"] == ["update", "choose_provider", "submit", "withdraw"]
     assert known.json()["name"] == "随便写"  # never the name someone else entered
     dup_id = known.json()["id"]
-    assert (await client.post(f"/v1/applications/{dup_id}/submit", headers=stranger)).is_success
-
     officer = auth(Role.OFFICER, "officer-xz", regions=("341800",))
+    await submit_assess(client, dup_id, applicant=stranger, officer=officer)
     seen = (await client.get(f"/v1/applications/{dup_id}", headers=officer)).json()
     assert seen["duplicate_of"] == first.json()["id"]
-    await client.post(f"/v1/applications/{dup_id}/assessment", json=ASSESSMENT, headers=officer)
     review = await client.post(
         f"/v1/applications/{dup_id}/review", json={"level": "district"}, headers=officer
     )
@@ -71,6 +71,7 @@ async def test_family_claims_an_offline_application_with_a_one_time_code(
     clock: ManualClock,
     make_id: Callable[..., str],
     new_application: Callable[..., dict[str, Any]],
+    submit_assess: SubmitAssess,
 ) -> None:
     staff = auth(Role.PROVIDER_ADMIN, "admin-a", provider_id="prov-a")
     officer = auth(Role.OFFICER, "officer-xz", regions=("341800",))
@@ -100,8 +101,7 @@ async def test_family_claims_an_offline_application_with_a_one_time_code(
     ).status_code == 403
 
     # the staff take the application to a contracted bed; the family links afterwards
-    await client.post(f"/v1/applications/{app_id}/submit", headers=staff)
-    await client.post(f"/v1/applications/{app_id}/assessment", json=ASSESSMENT, headers=officer)
+    await submit_assess(client, app_id, applicant=staff, officer=officer)
     approved = await client.post(
         f"/v1/applications/{app_id}/review", json={"level": "district"}, headers=officer
     )
@@ -142,15 +142,14 @@ async def test_actions_are_listed_per_caller_with_what_blocks_the_rest(
     clock: ManualClock,
     make_id: Callable[..., str],
     new_application: Callable[..., dict[str, Any]],
+    submit_assess: SubmitAssess,
 ) -> None:
     family = auth(Role.FAMILY, "family-1")
     officer = auth(Role.OFFICER, "officer-xz", regions=("341800",))
     staff = auth(Role.PROVIDER_ADMIN, "admin-a", provider_id="prov-a")
     body = new_application(make_id("341802", "19560909"))  # 69: needs moderate or severe
     app_id = (await client.post("/v1/applications", json=body, headers=family)).json()["id"]
-    await client.post(f"/v1/applications/{app_id}/submit", headers=family)
-    mild = {**ASSESSMENT, "ability_level": "mild"}
-    await client.post(f"/v1/applications/{app_id}/assessment", json=mild, headers=officer)
+    await submit_assess(client, app_id, applicant=family, officer=officer, ability_level="mild")
     as_officer = (await client.get(f"/v1/applications/{app_id}", headers=officer)).json()
     assert "approve" not in as_officer["allowed_actions"]
     assert {"choose_provider", "assess", "reject"} <= set(as_officer["allowed_actions"])

@@ -4,7 +4,7 @@ application has no provider yet."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -12,12 +12,6 @@ import httpx
 from chassis.principal import Role
 
 Auth = Callable[..., dict[str, str]]
-ASSESSMENT = {
-    "scale": "ability_4",
-    "ability_level": "moderate",
-    "assessor": "评估员王",
-    "assessed_on": "2026-03-01",
-}
 
 
 async def test_the_register_is_public_and_filterable(client: httpx.AsyncClient) -> None:
@@ -118,13 +112,13 @@ async def test_no_dead_end_without_a_provider(
     auth: Auth,
     make_id: Callable[..., str],
     new_application: Callable[..., dict[str, Any]],
+    submit_assess: Callable[..., Awaitable[httpx.Response]],
 ) -> None:
     family = auth(Role.FAMILY, "family-1")
     officer = auth(Role.OFFICER, "officer-xz", regions=("341800",))
     body = new_application(make_id("341802", "19400505"), provider_id=None)
     app_id = (await client.post("/v1/applications", json=body, headers=family)).json()["id"]
-    await client.post(f"/v1/applications/{app_id}/submit", headers=family)
-    await client.post(f"/v1/applications/{app_id}/assessment", json=ASSESSMENT, headers=officer)
+    await submit_assess(client, app_id, applicant=family, officer=officer)
     review = {"level": "district"}
     blocked = await client.post(f"/v1/applications/{app_id}/review", json=review, headers=officer)
     assert blocked.status_code == 409

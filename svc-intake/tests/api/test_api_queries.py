@@ -3,7 +3,7 @@ machine answers before the one-officer-per-level rule."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -47,19 +47,13 @@ async def test_second_review_of_an_approved_application_is_a_state_conflict(
     auth: Auth,
     make_id: Callable[..., str],
     new_application: Callable[..., dict[str, Any]],
+    submit_assess: Callable[..., Awaitable[httpx.Response]],
 ) -> None:
     family = auth(Role.FAMILY, "family-1")
     officer = auth(Role.OFFICER, "officer-xz", regions=("341800",))
     body = new_application(make_id("341802", "19400303"))
     app_id = (await client.post("/v1/applications", json=body, headers=family)).json()["id"]
-    await client.post(f"/v1/applications/{app_id}/submit", headers=family)
-    assessment = {
-        "scale": "ability_4",
-        "ability_level": "moderate",
-        "assessor": "评估员王",
-        "assessed_on": "2026-03-01",
-    }
-    await client.post(f"/v1/applications/{app_id}/assessment", json=assessment, headers=officer)
+    await submit_assess(client, app_id, applicant=family, officer=officer)
     review = {"level": "district"}
     approved = await client.post(f"/v1/applications/{app_id}/review", json=review, headers=officer)
     assert approved.json()["status"] == "approved", approved.text
