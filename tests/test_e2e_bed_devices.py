@@ -103,8 +103,32 @@ async def services(
         yield clients[0], clients[1]
 
 
+async def _register_provider(intake: httpx.AsyncClient, today: date) -> None:
+    """Providers are real objects (issue 10): an officer registers the one the bed names."""
+    provider = {
+        "id": PROVIDER,
+        "name": "宣城市居家养老服务中心",
+        "licence_no": "LIC-e2e",
+        "jurisdiction": "341800",
+        "service_area": ["341800"],
+        "contact": {"name": "服务台", "phone": "0563-1234567"},
+        "packages": [
+            {
+                "code": "base",
+                "name": "基础包",
+                "monthly_fee_fen": 80000,
+                "filing_ref": "宣民备〔2026〕1号",
+                "filed_on": today.isoformat(),
+            }
+        ],
+    }
+    created = await intake.post("/v1/providers", json=provider, headers=OFFICER())
+    assert created.status_code == 201, created.text
+
+
 async def _contracted_bed(intake: httpx.AsyncClient) -> str:
     today = datetime.now(UTC).date()
+    await _register_provider(intake, today)
     body = {
         "jurisdiction": "341800",
         "provider_id": PROVIDER,

@@ -48,6 +48,28 @@ def _application(provider_id: str) -> dict[str, Any]:
     }
 
 
+def _provider(provider_id: str) -> dict[str, Any]:
+    return {
+        "id": provider_id,
+        "name": f"{provider_id} 居家养老服务中心",
+        "licence_no": f"LIC-{provider_id}",
+        "jurisdiction": "341800",
+        "service_area": ["341800"],
+        "contact": {"name": "服务台", "phone": "0563-1234567"},
+        "packages": [],
+    }
+
+
+async def _register_providers(gw: RunningGateway, *provider_ids: str) -> None:
+    """Applications name registered providers only (issue 10): an officer registers them."""
+    officer = gw.bearer(Role.OFFICER, sub="officer-xz", provider_id=None, region_codes=["341800"])
+    for provider_id in provider_ids:
+        created = await gw.client.post(
+            "/v1/providers", json=_provider(provider_id), headers=officer
+        )
+        assert created.status_code in (201, 409), created.text
+
+
 @pytest.fixture(scope="module")
 def intake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UvicornProcess]:
     directory: Path = tmp_path_factory.mktemp("intake")
@@ -72,6 +94,7 @@ async def test_another_tenants_application_is_404_through_the_gateway(
     upstreams = default_upstreams() | {"intake": UpstreamSettings(url=intake.url)}
     async with gateway_factory(intake.url, upstreams=upstreams, routes=None) as gateway:
         gw: RunningGateway = gateway
+        await _register_providers(gw, "prov-a", "prov-b")
         family = gw.bearer(Role.FAMILY, sub="family-1", provider_id=None)
         created = await gw.client.post(
             "/v1/applications", json=_application("prov-a"), headers=family
@@ -100,3 +123,58 @@ async def test_another_tenants_application_is_404_through_the_gateway(
             assert response.status_code == 404, who
             assert response.headers["content-type"] == "application/problem+json"
             assert "张桂英" not in response.text
+
+
+async def test_the_provider_register_is_public_but_its_writes_are_not(
+    gateway_factory: GatewayFactory, intake: UvicornProcess
+) -> None:
+    upstreams = default_upstreams() | {"intake": UpstreamSettings(url=intake.url)}
+    async with gateway_factory(intake.url, upstreams=upstreams, routes=None) as gateway:
+        gw: RunningGateway = gateway
+        await _register_providers(gw, "prov-a")
+        listed = await gw.client.get("/v1/providers", params={"jurisdiction": "341800"})
+        assert listed.status_code == 200, listed.text
+        assert "prov-a" in {p["id"] for p in listed.json()["items"]}
+        assert (await gw.client.get("/v1/providers/prov-a")).status_code == 200
+        anonymous = await gw.client.post("/v1/providers", json=_provider("prov-x"))
+        assert anonymous.status_code == 401
+        family = gw.bearer(Role.FAMILY, sub="family-1", provider_id=None)
+        refused = await gw.client.post("/v1/providers", json=_provider("prov-x"), headers=family)
+        assert refused.status_code == 403
+        suspend = await gw.client.post(
+            "/v1/providers/prov-a/suspend", json={"reason": "x"}, headers=family
+        )
+        assert suspend.status_code == 403
+
+
+async def test_no_existence_oracle_and_private_audit_through_the_gateway(
+    gateway_factory: GatewayFactory, intake: UvicornProcess
+) -> None:
+    """A stranger posting someone's ID number gets the answer any new elder gets (issue 10 #9);
+    the elder's PII read audit is not theirs to read (#12)."""
+    upstreams = default_upstreams() | {"intake": UpstreamSettings(url=intake.url)}
+    async with gateway_factory(intake.url, upstreams=upstreams, routes=None) as gateway:
+        gw: RunningGateway = gateway
+        await _register_providers(gw, "prov-a")
+        owner = gw.bearer(Role.FAMILY, sub="family-owner", provider_id=None)
+        body = {**_application("prov-a"), "id_number": _id_number(birth="19410101")}
+        body["birth_date"] = "1941-01-01"
+        first = await gw.client.post("/v1/applications", json=body, headers=owner)
+        assert first.status_code == 201, first.text
+        assert (
+            await gw.client.post("/v1/applications", json=body, headers=owner)
+        ).status_code == 409
+
+        stranger = gw.bearer(Role.ELDER, sub="stranger", provider_id=None)
+        probe = await gw.client.post("/v1/applications", json=body, headers=stranger)
+        assert probe.status_code == 201, probe.text
+        assert probe.json()["duplicate_of"] is None
+        assert probe.json()["status"] == "draft"
+
+        audit = f"/v1/elders/{first.json()['elder_id']}/pii-audit"
+        assert (await gw.client.get(audit, headers=owner)).status_code == 200
+        assert (await gw.client.get(audit, headers=stranger)).status_code == 404
+        linked = await gw.client.post(
+            "/v1/applications/link", json={"code": "ABCDEFGHJK"}, headers=stranger
+        )
+        assert linked.status_code == 422

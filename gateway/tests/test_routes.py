@@ -111,7 +111,13 @@ def test_default_table_has_public_eligibility_and_no_device_routes() -> None:
     assert eligibility is not None
     assert eligibility.is_public("POST")
     public = [rule.path for rule in table.rules if any(a == "public" for a in rule.access.values())]
-    assert public == ["/v1/eligibility"]
+    # the policy calculator and the provider register applicants choose from (reads only)
+    assert public == ["/v1/eligibility", "/v1/providers"]
+    providers = table.match("/v1/providers/prov-a")
+    assert providers is not None
+    assert providers.is_public("GET")
+    assert not providers.is_public("POST")
+    assert not providers.is_public("PATCH")
     for device_path in ("/v1/telemetry", "/v1/device-events", "/v1/device-events/x"):
         assert table.match(device_path) is None
     assert table.upstreams() <= set(GatewaySettings().upstreams)

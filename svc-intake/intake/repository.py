@@ -18,6 +18,8 @@ from intake.tables import (
     ContractRow,
     ElderRow,
     InstallationRow,
+    PiiAccessRow,
+    ProviderRow,
     RegisteredDeviceRow,
 )
 
@@ -37,6 +39,7 @@ class Repository(Protocol):
     async def elder(self, elder_id: str) -> ElderRow | None: ...
     async def application(self, application_id: str) -> ApplicationRow | None: ...
     async def has_active(self, elder_id: str) -> bool: ...
+    async def active_of(self, elder_id: str) -> ApplicationRow | BedRow | None: ...
     async def applications(
         self, principal: Principal, query: ListFilter, *, limit: int, offset: int
     ) -> tuple[Sequence[ApplicationRow], int]: ...
@@ -80,6 +83,20 @@ class SqlRepository:
         found = await self.session.scalar(app.union_all(bed).limit(1))
         return found is not None
 
+    async def active_of(self, elder_id: str) -> ApplicationRow | BedRow | None:
+        """The elder's active application, else active bed (at most one of each exists)."""
+        app = await self.session.scalar(
+            select(ApplicationRow).where(ApplicationRow.active_elder_id == elder_id)
+        )
+        if app is not None:
+            return app
+        return await self.session.scalar(select(BedRow).where(BedRow.active_elder_id == elder_id))
+
+    async def application_by_link_code(self, code_hash: str) -> ApplicationRow | None:
+        return await self.session.scalar(
+            select(ApplicationRow).where(ApplicationRow.link_code_hash == code_hash)
+        )
+
     async def applications(
         self, principal: Principal, query: ListFilter, *, limit: int, offset: int
     ) -> tuple[Sequence[ApplicationRow], int]:
@@ -93,6 +110,18 @@ class SqlRepository:
         )
         stmt = _filtered(stmt, ApplicationRow, query)
         return await self._page(stmt, limit, offset, ApplicationRow.created_at, ApplicationRow.id)
+
+    async def applications_of_elder(self, elder_id: str) -> Sequence[ApplicationRow]:
+        rows = await self.session.scalars(
+            select(ApplicationRow).where(ApplicationRow.elder_id == elder_id)
+        )
+        return rows.all()
+
+    async def pii_reads(
+        self, elder_id: str, *, limit: int, offset: int
+    ) -> tuple[Sequence[PiiAccessRow], int]:
+        stmt = select(PiiAccessRow).where(PiiAccessRow.elder_id == elder_id)
+        return await self._page(stmt, limit, offset, PiiAccessRow.accessed_at, PiiAccessRow.id)
 
     async def bed(self, bed_id: str) -> BedRow | None:
         return await self.session.get(BedRow, bed_id)
@@ -192,3 +221,44 @@ def _filtered(
     if query.jurisdiction:
         stmt = stmt.where(table.jurisdiction == query.jurisdiction)
     return stmt
+
+
+@dataclass(frozen=True)
+class ProviderFilter:
+    jurisdiction: str | None = None
+    status: str | None = None
+
+
+class ProviderRepository:
+    """The provider register (public reads, officers' writes)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, row: ProviderRow) -> None:
+        self.session.add(row)
+
+    async def flush(self) -> None:
+        await self.session.flush()
+
+    async def get(self, provider_id: str) -> ProviderRow | None:
+        return await self.session.get(ProviderRow, provider_id)
+
+    async def by_licence(self, licence_no: str) -> ProviderRow | None:
+        return await self.session.scalar(
+            select(ProviderRow).where(ProviderRow.licence_no == licence_no)
+        )
+
+    async def page(
+        self, query: ProviderFilter, *, limit: int, offset: int
+    ) -> tuple[Sequence[ProviderRow], int]:
+        stmt = select(ProviderRow)
+        if query.jurisdiction:
+            stmt = stmt.where(ProviderRow.jurisdiction == query.jurisdiction)
+        if query.status:
+            stmt = stmt.where(ProviderRow.status == query.status)
+        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        rows = await self.session.scalars(
+            stmt.order_by(ProviderRow.name, ProviderRow.id).limit(limit).offset(offset)
+        )
+        return rows.all(), int(total or 0)

@@ -84,6 +84,14 @@ class ApplicationRow(Base):
     eligibility: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     submitted_at: Mapped[datetime | None]
     decided_at: Mapped[datetime | None]
+    # the name as this applicant entered it (answers never show another application's entry)
+    name: Mapped[str | None] = mapped_column(String(100))
+    # another active application or bed of the elder the caller could not see (issue 10 #9):
+    # accepted without telling them, shown to officers only, never approved while that one lives
+    duplicate_of: Mapped[str | None] = mapped_column(String(36))
+    # one-time code provider staff hand to the elder or family (HMAC at rest, expiring)
+    link_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    link_code_expires_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -184,3 +192,25 @@ class PiiAccessRow(Base):
     purpose: Mapped[str] = mapped_column(Text)
     request_id: Mapped[str | None] = mapped_column(String(128))
     accessed_at: Mapped[datetime]
+
+
+class ProviderRow(Base):
+    """A licensed provider (001 §四(二)); its contact is the organisation's, not a person's."""
+
+    __tablename__ = "providers"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the principals' provider_id
+    name: Mapped[str] = mapped_column(String(200))
+    licence_no: Mapped[str] = mapped_column(String(64), unique=True)
+    jurisdiction: Mapped[str] = mapped_column(String(6), index=True)
+    service_area: Mapped[list[Any]] = mapped_column(JSON)  # GB/T 2260 region codes
+    contact: Mapped[dict[str, Any]]
+    packages: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own dict

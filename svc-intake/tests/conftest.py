@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from stdnum.iso7064 import mod_11_2
 
 from chassis.clock import ManualClock
+from chassis.principal import Role
 from chassis.testing.principals import principal_headers
 from intake.bootstrap import create_app
 from intake.settings import Settings
@@ -91,10 +92,95 @@ def settings_for() -> Callable[..., Settings]:
     return intake_settings
 
 
+# Every region the tests' elders live in, and the fees their contracts use (all filed).
+TEST_SERVICE_AREA = ["341800", "310105", "330100", "330326", "110105"]
+TEST_FEES_FEN = (50_000, 80_000, 90_000, 100_000)
+
+
+def provider_body(provider_id: str, **changes: Any) -> dict[str, Any]:
+    """A registered provider (`POST /v1/providers`) serving every region the tests use."""
+    body: dict[str, Any] = {
+        "id": provider_id,
+        "name": f"{provider_id} 居家养老服务中心",
+        "licence_no": f"LIC-{provider_id}",
+        "jurisdiction": "341800",
+        "service_area": TEST_SERVICE_AREA,
+        "contact": {"name": "服务台", "phone": "0563-1234567"},
+        "packages": [
+            {
+                "code": f"base-{fee // 100}",
+                "name": f"基础包 {fee // 100} 元",
+                "monthly_fee_fen": fee,
+                "filing_ref": f"宣民备〔2026〕{fee // 1000}号",
+                "filed_on": "2026-01-05",
+            }
+            for fee in TEST_FEES_FEN
+        ],
+    }
+    body.update(changes)
+    return body
+
+
+@pytest.fixture
+def new_provider() -> Callable[..., dict[str, Any]]:
+    return provider_body
+
+
+async def register_providers(app: FastAPI, *provider_ids: str) -> None:
+    """Register providers the way an officer of Xuancheng would (through the API)."""
+    officer = principal_headers(Role.OFFICER, "officer-registry", regions=("341800",))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://intake") as http:
+        for provider_id in provider_ids:
+            created = await http.post(
+                "/v1/providers", json=provider_body(provider_id), headers=officer
+            )
+            assert created.status_code == 201, created.text
+
+
+XUANCHENG_ASSESSMENT = {
+    "scale": "ability_4",
+    "ability_level": "moderate",
+    "assessor": "评估员王",
+    "assessed_on": "2026-03-01",
+}
+
+
+async def submit_and_assess(
+    client: httpx.AsyncClient,
+    app_id: str,
+    *,
+    applicant: dict[str, str],
+    officer: dict[str, str],
+    **assessment: Any,
+) -> httpx.Response:
+    """Submit as the applicant, assess as the officer (moderate, Xuancheng scale by default)."""
+    submitted = await client.post(f"/v1/applications/{app_id}/submit", headers=applicant)
+    assert submitted.status_code == 200, submitted.text
+    return await client.post(
+        f"/v1/applications/{app_id}/assessment",
+        json={**XUANCHENG_ASSESSMENT, **assessment},
+        headers=officer,
+    )
+
+
+@pytest.fixture
+def submit_assess() -> Callable[..., Awaitable[httpx.Response]]:
+    """`await submit_assess(client, app_id, applicant=headers, officer=headers)`."""
+    return submit_and_assess
+
+
+@pytest.fixture
+def provider_registry() -> Callable[..., Awaitable[None]]:
+    """`await provider_registry(app, "prov-a")`: for tests that build their own app."""
+    return register_providers
+
+
 @pytest.fixture
 async def app(database_url: str, clock: ManualClock) -> AsyncIterator[FastAPI]:
     application = create_app(intake_settings(database_url), clock=clock)
     async with LifespanManager(application):
+        await register_providers(application, "prov-a", "prov-b")
         yield application
 
 

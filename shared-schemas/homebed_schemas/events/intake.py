@@ -67,8 +67,10 @@ class BedEvent(_Payload):
     applicant_sub: str | None = Field(
         default=None,
         max_length=128,
-        description="login subject (token `sub`) of the elder or family member who applied; "
-        "service records lets that account see the bed's visits, archive and surveys",
+        description="login subject (token `sub`) of the elder or family member who applied or "
+        "linked the bed with a one-time code; None while nobody has (an offline application "
+        "not yet claimed). Service records lets that account see the bed's visits, archive and "
+        "surveys",
     )
     occurred_at: datetime
 
@@ -89,5 +91,7 @@ BED_EVENTS: dict[str, type[BaseModel]] = {
         "resumed",
         "terminated",
         "transferred",
+        # linked: an elder or family account claimed the bed (one-time code): `applicant_sub` set
+        "linked",
     )
 }

@@ -6,12 +6,16 @@ from fastapi import APIRouter
 
 from intake.api.applications import router as applications_router
 from intake.api.beds import router as beds_router
+from intake.api.elders import router as elders_router
 from intake.api.eligibility import router as eligibility_router
 from intake.api.internal_city_report import router as internal_city_report_router
+from intake.api.providers import router as providers_router
 
 ROUTERS: tuple[APIRouter, ...] = (
     eligibility_router,
+    providers_router,
     applications_router,
     beds_router,
+    elders_router,
     internal_city_report_router,
 )

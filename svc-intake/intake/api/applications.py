@@ -8,19 +8,22 @@ from fastapi import APIRouter, Response, status
 from chassis.api import PageDep, UowDep
 from chassis.dto import Page
 from chassis.problems import problem_responses
-from intake.api.deps import IntakeContextDep, ListFilterDep
+from intake.api.deps import ApplicationFilterDep, IntakeContextDep
 from intake.schemas.applications import (
     ApplicationCreate,
     ApplicationRead,
     ApplicationSummary,
     ApplicationUpdate,
     AssessmentIn,
+    LinkCodeRead,
+    LinkIn,
+    ProviderChoice,
     RejectIn,
     RevealIn,
     RevealRead,
     ReviewIn,
 )
-from intake.service import applications, pii, review
+from intake.service import applications, linking, pii, review
 
 router = APIRouter(prefix="/v1/applications", tags=["applications"])
 
@@ -40,9 +43,14 @@ async def create_application(
     return created
 
 
+@router.post("/link", responses=problem_responses(401, 403, 422))
+async def link_account(body: LinkIn, uow: UowDep, ctx: IntakeContextDep) -> ApplicationRead:
+    return await linking.link_account(uow=uow, ctx=ctx, cmd=body)
+
+
 @router.get("", responses=problem_responses(401, 422))
 async def list_applications(
-    uow: UowDep, ctx: IntakeContextDep, query: ListFilterDep, page: PageDep
+    uow: UowDep, ctx: IntakeContextDep, query: ApplicationFilterDep, page: PageDep
 ) -> Page[ApplicationSummary]:
     return await applications.list_applications(
         uow=uow, ctx=ctx, query=query, limit=page.limit, offset=page.offset
@@ -61,6 +69,15 @@ async def update_application(
     application_id: str, body: ApplicationUpdate, uow: UowDep, ctx: IntakeContextDep
 ) -> ApplicationRead:
     return await applications.update_application(
+        uow=uow, ctx=ctx, application_id=application_id, cmd=body
+    )
+
+
+@router.put("/{application_id}/provider", responses=ACTION_WITH_BODY)
+async def choose_provider(
+    application_id: str, body: ProviderChoice, uow: UowDep, ctx: IntakeContextDep
+) -> ApplicationRead:
+    return await applications.choose_provider(
         uow=uow, ctx=ctx, application_id=application_id, cmd=body
     )
 
@@ -104,6 +121,18 @@ async def reject_application(
     return await review.reject_application(
         uow=uow, ctx=ctx, application_id=application_id, cmd=body
     )
+
+
+@router.post(
+    "/{application_id}/link-code",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(401, 403, 404, 409),
+)
+async def issue_link_code(
+    application_id: str, uow: UowDep, ctx: IntakeContextDep, response: Response
+) -> LinkCodeRead:
+    response.headers["Cache-Control"] = "no-store"
+    return await linking.issue_link_code(uow=uow, ctx=ctx, application_id=application_id)
 
 
 @router.post("/{application_id}/reveal", responses=problem_responses(401, 403, 404, 422))

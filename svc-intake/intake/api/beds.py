@@ -8,7 +8,7 @@ from fastapi import APIRouter, status
 from chassis.api import PageDep, UowDep
 from chassis.dto import Page
 from chassis.problems import problem_responses
-from intake.api.deps import IntakeContextDep, ListFilterDep
+from intake.api.deps import BedFilterDep, IntakeContextDep
 from intake.schemas.beds import (
     AcceptIn,
     BedRead,
@@ -33,7 +33,7 @@ ACTION_WITH_BODY = problem_responses(401, 403, 404, 409, 422)
 
 @router.get("", responses=problem_responses(401, 422))
 async def list_beds(
-    uow: UowDep, ctx: IntakeContextDep, query: ListFilterDep, page: PageDep
+    uow: UowDep, ctx: IntakeContextDep, query: BedFilterDep, page: PageDep
 ) -> Page[BedSummary]:
     return await beds.list_beds(uow=uow, ctx=ctx, query=query, limit=page.limit, offset=page.offset)
 

@@ -3,6 +3,7 @@ today's date for the public calculator, and the list filters."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Annotated
 
@@ -10,6 +11,8 @@ from fastapi import Depends, Query, Request
 
 from chassis.api import ContextDep, clock_of
 from chassis.clock import shanghai_date
+from chassis.errors import Unprocessable
+from intake.domain.lifecycle import ApplicationStatus, BedStatus
 from intake.repository import ListFilter
 from intake.service.context import IntakeContext, Pii
 
@@ -26,17 +29,51 @@ def get_today(request: Request) -> date:
     return shanghai_date(clock_of(request)())
 
 
+PAGING = frozenset({"limit", "offset"})
+
+
+def refuse_unknown_query(request: Request, known: frozenset[str]) -> None:
+    """Unknown query parameters are refused (422 naming each), never silently ignored."""
+    unknown = sorted(set(request.query_params) - known - PAGING)
+    if unknown:
+        raise Unprocessable(
+            [
+                (f"query.{name}", f"unknown parameter; known: {', '.join(sorted(known | PAGING))}")
+                for name in unknown
+            ]
+        )
+
+
+LIST_FILTERS = frozenset({"status", "region_code", "provider_id", "jurisdiction"})
+
+
+JurisdictionQuery = Annotated[str | None, Query(pattern=r"^\d{6}$")]
+
+
 def get_list_filter(
-    status: Annotated[str | None, Query(max_length=16)] = None,
+    request: Request,
     region_code: Annotated[str | None, Query(pattern=r"^\d{2,12}$")] = None,
     provider_id: Annotated[str | None, Query(max_length=64)] = None,
-    jurisdiction: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    jurisdiction: JurisdictionQuery = None,
 ) -> ListFilter:
-    return ListFilter(
-        status=status, region_code=region_code, provider_id=provider_id, jurisdiction=jurisdiction
-    )
+    refuse_unknown_query(request, LIST_FILTERS)
+    return ListFilter(region_code=region_code, provider_id=provider_id, jurisdiction=jurisdiction)
+
+
+ListFilterDep = Annotated[ListFilter, Depends(get_list_filter)]
+
+
+def get_application_filter(
+    base: ListFilterDep, status: ApplicationStatus | None = None
+) -> ListFilter:
+    return replace(base, status=status.value if status else None)
+
+
+def get_bed_filter(base: ListFilterDep, status: BedStatus | None = None) -> ListFilter:
+    return replace(base, status=status.value if status else None)
 
 
 IntakeContextDep = Annotated[IntakeContext, Depends(get_context)]
 TodayDep = Annotated[date, Depends(get_today)]
-ListFilterDep = Annotated[ListFilter, Depends(get_list_filter)]
+ApplicationFilterDep = Annotated[ListFilter, Depends(get_application_filter)]
+BedFilterDep = Annotated[ListFilter, Depends(get_bed_filter)]

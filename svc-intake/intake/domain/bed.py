@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from chassis.errors import PreconditionFailed
 from intake.domain.dates import add_months
+from intake.domain.errors import EventDateOutOfRange
 from intake.domain.lifecycle import BedAction, BedStatus, check_bed_action
 from intake.domain.policy import PolicyProfile
 from intake.domain.working_days import Deadline, add_working_days
@@ -61,6 +62,23 @@ def missing_devices(profile: PolicyProfile, installed: Sequence[Installation]) -
     ]
 
 
+def establish_problems(
+    *,
+    profile: PolicyProfile,
+    has_care_plan: bool,
+    has_signed_contract: bool,
+    installed: Sequence[Installation],
+) -> list[str]:
+    """What establishing still needs (empty: nothing)."""
+    problems = []
+    if not has_care_plan:
+        problems.append("a care plan is recorded")
+    if not has_signed_contract:
+        problems.append("a signed contract is recorded")
+    problems += missing_devices(profile, installed)
+    return [f"needs: {p}" for p in problems]
+
+
 def check_establish(
     status: BedStatus,
     *,
@@ -70,31 +88,33 @@ def check_establish(
     installed: Sequence[Installation],
 ) -> None:
     check_bed_action(status, BedAction.ESTABLISH)
-    problems = []
-    if not has_care_plan:
-        problems.append("a care plan is recorded")
-    if not has_signed_contract:
-        problems.append("a signed contract is recorded")
-    problems += missing_devices(profile, installed)
+    problems = establish_problems(
+        profile=profile,
+        has_care_plan=has_care_plan,
+        has_signed_contract=has_signed_contract,
+        installed=installed,
+    )
     if problems:
-        raise PreconditionFailed(action="establish", problems=[f"needs: {p}" for p in problems])
+        raise PreconditionFailed(action="establish", problems=problems)
+
+
+def accept_problems(profile: PolicyProfile, *, established_on: date, on: date) -> list[str]:
+    """Acceptance only after the minimum months of service (001 §四(五): 满 1 个月)."""
+    months = profile.lifecycle.acceptance_min_service_months
+    earliest = add_months(established_on, months)
+    if on >= earliest:
+        return []
+    cite = profile.lifecycle.acceptance_citation.text
+    return [f"acceptance needs {months} month(s) of service: earliest {earliest} ({cite})"]
 
 
 def check_accept(
     status: BedStatus, *, profile: PolicyProfile, established_on: date, inspected_on: date
 ) -> None:
-    """Acceptance only after the minimum months of service (001 §四(五): 满 1 个月)."""
     check_bed_action(status, BedAction.ACCEPT)
-    months = profile.lifecycle.acceptance_min_service_months
-    earliest = add_months(established_on, months)
-    if inspected_on < earliest:
-        cite = profile.lifecycle.acceptance_citation.text
-        raise PreconditionFailed(
-            action="accept",
-            problems=[
-                f"acceptance needs {months} month(s) of service: earliest {earliest} ({cite})"
-            ],
-        )
+    problems = accept_problems(profile, established_on=established_on, on=inspected_on)
+    if problems:
+        raise PreconditionFailed(action="accept", problems=problems)
 
 
 def resume_status(status: BedStatus, *, accepted: bool) -> BedStatus:
@@ -110,16 +130,26 @@ def terminate(
     reason: TerminationReason,
     event_date: date,
     recorded_on: date,
+    bed_since: date,
 ) -> ChangeOutcome:
-    """撤床: the platform must be updated within N working days of the event (001 §四(六))."""
+    """撤床: the platform must be updated within N working days of the event (001 §四(六)).
+
+    `bed_since` is the first day the bed existed (its established date, or the approval date of a
+    bed still in preparation): an event before it, or after today, is refused (422).
+    """
     check_bed_action(status, BedAction.TERMINATE)
     if reason is TerminationReason.TRANSFERRED:
         raise PreconditionFailed(action="terminate", problems=["use transfer for a transfer"])
-    return _change(BedStatus.TERMINATED, profile, reason, event_date, recorded_on, "terminate")
+    return _change(BedStatus.TERMINATED, profile, reason, event_date, recorded_on, bed_since)
 
 
 def transfer(
-    status: BedStatus, *, profile: PolicyProfile, event_date: date, recorded_on: date
+    status: BedStatus,
+    *,
+    profile: PolicyProfile,
+    event_date: date,
+    recorded_on: date,
+    bed_since: date,
 ) -> ChangeOutcome:
     """转介转养: the bed ends here; the referral service takes the elder on."""
     check_bed_action(status, BedAction.TRANSFER)
@@ -129,7 +159,7 @@ def transfer(
         TerminationReason.TRANSFERRED,
         event_date,
         recorded_on,
-        "transfer",
+        bed_since,
     )
 
 
@@ -139,10 +169,12 @@ def _change(
     reason: TerminationReason,
     event_date: date,
     recorded_on: date,
-    action: str,
+    bed_since: date,
 ) -> ChangeOutcome:
     if event_date > recorded_on:
-        raise PreconditionFailed(action=action, problems=["event_date lies in the future"])
+        raise EventDateOutOfRange(f"lies after today ({recorded_on})")
+    if event_date < bed_since:
+        raise EventDateOutOfRange(f"lies before the bed existed (since {bed_since})")
     deadline = add_working_days(event_date, profile.lifecycle.update_working_days)
     return ChangeOutcome(
         status=target,

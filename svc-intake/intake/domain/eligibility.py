@@ -15,6 +15,7 @@ class RuleOutcome:
     id: str
     title: str
     passed: bool
+    known: bool  # False: a fact it needs is missing (unknown, not failed)
     citation: str
     basis: str
     reason: str
@@ -27,10 +28,23 @@ class EligibilityResult:
     as_of: date
     eligible: bool
     priority: bool
-    unmet: tuple[str, ...]
+    unmet: tuple[str, ...]  # every rule not passed: failed or pending
+    pending: tuple[str, ...]  # rules that cannot be decided yet (a fact is missing)
     rules: tuple[RuleOutcome, ...]
     priority_rules: tuple[RuleOutcome, ...]
     age: int | None
+
+    @property
+    def failed(self) -> tuple[str, ...]:
+        """Rules that are decided and not met."""
+        return tuple(rule for rule in self.unmet if rule not in self.pending)
+
+    @property
+    def status(self) -> str:
+        """`eligible`, `ineligible` (a rule failed) or `pending` (only unknowns remain)."""
+        if self.eligible:
+            return "eligible"
+        return "ineligible" if self.failed else "pending"
 
 
 def evaluate_eligibility(profile: PolicyProfile, facts: Facts, *, as_of: date) -> EligibilityResult:
@@ -45,6 +59,7 @@ def evaluate_eligibility(profile: PolicyProfile, facts: Facts, *, as_of: date) -
         eligible=eligible,
         priority=eligible and any(o.passed for o in priority_outcomes),
         unmet=tuple(o.id for o in outcomes if not o.passed),
+        pending=tuple(o.id for o in outcomes if not o.known),
         rules=outcomes,
         priority_rules=priority_outcomes,
         age=age,
@@ -67,6 +82,7 @@ def _outcome(rule: Rule, facts: Facts, age: int | None) -> RuleOutcome:
         id=rule.id,
         title=rule.title,
         passed=verdict.value is True,
+        known=verdict.value is not None,
         citation=rule.citation.text,
         basis=rule.basis,
         reason=reason,

@@ -62,3 +62,19 @@ class ContractViolation(_FieldProblem):
             [(f"body.{field}", message) for field, message in self.problems],
             "; ".join(f"{field}: {message}" for field, message in self.problems),
         )
+
+
+class EventDateOutOfRange(_FieldProblem):
+    """A change dated before the bed existed or after today (terminate, transfer)."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__([("body.event_date", problem)], f"event_date {problem}")
+
+
+class UnusableProvider(_FieldProblem):
+    """The provider named is unknown, suspended, or does not serve the elder's region."""
+
+    def __init__(self, problems: Sequence[str], field: str = "body.provider_id") -> None:
+        self.problems = tuple(problems)
+        message = "; ".join(self.problems)
+        super().__init__([(field, message)], message)

@@ -24,6 +24,7 @@ class ApplicationStatus(StrEnum):
 
 class ApplicationAction(StrEnum):
     UPDATE = "update"
+    CHOOSE_PROVIDER = "choose_provider"
     SUBMIT = "submit"
     ASSESS = "assess"
     APPROVE = "approve"
@@ -33,10 +34,16 @@ class ApplicationAction(StrEnum):
 
 _A = ApplicationAction
 APPLICATION_ACTIONS: Mapping[ApplicationStatus, tuple[ApplicationAction, ...]] = {
-    ApplicationStatus.DRAFT: (_A.UPDATE, _A.SUBMIT, _A.WITHDRAW),
-    ApplicationStatus.SUBMITTED: (_A.ASSESS, _A.REJECT, _A.WITHDRAW),
-    ApplicationStatus.ASSESSED: (_A.ASSESS, _A.APPROVE, _A.REJECT, _A.WITHDRAW),
-    ApplicationStatus.REVIEWING: (_A.APPROVE, _A.REJECT, _A.WITHDRAW),
+    ApplicationStatus.DRAFT: (_A.UPDATE, _A.CHOOSE_PROVIDER, _A.SUBMIT, _A.WITHDRAW),
+    ApplicationStatus.SUBMITTED: (_A.CHOOSE_PROVIDER, _A.ASSESS, _A.REJECT, _A.WITHDRAW),
+    ApplicationStatus.ASSESSED: (
+        _A.CHOOSE_PROVIDER,
+        _A.ASSESS,
+        _A.APPROVE,
+        _A.REJECT,
+        _A.WITHDRAW,
+    ),
+    ApplicationStatus.REVIEWING: (_A.CHOOSE_PROVIDER, _A.APPROVE, _A.REJECT, _A.WITHDRAW),
     ApplicationStatus.APPROVED: (),
     ApplicationStatus.REJECTED: (),
     ApplicationStatus.WITHDRAWN: (),

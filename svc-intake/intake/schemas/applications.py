@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
@@ -11,7 +12,7 @@ from chassis.dto import Input, Output
 from homebed_schemas.events.intake import AbilityLevel, EconomicStatus
 from intake.domain.application import Channel, Literacy, MaritalStatus
 from intake.domain.resident_id import Sex
-from intake.schemas.common import JurisdictionCode, RegionCode, ShortText
+from intake.schemas.common import BlockedActionRead, JurisdictionCode, RegionCode, ShortText
 
 Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9][0-9\- ]{4,19}$")]
 
@@ -81,6 +82,10 @@ class ApplicationUpdate(Input):
     economic_status: EconomicStatus | None = None
 
 
+class ProviderChoice(Input):
+    provider_id: ShortText
+
+
 class AssessmentIn(Input):
     scale: Literal["ability_4", "care_needs_0_6"]
     ability_level: AbilityLevel | None = None
@@ -106,9 +111,43 @@ class RejectIn(Input):
     reason: Annotated[str, StringConstraints(min_length=1, max_length=500)]
 
 
+class RevealPurpose(StrEnum):
+    """Why a full number is read (PIPL art. 28-29: a specific purpose); the audit records it."""
+
+    IDENTITY_VERIFICATION = "identity_verification"  # 核对身份 (assessment, home visit)
+    CONTRACT_SIGNING = "contract_signing"  # 签订服务协议
+    SUBSIDY_SETTLEMENT = "subsidy_settlement"  # 补贴结算
+    EMERGENCY_CONTACT = "emergency_contact"  # 紧急联系家属
+    CITY_REPORT = "city_report"  # 市平台 T+1 上报 (000 附件1)
+    LEGAL_REQUEST = "legal_request"  # 依法调取
+
+
 class RevealIn(Input):
     field: Literal["id_number", "caregiver_phone", "emergency_phone", "social_security_no"]
-    purpose: Annotated[str, StringConstraints(min_length=4, max_length=200)]
+    purpose: RevealPurpose
+
+
+class LinkIn(Input):
+    code: Annotated[str, StringConstraints(min_length=6, max_length=32, strip_whitespace=True)]
+
+
+class LinkCodeRead(Output):
+    """Shown once: only its keyed hash is stored."""
+
+    code: str
+    expires_at: datetime
+
+
+class PiiAccessRead(Output):
+    """One full read of a number of this elder: who (role, provider), what, when, why."""
+
+    field: str
+    purpose: str
+    actor_sub: str
+    actor_role: str
+    actor_provider_id: str | None
+    application_id: str | None
+    accessed_at: datetime
 
 
 class RevealRead(Output):
@@ -157,7 +196,8 @@ class ApplicationRead(Output):
     region_code: str
     provider_id: str | None
     status: str
-    allowed_actions: list[str]
+    allowed_actions: list[str] = Field(description="what this caller can do now")
+    blocked_actions: list[BlockedActionRead]
     channel: Channel
     entered_by: str | None
     form: dict[str, object]
@@ -170,8 +210,15 @@ class ApplicationRead(Output):
     assessment: AssessmentRead | None
     reviews: list[ReviewRead]
     decision_reason: str | None
-    eligible: bool | None
-    unmet: list[str]
+    eligible: bool | None = Field(
+        description="null until decided: before submission, or while `pending` rules remain"
+    )
+    eligibility_status: Literal["eligible", "ineligible", "pending"] | None
+    unmet: list[str] = Field(description="rules decided and not met")
+    pending: list[str] = Field(description="rules that wait for a fact (e.g. the assessment)")
     bed_id: str | None
+    duplicate_of: str | None = Field(
+        description="officers only: the elder's other active application or bed"
+    )
     created_at: datetime
     updated_at: datetime

@@ -10,7 +10,7 @@ from pydantic import Field
 from chassis.dto import Input, Output
 from intake.domain.bed import TransferTarget
 from intake.domain.care_plan import Period, ServiceCategory
-from intake.schemas.common import ShortText
+from intake.schemas.common import BlockedActionRead, ShortText
 
 
 class CarePlanItemIn(Input):
@@ -34,6 +34,9 @@ class ContractIn(Input):
     start: date
     end: date
     base_package_fee_fen: int = Field(ge=0, description="monthly base package, in fen")
+    package_code: str | None = Field(
+        default=None, max_length=32, description="the provider's filed package; fee must match"
+    )
     personal_items: list[PersonalItemIn] = Field(default_factory=list, max_length=50)
     bed_fee_fen: int = Field(default=0, ge=0, description="must be 0: no bed fee (001, 002)")
 
@@ -108,7 +111,8 @@ class BedRead(Output):
     jurisdiction: str
     region_code: str
     status: str
-    allowed_actions: list[str]
+    allowed_actions: list[str] = Field(description="what this caller can do now")
+    blocked_actions: list[BlockedActionRead]
     ability_level: str | None
     care_needs_level: int | None
     economic_status: str

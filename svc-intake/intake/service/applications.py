@@ -12,17 +12,26 @@ from chassis.db import UnitOfWork
 from chassis.dto import Page
 from chassis.errors import Conflict, Forbidden, NotFound
 from chassis.principal import Role
+from intake.domain.actions import APPLICATION_ROLES, split_actions
 from intake.domain.application import verify_identity
-from intake.domain.lifecycle import ApplicationAction, ApplicationStatus, application_target
+from intake.domain.errors import UnusableProvider
+from intake.domain.lifecycle import (
+    APPLICATION_ACTIONS,
+    ApplicationAction,
+    ApplicationStatus,
+    application_target,
+    check_application_action,
+)
 from intake.domain.tenancy import OWNERS, PROVIDER_STAFF, can_view
 from intake.policies.loader import load_profile
-from intake.repository import ListFilter, SqlRepository
+from intake.repository import ListFilter, ProviderRepository, SqlRepository
 from intake.schemas.applications import (
     ApplicationCreate,
     ApplicationRead,
     ApplicationSummary,
     ApplicationUpdate,
     ContactIn,
+    ProviderChoice,
 )
 from intake.service.context import (
     CAREGIVER_PHONE,
@@ -32,12 +41,14 @@ from intake.service.context import (
     IntakeContext,
 )
 from intake.service.events import emit_application_event
-from intake.service.facts import eligibility_snapshot
-from intake.service.views import application_read, application_summary
+from intake.service.facts import eligibility_snapshot, evaluate_application
+from intake.service.providers import provider_problems_for
+from intake.service.views import ActionView, application_read, application_summary
 from intake.tables import ApplicationRow, ElderRow
 
 ACTORS = (Role.ELDER, Role.FAMILY, Role.PROVIDER_ADMIN, Role.CAREGIVER, Role.OFFICER)
 ONE_ACTIVE = "this elder already has an active application or bed (one per elder)"
+SAME_OFFICER = "each review level needs a different officer"
 
 
 async def visible_application(
@@ -76,18 +87,23 @@ async def create_application(
         raise Forbidden("officers enter applications of their own region only")
     async with uow:
         repo = uow.repo(SqlRepository)
+        if provider_id is not None:
+            await require_usable_provider(uow, provider_id, cmd.current_address.region_code)
         index = ctx.pii.index(resident.number, context=ID_NUMBER)
         elder = await repo.elder_by_index(index)
+        duplicate_of = None
         if elder is None:
             elder = _new_elder(ctx, cmd, resident.number, index)
             repo.add(elder)
             await repo.flush()
-        elif await repo.has_active(elder.id):
-            raise Conflict(ONE_ACTIVE)
+        else:
+            duplicate_of = await _hidden_duplicate(repo, ctx, elder.id)
         row = ApplicationRow(
             id=str(uuid.uuid4()),
             elder_id=elder.id,
-            active_elder_id=elder.id,
+            active_elder_id=None if duplicate_of else elder.id,
+            duplicate_of=duplicate_of,
+            name=cmd.name,
             jurisdiction=profile.jurisdiction,
             region_code=cmd.current_address.region_code,
             provider_id=provider_id,
@@ -109,11 +125,27 @@ async def create_application(
         repo.add(row)
         try:
             await repo.flush()  # the one-active-per-elder constraint answers here
-            answer = application_read(row, elder, None)
-            await uow.commit()
         except IntegrityError:
             raise Conflict(ONE_ACTIVE) from None
+        answer = await application_answer(uow, ctx, row, elder)
+        await uow.commit()
         return answer
+
+
+async def _hidden_duplicate(repo: SqlRepository, ctx: IntakeContext, elder_id: str) -> str | None:
+    """The elder's active application or bed: 409 for a caller who may see it; for anyone else
+    its id, so the new application is accepted without revealing that the elder has one."""
+    existing = await repo.active_of(elder_id)
+    if existing is None:
+        return None
+    if can_view(
+        ctx.principal,
+        applicant_sub=existing.applicant_sub,
+        provider_id=existing.provider_id,
+        region_code=existing.region_code,
+    ):
+        raise Conflict(ONE_ACTIVE)
+    return existing.id
 
 
 async def update_application(
@@ -129,17 +161,45 @@ async def update_application(
         for name in ("in_pilot_area", "has_stable_caregiver", "is_renter", "economic_status"):
             if name in changes:
                 setattr(row, name, changes.pop(name))
+        recheck_provider = bool({"provider_id", "current_address"} & changes.keys())
         if "provider_id" in changes:
             row.provider_id = changes.pop("provider_id")
         if cmd.current_address is not None:
             row.region_code = cmd.current_address.region_code
+        if row.provider_id is not None and recheck_provider:
+            await require_usable_provider(uow, row.provider_id, row.region_code)
         if cmd.caregiver is not None or cmd.emergency_contact is not None:
             _seal_contacts(ctx, row, cmd.caregiver, cmd.emergency_contact)
         row.form = {**row.form, **_form(ctx, changes)}
         row.updated_at = ctx.now
-        answer = await _answer(uow, row, elder)
+        answer = await application_answer(uow, ctx, row, elder)
         await uow.commit()
         return answer
+
+
+async def choose_provider(
+    *, uow: UnitOfWork, ctx: IntakeContext, application_id: str, cmd: ProviderChoice
+) -> ApplicationRead:
+    """The applicant or the reviewing officer sets or changes the provider before approval."""
+    async with uow:
+        row, elder = await visible_application(uow.repo(SqlRepository), ctx, application_id)
+        require_role(ctx.principal, Role.ELDER, Role.FAMILY, Role.OFFICER)
+        check_application_action(ApplicationStatus(row.status), ApplicationAction.CHOOSE_PROVIDER)
+        await require_usable_provider(uow, cmd.provider_id, row.region_code)
+        row.provider_id = cmd.provider_id
+        row.updated_at = ctx.now
+        answer = await application_answer(uow, ctx, row, elder)
+        await uow.commit()
+        return answer
+
+
+async def require_usable_provider(uow: UnitOfWork, provider_id: str, region_code: str) -> None:
+    """422 naming `body.provider_id` unless the provider is registered, active and serves here."""
+    problems = await provider_problems_for(
+        uow.repo(ProviderRepository), provider_id, region_code=region_code
+    )
+    if problems:
+        raise UnusableProvider(problems)
 
 
 async def submit_application(
@@ -153,7 +213,7 @@ async def submit_application(
         row.eligibility = snapshot
         row.submitted_at = row.updated_at = ctx.now
         await emit_application_event(uow, row, "submitted", priority=bool(snapshot["priority"]))
-        answer = await _answer(uow, row, elder)
+        answer = await application_answer(uow, ctx, row, elder)
         await uow.commit()
         return answer
 
@@ -169,7 +229,7 @@ async def withdraw_application(
         row.decided_at = row.updated_at = ctx.now
         if row.submitted_at is not None:  # a draft was never announced
             await emit_application_event(uow, row, "withdrawn")
-        answer = await _answer(uow, row, elder)
+        answer = await application_answer(uow, ctx, row, elder)
         await uow.commit()
         return answer
 
@@ -180,7 +240,7 @@ async def get_application(
     """One application, with its bed once approved."""
     async with uow:
         row, elder = await visible_application(uow.repo(SqlRepository), ctx, application_id)
-        return await _answer(uow, row, elder)
+        return await application_answer(uow, ctx, row, elder)
 
 
 async def list_applications(
@@ -198,10 +258,52 @@ async def list_applications(
         return Page[ApplicationSummary](items=items, total=total, limit=limit, offset=offset)
 
 
-async def _answer(uow: UnitOfWork, row: ApplicationRow, elder: ElderRow) -> ApplicationRead:
-    """The application as the routes answer it, read in the use case's own transaction."""
-    bed = await uow.repo(SqlRepository).bed_for_application(row.id)
-    return application_read(row, elder, bed.id if bed else None)
+async def application_answer(
+    uow: UnitOfWork, ctx: IntakeContext, row: ApplicationRow, elder: ElderRow
+) -> ApplicationRead:
+    """The application as this caller sees it, read in the use case's own transaction."""
+    repo = uow.repo(SqlRepository)
+    bed = await repo.bed_for_application(row.id)
+    state_actions = [a.value for a in APPLICATION_ACTIONS[ApplicationStatus(row.status)]]
+    unmet: dict[str, list[str]] = {}
+    if ApplicationAction.APPROVE.value in state_actions:
+        unmet[ApplicationAction.APPROVE.value] = await approval_problems(uow, ctx, row, elder)
+    allowed, blocked = split_actions(
+        state_actions, role=ctx.principal.role, roles_of=APPLICATION_ROLES, unmet=unmet
+    )
+    officer = ctx.principal.role is Role.OFFICER
+    view = ActionView(allowed, blocked, row.duplicate_of if officer else None)
+    return application_read(row, elder, bed.id if bed else None, view)
+
+
+async def approval_problems(
+    uow: UnitOfWork, ctx: IntakeContext, row: ApplicationRow, elder: ElderRow
+) -> list[str]:
+    """What keeps this officer from passing the next review level now (empty: nothing)."""
+    problems = []
+    if any(r["officer"] == ctx.principal.sub for r in row.reviews):
+        problems.append(SAME_OFFICER)
+    unmet_rules = evaluate_application(row, elder, as_of=ctx.today).unmet
+    if unmet_rules:
+        problems.append("eligibility rules unmet: " + ", ".join(unmet_rules))
+    return problems + await bed_problems(uow, row)
+
+
+async def bed_problems(uow: UnitOfWork, row: ApplicationRow) -> list[str]:
+    """What opening the bed needs: a usable provider, the economic status, no other live bed."""
+    problems = []
+    if row.provider_id is None:
+        problems.append("a provider is chosen (provider_id)")
+    else:
+        usable = await provider_problems_for(
+            uow.repo(ProviderRepository), row.provider_id, region_code=row.region_code
+        )
+        problems += [f"a usable provider ({p}; choose another)" for p in usable]
+    if row.economic_status is None:
+        problems.append("economic_status is known (reported to the platform, 000 附件1)")
+    if row.duplicate_of and await uow.repo(SqlRepository).has_active(row.elder_id):
+        problems.append("the elder has no other active application or bed (duplicate)")
+    return [f"needs: {p}" for p in problems]
 
 
 async def _actionable(

@@ -3,7 +3,10 @@ transfer (转介转养). Each change publishes one `intake.beds.v1` event throug
 
 from __future__ import annotations
 
+from datetime import date
+
 from chassis.access import require_role
+from chassis.clock import shanghai_date
 from chassis.db import UnitOfWork
 from chassis.principal import Role
 from intake.domain.bed import (
@@ -68,7 +71,7 @@ async def accept_bed(*, uow: UnitOfWork, ctx: IntakeContext, bed_id: str, cmd: A
             answer = await _announced(uow, ctx, bed, "accepted")
         else:
             bed.updated_at = ctx.now
-            answer = await bed_answer(uow, bed)
+            answer = await bed_answer(uow, ctx, bed)
         await uow.commit()
         return answer
 
@@ -113,9 +116,10 @@ async def terminate_bed(
             reason=TerminationReason(cmd.reason),
             event_date=cmd.event_date,
             recorded_on=ctx.today,
+            bed_since=bed_since(bed),
         )
         await _end(uow, ctx, bed, outcome, note=cmd.note, name="terminated")
-        answer = await _end_answer(uow, bed, outcome)
+        answer = await _end_answer(uow, ctx, bed, outcome)
         await uow.commit()
         return answer
 
@@ -131,12 +135,18 @@ async def transfer_bed(
             profile=load_profile(bed.jurisdiction),
             event_date=cmd.event_date,
             recorded_on=ctx.today,
+            bed_since=bed_since(bed),
         )
         bed.transfer_target = TransferTarget(cmd.target).value
         await _end(uow, ctx, bed, outcome, note=cmd.note, name="transferred")
-        answer = await _end_answer(uow, bed, outcome)
+        answer = await _end_answer(uow, ctx, bed, outcome)
         await uow.commit()
         return answer
+
+
+def bed_since(bed: BedRow) -> date:
+    """The first day the bed existed: established, or approved (Shanghai date) if still preparing."""
+    return bed.established_on or shanghai_date(bed.created_at)
 
 
 async def _end(
@@ -164,9 +174,11 @@ async def _end(
         await emit_bed_event(uow, bed, contract, name, now=ctx.now)
 
 
-async def _end_answer(uow: UnitOfWork, bed: BedRow, outcome: ChangeOutcome) -> EndRead:
+async def _end_answer(
+    uow: UnitOfWork, ctx: IntakeContext, bed: BedRow, outcome: ChangeOutcome
+) -> EndRead:
     return EndRead(
-        bed=await bed_answer(uow, bed),
+        bed=await bed_answer(uow, ctx, bed),
         update_deadline=outcome.update_deadline.due,
         deadline_estimated=outcome.update_deadline.estimated,
         late=outcome.late,
@@ -185,4 +197,4 @@ async def _announced(uow: UnitOfWork, ctx: IntakeContext, bed: BedRow, name: str
     contract = await uow.repo(SqlRepository).latest_contract(bed.id)
     assert contract is not None, "a bed past preparation always has a contract"
     await emit_bed_event(uow, bed, contract, name, now=ctx.now)
-    return await bed_answer(uow, bed)
+    return await bed_answer(uow, ctx, bed)

@@ -7,16 +7,23 @@ import uuid
 from chassis.access import require_role
 from chassis.db import UnitOfWork
 from chassis.dto import Page
-from chassis.errors import NotFound
+from chassis.errors import NotFound, PreconditionFailed
 from chassis.principal import Role
-from intake.domain.bed import Installation, missing_devices
+from intake.domain.actions import BED_ROLES, split_actions
+from intake.domain.bed import (
+    Installation,
+    accept_problems,
+    establish_problems,
+    missing_devices,
+)
 from intake.domain.care_plan import CarePlanItem, check_care_plan
 from intake.domain.contract import ContractTerms, PersonalItem, check_contract
 from intake.domain.errors import ContractViolation
-from intake.domain.lifecycle import BedAction, BedStatus, check_bed_action
+from intake.domain.lifecycle import BED_ACTIONS, BedAction, BedStatus, check_bed_action
+from intake.domain.provider import ProviderStatus, fee_problem
 from intake.domain.tenancy import PROVIDER_STAFF, can_view
 from intake.policies.loader import load_catalogue, load_profile
-from intake.repository import ListFilter, SqlRepository
+from intake.repository import ListFilter, ProviderRepository, SqlRepository
 from intake.schemas.beds import (
     BedRead,
     BedSummary,
@@ -27,7 +34,8 @@ from intake.schemas.beds import (
 )
 from intake.service.context import IntakeContext
 from intake.service.events import emit_bed_event
-from intake.service.views import bed_read, bed_summary, installation_views
+from intake.service.providers import filed_packages
+from intake.service.views import ActionView, bed_read, bed_summary, installation_views
 from intake.tables import BedRow, ContractRow, InstallationRow
 
 
@@ -58,12 +66,31 @@ async def get_bed(*, uow: UnitOfWork, ctx: IntakeContext, bed_id: str) -> BedRea
     """One bed: its contract, installation checklist and the devices still missing."""
     async with uow:
         bed = await visible_bed(uow.repo(SqlRepository), ctx, bed_id)
-        return await bed_answer(uow, bed)
+        return await bed_answer(uow, ctx, bed)
 
 
-async def bed_answer(uow: UnitOfWork, bed: BedRow) -> BedRead:
-    """The bed as the routes answer it, read in the use case's own transaction."""
-    return bed_read(bed, *await bed_state(uow.repo(SqlRepository), bed))
+async def bed_answer(uow: UnitOfWork, ctx: IntakeContext, bed: BedRow) -> BedRead:
+    """The bed as this caller sees it, read in the use case's own transaction."""
+    contract, installed, missing = await bed_state(uow.repo(SqlRepository), bed)
+    profile = load_profile(bed.jurisdiction)
+    unmet = {
+        BedAction.ESTABLISH.value: establish_problems(
+            profile=profile,
+            has_care_plan=bool(bed.care_plan),
+            has_signed_contract=contract is not None,
+            installed=installed,
+        ),
+        BedAction.ACCEPT.value: accept_problems(
+            profile, established_on=bed.established_on or ctx.today, on=ctx.today
+        ),
+    }
+    allowed, blocked = split_actions(
+        [a.value for a in BED_ACTIONS[BedStatus(bed.status)]],
+        role=ctx.principal.role,
+        roles_of=BED_ROLES,
+        unmet=unmet,
+    )
+    return bed_read(bed, contract, installed, missing, ActionView(allowed, blocked))
 
 
 async def list_beds(
@@ -96,7 +123,7 @@ async def record_care_plan(
         check_care_plan(items)
         bed.care_plan = [item.model_dump(mode="json") for item in cmd.items]
         bed.updated_at = ctx.now
-        answer = await bed_answer(uow, bed)
+        answer = await bed_answer(uow, ctx, bed)
         await uow.commit()
         return answer
 
@@ -120,6 +147,7 @@ async def sign_contract(
         )
         is_first = await repo.contracts_elsewhere(bed.elder_id, bed.id) == 0
         check_contract(terms, load_profile(bed.jurisdiction), is_first=is_first)
+        await _check_provider_terms(uow, bed, cmd)
         contract = ContractRow(
             id=str(uuid.uuid4()),
             bed_id=bed.id,
@@ -137,7 +165,7 @@ async def sign_contract(
         bed.updated_at = ctx.now
         # iot-ingest registers devices only for beds it knows: installation follows signing.
         await emit_bed_event(uow, bed, contract, "contracted", now=ctx.now)
-        answer = await bed_answer(uow, bed)
+        answer = await bed_answer(uow, ctx, bed)
         await uow.commit()
         return answer
 
@@ -175,9 +203,23 @@ async def record_installation(
             row.recorded_by = ctx.principal.sub
             row.updated_at = ctx.now
         bed.updated_at = ctx.now
-        answer = await bed_answer(uow, bed)
+        answer = await bed_answer(uow, ctx, bed)
         await uow.commit()
         return answer
+
+
+async def _check_provider_terms(uow: UnitOfWork, bed: BedRow, cmd: ContractIn) -> None:
+    """The provider is registered and active; the fee is one of its filed prices (002 §四)."""
+    provider = await uow.repo(ProviderRepository).get(bed.provider_id)
+    if provider is None or provider.status != ProviderStatus.ACTIVE:
+        raise PreconditionFailed(
+            action=BedAction.SIGN_CONTRACT.value,
+            problems=[f"provider {bed.provider_id!r} is registered and active"],
+        )
+    problem = fee_problem(cmd.base_package_fee_fen, filed_packages(provider), cmd.package_code)
+    if problem:
+        field = "package_code" if cmd.package_code else "base_package_fee_fen"
+        raise ContractViolation([(field, problem)])
 
 
 async def _for_provider(uow: UnitOfWork, ctx: IntakeContext, bed_id: str, *roles: Role) -> BedRow:

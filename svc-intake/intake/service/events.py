@@ -59,6 +59,7 @@ def bed_payload(bed: BedRow, contract: ContractRow, name: str, *, now: datetime)
         reason=bed.end_reason or (bed.suspension_reason if name == "suspended" else None),
         transfer_target=bed.transfer_target,
         occurred_at=now,
+        applicant_sub=bed.applicant_sub or None,  # "" = keyed in offline, nobody linked yet
     )
 
 

@@ -44,9 +44,12 @@ def eligibility_snapshot(row: ApplicationRow, elder: ElderRow, *, as_of: date) -
     result = evaluate_application(row, elder, as_of=as_of)
     return {
         "as_of": as_of.isoformat(),
-        "eligible": result.eligible,
+        # unknown is not false: `eligible` is None while only undecided rules remain
+        "eligible": {"eligible": True, "ineligible": False}.get(result.status),
+        "status": result.status,
         "priority": result.priority,
-        "unmet": list(result.unmet),
+        "unmet": list(result.failed),
+        "pending": list(result.pending),
         "rules": [
             {"id": o.id, "passed": o.passed, "citation": o.citation, "reason": o.reason}
             for o in result.rules

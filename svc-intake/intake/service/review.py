@@ -24,15 +24,20 @@ from intake.domain.lifecycle import (
     ApplicationStatus,
     BedStatus,
     application_target,
+    check_application_action,
 )
 from intake.policies.loader import load_catalogue, load_profile
 from intake.repository import SqlRepository
 from intake.schemas.applications import ApplicationRead, AssessmentIn, RejectIn, ReviewIn
-from intake.service.applications import visible_application
+from intake.service.applications import (
+    SAME_OFFICER,
+    application_answer,
+    bed_problems,
+    visible_application,
+)
 from intake.service.context import IntakeContext
 from intake.service.events import emit_application_event
 from intake.service.facts import eligibility_snapshot, evaluate_application, facts_of
-from intake.service.views import application_read
 from intake.tables import ApplicationRow, BedRow, ElderRow
 
 
@@ -68,7 +73,7 @@ async def assess_application(
         row.updated_at = ctx.now
         priority = bool(row.eligibility["priority"])
         await emit_application_event(uow, row, "assessed", priority=priority)
-        answer = application_read(row, elder, None)  # no bed before approval
+        answer = await application_answer(uow, ctx, row, elder)
         await uow.commit()
         return answer
 
@@ -81,8 +86,9 @@ async def review_application(
         row, elder = await _for_officer(uow, ctx, application_id)
         profile = load_profile(row.jurisdiction)
         done = [r["level"] for r in row.reviews if r["decision"] == "passed"]
+        check_application_action(ApplicationStatus(row.status), ApplicationAction.APPROVE)
         if any(r["officer"] == ctx.principal.sub for r in row.reviews):
-            raise Conflict("each review level needs a different officer")
+            raise Conflict(SAME_OFFICER)
         result = evaluate_application(row, elder, as_of=ctx.today)
         status = approve(
             ApplicationStatus(row.status),
@@ -91,7 +97,9 @@ async def review_application(
             done=done,
             unmet_rules=result.unmet,
         )
-        _require_for_bed(row)
+        problems = await bed_problems(uow, row)
+        if problems:
+            raise PreconditionFailed(action="approve", problems=problems)
         review = {
             "level": cmd.level,
             "officer": ctx.principal.sub,
@@ -102,7 +110,6 @@ async def review_application(
         row.reviews = [*row.reviews, review]
         row.status = status.value
         row.updated_at = ctx.now
-        bed_id = None
         if status is ApplicationStatus.APPROVED:
             row.decided_at = ctx.now
             row.active_elder_id = None
@@ -110,9 +117,8 @@ async def review_application(
             await repo.flush()  # free the elder's active slot before the bed takes it
             bed = _open_bed(ctx, row, elder)
             repo.add(bed)
-            bed_id = bed.id
             await emit_application_event(uow, row, "approved", priority=result.priority)
-        answer = application_read(row, elder, bed_id)
+        answer = await application_answer(uow, ctx, row, elder)
         await uow.commit()
         return answer
 
@@ -142,7 +148,7 @@ async def reject_application(
         row.active_elder_id = None
         row.decided_at = row.updated_at = ctx.now
         await emit_application_event(uow, row, "rejected")
-        answer = application_read(row, elder, None)
+        answer = await application_answer(uow, ctx, row, elder)
         await uow.commit()
         return answer
 
@@ -153,16 +159,6 @@ async def _for_officer(
     row, elder = await visible_application(uow.repo(SqlRepository), ctx, application_id)
     require_role(ctx.principal, Role.OFFICER)
     return row, elder
-
-
-def _require_for_bed(row: ApplicationRow) -> None:
-    problems = []
-    if row.provider_id is None:
-        problems.append("a provider is chosen (provider_id)")
-    if row.economic_status is None:
-        problems.append("economic_status is known (reported to the platform, 000 附件1)")
-    if problems:
-        raise PreconditionFailed(action="approve", problems=[f"needs: {p}" for p in problems])
 
 
 def _open_bed(ctx: IntakeContext, row: ApplicationRow, elder: ElderRow) -> BedRow:

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from intake.domain.actions import Blocked
 from intake.domain.application import Channel
 from intake.domain.bed import Installation
-from intake.domain.lifecycle import (
-    APPLICATION_ACTIONS,
-    BED_ACTIONS,
-    ApplicationStatus,
-    BedStatus,
-)
 from intake.policies.loader import load_catalogue
 from intake.schemas.applications import (
     ApplicationRead,
@@ -20,7 +16,16 @@ from intake.schemas.applications import (
     ReviewRead,
 )
 from intake.schemas.beds import BedRead, BedSummary, ContractRead, InstallationRead
-from intake.tables import ApplicationRow, BedRow, ContractRow, ElderRow, InstallationRow
+from intake.schemas.common import BlockedActionRead
+from intake.schemas.providers import FiledPackageRead, ProviderContactRead, ProviderRead
+from intake.tables import (
+    ApplicationRow,
+    BedRow,
+    ContractRow,
+    ElderRow,
+    InstallationRow,
+    ProviderRow,
+)
 
 ID_LENGTH = 18
 PHONE_LENGTH = 11
@@ -34,7 +39,7 @@ def application_summary(row: ApplicationRow, elder: ElderRow) -> ApplicationSumm
     return ApplicationSummary(
         id=row.id,
         elder_id=row.elder_id,
-        name=elder.name,
+        name=row.name or elder.name,
         id_number_masked=masked(elder.id_number_tail, ID_LENGTH) or "",
         jurisdiction=row.jurisdiction,
         region_code=row.region_code,
@@ -45,13 +50,28 @@ def application_summary(row: ApplicationRow, elder: ElderRow) -> ApplicationSumm
     )
 
 
-def application_read(row: ApplicationRow, elder: ElderRow, bed_id: str | None) -> ApplicationRead:
+@dataclass(frozen=True)
+class ActionView:
+    """What the caller can do now, what is blocked and why, and officer-only facts."""
+
+    allowed: list[str]
+    blocked: list[Blocked]
+    duplicate_of: str | None = None
+
+
+def blocked_reads(blocked: Sequence[Blocked]) -> list[BlockedActionRead]:
+    return [BlockedActionRead(action=b.action, unmet=list(b.unmet)) for b in blocked]
+
+
+def application_read(
+    row: ApplicationRow, elder: ElderRow, bed_id: str | None, actions: ActionView
+) -> ApplicationRead:
     assessment = row.assessment
     eligibility = row.eligibility or {}
     return ApplicationRead(
         id=row.id,
         elder_id=row.elder_id,
-        name=elder.name,
+        name=row.name or elder.name,
         sex=elder.sex,
         birth_date=elder.birth_date,
         id_number_masked=masked(elder.id_number_tail, ID_LENGTH) or "",
@@ -59,7 +79,8 @@ def application_read(row: ApplicationRow, elder: ElderRow, bed_id: str | None) -
         region_code=row.region_code,
         provider_id=row.provider_id,
         status=row.status,
-        allowed_actions=[a.value for a in APPLICATION_ACTIONS[ApplicationStatus(row.status)]],
+        allowed_actions=actions.allowed,
+        blocked_actions=blocked_reads(actions.blocked),
         channel=Channel(row.channel),
         entered_by=row.entered_by,
         form={k: v for k, v in row.form.items() if not k.endswith("_sealed")},
@@ -73,8 +94,11 @@ def application_read(row: ApplicationRow, elder: ElderRow, bed_id: str | None) -
         reviews=[ReviewRead.model_validate(r) for r in row.reviews],
         decision_reason=row.decision_reason,
         eligible=eligibility.get("eligible"),
+        eligibility_status=eligibility.get("status"),
         unmet=list(eligibility.get("unmet", [])),
+        pending=list(eligibility.get("pending", [])),
         bed_id=bed_id,
+        duplicate_of=actions.duplicate_of,
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
@@ -113,6 +137,7 @@ def bed_read(
     contract: ContractRow | None,
     installed: Sequence[Installation],
     missing: list[str],
+    actions: ActionView,
 ) -> BedRead:
     names = {item.id: item.name for item in load_catalogue().items}
     return BedRead(
@@ -123,7 +148,8 @@ def bed_read(
         jurisdiction=bed.jurisdiction,
         region_code=bed.region_code,
         status=bed.status,
-        allowed_actions=[a.value for a in BED_ACTIONS[BedStatus(bed.status)]],
+        allowed_actions=actions.allowed,
+        blocked_actions=blocked_reads(actions.blocked),
         ability_level=bed.ability_level,
         care_needs_level=bed.care_needs_level,
         economic_status=bed.economic_status,
@@ -165,4 +191,24 @@ def _contract_read(contract: ContractRow) -> ContractRead:
         personal_items=contract.personal_items,
         is_first=contract.is_first,
         signed_on=contract.signed_on,
+    )
+
+
+def provider_read(row: ProviderRow) -> ProviderRead:
+    return ProviderRead(
+        id=row.id,
+        name=row.name,
+        licence_no=row.licence_no,
+        jurisdiction=row.jurisdiction,
+        service_area=list(row.service_area),
+        contact=ProviderContactRead(
+            name=row.contact["name"],
+            phone=row.contact["phone"],
+            address=row.contact.get("address"),
+        ),
+        packages=[FiledPackageRead.model_validate(p) for p in row.packages],
+        status=row.status,
+        status_reason=row.status_reason,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )

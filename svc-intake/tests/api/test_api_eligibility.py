@@ -8,6 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
+from chassis.principal import Role
+
 ISSUE_BODY: dict[str, Any] = {
     "jurisdiction": "341800",
     "as_of": "2026-12-01",
@@ -106,3 +108,34 @@ async def test_missing_facts_fail_their_rules_with_reasons(client: httpx.AsyncCl
     reasons = {r["id"]: r["reason"] for r in result["rules"]}
     assert reasons["stable-caregiver"] == "missing fact: has_stable_caregiver"
     assert "birth_date (or id_number)" in reasons["age-and-ability"]
+
+
+async def test_an_application_waiting_for_its_assessment_is_pending_not_ineligible(
+    client: httpx.AsyncClient,
+    auth: Callable[..., dict[str, str]],
+    make_id: Callable[..., str],
+    new_application: Callable[..., dict[str, Any]],
+) -> None:
+    family = auth(Role.FAMILY, "family-1")
+    body = new_application(make_id("341802", "19560303"))  # 69: needs the assessment
+    created = await client.post("/v1/applications", json=body, headers=family)
+    assert (created.json()["eligible"], created.json()["eligibility_status"]) == (None, None)
+    app_id = created.json()["id"]
+    submitted = (await client.post(f"/v1/applications/{app_id}/submit", headers=family)).json()
+    assert submitted["eligible"] is None
+    assert submitted["eligibility_status"] == "pending"
+    assert (submitted["pending"], submitted["unmet"]) == (["age-and-ability"], [])
+
+    officer = auth(Role.OFFICER, "officer-xz", regions=("341800",))
+    mild = {
+        "scale": "ability_4",
+        "ability_level": "mild",
+        "assessor": "a",
+        "assessed_on": "2026-03-01",
+    }
+    assessed = await client.post(
+        f"/v1/applications/{app_id}/assessment", json=mild, headers=officer
+    )
+    decided = assessed.json()
+    assert (decided["eligible"], decided["eligibility_status"]) == (False, "ineligible")
+    assert (decided["unmet"], decided["pending"]) == (["age-and-ability"], [])

@@ -238,12 +238,37 @@ async def test_one_active_application_per_elder(
     make_id: Callable[..., str],
     new_application: Callable[..., dict[str, Any]],
 ) -> None:
+    """409 only for a caller who may see the elder's active application (no existence oracle)."""
     body = new_application(make_id("341802", "19450303"))
     assert (
         await client.post("/v1/applications", json=body, headers=as_(auth, FAMILY))
     ).status_code == 201
-    second = await client.post(
-        "/v1/applications", json=body, headers=as_(auth, {"role": Role.ELDER, "sub": "elder-9"})
+    again = await client.post("/v1/applications", json=body, headers=as_(auth, FAMILY))
+    assert again.status_code == 409
+    assert body["id_number"] not in again.text
+    staff = await client.post("/v1/applications", json=body, headers=as_(auth, PROVIDER))
+    assert staff.status_code == 409  # prov-a sees the application that names it
+
+
+async def test_terminate_refuses_event_dates_outside_the_beds_life(
+    client: httpx.AsyncClient,
+    auth: Auth,
+    make_id: Callable[..., str],
+    new_application: Callable[..., dict[str, Any]],
+) -> None:
+    _app_id, bed_id = await approved_bed(
+        client, auth, new_application(make_id("341802", "19400102"))
     )
-    assert second.status_code == 409
-    assert body["id_number"] not in second.text
+    provider = as_(auth, PROVIDER)
+    for event_date, problem in (("2026-03-01", "before the bed existed"), ("2026-03-03", "after")):
+        refused = await client.post(
+            f"/v1/beds/{bed_id}/terminate",
+            json={"reason": "moved", "event_date": event_date},
+            headers=provider,
+        )
+        assert refused.status_code == 422, refused.text
+        [error] = refused.json()["errors"]
+        assert error["field"] == "body.event_date"
+        assert problem in error["message"]
+    bed = (await client.get(f"/v1/beds/{bed_id}", headers=provider)).json()
+    assert bed["status"] == "preparing"

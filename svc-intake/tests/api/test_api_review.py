@@ -151,7 +151,7 @@ async def test_illegal_step_lists_the_allowed_ones(
     assert body["type"] == "urn:homebed:problem:illegal-transition"
     assert (body["status"], body["title"]) == (409, "Illegal transition")
     assert (body["state"], body["action"]) == ("draft", "approve")
-    assert body["allowed_actions"] == ["update", "submit", "withdraw"]
+    assert body["allowed_actions"] == ["update", "choose_provider", "submit", "withdraw"]
     patched = await client.patch(
         f"/v1/applications/{app_id}", json={"has_stable_caregiver": False}, headers=family
     )

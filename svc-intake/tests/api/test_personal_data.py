@@ -81,7 +81,7 @@ async def test_full_read_is_audited_and_restricted(
     app_id = (
         await client.post("/v1/applications", json=body, headers=auth(Role.FAMILY, "f"))
     ).json()["id"]
-    request = {"field": "id_number", "purpose": "核对身份（入户评估）"}
+    request = {"field": "id_number", "purpose": "identity_verification"}
     officer = auth(Role.OFFICER, "officer-1", regions=("341802",))
     revealed = await client.post(f"/v1/applications/{app_id}/reveal", json=request, headers=officer)
     assert revealed.status_code == 200
@@ -89,7 +89,7 @@ async def test_full_read_is_audited_and_restricted(
     assert revealed.headers["cache-control"] == "no-store"
     phone = await client.post(
         f"/v1/applications/{app_id}/reveal",
-        json={"field": "caregiver_phone", "purpose": "联系家属"},
+        json={"field": "caregiver_phone", "purpose": "emergency_contact"},
         headers=auth(Role.PROVIDER_ADMIN, "admin-a", provider_id="prov-a"),
     )
     assert phone.json()["value"] == "13800138000"
@@ -110,8 +110,8 @@ async def test_full_read_is_audited_and_restricted(
         audit = (await uow.session.scalars(select(PiiAccessRow).order_by(PiiAccessRow.id))).all()
         trail = [(a.actor_sub, a.actor_role, a.field, a.purpose, a.application_id) for a in audit]
     assert trail == [
-        ("officer-1", "officer", "id_number", "核对身份（入户评估）", app_id),
-        ("admin-a", "provider_admin", "caregiver_phone", "联系家属", app_id),
+        ("officer-1", "officer", "id_number", "identity_verification", app_id),
+        ("admin-a", "provider_admin", "caregiver_phone", "emergency_contact", app_id),
     ]
 
 
@@ -135,3 +135,45 @@ async def test_logs_never_carry_the_numbers(
     assert caplog.records  # requests were logged
     for secret in (number, wrong, "13800138000"):
         assert secret not in caplog.text
+
+
+async def test_purposes_come_from_a_fixed_list_and_the_audit_is_readable(
+    client: httpx.AsyncClient,
+    auth: Auth,
+    make_id: Callable[..., str],
+    new_application: Callable[..., dict[str, Any]],
+) -> None:
+    family = auth(Role.FAMILY, "f")
+    created = await client.post(
+        "/v1/applications", json=new_application(make_id("341802", "19460502")), headers=family
+    )
+    app_id, elder_id = created.json()["id"], created.json()["elder_id"]
+    officer = auth(Role.OFFICER, "officer-1", regions=("341802",))
+    reveal = f"/v1/applications/{app_id}/reveal"
+    vague = await client.post(
+        reveal, json={"field": "id_number", "purpose": "abcd"}, headers=officer
+    )
+    assert vague.status_code == 422
+    assert [e["field"] for e in vague.json()["errors"]] == ["body.purpose"]
+    request = {"field": "id_number", "purpose": "subsidy_settlement"}
+    assert (await client.post(reveal, json=request, headers=officer)).status_code == 200
+
+    audit = f"/v1/elders/{elder_id}/pii-audit"
+    for reader in (officer, family):
+        trail = await client.get(audit, headers=reader)
+        assert trail.status_code == 200, trail.text
+        [entry] = trail.json()["items"]
+        assert (entry["field"], entry["purpose"], entry["actor_sub"]) == (
+            "id_number",
+            "subsidy_settlement",
+            "officer-1",
+        )
+    strangers = (
+        auth(Role.FAMILY, "someone-else"),
+        auth(Role.OFFICER, "officer-hz", regions=("330102",)),
+        auth(Role.PROVIDER_ADMIN, "admin-b", provider_id="prov-b"),
+    )
+    for stranger in strangers:
+        assert (await client.get(audit, headers=stranger)).status_code == 404
+    staff = auth(Role.PROVIDER_ADMIN, "admin-a", provider_id="prov-a")
+    assert (await client.get(audit, headers=staff)).status_code == 403

@@ -25,6 +25,7 @@ from intake.domain.bed import (
     terminate,
     transfer,
 )
+from intake.domain.errors import EventDateOutOfRange
 from intake.domain.lifecycle import ApplicationStatus, BedStatus
 from intake.policies.loader import load_profile
 
@@ -71,7 +72,7 @@ class TestReview:
     def test_approve_before_assessment_is_illegal(self) -> None:
         with pytest.raises(IllegalTransition) as caught:
             approve(ApplicationStatus.SUBMITTED, level="street", required=("street",), done=[])
-        assert caught.value.allowed_actions == ("assess", "reject", "withdraw")
+        assert caught.value.allowed_actions == ("choose_provider", "assess", "reject", "withdraw")
 
 
 class TestAssessment:
@@ -183,6 +184,7 @@ class TestTerminate:
             reason=TerminationReason.DEATH,
             event_date=date(2025, 9, 30),
             recorded_on=date(2025, 10, 14),
+            bed_since=date(2025, 1, 2),
         )
         assert on_time.status is BedStatus.TERMINATED
         assert on_time.update_deadline.due == date(2025, 10, 14)
@@ -193,17 +195,30 @@ class TestTerminate:
             reason=TerminationReason.LONG_HOSPITAL_STAY,
             event_date=date(2025, 9, 30),
             recorded_on=date(2025, 10, 15),
+            bed_since=date(2025, 1, 2),
         )
         assert late.late is True
 
     def test_event_in_the_future_is_refused(self) -> None:
-        with pytest.raises(PreconditionFailed, match="future"):
+        with pytest.raises(EventDateOutOfRange, match="after today") as refused:
             terminate(
                 BedStatus.ESTABLISHED,
                 profile=XUANCHENG,
                 reason=TerminationReason.MOVED,
                 event_date=date(2026, 3, 3),
                 recorded_on=date(2026, 3, 2),
+                bed_since=date(2026, 1, 2),
+            )
+        assert [e.field for e in refused.value.field_errors] == ["body.event_date"]
+
+    def test_event_before_the_bed_existed_is_refused(self) -> None:
+        with pytest.raises(EventDateOutOfRange, match="before the bed existed"):
+            transfer(
+                BedStatus.ESTABLISHED,
+                profile=XUANCHENG,
+                event_date=date(2026, 1, 1),
+                recorded_on=date(2026, 3, 2),
+                bed_since=date(2026, 1, 2),
             )
 
     def test_transferred_reason_only_through_transfer(self) -> None:
@@ -214,12 +229,14 @@ class TestTerminate:
                 reason=TerminationReason.TRANSFERRED,
                 event_date=date(2026, 3, 2),
                 recorded_on=date(2026, 3, 2),
+                bed_since=date(2026, 1, 2),
             )
         outcome = transfer(
             BedStatus.ESTABLISHED,
             profile=XUANCHENG,
             event_date=date(2026, 3, 2),
             recorded_on=date(2026, 3, 2),
+            bed_since=date(2026, 1, 2),
         )
         assert (outcome.status, outcome.reason) == (
             BedStatus.TRANSFERRED,

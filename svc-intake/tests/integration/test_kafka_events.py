@@ -30,7 +30,12 @@ Auth = Callable[..., dict[str, str]]
 
 @pytest.fixture
 async def kafka_app(
-    kafka_bootstrap: str, sqlite_url: str, unique_name: str, clock: Any, settings_for: Any
+    kafka_bootstrap: str,
+    sqlite_url: str,
+    unique_name: str,
+    clock: Any,
+    settings_for: Any,
+    provider_registry: Any,
 ) -> AsyncIterator[FastAPI]:
     await ensure_topics(
         kafka_bootstrap, topic_names_with_partitions([INTAKE_APPLICATIONS, INTAKE_BEDS])
@@ -45,6 +50,7 @@ async def kafka_app(
     application = create_app(settings, clock=clock)
     async with LifespanManager(application, startup_timeout=60):
         await asyncio.wait_for(application.state.runtime.kafka_connected.wait(), 60)
+        await provider_registry(application, "prov-a")
         yield application
 
 
