@@ -120,7 +120,7 @@ async def established_bed(app: FastAPI, client: httpx.AsyncClient, body: dict[st
     return bed_id
 
 
-async def _audit(app: FastAPI) -> list[tuple[str, str, str, str, str | None]]:
+async def _audit(app: FastAPI) -> list[tuple[str, str, str, str, str | None, str | None]]:
     async with app.state.runtime.uow() as uow:
         rows = await uow.session.execute(
             select(
@@ -129,6 +129,7 @@ async def _audit(app: FastAPI) -> list[tuple[str, str, str, str, str | None]]:
                 PiiAccessRow.field,
                 PiiAccessRow.purpose,
                 PiiAccessRow.application_id,
+                PiiAccessRow.actor_provider_id,
             ).order_by(PiiAccessRow.id)
         )
         return [tuple(r) for r in rows.all()]  # type: ignore[misc]
@@ -182,6 +183,7 @@ async def test_the_service_principal_reads_every_field_and_each_id_opening_is_au
     assert len(audit) == 1
     assert audit[0][:4] == ("svc-reporting", "ops", "id_number", "city_report")
     assert audit[0][4] is not None
+    assert audit[0][5] is None  # the actor is the reporter, not a provider's staff
     # the elder's name and ID number never reach the logs
     assert id_number not in caplog.text
     assert id_number[-8:] not in caplog.text
