@@ -29,7 +29,11 @@ from reporting.testing import BAD_ID, GOOD_ID, FakeOwners, bed_event, two_provid
 
 # 2024-03-02 00:59 Shanghai
 BEFORE_PUSH = datetime(2024, 3, 1, 16, 59, tzinfo=UTC)
-OPS = principal_headers(Role.OPS, "ops-1")
+
+
+def ops() -> dict[str, str]:
+    """Minted per request: internal principal tokens live 60 s (a long session outlives one)."""
+    return principal_headers(Role.OPS, "ops-1")
 
 
 @dataclass
@@ -151,7 +155,7 @@ async def test_nothing_before_0100_then_exactly_annex1_for_each_provider(world: 
     assert {c["change"] for c in a["bed_changes"]} == {"建床"}
     assert len(a["agreements"]) == 2
     assert world.stub.rejected == []
-    listed = (await world.client.get("/v1/city-reports", headers=OPS)).json()
+    listed = (await world.client.get("/v1/city-reports", headers=ops())).json()
     assert {r["status"] for r in listed} == {"acknowledged"}
     assert all(r["on_time"] for r in listed)
     # the job again: nothing new is sent
@@ -164,7 +168,7 @@ async def test_platform_down_backlog_drains_in_date_order(world: World) -> None:
     await world.push()
     world.clock.advance(timedelta(days=1))  # down all of T+1: day T is late, T+1 is due
     await world.push()
-    listed = (await world.client.get("/v1/city-reports?provider_id=prov-a", headers=OPS)).json()
+    listed = (await world.client.get("/v1/city-reports?provider_id=prov-a", headers=ops())).json()
     assert [r["status"] for r in listed] == ["late", "pending"]  # T+1 waits behind T
     assert world.stub.received == {}
     await world.stub_client.post("/control", json={"mode": "ok"})
@@ -172,7 +176,7 @@ async def test_platform_down_backlog_drains_in_date_order(world: World) -> None:
     assert await world.push() == 4
     order = [(p, d) for p, d, _ in world.stub.order]
     assert [d for p, d in order if p == "prov-a"] == ["2024-03-01", "2024-03-02"]
-    listed = (await world.client.get("/v1/city-reports?provider_id=prov-a", headers=OPS)).json()
+    listed = (await world.client.get("/v1/city-reports?provider_id=prov-a", headers=ops())).json()
     assert [(r["status"], r["on_time"]) for r in listed] == [
         ("acknowledged", False),
         ("acknowledged", True),
@@ -186,7 +190,7 @@ async def test_resend_never_double_counts_and_correction_references_original(wor
     received = (await world.stub_client.get("/received")).json()
     original = next(d for d in received if d["provider_id"] == "prov-a")
     corrected = await world.client.post(
-        "/v1/city-reports/prov-a/2024-03-01/corrections", headers=OPS
+        "/v1/city-reports/prov-a/2024-03-01/corrections", headers=ops()
     )
     assert corrected.status_code == 201, corrected.text
     assert corrected.json()["corrects_batch_id"] == original["batch_id"]
@@ -208,11 +212,11 @@ async def test_resend_never_double_counts_and_correction_references_original(wor
 
 
 async def test_rerun_and_correction_refused_before_sending(world: World) -> None:
-    early = await world.client.post("/v1/city-reports/prov-a/2024-03-01/corrections", headers=OPS)
+    early = await world.client.post("/v1/city-reports/prov-a/2024-03-01/corrections", headers=ops())
     assert early.status_code == 404
     rerun = await world.client.post(
         "/v1/city-reports/rerun",
-        headers=OPS,
+        headers=ops(),
         json={"provider_id": "prov-a", "first": "2024-02-28", "last": "2024-03-01"},
     )
     assert rerun.status_code == 200, rerun.text
@@ -257,7 +261,7 @@ async def test_no_pii_in_logs_errors_or_metrics(
     await world.push()
     metrics = (await world.client.get("/metrics")).text
     listed = json.dumps(
-        (await world.client.get("/v1/city-reports", headers=OPS)).json(), ensure_ascii=False
+        (await world.client.get("/v1/city-reports", headers=ops())).json(), ensure_ascii=False
     )
     for secret in (GOOD_ID, BAD_ID, "老人a1", "解放路"):
         assert secret not in caplog.text

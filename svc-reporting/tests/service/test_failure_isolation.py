@@ -27,7 +27,11 @@ from reporting.settings import DEV_CITY_PLATFORM_SECRET, Settings
 from reporting.testing import GOOD_ID, FakeOwners, bed_event, two_providers
 
 PUSH = datetime(2024, 3, 1, 17, 0, tzinfo=UTC)  # 01:00 Shanghai on T+1
-OPS = principal_headers(Role.OPS, "ops-1")
+
+
+def ops() -> dict[str, str]:
+    """Minted per request: internal principal tokens live 60 s (a long session outlives one)."""
+    return principal_headers(Role.OPS, "ops-1")
 
 
 @dataclass
@@ -94,7 +98,9 @@ async def test_bad_data_of_one_provider_does_not_hold_the_others(
     client, push, stub = broken_owner
     caplog.set_level("INFO")
     assert await push() == 1  # type: ignore[operator]
-    rows = {r["provider_id"]: r for r in (await client.get("/v1/city-reports", headers=OPS)).json()}
+    rows = {
+        r["provider_id"]: r for r in (await client.get("/v1/city-reports", headers=ops())).json()
+    }
     assert rows["prov-b"]["status"] == "acknowledged"
     assert rows["prov-a"]["status"] == "failed"
     assert rows["prov-a"]["last_error"] == "assembly_ValueError"
@@ -126,6 +132,6 @@ async def test_a_200_that_is_not_json_is_a_failed_attempt(
     client, push, calls = garbled_platform
     assert await push() == 0  # type: ignore[operator]
     assert len(calls) == 2  # both providers tried: neither holds the other
-    rows = (await client.get("/v1/city-reports", headers=OPS)).json()
+    rows = (await client.get("/v1/city-reports", headers=ops())).json()
     assert {r["status"] for r in rows} == {"failed"}
     assert {r["last_error"] for r in rows} == {"http_200_not_json"}

@@ -30,7 +30,11 @@ from reporting.testing import T, bed_event, two_providers
 
 PUSH = datetime(2024, 3, 1, 17, 0, tzinfo=UTC)  # 01:00 Shanghai on T+1
 LATER = datetime(2024, 3, 2, 2, 0, tzinfo=UTC)  # 10:00 Shanghai on T+1
-OPS = principal_headers(Role.OPS, "ops-1")
+
+
+def ops() -> dict[str, str]:
+    """Minted per request: internal principal tokens live 60 s (a long session outlives one)."""
+    return principal_headers(Role.OPS, "ops-1")
 
 
 @dataclass
@@ -48,7 +52,7 @@ class World:
 
     async def rows(self, provider_id: str) -> list[dict[str, Any]]:
         answer = await self.client.get(
-            "/v1/city-reports", params={"provider_id": provider_id}, headers=OPS
+            "/v1/city-reports", params={"provider_id": provider_id}, headers=ops()
         )
         rows: list[dict[str, Any]] = answer.json()
         return rows
