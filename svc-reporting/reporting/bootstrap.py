@@ -37,6 +37,7 @@ def create_app(
         migrations=MIGRATIONS,
         topic_handlers=TOPIC_HANDLERS,
         clock=clock,
+        consumer_group=settings.read_model_group,
     )
     key = settings.internal_token_key.get_secret_value()
     owners = httpx.AsyncClient(timeout=settings.source_timeout_seconds)

@@ -5,7 +5,8 @@
 `POST /v1/reports` verifies the Standard Webhooks signature and the city_report.v1 JSON Schema,
 keeps each (provider, date, batch id) once (a re-send answers the same receipt, `duplicate: true`)
 and answers 200 with a receipt. `POST /control` makes it misbehave for the next N reports: answer
-a status (e.g. 503, with Retry-After), wait some seconds, or answer 202 without a receipt.
+a status (e.g. 503, with Retry-After), wait some seconds, or answer 202 without a receipt
+(`provider_id` limits that to one provider's reports).
 `GET /received` lists what it stored; `GET /current` the latest batch per provider and day (a
 correction replaces what it corrects). Storage is in memory.
 """
@@ -37,6 +38,7 @@ class Behaviour:
     status: int = 503
     delay_seconds: float = 0.0
     remaining: int = 0  # how many reports the mode applies to (then back to ok)
+    provider_id: str | None = None  # only this provider's reports (None: any)
 
 
 @dataclass
@@ -47,6 +49,16 @@ class StubState:
     attempts: int = 0
     rejected: list[str] = field(default_factory=list)  # reasons, never bodies
     behaviour: Behaviour = field(default_factory=Behaviour)
+
+
+def _provider(body: bytes) -> str | None:
+    """The report's provider, read leniently (a body that is not a report has none)."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None
+    provider = document.get("provider_id") if isinstance(document, dict) else None
+    return provider if isinstance(provider, str) else None
 
 
 def create_stub(secret: str = DEV_CITY_PLATFORM_SECRET, *, clock: Clock = utc_now) -> FastAPI:
@@ -60,7 +72,8 @@ def create_stub(secret: str = DEV_CITY_PLATFORM_SECRET, *, clock: Clock = utc_no
         body = await request.body()
         state.attempts += 1
         behaviour = state.behaviour
-        if behaviour.remaining > 0:
+        applies = behaviour.remaining > 0 and behaviour.provider_id in (None, _provider(body))
+        if applies:
             behaviour.remaining -= 1
             if behaviour.mode == "status":
                 return JSONResponse(
@@ -88,7 +101,7 @@ def create_stub(secret: str = DEV_CITY_PLATFORM_SECRET, *, clock: Clock = utc_no
             state.received[key] = document
             state.receipts[key] = str(uuid.uuid4())
             state.order.append(key)
-        if behaviour.mode == "accepted" and behaviour.remaining >= 0 and not duplicate:
+        if applies and behaviour.mode == "accepted" and not duplicate:
             return JSONResponse({"accepted": True}, status_code=202)
         return JSONResponse({"receipt_id": state.receipts[key], "duplicate": duplicate})
 
@@ -104,6 +117,7 @@ def create_stub(secret: str = DEV_CITY_PLATFORM_SECRET, *, clock: Clock = utc_no
             status=int(body.get("status", 503)),
             delay_seconds=float(body.get("delay_seconds", 0)),
             remaining=int(body.get("count", 1_000_000)),
+            provider_id=body.get("provider_id"),
         )
         return {"mode": state.behaviour.mode, "remaining": state.behaviour.remaining}
 

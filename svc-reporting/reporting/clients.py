@@ -148,7 +148,11 @@ class HttpCityPlatform:
         except httpx.HTTPError:
             return Delivery(outcome="failed", error="unreachable")
         if answer.status_code in (200, 201):
-            receipt = answer.json().get("receipt_id")
+            try:
+                document = answer.json()
+            except ValueError:  # a proxy's page, not the platform's answer: not taken
+                return Delivery(outcome="failed", error=f"http_{answer.status_code}_not_json")
+            receipt = document.get("receipt_id") if isinstance(document, dict) else None
             if receipt:
                 return Delivery(outcome="acknowledged", receipt_id=str(receipt))
             return Delivery(outcome="sent")

@@ -7,10 +7,11 @@ from chassis.kafka.consumer import Handler, decode_payload
 from homebed_schemas.envelope import Envelope
 from homebed_schemas.events.intake import BedEvent
 from homebed_schemas.events.iot import AlarmEvent
-from homebed_schemas.events.records import MinimumBreached, SurveyEvent
+from homebed_schemas.events.records import MinimumBreached, SurveyEvent, VisitEvent
 from homebed_schemas.topics import INTAKE_BEDS, IOT_ALARMS, RECORDS_VISITS
 from reporting.service import projections
 
+VISIT_TYPES = {"visit.verified", "visit.corrected", "visit.voided"}
 ALARM_TYPES = {"alarm.raised", "alarm.arrived", "alarm.sla_breached", "alarm.resolved"}
 
 
@@ -22,8 +23,11 @@ async def handle_bed_event(uow: UnitOfWork, envelope: Envelope) -> None:
 
 
 async def handle_visit_event(uow: UnitOfWork, envelope: Envelope) -> None:
-    """minimum.breached and survey.answered; visits themselves are read at report time."""
-    if envelope.type == "minimum.breached":
+    """minimum.breached and survey.answered; visits themselves are read at report time, their
+    events only queue a correction when they change a day already pushed."""
+    if envelope.type in VISIT_TYPES:
+        await projections.visit_changed(uow=uow, event=decode_payload(envelope, VisitEvent))
+    elif envelope.type == "minimum.breached":
         event = decode_payload(envelope, MinimumBreached)
         await projections.minimum_breached(uow=uow, event_id=str(envelope.id), event=event)
     elif envelope.type == "survey.answered":

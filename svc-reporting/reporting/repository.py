@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reporting.domain.delivery import OPEN_STATUSES, BatchKind
+from reporting.domain.delivery import OPEN_STATUSES, BatchKind, BatchStatus
 from reporting.tables import (
     ProviderProfileRow,
     ReportBatchRow,
@@ -36,6 +36,20 @@ class BatchRepository:
                 ReportBatchRow.report_date == day,
                 ReportBatchRow.kind == BatchKind.ORIGINAL,
             )
+        )
+
+    async def waiting_correction(self, provider_id: str, day: date) -> ReportBatchRow | None:
+        """A correction of the day the platform has not taken yet (pending or failed): it is
+        assembled again at its next attempt, so it carries any later change too."""
+        return await self.session.scalar(
+            select(ReportBatchRow)
+            .where(
+                ReportBatchRow.provider_id == provider_id,
+                ReportBatchRow.report_date == day,
+                ReportBatchRow.kind == BatchKind.CORRECTION,
+                ReportBatchRow.status.in_([BatchStatus.PENDING.value, BatchStatus.FAILED.value]),
+            )
+            .limit(1)
         )
 
     async def due(self, now: datetime) -> Sequence[ReportBatchRow]:

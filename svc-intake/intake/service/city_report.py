@@ -132,7 +132,7 @@ async def beds_for_city_report(
                 PiiAccessRow(
                     actor_sub=ctx.principal.sub,
                     actor_role=ctx.principal.role.value,
-                    actor_provider_id=query.provider_id,
+                    actor_provider_id=ctx.principal.provider_id,  # the caller: none
                     elder_id=elder.id,
                     application_id=application.id,
                     field="id_number",

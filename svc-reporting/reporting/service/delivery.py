@@ -200,12 +200,24 @@ async def send_due(
                 corrects_batch_id=row.corrects_batch_id,
             )
         digest: str | None = None
+        # One provider's bad day fails that batch alone (the others still go out), and only the
+        # exception's type is kept or logged: its message may carry names or ID numbers.
         try:
             body = await _payload(uow_factory(), batch, sources, now)
-            digest = hashlib.sha256(body).hexdigest()
-            answer = await platform.deliver(batch_id=batch_id, body=body, now=now)
         except SourceUnavailable as exc:
             answer = Delivery(outcome=BatchStatus.FAILED.value, error=str(exc)[:64])
+        except Exception as exc:  # any owner data the assembly cannot take
+            answer = Delivery(
+                outcome=BatchStatus.FAILED.value, error=f"assembly_{type(exc).__name__}"[:64]
+            )
+        else:
+            digest = hashlib.sha256(body).hexdigest()
+            try:
+                answer = await platform.deliver(batch_id=batch_id, body=body, now=now)
+            except Exception as exc:  # the platform adapter's own failure
+                answer = Delivery(
+                    outcome=BatchStatus.FAILED.value, error=f"delivery_{type(exc).__name__}"[:64]
+                )
         if await _record(uow_factory(), batch_id, answer, digest, now, config):
             delivered += 1
         else:

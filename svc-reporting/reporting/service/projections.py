@@ -1,14 +1,20 @@
 """The supervision read model, fed from Kafka: beds (intake.beds.v1), service-minimum breaches and
-surveys (records.visits.v1), alarms and their 15-minute rule (iot.alarms.v1). Handlers never
-commit (the consumer runner does, with the dedupe row)."""
+surveys (records.visits.v1), alarms and their 15-minute rule (iot.alarms.v1); and the corrections
+a late change to an already pushed day calls for (a visit verified, corrected or voided after the
+push, a 撤床 recorded late). Handlers never commit (the consumer runner does, with the dedupe
+row)."""
 
 from __future__ import annotations
+
+from datetime import date, datetime, timedelta
 
 from chassis.db import UnitOfWork
 from homebed_schemas.events.intake import BedEvent
 from homebed_schemas.events.iot import AlarmEvent
-from homebed_schemas.events.records import MinimumBreached, SurveyEvent
-from reporting.repository import SupervisionRepository
+from homebed_schemas.events.records import MinimumBreached, SurveyEvent, VisitEvent
+from reporting.domain.delivery import SHANGHAI, BatchKind, BatchStatus
+from reporting.repository import BatchRepository, SupervisionRepository
+from reporting.service.delivery import correction_batch_id, new_batch
 from reporting.tables import (
     SupervisedAlarmRow,
     SupervisedBedRow,
@@ -17,6 +23,41 @@ from reporting.tables import (
 )
 
 ENDED = ("terminated", "transferred")
+TAKEN = (BatchStatus.SENT.value, BatchStatus.ACKNOWLEDGED.value)
+MAX_LATE_DAYS = 31
+
+
+async def day_changed(*, uow: UnitOfWork, provider_id: str, day: date, at: datetime) -> bool:
+    """A change to a report day the platform already took (a visit verified, corrected or voided
+    after the push; a 撤床 recorded late): that day goes again as a correction referencing its
+    original. A day not yet taken needs nothing: it is assembled afresh at each attempt."""
+    batches = uow.repo(BatchRepository)
+    original = await batches.original(provider_id, day)
+    if original is None or original.status not in TAKEN:
+        return False
+    if await batches.waiting_correction(provider_id, day) is not None:
+        return False
+    # handlers have the event's time, not the reporter's clock: never before the original's last
+    # attempt, so the correction lists and goes after what it corrects
+    at = max(at, original.updated_at)
+    batches.add(
+        new_batch(
+            provider_id=provider_id,
+            day=day,
+            kind=BatchKind.CORRECTION,
+            now=at,
+            batch_id=correction_batch_id(),
+            corrects=original.batch_id,
+        )
+    )
+    return True
+
+
+async def visit_changed(*, uow: UnitOfWork, event: VisitEvent) -> None:
+    """visit.verified / corrected / voided: the visit's day is corrected if it was already sent."""
+    await day_changed(
+        uow=uow, provider_id=event.provider_id, day=event.service_date, at=event.occurred_at
+    )
 
 
 async def bed_changed(*, uow: UnitOfWork, event: BedEvent) -> None:
@@ -34,6 +75,18 @@ async def bed_changed(*, uow: UnitOfWork, event: BedEvent) -> None:
     row.established_on = event.established_on
     row.ended_on = event.event_date if event.status in ENDED else None
     row.updated_at = event.occurred_at
+    if event.status in ENDED and event.event_date is not None:
+        await _ended_late(uow, event, event.event_date)
+
+
+async def _ended_late(uow: UnitOfWork, event: BedEvent, ended_on: date) -> None:
+    """A 撤床 recorded after its day was pushed (intake allows recording it days later): the day
+    of the 撤床 and the days after it already sent (the bed counted as operating) are corrected."""
+    recorded = event.occurred_at.astimezone(SHANGHAI).date()
+    day = max(ended_on, recorded - timedelta(days=MAX_LATE_DAYS))
+    while day <= recorded:
+        await day_changed(uow=uow, provider_id=event.provider_id, day=day, at=event.occurred_at)
+        day += timedelta(days=1)
 
 
 async def minimum_breached(*, uow: UnitOfWork, event_id: str, event: MinimumBreached) -> None:

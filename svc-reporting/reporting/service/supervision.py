@@ -23,7 +23,7 @@ from reporting.domain.delivery import (
     displayed_status,
     on_time,
 )
-from reporting.domain.supervision import rate
+from reporting.domain.supervision import rate, within_region
 from reporting.repository import BatchRepository, SupervisionRepository
 from reporting.schemas import SupervisionRead, SupervisionRow
 
@@ -48,7 +48,7 @@ async def supervision(
             b
             for b in await repo.beds()
             if (ctx.principal.role is Role.OPS or ctx.principal.in_region(b.region_code))
-            and (region_code is None or b.region_code.startswith(region_code.rstrip("0")))
+            and (region_code is None or within_region(b.region_code, region_code))
         ]
         key_of_bed = {b.bed_id: (b.region_code[:6], b.provider_id) for b in beds}
         rows: dict[tuple[str, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))

@@ -75,3 +75,17 @@ def test_vocabulary() -> None:
     assert three_levels("330102001") == ("330000", "330100", "330102")
     assert fen_to_yuan(80000) == "800.00"
     assert fen_to_yuan(5) == "0.05"
+
+
+def test_within_region_reads_gb_t_2260_levels() -> None:
+    from reporting.domain.supervision import within_region
+
+    assert within_region("330111", "330100")
+    assert within_region("330111", "330000")
+    assert within_region("330110", "330110")
+    assert not within_region("330111", "330110")  # 富阳 is not in 余杭
+    assert not within_region("341802", "330000")
+    assert within_region("330110001001", "330110001000")  # a village in its town
+    assert not within_region("330110002001", "330110001000")
+    assert within_region("330110001001", "330110000000")
+    assert not within_region("330111001001", "330110000000")

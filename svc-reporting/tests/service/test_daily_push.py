@@ -32,7 +32,7 @@ BEFORE_PUSH = datetime(2024, 3, 1, 16, 59, tzinfo=UTC)
 
 
 def ops() -> dict[str, str]:
-    """Minted at each use: an internal principal lives 60 s, a test may start later than that."""
+    """Minted per request: internal principal tokens live 60 s (a long session outlives one)."""
     return principal_headers(Role.OPS, "ops-1")
 
 
