@@ -23,7 +23,8 @@ def clock() -> ManualClock:
 @pytest.fixture
 async def app(database_url: str, clock: ManualClock) -> AsyncIterator[FastAPI]:
     application = create_app(records_settings(database_url), clock=clock)
-    async with LifespanManager(application):
+    # migrations on a loaded machine can take longer than asgi-lifespan's 5 s default
+    async with LifespanManager(application, startup_timeout=60):
         yield application
 
 
