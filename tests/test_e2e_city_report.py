@@ -228,6 +228,29 @@ async def stack(
         )
 
 
+async def register_provider(intake: httpx.AsyncClient, provider_id: str) -> None:
+    """Providers are real objects: an officer registers each with its filed package price."""
+    provider = {
+        "id": provider_id,
+        "name": f"宣城市居家养老服务中心 {provider_id}",
+        "licence_no": f"LIC-{provider_id}",
+        "jurisdiction": "341800",
+        "service_area": ["341800"],
+        "contact": {"name": "服务台", "phone": "0563-1234567"},
+        "packages": [
+            {
+                "code": "base",
+                "name": "基础包",
+                "monthly_fee_fen": 80050,
+                "filing_ref": "宣民备〔2026〕1号",
+                "filed_on": "2026-01-05",
+            }
+        ],
+    }
+    created = await intake.post("/v1/providers", json=provider, headers=officer())
+    assert created.status_code == 201, created.text
+
+
 async def contracted_bed(intake: httpx.AsyncClient, elder: Elder) -> None:
     """Application → submit → assessment → district review (approved) → care plan → contract →
     installations: the bed waits for its devices (iot-ingest learns it from bed.contracted)."""
@@ -548,6 +571,8 @@ async def test_t_plus_1_city_report_end_to_end(
               ("341821", "建平镇 新建路 3 号"), "moderate", "dibian",
               {"emergency_button": 1, "vital_signs_monitor": 1, "fall_detector": 1}),
     ]  # fmt: skip
+    for provider_id in (north, south):
+        await register_provider(s.intake, provider_id)
     for elder in elders:
         await contracted_bed(s.intake, elder)
     await asyncio.gather(*(register_devices(s.iot, e) for e in elders))
