@@ -367,9 +367,10 @@ async def add_worker(records: httpx.AsyncClient, elder: Elder, name: str, sub: s
     me = admin(elder.provider_id)
     await eventually(
         lambda: records.get(f"/v1/roster/{elder.bed_id}", headers=me),
-        until=lambda r: r.status_code == 200,
-        within=30,
-        what="service-records learned the bed",
+        # established, not only contracted: visits are refused until the bed is in service
+        until=lambda r: r.status_code == 200 and r.json().get("status") == "established",
+        within=60,
+        what="service-records learned the bed is established",
     )
     worker = await records.post(
         "/v1/workers",

@@ -179,9 +179,11 @@ class TelemetryLane:
         new = [r for r, is_new in zip(checked.accepted, fresh, strict=True) if is_new]
         late = sum(1 for r in new if r.ts < now - LATE_AFTER) if checked.late else 0
         duplicates = len(checked.accepted) - len(new)
+        # heard from now, whatever Kafka does; set with the seq marks (no await between them),
+        # so a flush never stores the marks of a post without its "last seen"
+        self._seen[auth.device_id] = now
         if new:
             await self._publish(auth, new, now, previous_high)
-        self._seen[auth.device_id] = now
         for refusal in checked.refused:
             READINGS_REFUSED.labels(SERVICE, refusal.reason.value).inc()
         READINGS.labels(SERVICE, "accepted").inc(len(new))
