@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from chassis.api import PageDep, UowDep
 from chassis.dto import Page
 from chassis.problems import problem_responses
 from intake.api.deps import BedFilterDep, IntakeContextDep, refuse_unknown_query
+from intake.schemas.applications import RevealRead
 from intake.schemas.beds import (
     AcceptIn,
     BedRead,
@@ -25,7 +26,7 @@ from intake.schemas.beds import (
     TerminateIn,
     TransferIn,
 )
-from intake.service import bed_lifecycle, beds, worklists
+from intake.service import bed_lifecycle, beds, pii, worklists
 
 router = APIRouter(prefix="/v1/beds", tags=["beds"])
 
@@ -141,3 +142,11 @@ async def transfer_bed(
     bed_id: str, body: TransferIn, uow: UowDep, ctx: IntakeContextDep
 ) -> EndRead:
     return await bed_lifecycle.transfer_bed(uow=uow, ctx=ctx, bed_id=bed_id, cmd=body)
+
+
+@router.post("/{bed_id}/emergency-contact", responses=problem_responses(401, 403, 404))
+async def reveal_emergency_contact(
+    bed_id: str, uow: UowDep, ctx: IntakeContextDep, response: Response
+) -> RevealRead:
+    response.headers["Cache-Control"] = "no-store"
+    return await pii.reveal_emergency_contact(uow=uow, ctx=ctx, bed_id=bed_id)

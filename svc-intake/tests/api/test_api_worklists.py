@@ -1,5 +1,6 @@
-"""Staff and officer tools (issue 10 item 16): elder search by ID number (blind index) or name,
-and the bed worklists, each scoped to the caller's provider or regions."""
+"""Staff and officer tools: elder search by ID number (blind index) or name and the bed
+worklists (issue 10 item 16), each scoped to the caller's provider or regions; the caregiver's
+emergency-contact read during an alarm (issue 10 item 15)."""
 
 from __future__ import annotations
 
@@ -240,3 +241,58 @@ async def test_worklists_refuse_owners_and_unknown_filters(
         "/v1/beds/worklists/contracts-ending?within_days=-1", headers=people["officer"]
     )
     assert bad.status_code == 422
+
+
+async def test_caregiver_reads_only_the_emergency_phone_of_a_bed_of_their_provider(
+    client: httpx.AsyncClient,
+    auth: Auth,
+    make_id: Callable[..., str],
+    new_application: Callable[..., dict[str, Any]],
+) -> None:
+    people = who(auth)
+    carer_b = auth(Role.CAREGIVER, "carer-b", provider_id="prov-b")
+    draft = (
+        await client.post(
+            "/v1/applications",
+            json=new_application(make_id("341802", "19470202")),
+            headers=people["admin_a"],
+        )
+    ).json()
+    emergency = {"field": "emergency_phone", "purpose": "emergency_contact"}
+    no_bed = await client.post(
+        f"/v1/applications/{draft['id']}/reveal", json=emergency, headers=people["carer_a"]
+    )
+    assert no_bed.status_code == 403  # an application without a bed: no alarm to answer
+
+    app_id, bed_id = await approved_bed(
+        client, auth, new_application(make_id("341802", "19460501"))
+    )
+    reveal = f"/v1/applications/{app_id}/reveal"
+    by_application = await client.post(reveal, json=emergency, headers=people["carer_a"])
+    assert by_application.status_code == 200, by_application.text
+    assert by_application.json()["value"] == "13900139001"
+    by_bed = await client.post(f"/v1/beds/{bed_id}/emergency-contact", headers=people["carer_a"])
+    assert by_bed.status_code == 200, by_bed.text
+    assert by_bed.json() == {**by_bed.json(), "field": "emergency_phone", "value": "13900139001"}
+    assert by_bed.headers["cache-control"] == "no-store"
+
+    for other in (
+        {"field": "id_number", "purpose": "emergency_contact"},
+        {"field": "caregiver_phone", "purpose": "emergency_contact"},
+        {"field": "emergency_phone", "purpose": "identity_verification"},
+    ):
+        refused = await client.post(reveal, json=other, headers=people["carer_a"])
+        assert refused.status_code == 403, other
+    assert (await client.post(reveal, json=emergency, headers=carer_b)).status_code == 404
+    assert (
+        await client.post(f"/v1/beds/{bed_id}/emergency-contact", headers=carer_b)
+    ).status_code == 404
+    assert (
+        await client.post(f"/v1/beds/{bed_id}/emergency-contact", headers=people["family"])
+    ).status_code == 403
+
+    read = await client.get(f"/v1/applications/{app_id}", headers=people["officer"])
+    elder_id = read.json()["elder_id"]
+    audit = await client.get(f"/v1/elders/{elder_id}/pii-audit", headers=people["officer"])
+    trail = [(e["actor_sub"], e["field"], e["purpose"]) for e in audit.json()["items"]]
+    assert trail == [("carer-a", "emergency_phone", "emergency_contact")] * 2
