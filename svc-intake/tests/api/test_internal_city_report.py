@@ -101,7 +101,7 @@ async def established_bed(app: FastAPI, client: httpx.AsyncClient, body: dict[st
     }
     planned = await client.put(f"/v1/beds/{bed_id}/care-plan", json=plan, headers=admin)
     assert planned.status_code == 200, planned.text
-    contract = {"start": "2026-03-05", "end": "2026-09-04", "base_package_fee_fen": 80050}
+    contract = {"start": "2026-03-05", "end": "2026-09-04", "base_package_fee_fen": 80000}
     signed = await client.post(f"/v1/beds/{bed_id}/contract", json=contract, headers=admin)
     assert signed.status_code == 201, signed.text
     items = {
@@ -176,7 +176,7 @@ async def test_the_service_principal_reads_every_field_and_each_id_opening_is_au
     assert bed["agreement"]["signed_on"] == DAY
     assert len(bed["agreement"]["text_sha256"]) == 64
     assert bed["monthly_visits"] == 2 * 4 + 30  # week×4, day×30
-    assert bed["monthly_fee_fen"] == 80050
+    assert bed["monthly_fee_fen"] == 80000
 
     # one audit row per ID number opened, with purpose city_report and the caller
     audit = (await _audit(app))[before:]
