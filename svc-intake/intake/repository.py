@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Select, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from chassis.principal import Principal, Role
 from intake.domain.regions import region_prefix
@@ -179,6 +181,127 @@ class SqlRepository:
 
     async def device(self, device_id: str) -> RegisteredDeviceRow | None:
         return await self.session.get(RegisteredDeviceRow, device_id)
+
+    async def search_applications(
+        self,
+        principal: Principal,
+        *,
+        id_number_index: str | None,
+        name: str | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[Sequence[tuple[ApplicationRow, ElderRow]], int]:
+        """Visible applications of elders found by blind index (exact) or by name (substring of
+        the plaintext name only; encrypted columns are never pattern-matched)."""
+        stmt = (
+            select(ApplicationRow, ElderRow)
+            .join(ElderRow, ElderRow.id == ApplicationRow.elder_id)
+            .where(
+                _visible(
+                    principal,
+                    ApplicationRow.__table__.c.applicant_sub,
+                    ApplicationRow.__table__.c.provider_id,
+                    ApplicationRow.__table__.c.region_code,
+                )
+            )
+        )
+        if id_number_index is not None:
+            stmt = stmt.where(ElderRow.id_number_index == id_number_index)
+        if name is not None:
+            shown = func.coalesce(ApplicationRow.name, ElderRow.name)
+            stmt = stmt.where(shown.contains(name, autoescape=True))
+        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        ordered = stmt.order_by(ApplicationRow.created_at.desc(), ApplicationRow.id.desc())
+        rows = await self.session.execute(ordered.limit(limit).offset(offset))
+        return [(a, e) for a, e in rows], int(total or 0)
+
+    async def visible_beds_in(
+        self, principal: Principal, statuses: Sequence[str]
+    ) -> Sequence[BedRow]:
+        """Every bed the caller may see in these states, newest first (worklists filter them)."""
+        stmt = (
+            select(BedRow)
+            .where(
+                _visible(
+                    principal,
+                    BedRow.__table__.c.applicant_sub,
+                    BedRow.__table__.c.provider_id,
+                    BedRow.__table__.c.region_code,
+                ),
+                BedRow.status.in_(statuses),
+            )
+            .order_by(BedRow.created_at.desc(), BedRow.id.desc())
+        )
+        return (await self.session.scalars(stmt)).all()
+
+    async def installations_of(self, bed_ids: Sequence[str]) -> dict[str, list[InstallationRow]]:
+        found: dict[str, list[InstallationRow]] = {bed_id: [] for bed_id in bed_ids}
+        if bed_ids:
+            rows = await self.session.scalars(
+                select(InstallationRow)
+                .where(InstallationRow.bed_id.in_(bed_ids))
+                .order_by(InstallationRow.item_id)
+            )
+            for row in rows:
+                found[row.bed_id].append(row)
+        return found
+
+    async def live_device_types_of(self, bed_ids: Sequence[str]) -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {bed_id: set() for bed_id in bed_ids}
+        if bed_ids:
+            rows = await self.session.execute(
+                select(RegisteredDeviceRow.bed_id, RegisteredDeviceRow.device_type).where(
+                    RegisteredDeviceRow.bed_id.in_(bed_ids),
+                    RegisteredDeviceRow.removed_at.is_(None),
+                )
+            )
+            for bed_id, device_type in rows:
+                found[bed_id].add(device_type)
+        return found
+
+    async def contracts_ending(
+        self,
+        principal: Principal,
+        statuses: Sequence[str],
+        *,
+        start: date,
+        end: date,
+        limit: int,
+        offset: int,
+    ) -> tuple[Sequence[tuple[BedRow, ContractRow]], int]:
+        """Visible beds whose latest contract ends in [start, end], soonest first."""
+        later = aliased(ContractRow)
+        newer_exists = (
+            select(later.id)
+            .where(
+                later.bed_id == ContractRow.bed_id,
+                or_(
+                    later.created_at > ContractRow.created_at,
+                    and_(later.created_at == ContractRow.created_at, later.id > ContractRow.id),
+                ),
+            )
+            .exists()
+        )
+        stmt = (
+            select(BedRow, ContractRow)
+            .join(ContractRow, ContractRow.bed_id == BedRow.id)
+            .where(
+                _visible(
+                    principal,
+                    BedRow.__table__.c.applicant_sub,
+                    BedRow.__table__.c.provider_id,
+                    BedRow.__table__.c.region_code,
+                ),
+                BedRow.status.in_(statuses),
+                ContractRow.end >= start,
+                ContractRow.end <= end,
+                ~newer_exists,
+            )
+        )
+        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        ordered = stmt.order_by(ContractRow.end, BedRow.id)
+        rows = await self.session.execute(ordered.limit(limit).offset(offset))
+        return [(b, c) for b, c in rows], int(total or 0)
 
     async def _page(
         self, stmt: Select[Any], limit: int, offset: int, *order: Any

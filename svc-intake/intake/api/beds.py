@@ -3,16 +3,20 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response, status
 
 from chassis.api import PageDep, UowDep
 from chassis.dto import Page
 from chassis.problems import problem_responses
-from intake.api.deps import BedFilterDep, IntakeContextDep
+from intake.api.deps import BedFilterDep, IntakeContextDep, refuse_unknown_query
+from intake.schemas.applications import RevealRead
 from intake.schemas.beds import (
     AcceptIn,
     BedRead,
     BedSummary,
+    BedWorklistItem,
     CarePlanIn,
     ContractIn,
     EndRead,
@@ -22,7 +26,7 @@ from intake.schemas.beds import (
     TerminateIn,
     TransferIn,
 )
-from intake.service import bed_lifecycle, beds
+from intake.service import bed_lifecycle, beds, pii, worklists
 
 router = APIRouter(prefix="/v1/beds", tags=["beds"])
 
@@ -36,6 +40,43 @@ async def list_beds(
     uow: UowDep, ctx: IntakeContextDep, query: BedFilterDep, page: PageDep
 ) -> Page[BedSummary]:
     return await beds.list_beds(uow=uow, ctx=ctx, query=query, limit=page.limit, offset=page.offset)
+
+
+WORKLIST = problem_responses(401, 403, 422)
+
+
+@router.get("/worklists/missing-devices", responses=WORKLIST)
+async def missing_devices_worklist(
+    request: Request, uow: UowDep, ctx: IntakeContextDep, page: PageDep
+) -> Page[BedWorklistItem]:
+    refuse_unknown_query(request, frozenset())
+    return await worklists.missing_devices_worklist(
+        uow=uow, ctx=ctx, limit=page.limit, offset=page.offset
+    )
+
+
+@router.get("/worklists/acceptance-due", responses=WORKLIST)
+async def acceptance_due_worklist(
+    request: Request, uow: UowDep, ctx: IntakeContextDep, page: PageDep
+) -> Page[BedWorklistItem]:
+    refuse_unknown_query(request, frozenset())
+    return await worklists.acceptance_due_worklist(
+        uow=uow, ctx=ctx, limit=page.limit, offset=page.offset
+    )
+
+
+@router.get("/worklists/contracts-ending", responses=WORKLIST)
+async def contracts_ending_worklist(
+    request: Request,
+    uow: UowDep,
+    ctx: IntakeContextDep,
+    page: PageDep,
+    within_days: Annotated[int, Query(ge=0, le=366)] = 30,
+) -> Page[BedWorklistItem]:
+    refuse_unknown_query(request, frozenset({"within_days"}))
+    return await worklists.contracts_ending_worklist(
+        uow=uow, ctx=ctx, within_days=within_days, limit=page.limit, offset=page.offset
+    )
 
 
 @router.get("/{bed_id}", responses=READ)
@@ -101,3 +142,11 @@ async def transfer_bed(
     bed_id: str, body: TransferIn, uow: UowDep, ctx: IntakeContextDep
 ) -> EndRead:
     return await bed_lifecycle.transfer_bed(uow=uow, ctx=ctx, bed_id=bed_id, cmd=body)
+
+
+@router.post("/{bed_id}/emergency-contact", responses=problem_responses(401, 403, 404))
+async def reveal_emergency_contact(
+    bed_id: str, uow: UowDep, ctx: IntakeContextDep, response: Response
+) -> RevealRead:
+    response.headers["Cache-Control"] = "no-store"
+    return await pii.reveal_emergency_contact(uow=uow, ctx=ctx, bed_id=bed_id)

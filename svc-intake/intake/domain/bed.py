@@ -98,10 +98,15 @@ def check_establish(
         raise PreconditionFailed(action="establish", problems=problems)
 
 
+def earliest_acceptance(profile: PolicyProfile, *, established_on: date) -> date:
+    """The first day acceptance is allowed: established + the profile's minimum months."""
+    return add_months(established_on, profile.lifecycle.acceptance_min_service_months)
+
+
 def accept_problems(profile: PolicyProfile, *, established_on: date, on: date) -> list[str]:
     """Acceptance only after the minimum months of service (001 §四(五): 满 1 个月)."""
     months = profile.lifecycle.acceptance_min_service_months
-    earliest = add_months(established_on, months)
+    earliest = earliest_acceptance(profile, established_on=established_on)
     if on >= earliest:
         return []
     cite = profile.lifecycle.acceptance_citation.text

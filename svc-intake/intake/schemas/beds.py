@@ -188,3 +188,12 @@ class EndRead(Output):
     update_deadline: date
     deadline_estimated: bool
     late: bool
+
+
+class BedWorklistItem(Output):
+    """A bed on a staff or officer worklist, with what puts it there."""
+
+    bed: BedSummary
+    missing_devices: list[str]  # missing-devices: required groups not installed and confirmed
+    acceptance_due_on: date | None  # acceptance-due: earliest acceptance date by the profile
+    contract_end: date | None  # contracts-ending: the latest contract's last day

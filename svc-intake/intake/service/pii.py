@@ -6,12 +6,14 @@ from __future__ import annotations
 from chassis.access import require_role
 from chassis.db import UnitOfWork
 from chassis.dto import Page
-from chassis.errors import NotFound
+from chassis.errors import Forbidden, NotFound
 from chassis.principal import Role
+from intake.domain.lifecycle import BedStatus
 from intake.domain.tenancy import can_view
 from intake.repository import SqlRepository
-from intake.schemas.applications import PiiAccessRead, RevealIn, RevealRead
+from intake.schemas.applications import PiiAccessRead, RevealIn, RevealPurpose, RevealRead
 from intake.service.applications import visible_application
+from intake.service.beds import visible_bed
 from intake.service.context import (
     CAREGIVER_PHONE,
     EMERGENCY_PHONE,
@@ -19,9 +21,19 @@ from intake.service.context import (
     SOCIAL_SECURITY_NO,
     IntakeContext,
 )
-from intake.tables import PiiAccessRow
+from intake.tables import ApplicationRow, BedRow, PiiAccessRow
 
 MAY_REVEAL = (Role.OFFICER, Role.PROVIDER_ADMIN)
+# A caregiver answering an alarm may read the emergency contact's phone, nothing else, and only
+# for a live bed of their own provider (issue 10 item 15). Follow-up: also require that they are
+# the assignee of an open alarm of that bed (a question for svc-iot-ingest).
+EMERGENCY_FIELD = "emergency_phone"
+LIVE_BEDS = frozenset(
+    {BedStatus.PREPARING, BedStatus.ESTABLISHED, BedStatus.ACCEPTED, BedStatus.SUSPENDED}
+)
+CAREGIVER_ONLY = (
+    "caregivers may read only the emergency contact's phone (purpose emergency_contact)"
+)
 
 
 async def reveal(
@@ -31,7 +43,12 @@ async def reveal(
     async with uow:
         repo = uow.repo(SqlRepository)
         row, elder = await visible_application(repo, ctx, application_id)
-        require_role(ctx.principal, *MAY_REVEAL)
+        if ctx.principal.role is Role.CAREGIVER:
+            if cmd.field != EMERGENCY_FIELD or cmd.purpose is not RevealPurpose.EMERGENCY_CONTACT:
+                raise Forbidden(CAREGIVER_ONLY, required_roles=MAY_REVEAL)
+            _require_live_bed_of_caregiver(ctx, await repo.bed_for_application(row.id))
+        else:
+            require_role(ctx.principal, *MAY_REVEAL)
         token_by_field = {
             "id_number": (elder.id_number_sealed, ID_NUMBER),
             "caregiver_phone": (row.caregiver_phone_sealed, CAREGIVER_PHONE),
@@ -42,21 +59,62 @@ async def reveal(
         if not token:
             raise NotFound(cmd.field)
         value = ctx.pii.open(token, context=context)
-        repo.add(
-            PiiAccessRow(
-                actor_sub=ctx.principal.sub,
-                actor_role=ctx.principal.role.value,
-                actor_provider_id=ctx.principal.provider_id,
-                elder_id=elder.id,
-                application_id=row.id,
-                field=cmd.field,
-                purpose=cmd.purpose.value,
-                request_id=ctx.request_id,
-                accessed_at=ctx.now,
-            )
-        )
+        _audit(repo, ctx, row, cmd.field, cmd.purpose)
         await uow.commit()
         return RevealRead(field=cmd.field, value=value, audited_at=ctx.now)
+
+
+async def reveal_emergency_contact(
+    *, uow: UnitOfWork, ctx: IntakeContext, bed_id: str
+) -> RevealRead:
+    """The emergency contact's phone of a bed, for its provider's caregivers and admins during an
+    alarm; audited with purpose `emergency_contact`."""
+    async with uow:
+        repo = uow.repo(SqlRepository)
+        bed = await visible_bed(repo, ctx, bed_id)
+        require_role(ctx.principal, Role.CAREGIVER, Role.PROVIDER_ADMIN)
+        _require_live_bed_of_caregiver(ctx, bed)
+        row = await repo.application(bed.application_id)
+        if row is None or not row.emergency_phone_sealed:
+            raise NotFound(EMERGENCY_FIELD)
+        value = ctx.pii.open(row.emergency_phone_sealed, context=EMERGENCY_PHONE)
+        _audit(repo, ctx, row, EMERGENCY_FIELD, RevealPurpose.EMERGENCY_CONTACT)
+        await uow.commit()
+        return RevealRead(field=EMERGENCY_FIELD, value=value, audited_at=ctx.now)
+
+
+def _require_live_bed_of_caregiver(ctx: IntakeContext, bed: BedRow | None) -> None:
+    if (
+        bed is None
+        or bed.provider_id != ctx.principal.provider_id
+        or BedStatus(bed.status) not in LIVE_BEDS
+    ):
+        raise Forbidden(
+            "the emergency contact is read only for a live bed of the caller's provider",
+            required_roles=MAY_REVEAL,
+        )
+
+
+def _audit(
+    repo: SqlRepository,
+    ctx: IntakeContext,
+    row: ApplicationRow,
+    field: str,
+    purpose: RevealPurpose,
+) -> None:
+    repo.add(
+        PiiAccessRow(
+            actor_sub=ctx.principal.sub,
+            actor_role=ctx.principal.role.value,
+            actor_provider_id=ctx.principal.provider_id,
+            elder_id=row.elder_id,
+            application_id=row.id,
+            field=field,
+            purpose=purpose.value,
+            request_id=ctx.request_id,
+            accessed_at=ctx.now,
+        )
+    )
 
 
 async def pii_audit(
