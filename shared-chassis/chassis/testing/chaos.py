@@ -27,9 +27,11 @@ from dataclasses import dataclass, field
 from multiprocessing.context import ForkServerContext
 from multiprocessing.process import BaseProcess
 from multiprocessing.synchronize import Event as MpEvent
+from pathlib import Path
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import func, select
 
 from chassis.db import create_engine, decode_envelope
@@ -317,3 +319,182 @@ async def relay_kill_scenario(
         await tally.stop()
         await notes.stop()
         await drop_databases(dsn, f"chaos_notes_{name}", f"chaos_tally_{name}")
+
+
+# --- E: PostgreSQL killed mid-consume ----------------------------------------------------------
+
+_REPO = Path(__file__).resolve().parents[3]
+
+
+class ThrowawayPostgres:
+    """A PostgreSQL cluster of its own (deploy/postgres/pg.sh) that a scenario may crash.
+
+    It runs with `synchronous_commit=on`: an immediate stop must not lose a commit the client
+    was told about, or the check "no offset ahead of its database commit" would measure the
+    test server's durability settings rather than the consumer."""
+
+    def __init__(self, data_dir: str, port: int) -> None:
+        self.data_dir = data_dir
+        self.port = port
+        self.dsn = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+
+    async def _pg(self, *args: str) -> None:
+        env = {**os.environ, "HOMEBED_PG_OPTS": "-c synchronous_commit=on"}
+        process = await asyncio.create_subprocess_exec(
+            "bash", str(_REPO / "deploy/postgres/pg.sh"), *args,
+            env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        _, err = await process.communicate()
+        if process.returncode != 0:
+            raise RuntimeError(f"pg.sh {' '.join(args)} failed: {err.decode()[-500:]}")
+
+    async def start(self, *, fresh: bool = False) -> None:
+        parent = os.path.dirname(self.data_dir)
+        os.makedirs(parent, exist_ok=True)
+        os.chmod(parent, 0o755)  # noqa: S103 - the postgres user must reach its data dir
+        await self._pg("start", self.data_dir, str(self.port), *(["--fresh"] if fresh else []))
+
+    async def crash(self) -> None:
+        """`pg_ctl stop -m immediate`: every backend dies, no shutdown checkpoint."""
+        await self._pg("stop", self.data_dir, "--immediate")
+
+    async def stop(self) -> None:
+        await self._pg("stop", self.data_dir)
+
+
+async def _committed_offsets(bootstrap: str, group: str) -> dict[TopicPartition, int]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        offsets = await admin.list_consumer_group_offsets(group)
+        return {tp: meta.offset for tp, meta in offsets.items() if meta.offset >= 0}
+    finally:
+        await admin.close()
+
+
+async def _publish_notes(bootstrap: str, topic: str, events: int) -> dict[tuple[int, int], str]:
+    """`events` note.recorded envelopes; returns (partition, offset) -> note id."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True)
+    await producer.start()
+    try:
+        notes = [str(uuid.uuid4()) for _ in range(events)]
+        futures = []
+        for i, note_id in enumerate(notes):
+            envelope = Envelope(
+                type="note.recorded",
+                source="demo-notes",
+                subject=note_id,
+                data={"note_id": note_id, "text": f"n{i}"},
+            )
+            value = envelope.model_dump_json().encode()
+            futures.append(await producer.send(topic, value, key=note_id.encode()))
+        placed = {}
+        for note_id, meta in zip(notes, await asyncio.gather(*futures), strict=True):
+            placed[(meta.partition, meta.offset)] = note_id
+        return placed
+    finally:
+        await producer.stop()
+
+
+async def postgres_kill_scenario(
+    *,
+    bootstrap: str,
+    pg: ThrowawayPostgres,
+    events: int,
+    outage_seconds: float = 2.0,
+) -> ScenarioResult:
+    """Publish `events` notes; the tally service (chassis consumer runner on a database of `pg`,
+    its app's /readyz probed) applies them; once it has committed offsets PostgreSQL is stopped with
+    `-m immediate` for `outage_seconds`, then restarted. Recorded on the way: the /readyz
+    statuses seen, and how many events below the offsets Kafka had committed for the group at
+    the crash are missing from the recovered database (an offset committed ahead of its
+    database commit). The result counts rows against what was sent."""
+    import httpx
+    from asgi_lifespan import LifespanManager
+
+    from chassis.testing.demo import (
+        DEMO_TABLES,
+        Tally,
+        count_tally,
+        demo_app,
+        demo_runtime,
+        tally_handler,
+    )
+
+    name = uuid.uuid4().hex[:8]
+    topic = f"chaos.pgkill.{name}"
+    group = f"chaos-pgkill-{name}"
+    await ensure_topics(bootstrap, {topic: 3, f"{topic}.dlq": 3})
+    placed = await _publish_notes(bootstrap, topic, events)
+    url = await create_database(pg.dsn, f"chaos_pgkill_{name}")
+    await _create_schema(url)
+    tally = demo_runtime(
+        name="svc-demo-tally",
+        database_url=url,
+        bootstrap=bootstrap,
+        handlers={topic: tally_handler()},
+        group=group,
+        readiness_timeout_seconds=1.0,
+    )
+    readiness: list[int] = []
+
+    async def count(query: object) -> int:
+        async with tally.uow() as uow:
+            return int(await uow.session.scalar(query) or 0)  # type: ignore[call-overload]
+
+    async with LifespanManager(demo_app(tally, topic)) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://tally") as http:
+
+            async def ready() -> int:
+                status = (await http.get("/readyz")).status_code
+                if not readiness or readiness[-1] != status:
+                    readiness.append(status)
+                return status
+
+            await eventually(ready, until=lambda s: s == 200, what="ready before the crash")
+            # mid-consume: after the runner committed its first offsets, well before the end
+            await eventually(
+                lambda: _committed_offsets(bootstrap, group),
+                until=lambda offsets: sum(offsets.values()) > 0,
+                within=120,
+                interval=0.2,
+                what="first offsets committed",
+            )
+            await pg.crash()
+            at_crash = await _committed_offsets(bootstrap, group)
+            await eventually(ready, until=lambda s: s == 503, within=15, what="503 while down")
+            await asyncio.sleep(outage_seconds)  # the outage itself: the fault's duration
+            await pg.start()
+            await eventually(ready, until=lambda s: s == 200, within=60, what="ready again")
+            async with tally.uow() as uow:
+                stored = set((await uow.session.scalars(select(Tally.note_id))).all())
+            ahead = sum(
+                1
+                for (partition, offset), note_id in placed.items()
+                if offset < at_crash.get(TopicPartition(topic, partition), 0)
+                and note_id not in stored
+            )
+            await eventually(
+                lambda: count_tally(tally.uow()),
+                until=lambda n: n >= events,
+                within=120,
+                what="all applied after the restart",
+            )
+            applied = await count(select(func.count()).select_from(Tally))
+            distinct = await count(select(func.count(func.distinct(Tally.note_id))))
+            processed = await count(select(func.count()).select_from(DEMO_TABLES.processed_events))
+    dead = len(await read_topic(bootstrap, f"{topic}.dlq", 3))
+    return ScenarioResult(
+        name="postgres-kill",
+        sent=events,
+        acked=len(placed),
+        applied=applied,
+        duplicates=(applied - distinct) + (processed - applied) + dead,
+        lost=events - distinct,
+        extra={
+            "offsets_ahead_of_db": ahead,
+            "committed_at_crash": sum(at_crash.values()),
+            "readyz": "-".join(str(s) for s in readiness),
+        },
+    )
