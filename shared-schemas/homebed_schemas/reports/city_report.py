@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "city_report.v1"
+SCHEMA_VERSION: Literal["city_report.v1"] = "city_report.v1"
 SCHEMA_FILE = "reports/city_report.v1.json"
 
 AbilityResult = Literal["完好", "轻度", "中度", "重度"]
