@@ -44,7 +44,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--bootstrap", required=True)
     parser.add_argument("--port", type=int, default=56732)
-    parser.add_argument("--events", type=int, default=5000)
+    parser.add_argument("--events", type=int, default=3000)
     parser.add_argument("--outage", type=float, default=10.0)
     parser.add_argument("--data-dir", default=None)
     sys.exit(asyncio.run(main(parser.parse_args())))

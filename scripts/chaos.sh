@@ -41,7 +41,7 @@ run() {  # run NAME CMD...: print its scenario line, keep its log
 
 echo "==> E: PostgreSQL stopped -m immediate mid-consume, down ${CHAOS_PGKILL_OUTAGE:-10} s"
 run postgres-kill $UV run python bench/chaos_postgres_kill.py --bootstrap "$bootstrap" \
-  --port "$pgkill_port" --data-dir "$base/pgkill" --events "${CHAOS_PGKILL_EVENTS:-5000}" \
+  --port "$pgkill_port" --data-dir "$base/pgkill" --events "${CHAOS_PGKILL_EVENTS:-3000}" \
   --outage "${CHAOS_PGKILL_OUTAGE:-10}"
 
 echo "==> F: Kafka down ${CHAOS_KAFKA_DOWN_OUTAGE:-30} s during device ingest"
