@@ -59,7 +59,21 @@ class KafkaBroker:
             raise RuntimeError(f"kafka.sh {' '.join(args)} failed: {err.decode()[-800:]}")
 
     async def start(self, *, fresh: bool = False) -> None:
-        await self._run("start", self.data_dir, str(self.port), *(["--fresh"] if fresh else []))
+        # While the broker is down the clients keep connecting to its port, which lies in the
+        # kernel's ephemeral range: one of them can self-connect (source port == the port) and
+        # hold it for a moment, so the restart fails with "Address already in use". The client
+        # drops such a connection at its first reply, so starting again succeeds.
+        for attempt in range(5):
+            try:
+                await self._run(
+                    "start", self.data_dir, str(self.port), *(["--fresh"] if fresh else [])
+                )
+                return
+            except RuntimeError:
+                if attempt == 4:
+                    raise
+                await self.stop()
+                await asyncio.sleep(1.0)  # the self-connected client gives the port back
 
     async def stop(self) -> None:
         await self._run("stop", self.data_dir)

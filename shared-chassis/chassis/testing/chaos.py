@@ -32,6 +32,7 @@ from pathlib import Path
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 from sqlalchemy import func, select
 
 from chassis.db import create_engine, decode_envelope
@@ -368,6 +369,8 @@ async def _committed_offsets(bootstrap: str, group: str) -> dict[TopicPartition,
     try:
         offsets = await admin.list_consumer_group_offsets(group)
         return {tp: meta.offset for tp, meta in offsets.items() if meta.offset >= 0}
+    except KafkaError:  # e.g. no coordinator yet on a fresh broker: nothing committed
+        return {}
     finally:
         await admin.close()
 
