@@ -7,7 +7,7 @@ SHELL := /bin/bash
 help:
 	@echo "make run           start Kafka and the six services on SQLite under var/ (Ctrl-C stops all)"
 	@echo "make test          ruff, mypy, contracts, unit + integration tests (real Kafka, PostgreSQL)"
-	@echo "make test-stress   make test ten times in a row with one core kept busy"
+	@echo "make test-stress   make test ten times in a row with one core kept busy (COUNT=n)"
 	@echo "make chaos         minutes-long fault scenarios on their own broker and PostgreSQL"
 	@echo "make schemas       regenerate the checked-in JSON Schemas and AsyncAPI document"
 	@echo "make bench-kafka   raw producer baseline against a local broker"
@@ -20,7 +20,7 @@ test:
 	@bash scripts/test.sh
 
 test-stress:
-	@bash scripts/test-stress.sh
+	@COUNT=$(COUNT) bash scripts/test-stress.sh
 
 chaos:
 	@bash scripts/chaos.sh

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL cluster from Debian's packages (installed when missing; machines run as root).
 #   pg.sh start DATA_DIR PORT [--fresh]   initdb if needed, start on 127.0.0.1:PORT, wait until ready
-#   pg.sh stop DATA_DIR
+#   pg.sh stop DATA_DIR [--immediate]   --immediate: pg_ctl stop -m immediate (a crash: no
+#                                         checkpoint, recovery from the WAL on the next start)
+# HOMEBED_PG_OPTS: extra server options appended last (they win), e.g. "-c synchronous_commit=on"
+# for the fault tests that crash the server and must not lose an acknowledged commit.
 # Prints nothing on stdout but the DSN on start: postgresql://postgres@127.0.0.1:PORT/postgres
 set -euo pipefail
 
@@ -50,20 +53,21 @@ start() {
   fi
   # Tuned for throwaway test data: durability off, it is recreated every run.
   as_owner "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 start -o \
-    "-p $port -k $data -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" >&2
+    "-p $port -k $data -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 ${HOMEBED_PG_OPTS:-}" >&2
   echo "postgresql://postgres@127.0.0.1:$port/postgres"
 }
 
 stop() {
-  local data="$1"
+  local data="$1" mode=fast
+  if [ "${2:-}" = "--immediate" ]; then mode=immediate; fi
   local bin; bin="$(find_bin)" || return 0
   [ -f "$data/postmaster.pid" ] || return 0
-  as_owner "$bin/pg_ctl" -D "$data" -m fast -w stop >&2 || true
+  as_owner "$bin/pg_ctl" -D "$data" -m "$mode" -w stop >&2 || true
 }
 
 cmd="${1:-}"; shift || true
 case "$cmd" in
   start) start "$@" ;;
   stop) stop "$@" ;;
-  *) echo "usage: pg.sh start DATA_DIR PORT [--fresh] | stop DATA_DIR" >&2; exit 2 ;;
+  *) echo "usage: pg.sh start DATA_DIR PORT [--fresh] | stop DATA_DIR [--immediate]" >&2; exit 2 ;;
 esac

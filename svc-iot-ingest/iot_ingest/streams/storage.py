@@ -10,11 +10,12 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from chassis.db import UnitOfWork
 from chassis.kafka.batch import Records
 from chassis.upsert import dialect_name
+from iot_ingest.tables import latest_values
 from iot_ingest.telemetry.aggregates import BatchAggregator
 from iot_ingest.telemetry.codec import decode_telemetry
 
@@ -45,7 +46,26 @@ WHERE excluded.ts >= l.ts
 """
 
 
-async def aggregate(records: Records) -> BatchAggregator:
+async def _stored_highs(uow: UnitOfWork, records: Records) -> dict[tuple[str, str], int]:
+    """The highest seq already stored per (device, metric): `latest_values.seq`."""
+    devices = {decode_telemetry(r.value).data.device_id for r in records if r.value is not None}
+    if not devices:
+        return {}
+    rows = await uow.session.execute(
+        select(latest_values.c.device_id, latest_values.c.metric, latest_values.c.seq).where(
+            latest_values.c.device_id.in_(sorted(devices))
+        )
+    )
+    return {(device, metric): int(seq) for device, metric, seq in rows.all()}
+
+
+async def aggregate(
+    records: Records, highs: dict[tuple[str, str], int] | None = None
+) -> BatchAggregator:
+    """Readings of `records`, each (device, seq) once: a seq at or below the device's high-water
+    mark for that metric is a replay (a batch the lane answered 503 to, because Kafka's ack came
+    too late, and that the device then sent again) and is skipped, as the rule engine does."""
+    highs = dict(highs or {})
     aggregator = BatchAggregator()
     for index, record in enumerate(records):
         if index % 20 == 19:
@@ -54,6 +74,10 @@ async def aggregate(records: Records) -> BatchAggregator:
             continue
         data = decode_telemetry(record.value).data
         for reading in data.readings:
+            key = (data.device_id, reading.metric)
+            if reading.seq <= highs.get(key, -1):
+                continue
+            highs[key] = reading.seq
             aggregator.add(
                 device_id=data.device_id,
                 bed_id=data.bed_id,
@@ -66,7 +90,7 @@ async def aggregate(records: Records) -> BatchAggregator:
 
 
 async def project_storage(uow: UnitOfWork, records: Records) -> None:
-    aggregator = await aggregate(records)
+    aggregator = await aggregate(records, await _stored_highs(uow, records))
     if not aggregator:
         return
     postgres = dialect_name(uow) == "postgresql"
