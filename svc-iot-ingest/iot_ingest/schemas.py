@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from chassis.dto import Input, Output
 from homebed_schemas.events.iot import DeviceType
@@ -169,7 +169,7 @@ class MinuteAggregateRead(Output):
 
 class WorkerUpdate(Input):
     display_name: str = Field(min_length=1, max_length=100)
-    active: bool = True
+    active: StrictBool = True  # 0/1 are not booleans: a client sending them gets a 422
 
 
 class WorkerRead(Output):
