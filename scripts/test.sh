@@ -27,12 +27,15 @@ run_pytest() {
   if [ "$rc" -ne 0 ]; then exit "$rc"; fi
 }
 
-step "unit tests"
-run_pytest -q -m "not kafka and not postgres and not prometheus and not conformance" \
-  -p no:cacheprovider
+# Parallel where it is safe: unit tests and Schemathesis share nothing; the integration tests
+# use their own databases, topics and consumer groups (chassis.testing.fixtures); tests marked
+# `exclusive` stop the shared broker and run alone afterwards.
+workers="${HOMEBED_TEST_WORKERS:-2}"
+int_workers="${HOMEBED_TEST_INTEGRATION_WORKERS:-3}"
 
-step "OpenAPI conformance (Schemathesis on every service, and through the gateway)"
-run_pytest -q -m conformance -p no:cacheprovider --durations=10
+step "unit tests and OpenAPI conformance (Schemathesis on every service and through the gateway; $workers workers)"
+run_pytest -q -m "not kafka and not postgres and not prometheus" -p no:cacheprovider \
+  -n "$workers" --durations=10
 
 step "starting the real Kafka broker, PostgreSQL and Prometheus for the integration tests"
 bash deploy/prometheus/prometheus.sh ensure >/dev/null
@@ -41,5 +44,9 @@ trap cleanup EXIT INT TERM
 eval "$(bash scripts/infra.sh start test --fresh)"
 $UV run python -m chassis.kafka.topics --bootstrap "$HOMEBED_TEST_KAFKA_BOOTSTRAP" >/dev/null
 
-step "integration tests (real Kafka + PostgreSQL)"
-run_pytest -q -m "kafka or postgres or prometheus" -p no:cacheprovider --durations=10
+step "integration tests (real Kafka + PostgreSQL; $int_workers workers)"
+run_pytest -q -m "(kafka or postgres or prometheus) and not exclusive" -p no:cacheprovider \
+  -n "$int_workers" --durations=10
+
+step "integration tests that stop the shared broker (alone)"
+run_pytest -q -m "exclusive" -p no:cacheprovider --durations=5

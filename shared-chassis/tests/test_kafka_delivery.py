@@ -315,6 +315,8 @@ def _broker(action: str) -> None:
     subprocess.run(args, check=True, capture_output=True, timeout=120)
 
 
+# It stops the shared test broker: run alone, after the parallel integration tests.
+@pytest.mark.exclusive
 async def test_broker_down_for_ten_seconds_loses_nothing(
     kafka_bootstrap: str,
     postgres_url: str,
