@@ -15,6 +15,7 @@ import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import schemathesis
 
@@ -40,6 +41,8 @@ def intake(tmp_path: Path) -> Iterator[UvicornProcess]:
         log_file=tmp_path / "intake.log",
     ).start()
     try:
+        # the first /openapi.json builds the document (seconds on a busy box): build it here
+        httpx.get(f"{process.url}/openapi.json", timeout=120).raise_for_status()
         yield process
     finally:
         process.stop()

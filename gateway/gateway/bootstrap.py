@@ -41,6 +41,10 @@ from gateway.proxy.pool import UpstreamPool
 from gateway.settings import GatewaySettings
 
 OPENAPI_CACHE_SECONDS = 30.0
+# A document missing an upstream is kept only briefly: the next reader retries the upstream.
+OPENAPI_PARTIAL_CACHE_SECONDS = 3.0
+# A service builds its OpenAPI document on first request: seconds on a busy machine.
+OPENAPI_FETCH_SECONDS = 10.0
 CORS_HEADERS = ["Authorization", "Content-Type", "X-Request-ID", "Last-Event-ID"]
 EXPOSED_HEADERS = ["X-Request-ID", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"]
 
@@ -58,7 +62,7 @@ class GatewayEdge:
         self.upstreams: dict[str, Upstream] = {}
         self.table = RouteTable(settings.route_rules())
         self._side_clients: list[httpx.AsyncClient] = []
-        self._openapi: tuple[float, dict[str, Any]] | None = None
+        self._openapi: tuple[float, float, dict[str, Any]] | None = None  # (at, keep_for, doc)
         self._openapi_client: httpx.AsyncClient | None = None
         self._metrics_server: WSGIServer | None = None
 
@@ -148,16 +152,19 @@ class GatewayEdge:
 
     async def openapi(self) -> dict[str, Any]:
         now = time.monotonic()
-        if self._openapi is not None and now - self._openapi[0] < OPENAPI_CACHE_SECONDS:
-            return self._openapi[1]
+        if self._openapi is not None and now - self._openapi[0] < self._openapi[1]:
+            return self._openapi[2]
         paths = {name: u.openapi_path for name, u in self.gateway_settings.upstreams.items()}
         if self._openapi_client is None:
             self._openapi_client = self._side_client()
-        documents, missing = await fetch_documents(self._openapi_client, self.upstreams, paths)
+        documents, missing = await fetch_documents(
+            self._openapi_client, self.upstreams, paths, wait_seconds=OPENAPI_FETCH_SECONDS
+        )
         merged = merge_openapi(documents, self.table)
         if missing:
             merged["info"]["x-homebed-unavailable"] = missing
-        self._openapi = (now, merged)
+        keep_for = OPENAPI_PARTIAL_CACHE_SECONDS if missing else OPENAPI_CACHE_SECONDS
+        self._openapi = (now, keep_for, merged)
         return merged
 
 
