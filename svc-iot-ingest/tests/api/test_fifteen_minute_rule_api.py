@@ -11,8 +11,14 @@ from iot_ingest.service.escalation import run_escalations
 from iot_ingest.settings import Settings
 from iot_ingest.testing import QUIET_LOOPS, Iot, running_iot
 
-NURSE = principal_headers(Role.CAREGIVER, "nurse-1", provider_id="p1")
-CARER = principal_headers(Role.CAREGIVER, "carer-7", provider_id="p1")
+
+def nurse() -> dict[str, str]:
+    """Minted per request: internal principal tokens live 60 s."""
+    return principal_headers(Role.CAREGIVER, "nurse-1", provider_id="p1")
+
+
+def carer() -> dict[str, str]:
+    return principal_headers(Role.CAREGIVER, "carer-7", provider_id="p1")
 
 
 async def _dispatched_fall(iot: Iot, clock: ManualClock) -> str:
@@ -26,9 +32,9 @@ async def _dispatched_fall(iot: Iot, clock: ManualClock) -> str:
     alarm_id: str = raised.json()["alarm_id"]
     await iot.add_worker("carer-7")
     clock.advance(seconds=60)
-    await iot.client.post(f"/v1/alarms/{alarm_id}/acknowledge", headers=NURSE)
+    await iot.client.post(f"/v1/alarms/{alarm_id}/acknowledge", headers=nurse())
     dispatched = await iot.client.post(
-        f"/v1/alarms/{alarm_id}/dispatch", json={"assignee": "carer-7"}, headers=NURSE
+        f"/v1/alarms/{alarm_id}/dispatch", json={"assignee": "carer-7"}, headers=nurse()
     )
     assert dispatched.status_code == 200, dispatched.text
     return alarm_id
@@ -41,7 +47,7 @@ async def test_a_late_arrival_is_a_breach_without_any_sweep(sqlite_url: str) -> 
     async with running_iot(settings, clock=clock) as iot:
         alarm_id = await _dispatched_fall(iot, clock)
         clock.set(start + timedelta(minutes=16))  # escalation loops are quiet: no sweep ran
-        arrived = await iot.client.post(f"/v1/alarms/{alarm_id}/arrive", headers=CARER)
+        arrived = await iot.client.post(f"/v1/alarms/{alarm_id}/arrive", headers=carer())
         assert arrived.status_code == 200, arrived.text
         assert arrived.json()["sla_breached"] is True
         events = [e for e in await iot.outbox("iot.alarms.v1") if e.subject == alarm_id]
@@ -50,7 +56,7 @@ async def test_a_late_arrival_is_a_breach_without_any_sweep(sqlite_url: str) -> 
         assert datetime.fromisoformat(events[-2].data["occurred_at"]) == start + timedelta(
             minutes=15
         )
-        breached = await iot.client.get("/v1/alarms?sla_breached=true", headers=NURSE)
+        breached = await iot.client.get("/v1/alarms?sla_breached=true", headers=nurse())
         assert [a["alarm_id"] for a in breached.json()["items"]] == [alarm_id]
         # the sweep, when it runs, adds nothing
         assert await run_escalations(uow=iot.runtime.uow(), now=clock()) == 0
@@ -65,11 +71,11 @@ async def test_arriving_at_exactly_fifteen_minutes_is_in_time(sqlite_url: str) -
         clock.set(start + timedelta(minutes=15))
         # a sweep at the deadline itself alerts the street office but breaches nothing yet
         await run_escalations(uow=iot.runtime.uow(), now=clock())
-        arrived = await iot.client.post(f"/v1/alarms/{alarm_id}/arrive", headers=CARER)
+        arrived = await iot.client.post(f"/v1/alarms/{alarm_id}/arrive", headers=carer())
         assert arrived.json()["sla_breached"] is False
         clock.advance(seconds=3600)
         await run_escalations(uow=iot.runtime.uow(), now=clock())
-        detail = await iot.client.get(f"/v1/alarms/{alarm_id}", headers=NURSE)
+        detail = await iot.client.get(f"/v1/alarms/{alarm_id}", headers=nurse())
         assert detail.json()["sla_breached"] is False
         types = [e.type for e in await iot.outbox("iot.alarms.v1") if e.subject == alarm_id]
         assert "alarm.sla_breached" not in types
