@@ -222,7 +222,7 @@ class BedAlarmRow(Base):
 
     __tablename__ = "bed_alarms"
 
-    alarm_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    alarm_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     bed_id: Mapped[str] = mapped_column(String(64), index=True)
     provider_id: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))

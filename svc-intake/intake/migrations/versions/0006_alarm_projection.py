@@ -22,7 +22,7 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "bed_alarms",
-        sa.Column("alarm_id", sa.String(length=36), nullable=False),
+        sa.Column("alarm_id", sa.String(length=64), nullable=False),
         sa.Column("bed_id", sa.String(length=64), nullable=False),
         sa.Column("provider_id", sa.String(length=64), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
