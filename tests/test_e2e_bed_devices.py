@@ -254,3 +254,68 @@ async def test_contract_devices_establish_across_services(
         headers=ADMIN(),
     )
     assert stranger.status_code in (404, 409, 422)
+
+
+def CARER() -> dict[str, str]:
+    return _headers(Role.CAREGIVER, "carer-e2e", provider_id=PROVIDER)
+
+
+async def test_an_alarm_shows_the_masked_elder_and_opens_the_emergency_contact_to_its_assignee(
+    services: tuple[httpx.AsyncClient, httpx.AsyncClient],
+) -> None:
+    """Issue 10 item 15 across services: iot-ingest shows intake's masked name and address on
+    the alarm (from `intake.beds.v1`), and intake lets the caregiver the alarm is dispatched to
+    read the emergency contact while it is open (from `iot.alarms.v1`)."""
+    intake, iot = services
+    bed_id = await _contracted_bed(intake)
+    body = {"bed_id": bed_id, "device_type": "emergency_button", "serial": "SN-sos"}
+    button = await eventually(
+        lambda: iot.post("/v1/devices", json=body, headers=ADMIN()),
+        until=lambda r: r.status_code == 201,
+        within=60,
+        what="iot-ingest learned the contracted bed",
+    )
+    sos = await iot.post(
+        "/v1/device-events",
+        json={"seq": 1, "ts": datetime.now(UTC).isoformat(), "kind": "sos_pressed"},
+        headers={"Authorization": f"Bearer {button.json()['token']}"},
+    )
+    assert sos.status_code == 201, sos.text
+    alarm_id = sos.json()["alarm_id"]
+    alarm = (await iot.get(f"/v1/alarms/{alarm_id}", headers=CARER())).json()
+    assert (alarm["elder_name_masked"], alarm["address_masked"]) == ("王**", "鳌峰街道 梅园路 * 号")
+    assert "王秀兰" not in str(alarm)
+
+    contact = f"/v1/beds/{bed_id}/emergency-contact"
+    refused = await intake.post(contact, headers=CARER())
+    assert refused.status_code == 403
+    assert refused.json()["unmet"] == ["caller-is-assignee-of-an-open-alarm-of-the-bed"]
+
+    worker = await iot.put(
+        "/v1/dispatch-workers/carer-e2e", json={"display_name": "护理员"}, headers=ADMIN()
+    )
+    assert worker.status_code == 200, worker.text
+    assert (await iot.post(f"/v1/alarms/{alarm_id}/acknowledge", headers=ADMIN())).is_success
+    dispatched = await iot.post(
+        f"/v1/alarms/{alarm_id}/dispatch", json={"assignee": "carer-e2e"}, headers=ADMIN()
+    )
+    assert dispatched.status_code == 200, dispatched.text
+    read = await eventually(
+        lambda: intake.post(contact, headers=CARER()),
+        until=lambda r: r.status_code == 200,
+        within=60,
+        what="intake learned the dispatch",
+    )
+    assert read.json()["value"] == "13900139001"
+
+    assert (await iot.post(f"/v1/alarms/{alarm_id}/arrive", headers=CARER())).is_success
+    resolved = await iot.post(
+        f"/v1/alarms/{alarm_id}/resolve", json={"outcome": "handled_on_site"}, headers=CARER()
+    )
+    assert resolved.status_code == 200, resolved.text
+    await eventually(
+        lambda: intake.post(contact, headers=CARER()),
+        until=lambda r: r.status_code == 403,
+        within=60,
+        what="intake learned the alarm is closed",
+    )

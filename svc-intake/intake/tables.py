@@ -214,3 +214,18 @@ class ProviderRow(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own dict
+
+
+class BedAlarmRow(Base):
+    """iot-ingest's alarms, projected from `iot.alarms.v1`: the assignee of each open alarm of a
+    bed (the emergency contact is read only by them). A resolved alarm stays, closed."""
+
+    __tablename__ = "bed_alarms"
+
+    alarm_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    bed_id: Mapped[str] = mapped_column(String(64), index=True)
+    provider_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    assignee: Mapped[str | None] = mapped_column(String(200))
+    is_open: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime]

@@ -111,6 +111,12 @@ class AlarmRead(Output):
     escalation_level: int
     sla_breached: bool
     region_code: str | None
+    elder_name_masked: str | None = Field(
+        description="the elder's name, masked by intake (张**); null until intake told us"
+    )
+    address_masked: str | None = Field(
+        description="the home's road and community with door numbers masked (梅园路 * 号 *** 室)"
+    )
     device_location_label: str | None
     arrival_lat: float | None
     arrival_lon: float | None

@@ -38,6 +38,9 @@ beds = Table(
     Column("status", String(32), nullable=False),
     Column("active", Boolean, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # the elder as intake publishes them for alarms (masked: 张**, 梅园路 * 号 *** 室), never plain
+    Column("elder_name_masked", String(100), nullable=True),
+    Column("address_masked", String(200), nullable=True),
 )
 
 devices = Table(

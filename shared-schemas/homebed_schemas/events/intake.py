@@ -1,6 +1,7 @@
 """Payloads of `intake.applications.v1` and `intake.beds.v1` (producer: svc-intake).
 
-No plaintext ID number or phone ever appears here: the elder is the pseudonymous `elder_id`.
+No plaintext ID number or phone ever appears here: the elder is the pseudonymous `elder_id`; bed
+events carry the name and address masked only (`elder_name_masked`, `address_masked`).
 """
 
 from __future__ import annotations
@@ -71,6 +72,19 @@ class BedEvent(_Payload):
         "linked the bed with a one-time code; None while nobody has (an offline application "
         "not yet claimed). Service records lets that account see the bed's visits, archive and "
         "surveys",
+    )
+    elder_name_masked: str | None = Field(
+        default=None,
+        max_length=100,
+        description="the elder's name with all but the surname masked (张**), for people who "
+        "must recognise the elder during an alarm; never the plain name. None from producers "
+        "older than this field",
+    )
+    address_masked: str | None = Field(
+        default=None,
+        max_length=200,
+        description="the home address's detail (road, community) with door numbers masked "
+        "(梅园路 * 号 *** 室); the region is `region_code`. Never the plain address",
     )
     occurred_at: datetime
 

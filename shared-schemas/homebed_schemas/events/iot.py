@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class DeviceType(StrEnum):
-    """Smart devices of 000 Annex 2 and 001 Annex 2."""
+    """Smart devices of 000 Annex 2 and 001 Annex 2, and the wearables of 000 §三(三)."""
 
     EMERGENCY_BUTTON = "emergency_button"  # 紧急呼叫
     PIR_MOTION = "pir_motion"  # 红外人体感应
@@ -22,6 +22,8 @@ class DeviceType(StrEnum):
     VITAL_SIGNS_MONITOR = "vital_signs_monitor"  # 生命体征监测
     SMART_MATTRESS = "smart_mattress"  # 智能床垫
     LOCATION_TAG = "location_tag"  # 防走失定位
+    NETWORK_GATEWAY = "network_gateway"  # 网络连接设备 (001 Annex 2 item 1)
+    SMART_WEARABLE = "smart_wearable"  # 智能穿戴 (000 §三(三); 001 §四(三)2)
 
 
 class AlarmSeverity(StrEnum):

@@ -2,11 +2,12 @@
 
 Staged with `uow.emit`, so the envelope's source is the service's name (`svc-intake`) and the
 event is sent only if the use case commits. Payloads carry the pseudonymous `elder_id`, never an
-ID or phone number.
+ID or phone number; bed events carry the elder's name and address masked (`domain/masking.py`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from chassis.db import UnitOfWork
@@ -17,7 +18,9 @@ from homebed_schemas.events.intake import (
     EconomicStatus,
 )
 from homebed_schemas.topics import INTAKE_APPLICATIONS, INTAKE_BEDS
-from intake.tables import ApplicationRow, BedRow, ContractRow
+from intake.domain.masking import mask_address, mask_name
+from intake.repository import SqlRepository
+from intake.tables import ApplicationRow, BedRow, ContractRow, ElderRow
 
 APPLICATIONS_TOPIC = INTAKE_APPLICATIONS.name
 BEDS_TOPIC = INTAKE_BEDS.name
@@ -38,7 +41,34 @@ def application_payload(row: ApplicationRow, *, priority: bool = False) -> Appli
     )
 
 
-def bed_payload(bed: BedRow, contract: ContractRow, name: str, *, now: datetime) -> BedEvent:
+@dataclass(frozen=True)
+class MaskedElder:
+    """The elder as other services may show them (issue 10 item 15): masked name and address."""
+
+    name: str | None = None
+    address: str | None = None
+
+
+def masked_elder(application: ApplicationRow | None, elder: ElderRow | None) -> MaskedElder:
+    """From the application's form (the name as entered, the current address's detail)."""
+    name = (application.name if application else None) or (elder.name if elder else None)
+    address = (application.form.get("current_address") or {}) if application else {}
+    detail = address.get("detail") if isinstance(address, dict) else None
+    return MaskedElder(
+        name=mask_name(name) if name else None,
+        address=mask_address(detail) if isinstance(detail, str) and detail else None,
+    )
+
+
+def bed_payload(
+    bed: BedRow,
+    contract: ContractRow,
+    name: str,
+    *,
+    now: datetime,
+    masked: MaskedElder | None = None,
+) -> BedEvent:
+    masked = masked or MaskedElder()
     return BedEvent(
         bed_id=bed.id,
         application_id=bed.application_id,
@@ -60,6 +90,8 @@ def bed_payload(bed: BedRow, contract: ContractRow, name: str, *, now: datetime)
         transfer_target=bed.transfer_target,
         occurred_at=now,
         applicant_sub=bed.applicant_sub or None,  # "" = keyed in offline, nobody linked yet
+        elder_name_masked=masked.name,
+        address_masked=masked.address,
     )
 
 
@@ -79,11 +111,16 @@ async def emit_application_event(
 async def emit_bed_event(
     uow: UnitOfWork, bed: BedRow, contract: ContractRow, name: str, *, now: datetime
 ) -> None:
-    """Stage `bed.<name>`; the use case commits it with its rows."""
+    """Stage `bed.<name>`, with the elder's masked name and address; the use case commits it
+    with its rows."""
+    repo = uow.repo(SqlRepository)
+    masked = masked_elder(
+        await repo.application(bed.application_id), await repo.elder(bed.elder_id)
+    )
     await uow.emit(
         topic=BEDS_TOPIC,
         key=bed.id,
         type_=f"bed.{name}",
         subject=bed.id,
-        data=bed_payload(bed, contract, name, now=now),
+        data=bed_payload(bed, contract, name, now=now, masked=masked),
     )

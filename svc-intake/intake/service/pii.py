@@ -13,6 +13,7 @@ from intake.domain.tenancy import can_view
 from intake.repository import SqlRepository
 from intake.schemas.applications import PiiAccessRead, RevealIn, RevealPurpose, RevealRead
 from intake.service.applications import visible_application
+from intake.service.bed_alarms import require_assignee_of_open_alarm
 from intake.service.beds import visible_bed
 from intake.service.context import (
     CAREGIVER_PHONE,
@@ -24,9 +25,9 @@ from intake.service.context import (
 from intake.tables import ApplicationRow, BedRow, PiiAccessRow
 
 MAY_REVEAL = (Role.OFFICER, Role.PROVIDER_ADMIN)
-# A caregiver answering an alarm may read the emergency contact's phone, nothing else, and only
-# for a live bed of their own provider (issue 10 item 15). Follow-up: also require that they are
-# the assignee of an open alarm of that bed (a question for svc-iot-ingest).
+# A caregiver answering an alarm may read the emergency contact's phone, nothing else, only for
+# a live bed of their own provider and only while an open alarm of that bed is assigned to them
+# (issue 10 item 15; intake's projection of iot.alarms.v1, `service/bed_alarms.py`).
 EMERGENCY_FIELD = "emergency_phone"
 LIVE_BEDS = frozenset(
     {BedStatus.PREPARING, BedStatus.ESTABLISHED, BedStatus.ACCEPTED, BedStatus.SUSPENDED}
@@ -46,7 +47,10 @@ async def reveal(
         if ctx.principal.role is Role.CAREGIVER:
             if cmd.field != EMERGENCY_FIELD or cmd.purpose is not RevealPurpose.EMERGENCY_CONTACT:
                 raise Forbidden(CAREGIVER_ONLY, required_roles=MAY_REVEAL)
-            _require_live_bed_of_caregiver(ctx, await repo.bed_for_application(row.id))
+            bed = await repo.bed_for_application(row.id)
+            _require_live_bed_of_caregiver(ctx, bed)
+            if bed is not None:
+                await require_assignee_of_open_alarm(uow, bed, ctx.principal.sub)
         else:
             require_role(ctx.principal, *MAY_REVEAL)
         token_by_field = {
@@ -67,13 +71,15 @@ async def reveal(
 async def reveal_emergency_contact(
     *, uow: UnitOfWork, ctx: IntakeContext, bed_id: str
 ) -> RevealRead:
-    """The emergency contact's phone of a bed, for its provider's caregivers and admins during an
-    alarm; audited with purpose `emergency_contact`."""
+    """The emergency contact's phone of a bed during an alarm: for the caregiver an open alarm of
+    the bed is assigned to, and the provider's admins; audited with purpose `emergency_contact`."""
     async with uow:
         repo = uow.repo(SqlRepository)
         bed = await visible_bed(repo, ctx, bed_id)
         require_role(ctx.principal, Role.CAREGIVER, Role.PROVIDER_ADMIN)
         _require_live_bed_of_caregiver(ctx, bed)
+        if ctx.principal.role is Role.CAREGIVER:
+            await require_assignee_of_open_alarm(uow, bed, ctx.principal.sub)
         row = await repo.application(bed.application_id)
         if row is None or not row.emergency_phone_sealed:
             raise NotFound(EMERGENCY_FIELD)

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from chassis.clock import ManualClock
 from chassis.principal import Role
 from homebed_schemas.envelope import Envelope
-from intake.consumers import handle_device_event
+from intake.consumers import handle_alarm_event, handle_device_event
 
 Auth = Callable[..., dict[str, str]]
 WORKLISTS = ("missing-devices", "acceptance-due", "contracts-ending")
@@ -243,7 +243,30 @@ async def test_worklists_refuse_owners_and_unknown_filters(
     assert bad.status_code == 422
 
 
+async def alarm_assigned(app: FastAPI, bed_id: str, assignee: str) -> None:
+    """An open alarm of the bed dispatched to `assignee`, as iot.alarms.v1 tells intake."""
+    at = datetime(2026, 3, 2, 2, 5, tzinfo=UTC)
+    data = {
+        "alarm_id": f"alarm-{bed_id}",
+        "bed_id": bed_id,
+        "provider_id": "prov-a",
+        "alarm_type": "fall_detected",
+        "severity": "critical",
+        "status": "dispatched",
+        "count": 1,
+        "raised_at": at.isoformat(),
+        "arrival_deadline": (at + timedelta(minutes=15)).isoformat(),
+        "assignee": assignee,
+        "occurred_at": at.isoformat(),
+    }
+    event = Envelope(type="alarm.dispatched", source="svc-iot-ingest", subject=bed_id, data=data)
+    async with app.state.runtime.uow() as uow:
+        await handle_alarm_event(uow, event)
+        await uow.commit()
+
+
 async def test_caregiver_reads_only_the_emergency_phone_of_a_bed_of_their_provider(
+    app: FastAPI,
     client: httpx.AsyncClient,
     auth: Auth,
     make_id: Callable[..., str],
@@ -268,6 +291,7 @@ async def test_caregiver_reads_only_the_emergency_phone_of_a_bed_of_their_provid
         client, auth, new_application(make_id("341802", "19460501"))
     )
     reveal = f"/v1/applications/{app_id}/reveal"
+    await alarm_assigned(app, bed_id, "carer-a")  # only the assignee of an open alarm reads it
     by_application = await client.post(reveal, json=emergency, headers=people["carer_a"])
     assert by_application.status_code == 200, by_application.text
     assert by_application.json()["value"] == "13900139001"

@@ -91,11 +91,14 @@ async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
 
 def _personal_data(body: dict[str, Any]) -> dict[str, str]:
     """What must never leave intake in an event: ID number (and its region + birth prefix),
-    social-security number, the phones of the elder, the caregiver and the emergency contact."""
+    social-security number, the phones of the elder, the caregiver and the emergency contact,
+    the elder's plain name and home address (bed events carry them masked only)."""
     found = {
         "id_number": body["id_number"],
         "id_number_prefix": body["id_number"][:14],
         "social_security_no": body["social_security_no"],
+        "name": body["name"],
+        "current_address.detail": body["current_address"]["detail"],
     }
     for holder in ("caregiver", "emergency_contact"):
         if body.get(holder) and body[holder].get("phone"):
@@ -132,7 +135,8 @@ async def test_each_change_is_published_once(
     transport = httpx.ASGITransport(app=kafka_app)
     async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
         body = new_application(make_id("341802", "19430707"))
-        assert len(_personal_data(body)) == 5  # ID, its prefix, social security, two phones
+        # ID, its prefix, social security, name, address, two phones
+        assert len(_personal_data(body)) == 7
         app_id = (await client.post("/v1/applications", json=body, headers=family)).json()["id"]
 
         async def scan(after: str) -> int:
@@ -236,3 +240,5 @@ async def test_each_change_is_published_once(
     assert transferred.data["transfer_target"] == "institution"
     assert transferred.data["package_fee_fen"] == 90000
     assert transferred.data["economic_status"] == "dibao"
+    assert transferred.data["elder_name_masked"] == "张**"
+    assert transferred.data["address_masked"] == "鳌峰街道 梅园路 * 号 *** 室"

@@ -1,4 +1,5 @@
-"""The device catalogue: what each device type of 000 Annex 2 / 001 Annex 2 may send.
+"""The device catalogue: what each device type of 000 Annex 2 / 001 Annex 2 may send, and the
+smart wearables 000 §三(三) and 001 §四(三)2 name.
 
 001 Annex 2 requires every device to feed data back to the provider's monitoring centre in real
 time ("数据实时反馈到机构后台监控中心"); the heartbeat timeouts below are our operating choice for
@@ -155,6 +156,27 @@ CATALOGUE: dict[DeviceType, DeviceSpec] = {
             (_E.LEFT_SAFE_ZONE, _E.SOS_PRESSED),
             15,
             "001 Annex 1 item 7",
+        ),
+        # 001 Annex 2 item 1 "保证信号传输稳定": the home's link to the platform. It reports its
+        # signal only; its silence (offline) is what matters, so it is watched closely.
+        _spec(
+            DeviceType.NETWORK_GATEWAY,
+            "网络连接设备",
+            frozenset({Metric.RSSI}),
+            (),
+            5,
+            "001 Annex 2 item 1",
+        ),
+        # 000 §三(三) 智能穿戴; 001 §四(三)2 "智能穿戴等设施设备远程监测老年人生命健康体征数据":
+        # vital signs, steps, a fall or SOS, and leaving the safe zone (location stays on the
+        # device and the platform's geofence: only the event is sent).
+        _spec(
+            DeviceType.SMART_WEARABLE,
+            "智能穿戴设备（手环、手表）",
+            _RADIO | {Metric.HEART_RATE, Metric.SPO2, Metric.STEPS},
+            (_E.SOS_PRESSED, _E.FALL_DETECTED, _E.LEFT_SAFE_ZONE),
+            15,
+            "000 §三(三); 001 §四(三)2",
         ),
     )
 }

@@ -34,13 +34,16 @@ class Device:
 
 @dataclass(frozen=True)
 class KnownBed:
-    """A bed from `intake.beds.v1`: devices may only join an active bed."""
+    """A bed from `intake.beds.v1`: devices may only join an active bed. The elder's name and
+    address come masked from intake (alarms show them to the caregiver); None: not told yet."""
 
     bed_id: str
     provider_id: str
     region_code: str
     status: str
     active: bool
+    elder_name_masked: str | None = None
+    address_masked: str | None = None
 
 
 # A signed contract opens installation (001 §四(四)): devices may join before establishment.

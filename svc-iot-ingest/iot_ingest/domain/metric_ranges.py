@@ -24,6 +24,7 @@ class Metric(StrEnum):
     SLEEP_STATE = "sleep_state"
     BATTERY = "battery"
     RSSI = "rssi"
+    STEPS = "steps"
 
 
 class SleepState(StrEnum):
@@ -72,5 +73,7 @@ METRICS: dict[str, MetricSpec] = {
         ),
         MetricSpec(Metric.BATTERY, "%", 0, 100),
         MetricSpec(Metric.RSSI, "dBm", -130, 0),
+        # a wearable's step count for the day so far: 100 000 is beyond any elder's day
+        MetricSpec(Metric.STEPS, "steps today", 0, 100_000, whole_numbers=True),
     )
 }

@@ -53,7 +53,22 @@ class BedRepository:
             region_code=row.region_code,
             status=row.status,
             active=bool(row.active),
+            elder_name_masked=row.elder_name_masked,
+            address_masked=row.address_masked,
         )
+
+    async def elders(self, bed_ids: Collection[str]) -> dict[str, tuple[str | None, str | None]]:
+        """(masked name, masked address) of each known bed: what an alarm shows of the elder."""
+        if not bed_ids:
+            return {}
+        rows = (
+            await self.session.execute(
+                select(beds.c.bed_id, beds.c.elder_name_masked, beds.c.address_masked).where(
+                    beds.c.bed_id.in_(list(bed_ids))
+                )
+            )
+        ).all()
+        return {r.bed_id: (r.elder_name_masked, r.address_masked) for r in rows}
 
     async def statuses(self, bed_ids: Collection[str]) -> dict[str, tuple[str, bool]]:
         """(status, active) of each known bed."""
@@ -75,8 +90,9 @@ class BedRepository:
         return provider
 
     async def save_unless_newer(self, bed: KnownBed, *, at: datetime) -> None:
-        """Store the bed as of `at`; a stored state newer than `at` is kept (late events)."""
-        values = {
+        """Store the bed as of `at`; a stored state newer than `at` is kept (late events). The
+        masked name and address are only replaced by an event that carries them."""
+        values: dict[str, Any] = {
             "bed_id": bed.bed_id,
             "provider_id": bed.provider_id,
             "region_code": bed.region_code,
@@ -84,6 +100,10 @@ class BedRepository:
             "active": bed.active,
             "updated_at": at.astimezone(UTC),
         }
+        if bed.elder_name_masked is not None:
+            values["elder_name_masked"] = bed.elder_name_masked
+        if bed.address_masked is not None:
+            values["address_masked"] = bed.address_masked
         await upsert(self.session, beds, [values], keys=["bed_id"], unless_newer="updated_at")
 
 

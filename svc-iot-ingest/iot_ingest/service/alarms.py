@@ -15,7 +15,7 @@ from chassis.write_lock import serialized_writes
 from iot_ingest.domain.alarms.lifecycle import Actor, Alarm, AlarmAction, Comment
 from iot_ingest.domain.geo import distance_m
 from iot_ingest.repository.alarms import AlarmFilter, AlarmRepository
-from iot_ingest.repository.devices import DeviceRepository
+from iot_ingest.repository.devices import BedRepository, DeviceRepository
 from iot_ingest.repository.workers import WorkerRepository
 from iot_ingest.schemas import (
     AlarmArrive,
@@ -145,8 +145,12 @@ async def _reads(uow: UnitOfWork, ctx: RequestContext, alarms: list[Alarm]) -> l
     labels = await uow.repo(DeviceRepository).location_labels(
         {a.device_id for a in alarms if a.device_id}
     )
+    elders = await uow.repo(BedRepository).elders({a.bed_id for a in alarms})
     actor = actor_of(ctx.principal)
-    return [alarm_read(a, actor=actor, now=ctx.now, labels=labels) for a in alarms]
+    return [
+        alarm_read(a, actor=actor, now=ctx.now, labels=labels, elder=elders.get(a.bed_id))
+        for a in alarms
+    ]
 
 
 async def comment_on_alarm(
@@ -174,11 +178,18 @@ def comment_read(comment: Comment) -> CommentRead:
 
 
 def alarm_read(
-    alarm: Alarm, *, actor: Actor, now: datetime, labels: Mapping[str, str]
+    alarm: Alarm,
+    *,
+    actor: Actor,
+    now: datetime,
+    labels: Mapping[str, str],
+    elder: tuple[str | None, str | None] | None = None,
 ) -> AlarmRead:
     """The fields an answer shows (listed explicitly, never the whole object); the actions are
-    the caller's. The elder's name and address are intake's (not known here)."""
+    the caller's. The elder's name and address are shown masked, as intake published them on
+    the bed's events (no call to intake on an alarm)."""
     allowed, blocked = alarm.actions_for(actor, now)
+    name_masked, address_masked = elder or (None, None)
     return AlarmRead(
         alarm_id=alarm.alarm_id,
         bed_id=alarm.bed_id,
@@ -207,6 +218,8 @@ def alarm_read(
         escalation_level=alarm.escalation_level,
         sla_breached=alarm.sla_breached,
         region_code=alarm.region_code,
+        elder_name_masked=name_masked,
+        address_masked=address_masked,
         device_location_label=labels.get(alarm.device_id) if alarm.device_id else None,
         arrival_lat=alarm.arrival_lat,
         arrival_lon=alarm.arrival_lon,

@@ -1,4 +1,5 @@
-"""Beds as iot-ingest knows them, from `intake.beds.v1`: provider, region, whether active."""
+"""Beds as iot-ingest knows them, from `intake.beds.v1`: provider, region, whether active, and
+the elder's masked name and address that alarms show."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ async def bed_changed(*, uow: UnitOfWork, event_type: str, active: bool, event: 
         region_code=event.region_code,
         status=event.status,
         active=active,
+        elder_name_masked=event.elder_name_masked,
+        address_masked=event.address_masked,
     )
     await uow.repo(BedRepository).save_unless_newer(bed, at=event.occurred_at)
     if event_type in ENDED:

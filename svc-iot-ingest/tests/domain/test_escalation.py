@@ -15,6 +15,7 @@ from iot_ingest.domain.alarms.escalation import (
 from iot_ingest.domain.alarms.lifecycle import Alarm, AlarmOutcome, ChangeKind
 
 T0 = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
+JUST_AFTER = timedelta(microseconds=1)
 
 
 def _at(minutes: float) -> datetime:
@@ -60,10 +61,14 @@ def test_not_arrived_by_the_deadline_breaches_the_sla_and_alerts_the_street_offi
     alarm.dispatch(assignee="c1", by="u1", at=_at(2))
     assert check_escalations(alarm, DEFAULT_POLICY, _at(14.99)) == []
     changes = check_escalations(alarm, DEFAULT_POLICY, _at(15))
+    # the street office hears at the deadline; 15:00 itself is still in time (15分钟内)
     assert [(c.kind, c.escalation_target) for c in changes] == [
-        (ChangeKind.ESCALATED, "street_office"),
-        (ChangeKind.SLA_BREACHED, None),
+        (ChangeKind.ESCALATED, "street_office")
     ]
+    assert not alarm.sla_breached
+    assert next_check_at(alarm, DEFAULT_POLICY) == _at(15) + JUST_AFTER
+    changes = check_escalations(alarm, DEFAULT_POLICY, _at(15) + JUST_AFTER)
+    assert [(c.kind, c.at) for c in changes] == [(ChangeKind.SLA_BREACHED, _at(15))]
     assert alarm.sla_breached
     assert next_check_at(alarm, DEFAULT_POLICY) is None
     # arriving late is still allowed and recorded
@@ -100,7 +105,8 @@ def test_resolved_alarm_never_escalates() -> None:
 
 def test_sla_breach_applies_even_with_an_empty_provider_policy() -> None:
     alarm = _alarm()
-    changes = check_escalations(alarm, EscalationPolicy(steps=()), _at(15))
+    assert check_escalations(alarm, EscalationPolicy(steps=()), _at(15)) == []
+    changes = check_escalations(alarm, EscalationPolicy(steps=()), _at(15.01))
     assert [c.kind for c in changes] == [ChangeKind.SLA_BREACHED]
 
 
@@ -114,7 +120,7 @@ def test_provider_policy_with_a_longer_chain() -> None:
     )
     alarm = _alarm()
     targets = []
-    for minute in range(0, 16):
+    for minute in range(0, 17):
         targets += [c.escalation_target for c in check_escalations(alarm, policy, _at(minute))]
     assert targets == ["duty_nurse", "duty_manager", "director", None]
 

@@ -28,6 +28,8 @@ SMART_DEVICES = {
     "vital_signs_monitor": "生命体征监测设备",
     "smart_mattress": "智能床垫",
     "location_tag": "防走失定位设备",
+    "network_gateway": "网络连接设备",  # 001 附件2 (000 附件2 does not list it)
+    "smart_wearable": "智能穿戴设备",  # 000 §三(三)
 }
 
 

@@ -1,7 +1,9 @@
 """Escalation when nobody acts, and the 15-minute SLA, evaluated against a given `now`.
 
 The SLA breach is the seed's rule (001 §四(三)2) and applies to every provider; the escalation
-chain (whom to notify, after how long) is each provider's choice.
+chain (whom to notify, after how long) is each provider's choice. The breach itself is decided by
+`Alarm.breached_by` from the times (people's actions record it too); the sweep only catches the
+alarms nobody touched after their deadline.
 """
 
 from __future__ import annotations
@@ -44,6 +46,9 @@ DEFAULT_POLICY = EscalationPolicy(
     )
 )
 
+
+# The first instant after the deadline (datetimes count microseconds): when a breach can be told
+BREACH_RESOLUTION = timedelta(microseconds=1)
 
 REGULATOR = "street_office"  # the 15-minute rule's step: the street office hears of a breach
 
@@ -95,15 +100,9 @@ def check_escalations(alarm: Alarm, policy: EscalationPolicy, now: datetime) -> 
                 text=f"not {step.unmet.value} within {_minutes(step.after)}",
             )
         )
-    if not alarm.sla_breached and alarm.arrived_at is None and now >= alarm.arrival_deadline:
-        alarm.sla_breached = True
-        changes.append(
-            AlarmChange(
-                ChangeKind.SLA_BREACHED,
-                alarm.arrival_deadline,
-                text="nobody on site within 15 minutes (001 §四(三)2)",
-            )
-        )
+    breach = alarm.mark_breach(now)  # strictly after the deadline: 15:00 itself is in time
+    if breach is not None:
+        changes.append(breach)
     alarm.changes.extend(changes)
     return changes
 
@@ -118,7 +117,7 @@ def next_check_at(alarm: Alarm, policy: EscalationPolicy) -> datetime | None:
         if step.level not in alarm.escalated_levels and not _milestone_met(alarm, step.unmet)
     ]
     if not alarm.sla_breached and alarm.arrived_at is None:
-        candidates.append(alarm.arrival_deadline)
+        candidates.append(alarm.arrival_deadline + BREACH_RESOLUTION)
     return min(candidates, default=None)
 
 

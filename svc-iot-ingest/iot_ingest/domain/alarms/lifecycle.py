@@ -5,6 +5,11 @@ An acknowledged alarm found to be false may be resolved straight away with outco
 `false_alarm`; every other path goes through arrival on site, which must happen within
 15 minutes of the raise (001 §四(三)2). Comments are allowed at any time.
 
+The breach of the 15-minute rule is decided from the times, never from when a sweep ran
+(issue 11 item 1): arriving after `raised_at + 15 min` is a breach, arriving at that instant is
+in time ("15 分钟内"), and an alarm still unattended when someone acts on it (or closes it)
+after the deadline is a breach. Every people's action records it, the sweep too.
+
 Who may do what (issue 10): only the assignee marks arrival (after a reassignment, the new
 one); an alarm past its deadline with nobody on site is closed as a false alarm only by two
 different provider admins (one requests, the other confirms), and that closure is published
@@ -23,6 +28,7 @@ from homebed_schemas.events.iot import AlarmSeverity
 from iot_ingest.domain.alarms.errors import IllegalAlarmTransition, InvalidAlarmInput
 
 ARRIVAL_WINDOW = timedelta(minutes=15)  # 001 §四(三)2: 15 分钟内到达老人家中
+BREACH_TEXT = "nobody on site within 15 minutes (001 §四(三)2)"
 MAX_TEXT = 2000
 
 
@@ -219,7 +225,30 @@ class Alarm:
 
     def unattended_past_deadline(self, now: datetime) -> bool:
         """Nobody on site and the 15-minute deadline passed (or the sweep marked it)."""
-        return self.arrived_at is None and (self.sla_breached or now >= self.arrival_deadline)
+        return self.arrived_at is None and (self.sla_breached or now > self.arrival_deadline)
+
+    def breached_by(self, now: datetime) -> bool:
+        """Whether the 15-minute rule is broken as of `now`, from the times alone: an arrival
+        after the deadline, or nobody on site once it passed (until the alarm was closed); the
+        deadline itself is in time."""
+        if self.arrived_at is not None:
+            return self.arrived_at > self.arrival_deadline
+        until = now if self.resolved_at is None else min(now, self.resolved_at)
+        return until > self.arrival_deadline
+
+    def mark_breach(self, now: datetime) -> AlarmChange | None:
+        """Set `sla_breached` once it is due; the change (dated at the deadline, when the rule
+        was broken) is the caller's to publish."""
+        if self.sla_breached or not self.breached_by(now):
+            return None
+        self.sla_breached = True
+        return AlarmChange(ChangeKind.SLA_BREACHED, self.arrival_deadline, text=BREACH_TEXT)
+
+    def _settle_breach(self, at: datetime) -> None:
+        """Before a change made at `at`: record the breach that happened before it, if any."""
+        change = self.mark_breach(at)
+        if change is not None:
+            self.changes.append(change)
 
     def actions_for(
         self, actor: Actor, now: datetime
@@ -265,12 +294,14 @@ class Alarm:
 
     def acknowledge(self, *, by: str, at: datetime) -> None:
         self._require(AlarmAction.ACKNOWLEDGE)
+        self._settle_breach(at)
         self.status = AlarmStatus.ACKNOWLEDGED
         self.acknowledged_by, self.acknowledged_at = _name(by), at
         self.changes.append(AlarmChange(ChangeKind.ACKNOWLEDGED, at, actor=by))
 
     def dispatch(self, *, assignee: str, by: str, at: datetime) -> None:
         self._require(AlarmAction.DISPATCH)
+        self._settle_breach(at)
         self.status = AlarmStatus.DISPATCHED
         self.assignee, self.dispatched_by, self.dispatched_at = (
             _name(assignee, "assignee"),
@@ -294,6 +325,7 @@ class Alarm:
             raise Forbidden(
                 f"Only the assignee ({self.assignee}) marks arrival; dispatch again to reassign."
             )
+        self._settle_breach(at)  # arriving after the deadline breaks the rule, sweep or not
         self.status = AlarmStatus.ARRIVED
         self.arrived_by, self.arrived_at = _name(by), at
         self.arrival_lat, self.arrival_lon, self.arrival_distance_m = lat, lon, distance_m
@@ -321,6 +353,7 @@ class Alarm:
                 allowed_actions=self.allowed_actions(),
             )
         if self.status is AlarmStatus.ACKNOWLEDGED and self.unattended_past_deadline(at):
+            self._settle_breach(at)
             if not provider_admin:
                 raise Forbidden(
                     "Nobody reached the elder within 15 minutes: closing it without arrival "
@@ -354,6 +387,7 @@ class Alarm:
         self._close(by="platform", at=at, outcome=AlarmOutcome.CLOSED_BED_ENDED, note=event_type)
 
     def _close(self, *, by: str, at: datetime, outcome: AlarmOutcome, note: str | None) -> None:
+        self._settle_breach(at)  # closed without anyone on site after the deadline: breached
         self.status = AlarmStatus.RESOLVED
         self.resolved_by, self.resolved_at = _name(by), at
         self.outcome, self.note = outcome, _text(note, "note") if note else None
