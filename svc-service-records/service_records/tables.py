@@ -36,6 +36,9 @@ class RosterBedRow(Base):
     elder_id: Mapped[str] = mapped_column(String(64), index=True)
     # The login subject of the elder or family member who applied (BedEvent.applicant_sub).
     elder_sub: Mapped[str | None] = mapped_column(String(128), index=True)
+    # Masked by intake before they leave it (BedEvent): a caregiver finds the home without a reveal.
+    elder_name_masked: Mapped[str | None] = mapped_column(String(64))
+    address_masked: Mapped[str | None] = mapped_column(String(256))
     region_code: Mapped[str] = mapped_column(String(12), index=True)
     jurisdiction: Mapped[str] = mapped_column(String(6))
     status: Mapped[str] = mapped_column(String(24))

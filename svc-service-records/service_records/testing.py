@@ -47,6 +47,8 @@ def bed_event(
     occurred_at: datetime | None = None,
     reason: str | None = None,
     applicant_sub: str | None = None,
+    elder_name_masked: str | None = None,
+    address_masked: str | None = None,
 ) -> Envelope:
     data = {
         "bed_id": bed_id,
@@ -64,6 +66,8 @@ def bed_event(
         "event_date": event_date.isoformat() if event_date else None,
         "reason": reason,
         "applicant_sub": applicant_sub,
+        "elder_name_masked": elder_name_masked,
+        "address_masked": address_masked,
         "occurred_at": (occurred_at or datetime(2022, 6, 1, 0, 0, tzinfo=UTC)).isoformat(),
     }
     return Envelope(type=type_, source="svc-intake", subject=bed_id, data=data)

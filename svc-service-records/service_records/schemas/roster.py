@@ -23,6 +23,10 @@ class BedSummary(Output):
     jurisdiction: str
     status: str
     in_service: bool
+    elder_name_masked: str | None = Field(description="the elder's surname only, e.g. 王**")
+    address_masked: str | None = Field(
+        description="the home address with house numbers masked, enough to find the street"
+    )
 
 
 class BedRead(BedSummary):

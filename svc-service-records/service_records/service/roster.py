@@ -85,6 +85,10 @@ async def apply_bed_event(*, uow: UnitOfWork, type_: str, event: BedEvent) -> Ro
     bed.established_on, bed.accepted_on = event.established_on, event.accepted_on
     if event.applicant_sub is not None:  # an event without it keeps the known account
         bed.elder_sub = event.applicant_sub
+    if event.elder_name_masked is not None:  # likewise the masked name and address
+        bed.elder_name_masked = event.elder_name_masked
+    if event.address_masked is not None:
+        bed.address_masked = event.address_masked
     bed.last_event_at = event.occurred_at
     if type_ == "bed.suspended":
         bed.suspended_on = on
@@ -180,6 +184,8 @@ def bed_summary(bed: RosterBedRow) -> BedSummary:
         jurisdiction=bed.jurisdiction,
         status=bed.status,
         in_service=in_service(bed),
+        elder_name_masked=bed.elder_name_masked,
+        address_masked=bed.address_masked,
     )
 
 

@@ -132,3 +132,21 @@ async def test_applicant_sub_links_the_elder_and_survives_events_without_it(
     visits = await client.get("/v1/visits", headers=elder())
     assert visits.status_code == 200
     assert (await client.get(f"/v1/roster/{BED}", headers=elder("someone-else"))).status_code == 404
+
+
+async def test_my_beds_show_the_masked_elder_so_a_caregiver_finds_the_home(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """Issue 10 item 15: "my beds" with the elder's name and address, masked by intake."""
+    await feed(app, bed_event(elder_name_masked="王**", address_masked="梅园路 * 号 *** 室"))
+    await add_worker(client, sub="cg-1")
+    await client.put(f"/v1/roster/{BED}/assignees", json={"worker_ids": ["cg-1"]}, headers=admin())
+    mine = (await client.get("/v1/roster", headers=caregiver("cg-1"))).json()["items"]
+    assert [(b["bed_id"], b["elder_name_masked"], b["address_masked"]) for b in mine] == [
+        (BED, "王**", "梅园路 * 号 *** 室")
+    ]
+    # a later event without them (older producers) keeps what the roster knows
+    later = datetime(2022, 6, 3, tzinfo=UTC)
+    await feed(app, bed_event("bed.accepted", status="accepted", occurred_at=later))
+    one = (await client.get(f"/v1/roster/{BED}", headers=caregiver("cg-1"))).json()
+    assert (one["status"], one["elder_name_masked"]) == ("accepted", "王**")
