@@ -1,16 +1,24 @@
-"""Kafka handlers: `TOPIC_HANDLERS = {topic: handler}`; each decodes and calls one use case.
+"""Kafka handlers: `topic_handlers(clock)` = {topic: handler}; each decodes and calls one use case.
 
 The runner applies each event once (processed_events) and commits with the handler's writes.
+The referral handler stamps what it changes with the injected clock (the time intake recorded
+the change, which is what orders bed events and decides a late platform update), so the map is
+built by the composition root with the runtime's clock.
 """
 
 from __future__ import annotations
 
+from functools import partial
+
+from chassis.clock import Clock
 from chassis.db import UnitOfWork
 from chassis.kafka.consumer import Handler, decode_payload
 from homebed_schemas.envelope import Envelope
 from homebed_schemas.events.iot import DeviceEvent
-from homebed_schemas.topics import IOT_DEVICES
+from homebed_schemas.events.referral import REFERRAL_EVENTS, ReferralEvent
+from homebed_schemas.topics import IOT_DEVICES, REFERRAL_REFERRALS
 from intake.service.devices import device_registered, device_removed
+from intake.service.referral_intake import referral_changed
 
 HANDLED = ("device.registered", "device.removed")
 
@@ -26,4 +34,19 @@ async def handle_device_event(uow: UnitOfWork, envelope: Envelope) -> None:
         await device_removed(uow=uow, event=event)
 
 
-TOPIC_HANDLERS: dict[str, Handler] = {IOT_DEVICES.name: handle_device_event}
+async def handle_referral_event(uow: UnitOfWork, envelope: Envelope, *, clock: Clock) -> None:
+    """Every referral event is recorded; `completed` and `service_ended` may change the bed
+    (转养 ends it, a family sickbed combines, a hospital stay suspends). Unknown types are ignored."""
+    model = REFERRAL_EVENTS.get(envelope.type)
+    if model is None:
+        return  # tolerant reader
+    event = decode_payload(envelope, model)
+    assert isinstance(event, ReferralEvent)  # every referral payload model is one
+    await referral_changed(uow=uow, event_type=envelope.type, event=event, now=clock())
+
+
+def topic_handlers(clock: Clock) -> dict[str, Handler]:
+    return {
+        IOT_DEVICES.name: handle_device_event,
+        REFERRAL_REFERRALS.name: partial(handle_referral_event, clock=clock),
+    }

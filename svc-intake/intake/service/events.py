@@ -8,6 +8,7 @@ ID or phone number.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from chassis.db import UnitOfWork
 from homebed_schemas.events.intake import (
@@ -38,7 +39,20 @@ def application_payload(row: ApplicationRow, *, priority: bool = False) -> Appli
     )
 
 
-def bed_payload(bed: BedRow, contract: ContractRow, name: str, *, now: datetime) -> BedEvent:
+ENDINGS = ("terminated", "transferred")
+
+
+def bed_payload(
+    bed: BedRow,
+    contract: ContractRow,
+    name: str,
+    *,
+    now: datetime,
+    details: dict[str, Any] | None = None,
+) -> BedEvent:
+    """The bed's state with the change; `details` adds what only this event type carries
+    (previous provider or level, the assessment day)."""
+    ended = name in ENDINGS
     return BedEvent(
         bed_id=bed.id,
         application_id=bed.application_id,
@@ -55,11 +69,16 @@ def bed_payload(bed: BedRow, contract: ContractRow, name: str, *, now: datetime)
         contract_end=contract.end,
         established_on=bed.established_on,
         accepted_on=bed.accepted_on,
-        event_date=bed.event_date if name in ("terminated", "transferred") else None,
+        event_date=bed.event_date if ended else None,
         reason=bed.end_reason or (bed.suspension_reason if name == "suspended" else None),
         transfer_target=bed.transfer_target,
         occurred_at=now,
         applicant_sub=bed.applicant_sub or None,  # "" = keyed in offline, nobody linked yet
+        contract_id=contract.id,
+        contract_dissolved_on=bed.contract_dissolved_on if ended else None,
+        update_deadline=bed.update_deadline if ended else None,
+        family_sickbed_referral_id=bed.family_sickbed_referral_id,
+        **(details or {}),
     )
 
 
@@ -77,7 +96,13 @@ async def emit_application_event(
 
 
 async def emit_bed_event(
-    uow: UnitOfWork, bed: BedRow, contract: ContractRow, name: str, *, now: datetime
+    uow: UnitOfWork,
+    bed: BedRow,
+    contract: ContractRow,
+    name: str,
+    *,
+    now: datetime,
+    details: dict[str, Any] | None = None,
 ) -> None:
     """Stage `bed.<name>`; the use case commits it with its rows."""
     await uow.emit(
@@ -85,5 +110,5 @@ async def emit_bed_event(
         key=bed.id,
         type_=f"bed.{name}",
         subject=bed.id,
-        data=bed_payload(bed, contract, name, now=now),
+        data=bed_payload(bed, contract, name, now=now, details=details),
     )
