@@ -82,7 +82,7 @@ def _on_completed(
         return ReferralDecision(BedMove.LINK_FAMILY_SICKBED, "combined with the family sickbed")
     if effect is ReferralEffect.SUSPEND:
         if BedAction.SUSPEND not in BED_ACTIONS[status]:
-            return ReferralDecision(BedMove.NONE, f"a {status.value} bed is not suspended")
+            return ReferralDecision(BedMove.NONE, f"a {status.value} bed cannot be suspended")
         return ReferralDecision(BedMove.SUSPEND, "suspended for the hospital stay")
     return ReferralDecision(BedMove.NONE, "recorded")
 

@@ -208,6 +208,7 @@ async def test_the_transfer_path_decides_what_the_bed_does(
     assert answer["bed"]["status"] == "established"
     assert answer["bed"]["family_sickbed_referral_id"] == answer["referral_id"]
     sickbed_referral = answer["referral_id"]
+    clock.advance(timedelta(minutes=5))  # the history lists the newest first
 
     hospital = {
         "path": "hospital",
