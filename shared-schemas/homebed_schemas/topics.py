@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
-from homebed_schemas.events import intake, iot, records
+from homebed_schemas.events import intake, iot, records, referral
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,9 @@ REFERRAL_REFERRALS = TopicSpec(
     key="referral_id",
     partitions=3,
     producer="svc-referral",
-    description="Referrals between home bed, hospital, family sickbed and institution.",
+    description="Referrals between home bed, hospital, family sickbed, nursing home and the "
+    "disability federation (FHIR Task statuses), and the end of the service they led to.",
+    events=referral.REFERRAL_EVENTS,
 )
 SUBSIDY_SETTLEMENTS = TopicSpec(
     name="subsidy.settlements.v1",

@@ -15,6 +15,7 @@ SPECIFIED_TOPICS = (
     "iot.devices.v1",
     "iot.telemetry.v1",
     "iot.alarms.v1",
+    "referral.referrals.v1",
 )
 
 

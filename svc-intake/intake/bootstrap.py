@@ -5,6 +5,7 @@ Nothing connects at import time; the runtime starts inside the FastAPI lifespan.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -14,9 +15,10 @@ from chassis.clock import Clock, utc_now
 from chassis.runtime import ServiceRuntime
 from intake.api import ROUTERS
 from intake.api.errors import install_error_handlers
-from intake.consumers import TOPIC_HANDLERS
+from intake.consumers import topic_handlers
 from intake.policies.loader import load_all_profiles
 from intake.service.context import Pii
+from intake.service.renewals import sweep_contracts
 from intake.settings import Settings
 from intake.tables import CHASSIS_TABLES
 
@@ -30,9 +32,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         settings=settings,
         tables=CHASSIS_TABLES,
         migrations=MIGRATIONS,
-        topic_handlers=TOPIC_HANDLERS,
+        topic_handlers=topic_handlers(clock),
         consumer_group=settings.devices_group,
         clock=clock,
+    )
+    # expiry notices 30 days ahead and the end of unrenewed beds: a daily matter, checked hourly
+    runtime.every(
+        settings.contract_sweep_seconds,
+        partial(sweep_contracts, uow_factory=runtime.uow, clock=runtime.clock),
+        name="contract_sweep",
     )
     app = create_service_app(runtime=runtime, title="HomeBed intake", routers=list(ROUTERS))
     app.state.pii = Pii(cipher=settings.field_cipher(), index_key=settings.blind_index_bytes())

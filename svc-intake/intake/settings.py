@@ -20,7 +20,10 @@ class Settings(ServiceSettings):
 
     service_name: str = "svc-intake"
     database_url: str = "sqlite+aiosqlite:///var/svc-intake.db"
+    # one consumer group for every topic intake reads (iot.devices.v1, referral.referrals.v1);
+    # the name predates the second topic and is kept so committed offsets stay valid
     devices_group: str = "svc-intake-devices"
+    contract_sweep_seconds: float = Field(default=3600, gt=0)
 
     # "kid:base64url(32 bytes)[,kid:...]"; the active id encrypts, every listed key decrypts
     pii_keys: SecretStr = SecretStr(DEV_PII_KEYS)

@@ -128,6 +128,14 @@ class BedRow(Base):
     late_update: Mapped[bool | None] = mapped_column(Boolean)
     transfer_target: Mapped[str | None] = mapped_column(String(24))
     end_note: Mapped[str | None] = mapped_column(Text)
+    # the update deadline counts from the contract's dissolution, not the event (001 §四(六))
+    contract_dissolved_on: Mapped[date | None] = mapped_column(Date)
+    contract_dissolved_by: Mapped[str | None] = mapped_column(String(128))
+    # combined with a family sickbed (000 §三(五)) until that referral's service ends
+    family_sickbed_referral_id: Mapped[str | None] = mapped_column(String(64))
+    family_sickbed_since: Mapped[date | None] = mapped_column(Date)
+    # re-assessed after establishment: the care plan is due for revision (001 §四(四)5)
+    care_plan_revision_due_since: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -149,6 +157,13 @@ class ContractRow(Base):
     signed_on: Mapped[date] = mapped_column(Date)
     signed_by: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime]
+    # the provider that signed it: after a provider change the history keeps the old one's
+    provider_id: Mapped[str | None] = mapped_column(String(64))
+    dissolved_on: Mapped[date | None] = mapped_column(Date)
+    dissolved_by: Mapped[str | None] = mapped_column(String(128))
+    dissolution_reason: Mapped[str | None] = mapped_column(String(24))
+    # the day the expiry notice went out (`bed.contract_expiring`, once per contract)
+    expiry_notice_on: Mapped[date | None] = mapped_column(Date)
 
 
 class InstallationRow(Base):
@@ -229,3 +244,62 @@ class BedAlarmRow(Base):
     assignee: Mapped[str | None] = mapped_column(String(200))
     is_open: Mapped[bool] = mapped_column(Boolean)
     updated_at: Mapped[datetime]
+
+
+class BedReferralRow(Base):
+    """A referral as intake knows it (`referral.referrals.v1` or an officer's offline record):
+    its last status and what it did to the bed, or why it did nothing."""
+
+    __tablename__ = "bed_referrals"
+
+    referral_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    bed_id: Mapped[str | None] = mapped_column(
+        String(64), index=True
+    )  # not checked: may be unknown
+    elder_id: Mapped[str | None] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(String(24))
+    status: Mapped[str] = mapped_column(String(16))
+    receiver_id: Mapped[str | None] = mapped_column(String(64))
+    receiver_name: Mapped[str | None] = mapped_column(String(200))
+    admitted_on: Mapped[date | None] = mapped_column(Date)
+    service_ended_on: Mapped[date | None] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(16))  # svc-referral | offline
+    outcome: Mapped[str] = mapped_column(Text)  # what the last event did to the bed, or why not
+    recorded_by: Mapped[str] = mapped_column(String(128))
+    last_event_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class BedAssessmentRow(Base):
+    """A re-assessment after establishment (001 §四(四)5, 002 §六(六)), with the level before."""
+
+    __tablename__ = "bed_assessments"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    bed_id: Mapped[str] = mapped_column(ForeignKey("beds.id"), index=True)
+    scale: Mapped[str] = mapped_column(String(16))
+    ability_level: Mapped[str | None] = mapped_column(String(10))
+    care_needs_level: Mapped[int | None] = mapped_column(Integer)
+    previous_ability_level: Mapped[str | None] = mapped_column(String(10))
+    previous_care_needs_level: Mapped[int | None] = mapped_column(Integer)
+    assessor: Mapped[str] = mapped_column(String(200))
+    assessed_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(128))
+    recorded_at: Mapped[datetime]
+
+
+class BedProviderChangeRow(Base):
+    """Civil affairs moved the bed to another provider (001 §四(六) 重新选定服务机构)."""
+
+    __tablename__ = "bed_provider_changes"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    bed_id: Mapped[str] = mapped_column(ForeignKey("beds.id"), index=True)
+    from_provider_id: Mapped[str] = mapped_column(String(64))
+    to_provider_id: Mapped[str] = mapped_column(String(64))
+    changed_on: Mapped[date] = mapped_column(Date)
+    changed_by: Mapped[str] = mapped_column(String(128))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]

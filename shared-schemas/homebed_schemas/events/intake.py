@@ -86,6 +86,31 @@ class BedEvent(_Payload):
         description="the home address's detail (road, community) with door numbers masked "
         "(梅园路 * 号 *** 室); the region is `region_code`. Never the plain address",
     )
+    contract_id: str | None = Field(
+        default=None, description="the latest contract (contract_expiring names the one ending)"
+    )
+    contract_dissolved_on: date | None = Field(
+        default=None,
+        description="terminated/transferred: the day the contract was dissolved (解除合同); the "
+        "platform update is due within N working days of it (001 §四(六))",
+    )
+    update_deadline: date | None = Field(
+        default=None, description="terminated/transferred: the platform-update deadline"
+    )
+    previous_provider_id: str | None = Field(
+        default=None, description="provider_changed: the provider the bed left"
+    )
+    previous_ability_level: AbilityLevel | None = Field(
+        default=None, description="reassessed: the level before the new assessment"
+    )
+    previous_care_needs_level: int | None = Field(
+        default=None, ge=0, le=6, description="reassessed: the level before the new assessment"
+    )
+    assessed_on: date | None = Field(default=None, description="reassessed: the assessment day")
+    family_sickbed_referral_id: str | None = Field(
+        default=None,
+        description="the referral whose family sickbed the home bed is combined with (000 §三(五))",
+    )
     occurred_at: datetime
 
 
@@ -107,5 +132,17 @@ BED_EVENTS: dict[str, type[BaseModel]] = {
         "transferred",
         # linked: an elder or family account claimed the bed (one-time code): `applicant_sub` set
         "linked",
+        # contract_renewed: a follow-on contract (new term, or the new provider's first one)
+        "contract_renewed",
+        # contract_expiring: the latest contract ends within the profile's notice days (once each)
+        "contract_expiring",
+        # reassessed: a new ability assessment or care-needs level; the care plan must be revised
+        "reassessed",
+        # provider_changed: civil affairs moved the bed to another provider (001 §四(六));
+        # devices stay with the bed (iot keys them by bed_id), `previous_provider_id` is the old one
+        "provider_changed",
+        # family_sickbed_linked / _unlinked: combined with a family sickbed, and when that ended
+        "family_sickbed_linked",
+        "family_sickbed_unlinked",
     )
 }

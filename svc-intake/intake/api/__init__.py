@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from intake.api.applications import router as applications_router
+from intake.api.bed_changes import providers_router as provider_beds_router
+from intake.api.bed_changes import router as bed_changes_router
 from intake.api.beds import router as beds_router
 from intake.api.elders import router as elders_router
 from intake.api.eligibility import router as eligibility_router
@@ -16,6 +18,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     providers_router,
     applications_router,
     beds_router,
+    bed_changes_router,
+    provider_beds_router,
     elders_router,
     internal_city_report_router,
 )

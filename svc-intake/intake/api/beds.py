@@ -1,5 +1,6 @@
 """Bed routes: read, list, guidance list, care plan, contract, installation, and the lifecycle
-(establish, accept, suspend, resume, terminate, transfer)."""
+(establish, accept, suspend, resume, terminate); transfer and the other changes of a running bed
+are in `intake.api.bed_changes`."""
 
 from __future__ import annotations
 
@@ -24,7 +25,6 @@ from intake.schemas.beds import (
     InstallationIn,
     SuspendIn,
     TerminateIn,
-    TransferIn,
 )
 from intake.service import bed_lifecycle, beds, pii, worklists
 
@@ -135,13 +135,6 @@ async def terminate_bed(
     bed_id: str, body: TerminateIn, uow: UowDep, ctx: IntakeContextDep
 ) -> EndRead:
     return await bed_lifecycle.terminate_bed(uow=uow, ctx=ctx, bed_id=bed_id, cmd=body)
-
-
-@router.post("/{bed_id}/transfer", responses=ACTION_WITH_BODY)
-async def transfer_bed(
-    bed_id: str, body: TransferIn, uow: UowDep, ctx: IntakeContextDep
-) -> EndRead:
-    return await bed_lifecycle.transfer_bed(uow=uow, ctx=ctx, bed_id=bed_id, cmd=body)
 
 
 @router.post("/{bed_id}/emergency-contact", responses=problem_responses(401, 403, 404))

@@ -40,6 +40,9 @@ BED_ROLES: Mapping[str, frozenset[Role]] = {
     BedAction.RESUME: _MANAGERS,
     BedAction.TERMINATE: _MANAGERS,
     BedAction.TRANSFER: _MANAGERS,
+    BedAction.RENEW_CONTRACT: _ADMIN,
+    BedAction.REASSESS: _OFFICER,
+    BedAction.CHANGE_PROVIDER: _OFFICER,
 }
 
 

@@ -8,25 +8,21 @@ from datetime import date
 from enum import StrEnum
 
 from chassis.errors import PreconditionFailed
+from intake.domain.contract_term import dissolution_day, update_deadline
 from intake.domain.dates import add_months
 from intake.domain.errors import EventDateOutOfRange
 from intake.domain.lifecycle import BedAction, BedStatus, check_bed_action
 from intake.domain.policy import PolicyProfile
-from intake.domain.working_days import Deadline, add_working_days
+from intake.domain.working_days import Deadline
 
 
 class TerminationReason(StrEnum):
     DEATH = "death"  # 去世
     MOVED = "moved"  # 变更居住地
     LONG_HOSPITAL_STAY = "long_hospital_stay"  # 住院
-    CONTRACT_END = "contract_end"  # 合同到期
+    CONTRACT_END = "contract_end"  # 合同到期, recorded by the parties
     TRANSFERRED = "transferred"  # set by `transfer`, not chosen in `terminate`
-
-
-class TransferTarget(StrEnum):
-    FAMILY_SICKBED = "family_sickbed"  # 家庭病床 (000 §三(五))
-    INSTITUTION = "institution"  # 养老机构 (000 §三(五), 003 §四.5)
-    HOSPITAL = "hospital"  # 合作医院 (004 §二(四)1)
+    CONTRACT_EXPIRED = "contract_expired"  # set by the expiry sweep: ended unrenewed
 
 
 @dataclass(frozen=True)
@@ -42,11 +38,13 @@ class Installation:
 
 @dataclass(frozen=True)
 class ChangeOutcome:
-    """Termination or transfer: the new status and the platform-update deadline."""
+    """Termination or transfer: the new status, the contract's dissolution day and the
+    platform-update deadline counted from it."""
 
     status: BedStatus
     reason: TerminationReason
     event_date: date
+    contract_dissolved_on: date
     update_deadline: Deadline
     late: bool
 
@@ -136,8 +134,10 @@ def terminate(
     event_date: date,
     recorded_on: date,
     bed_since: date,
+    contract_dissolved_on: date | None = None,
 ) -> ChangeOutcome:
-    """撤床: the platform must be updated within N working days of the event (001 §四(六)).
+    """撤床: the platform must be updated within N working days of the contract's dissolution
+    (001 §四(六)); the dissolution is the event day unless another day is given.
 
     `bed_since` is the first day the bed existed (its established date, or the approval date of a
     bed still in preparation): an event before it, or after today, is refused (422).
@@ -145,7 +145,19 @@ def terminate(
     check_bed_action(status, BedAction.TERMINATE)
     if reason is TerminationReason.TRANSFERRED:
         raise PreconditionFailed(action="terminate", problems=["use transfer for a transfer"])
-    return _change(BedStatus.TERMINATED, profile, reason, event_date, recorded_on, bed_since)
+    if reason is TerminationReason.CONTRACT_EXPIRED:
+        raise PreconditionFailed(
+            action="terminate", problems=["contract_expired is set by the expiry sweep"]
+        )
+    return _change(
+        BedStatus.TERMINATED,
+        profile,
+        reason,
+        event_date,
+        recorded_on,
+        bed_since,
+        contract_dissolved_on,
+    )
 
 
 def transfer(
@@ -155,8 +167,10 @@ def transfer(
     event_date: date,
     recorded_on: date,
     bed_since: date,
+    contract_dissolved_on: date | None = None,
 ) -> ChangeOutcome:
-    """转介转养: the bed ends here; the referral service takes the elder on."""
+    """转养: the bed ends on the elder's admission elsewhere (`event_date`); referral paths that
+    do not end the bed never come here (`intake.domain.referral`)."""
     check_bed_action(status, BedAction.TRANSFER)
     return _change(
         BedStatus.TRANSFERRED,
@@ -165,6 +179,24 @@ def transfer(
         event_date,
         recorded_on,
         bed_since,
+        contract_dissolved_on,
+    )
+
+
+def expire(
+    status: BedStatus, *, profile: PolicyProfile, contract_end: date, recorded_on: date
+) -> ChangeOutcome:
+    """A contract that ended unrenewed ends the bed: it dissolved itself on its last day, and the
+    platform update counts from that day (001 §四(六))."""
+    check_bed_action(status, BedAction.TERMINATE)
+    return _change(
+        BedStatus.TERMINATED,
+        profile,
+        TerminationReason.CONTRACT_EXPIRED,
+        contract_end,
+        recorded_on,
+        contract_end,
+        contract_end,
     )
 
 
@@ -175,16 +207,21 @@ def _change(
     event_date: date,
     recorded_on: date,
     bed_since: date,
+    contract_dissolved_on: date | None,
 ) -> ChangeOutcome:
     if event_date > recorded_on:
         raise EventDateOutOfRange(f"lies after today ({recorded_on})")
     if event_date < bed_since:
         raise EventDateOutOfRange(f"lies before the bed existed (since {bed_since})")
-    deadline = add_working_days(event_date, profile.lifecycle.update_working_days)
+    dissolved = dissolution_day(
+        event_date=event_date, dissolved_on=contract_dissolved_on, recorded_on=recorded_on
+    )
+    deadline = update_deadline(profile, dissolved_on=dissolved)
     return ChangeOutcome(
         status=target,
         reason=reason,
         event_date=event_date,
+        contract_dissolved_on=dissolved,
         update_deadline=deadline,
         late=deadline.is_late(recorded_on),
     )

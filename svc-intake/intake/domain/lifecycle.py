@@ -85,6 +85,9 @@ class BedAction(StrEnum):
     RESUME = "resume"
     TERMINATE = "terminate"
     TRANSFER = "transfer"
+    RENEW_CONTRACT = "renew_contract"  # a follow-on contract (renewal, or a new provider's)
+    REASSESS = "reassess"  # a new assessment after establishment (001 §四(四)5)
+    CHANGE_PROVIDER = "change_provider"  # civil affairs choose another provider (001 §四(六))
 
 
 _B = BedAction
@@ -95,6 +98,7 @@ BED_ACTIONS: Mapping[BedStatus, tuple[BedAction, ...]] = {
         _B.RECORD_INSTALLATION,
         _B.ESTABLISH,
         _B.TERMINATE,
+        _B.CHANGE_PROVIDER,
     ),
     BedStatus.ESTABLISHED: (
         _B.RECORD_CARE_PLAN,
@@ -103,6 +107,9 @@ BED_ACTIONS: Mapping[BedStatus, tuple[BedAction, ...]] = {
         _B.SUSPEND,
         _B.TERMINATE,
         _B.TRANSFER,
+        _B.RENEW_CONTRACT,
+        _B.REASSESS,
+        _B.CHANGE_PROVIDER,
     ),
     BedStatus.ACCEPTED: (
         _B.RECORD_CARE_PLAN,
@@ -110,8 +117,18 @@ BED_ACTIONS: Mapping[BedStatus, tuple[BedAction, ...]] = {
         _B.SUSPEND,
         _B.TERMINATE,
         _B.TRANSFER,
+        _B.RENEW_CONTRACT,
+        _B.REASSESS,
+        _B.CHANGE_PROVIDER,
     ),
-    BedStatus.SUSPENDED: (_B.RESUME, _B.TERMINATE, _B.TRANSFER),
+    BedStatus.SUSPENDED: (
+        _B.RESUME,
+        _B.TERMINATE,
+        _B.TRANSFER,
+        _B.RENEW_CONTRACT,
+        _B.REASSESS,
+        _B.CHANGE_PROVIDER,
+    ),
     BedStatus.TERMINATED: (),
     BedStatus.TRANSFERRED: (),
 }

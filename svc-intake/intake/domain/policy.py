@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chassis.policy import Basis, Citation
 from homebed_schemas.events.intake import AbilityLevel, EconomicStatus
+from intake.domain.bed_change_policy import BedChangeRules
 
 BooleanFact = Literal[
     "hukou_local", "resides_locally", "in_pilot_area", "has_stable_caregiver", "is_renter"
@@ -138,6 +139,7 @@ class PolicyProfile(_Frozen):
     contract: Contract
     required_devices: tuple[DeviceGroup, ...] = ()
     lifecycle: Lifecycle
+    bed_changes: BedChangeRules
     entitlements: tuple[Entitlement, ...] = ()
     catalogue_sources: tuple[str, ...] = Field(min_length=1)
 
@@ -161,6 +163,7 @@ class PolicyProfile(_Frozen):
         found += [x for x in (c.min_months_citation, c.base_package_citation) if x is not None]
         found += [c.pricing_citation, c.no_bed_fee_citation]
         found += [self.lifecycle.acceptance_citation, self.lifecycle.update_citation]
+        found += self.bed_changes.citations()
         return found
 
 

@@ -8,7 +8,6 @@ from typing import Literal
 from pydantic import Field
 
 from chassis.dto import Input, Output
-from intake.domain.bed import TransferTarget
 from intake.domain.care_plan import Period, ServiceCategory
 from intake.schemas.common import BlockedActionRead, ShortText
 
@@ -62,12 +61,11 @@ class SuspendIn(Input):
 class TerminateIn(Input):
     reason: Literal["death", "moved", "long_hospital_stay", "contract_end"]
     event_date: date
-    note: ShortText | None = None
-
-
-class TransferIn(Input):
-    target: TransferTarget
-    event_date: date
+    contract_dissolved_on: date | None = Field(
+        default=None,
+        description="the day the contract was dissolved (解除合同; default: the event_date); the "
+        "platform update is due N working days after it (001 §四(六))",
+    )
     note: ShortText | None = None
 
 
@@ -79,6 +77,8 @@ class ContractRead(Output):
     personal_items: list[dict[str, object]]
     is_first: bool
     signed_on: date
+    provider_id: str | None = Field(description="the provider that signed it")
+    dissolved_on: date | None
 
 
 class InstallationRead(Output):
@@ -101,6 +101,7 @@ class BedSummary(Output):
     established_on: date | None
     update_deadline: date | None
     late_update: bool | None
+    contract_dissolved_on: date | None
 
 
 class BedRead(Output):
@@ -130,6 +131,21 @@ class BedRead(Output):
     deadline_estimated: bool | None
     late_update: bool | None
     transfer_target: str | None
+    contract_dissolved_on: date | None = Field(
+        description="the day the contract was dissolved: the update deadline counts from it"
+    )
+    contract_dissolved_by: str | None
+    family_sickbed_referral_id: str | None = Field(
+        description="combined with this referral's family sickbed (000 §三(五))"
+    )
+    family_sickbed_since: date | None
+    care_plan_revision_due: bool = Field(
+        description="re-assessed since the care plan was recorded: the plan must be revised"
+    )
+    care_plan_revision_due_since: date | None
+    new_contract_needed: bool = Field(
+        description="the latest contract was signed with another provider (provider changed)"
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -185,6 +201,7 @@ class EndRead(Output):
     """Answer of terminate and transfer: the bed and the platform-update deadline (001 §四(六))."""
 
     bed: BedRead
+    contract_dissolved_on: date
     update_deadline: date
     deadline_estimated: bool
     late: bool

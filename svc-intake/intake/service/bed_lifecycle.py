@@ -1,5 +1,6 @@
-"""Bed lifecycle use cases: establish (建床), accept (验收), suspend, resume, terminate (撤床),
-transfer (转介转养). Each change publishes one `intake.beds.v1` event through the outbox."""
+"""Bed lifecycle use cases: establish (建床), accept (验收), suspend, resume, terminate (撤床).
+Each change publishes one `intake.beds.v1` event through the outbox. Transfers (转介转养) follow
+the referral path: `intake.service.referral_intake`."""
 
 from __future__ import annotations
 
@@ -12,17 +13,16 @@ from chassis.principal import Role
 from intake.domain.bed import (
     ChangeOutcome,
     TerminationReason,
-    TransferTarget,
     check_accept,
     check_establish,
     resume_status,
     terminate,
-    transfer,
 )
 from intake.domain.lifecycle import BedAction, BedStatus, check_bed_action
 from intake.policies.loader import load_profile
 from intake.repository import SqlRepository
-from intake.schemas.beds import AcceptIn, BedRead, EndRead, SuspendIn, TerminateIn, TransferIn
+from intake.schemas.beds import AcceptIn, BedRead, EndRead, SuspendIn, TerminateIn
+from intake.service.bed_endings import end_bed
 from intake.service.beds import bed_answer, bed_state, visible_bed
 from intake.service.context import IntakeContext
 from intake.service.events import emit_bed_event
@@ -107,7 +107,8 @@ async def resume_bed(*, uow: UnitOfWork, ctx: IntakeContext, bed_id: str) -> Bed
 async def terminate_bed(
     *, uow: UnitOfWork, ctx: IntakeContext, bed_id: str, cmd: TerminateIn
 ) -> EndRead:
-    """Terminate the bed (撤床); answers the platform-update deadline and whether it was missed."""
+    """Terminate the bed (撤床) and dissolve its contract; answers the platform-update deadline
+    (N working days after the dissolution, 001 §四(六)) and whether it was missed."""
     async with uow:
         bed = await _load(uow, ctx, bed_id, Role.PROVIDER_ADMIN, Role.OFFICER)
         outcome = terminate(
@@ -117,28 +118,11 @@ async def terminate_bed(
             event_date=cmd.event_date,
             recorded_on=ctx.today,
             bed_since=bed_since(bed),
+            contract_dissolved_on=cmd.contract_dissolved_on,
         )
-        await _end(uow, ctx, bed, outcome, note=cmd.note, name="terminated")
-        answer = await _end_answer(uow, ctx, bed, outcome)
-        await uow.commit()
-        return answer
-
-
-async def transfer_bed(
-    *, uow: UnitOfWork, ctx: IntakeContext, bed_id: str, cmd: TransferIn
-) -> EndRead:
-    """Transfer the elder (转介转养); answers the platform-update deadline like terminate."""
-    async with uow:
-        bed = await _load(uow, ctx, bed_id, Role.PROVIDER_ADMIN, Role.OFFICER)
-        outcome = transfer(
-            BedStatus(bed.status),
-            profile=load_profile(bed.jurisdiction),
-            event_date=cmd.event_date,
-            recorded_on=ctx.today,
-            bed_since=bed_since(bed),
+        await end_bed(
+            uow, bed, outcome, now=ctx.now, by=ctx.principal.sub, note=cmd.note, name="terminated"
         )
-        bed.transfer_target = TransferTarget(cmd.target).value
-        await _end(uow, ctx, bed, outcome, note=cmd.note, name="transferred")
         answer = await _end_answer(uow, ctx, bed, outcome)
         await uow.commit()
         return answer
@@ -149,36 +133,12 @@ def bed_since(bed: BedRow) -> date:
     return bed.established_on or shanghai_date(bed.created_at)
 
 
-async def _end(
-    uow: UnitOfWork,
-    ctx: IntakeContext,
-    bed: BedRow,
-    outcome: ChangeOutcome,
-    *,
-    note: str | None,
-    name: str,
-) -> None:
-    """Record the end of the bed; announce it only if other services have heard of the bed."""
-    was_established = bed.established_on is not None
-    bed.status = outcome.status.value
-    bed.end_reason = outcome.reason.value
-    bed.event_date = outcome.event_date
-    bed.update_deadline = outcome.update_deadline.due
-    bed.deadline_estimated = outcome.update_deadline.estimated
-    bed.late_update = outcome.late
-    bed.end_note = note
-    bed.active_elder_id = None
-    bed.updated_at = ctx.now
-    contract = await uow.repo(SqlRepository).latest_contract(bed.id)
-    if was_established and contract is not None:
-        await emit_bed_event(uow, bed, contract, name, now=ctx.now)
-
-
 async def _end_answer(
     uow: UnitOfWork, ctx: IntakeContext, bed: BedRow, outcome: ChangeOutcome
 ) -> EndRead:
     return EndRead(
         bed=await bed_answer(uow, ctx, bed),
+        contract_dissolved_on=outcome.contract_dissolved_on,
         update_deadline=outcome.update_deadline.due,
         deadline_estimated=outcome.update_deadline.estimated,
         late=outcome.late,

@@ -122,6 +122,7 @@ async def record_care_plan(
         items = tuple(CarePlanItem(**item.model_dump()) for item in cmd.items)
         check_care_plan(items)
         bed.care_plan = [item.model_dump(mode="json") for item in cmd.items]
+        bed.care_plan_revision_due_since = None  # a re-assessment's revision is done
         bed.updated_at = ctx.now
         answer = await bed_answer(uow, ctx, bed)
         await uow.commit()
@@ -152,6 +153,7 @@ async def sign_contract(
             id=str(uuid.uuid4()),
             bed_id=bed.id,
             elder_id=bed.elder_id,
+            provider_id=bed.provider_id,
             start=cmd.start,
             end=cmd.end,
             base_package_fee_fen=cmd.base_package_fee_fen,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from chassis.db import UnitOfWork
 from homebed_schemas.events.intake import (
@@ -60,6 +61,9 @@ def masked_elder(application: ApplicationRow | None, elder: ElderRow | None) -> 
     )
 
 
+ENDINGS = ("terminated", "transferred")
+
+
 def bed_payload(
     bed: BedRow,
     contract: ContractRow,
@@ -67,8 +71,12 @@ def bed_payload(
     *,
     now: datetime,
     masked: MaskedElder | None = None,
+    details: dict[str, Any] | None = None,
 ) -> BedEvent:
+    """The bed's state with the change; `details` adds what only this event type carries
+    (previous provider or level, the assessment day)."""
     masked = masked or MaskedElder()
+    ended = name in ENDINGS
     return BedEvent(
         bed_id=bed.id,
         application_id=bed.application_id,
@@ -85,13 +93,18 @@ def bed_payload(
         contract_end=contract.end,
         established_on=bed.established_on,
         accepted_on=bed.accepted_on,
-        event_date=bed.event_date if name in ("terminated", "transferred") else None,
+        event_date=bed.event_date if ended else None,
         reason=bed.end_reason or (bed.suspension_reason if name == "suspended" else None),
         transfer_target=bed.transfer_target,
         occurred_at=now,
         applicant_sub=bed.applicant_sub or None,  # "" = keyed in offline, nobody linked yet
         elder_name_masked=masked.name,
         address_masked=masked.address,
+        contract_id=contract.id,
+        contract_dissolved_on=bed.contract_dissolved_on if ended else None,
+        update_deadline=bed.update_deadline if ended else None,
+        family_sickbed_referral_id=bed.family_sickbed_referral_id,
+        **(details or {}),
     )
 
 
@@ -109,7 +122,13 @@ async def emit_application_event(
 
 
 async def emit_bed_event(
-    uow: UnitOfWork, bed: BedRow, contract: ContractRow, name: str, *, now: datetime
+    uow: UnitOfWork,
+    bed: BedRow,
+    contract: ContractRow,
+    name: str,
+    *,
+    now: datetime,
+    details: dict[str, Any] | None = None,
 ) -> None:
     """Stage `bed.<name>`, with the elder's masked name and address; the use case commits it
     with its rows."""
@@ -122,5 +141,5 @@ async def emit_bed_event(
         key=bed.id,
         type_=f"bed.{name}",
         subject=bed.id,
-        data=bed_payload(bed, contract, name, now=now, masked=masked),
+        data=bed_payload(bed, contract, name, now=now, masked=masked, details=details),
     )

@@ -129,6 +129,7 @@ def bed_summary(bed: BedRow) -> BedSummary:
         established_on=bed.established_on,
         update_deadline=bed.update_deadline,
         late_update=bed.late_update,
+        contract_dissolved_on=bed.contract_dissolved_on,
     )
 
 
@@ -177,6 +178,13 @@ def bed_read(
         deadline_estimated=bed.deadline_estimated,
         late_update=bed.late_update,
         transfer_target=bed.transfer_target,
+        contract_dissolved_on=bed.contract_dissolved_on,
+        contract_dissolved_by=bed.contract_dissolved_by,
+        family_sickbed_referral_id=bed.family_sickbed_referral_id,
+        family_sickbed_since=bed.family_sickbed_since,
+        care_plan_revision_due=bed.care_plan_revision_due_since is not None,
+        care_plan_revision_due_since=bed.care_plan_revision_due_since,
+        new_contract_needed=new_contract_needed(bed, contract),
         created_at=bed.created_at,
         updated_at=bed.updated_at,
     )
@@ -191,7 +199,14 @@ def _contract_read(contract: ContractRow) -> ContractRead:
         personal_items=contract.personal_items,
         is_first=contract.is_first,
         signed_on=contract.signed_on,
+        provider_id=contract.provider_id,
+        dissolved_on=contract.dissolved_on,
     )
+
+
+def new_contract_needed(bed: BedRow, contract: ContractRow | None) -> bool:
+    """The bed changed provider since its latest contract: the new provider must sign one."""
+    return contract is not None and contract.provider_id not in (None, bed.provider_id)
 
 
 def provider_read(row: ProviderRow) -> ProviderRead:

@@ -32,10 +32,10 @@ LEGAL_APPLICATION = {
     "withdrawn": [],
 }
 LEGAL_BED = {
-    "preparing": ["record_care_plan", "sign_contract", "record_installation", "establish", "terminate"],
-    "established": ["record_care_plan", "record_installation", "accept", "suspend", "terminate", "transfer"],
-    "accepted": ["record_care_plan", "record_installation", "suspend", "terminate", "transfer"],
-    "suspended": ["resume", "terminate", "transfer"],
+    "preparing": ["record_care_plan", "sign_contract", "record_installation", "establish", "terminate", "change_provider"],
+    "established": ["record_care_plan", "record_installation", "accept", "suspend", "terminate", "transfer", "renew_contract", "reassess", "change_provider"],
+    "accepted": ["record_care_plan", "record_installation", "suspend", "terminate", "transfer", "renew_contract", "reassess", "change_provider"],
+    "suspended": ["resume", "terminate", "transfer", "renew_contract", "reassess", "change_provider"],
     "terminated": [],
     "transferred": [],
 }  # fmt: skip
@@ -62,7 +62,7 @@ def test_tables_cover_every_state() -> None:
     assert {s.value for s in ApplicationStatus} == set(LEGAL_APPLICATION)
     assert {s.value for s in BedStatus} == set(LEGAL_BED)
     assert len(ILLEGAL_APPLICATION) == 7 * 7 - 17
-    assert len(ILLEGAL_BED) == 6 * 9 - 19
+    assert len(ILLEGAL_BED) == 6 * 12 - 29
 
 
 @pytest.mark.parametrize(("status", "action"), ILLEGAL_APPLICATION, ids=str)

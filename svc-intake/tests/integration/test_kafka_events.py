@@ -209,7 +209,11 @@ async def test_each_change_is_published_once(
         await client.post(f"/v1/beds/{bed_id}/resume", headers=provider)
         ended = await client.post(
             f"/v1/beds/{bed_id}/transfer",
-            json={"target": "institution", "event_date": "2026-03-02"},
+            json={
+                "path": "nursing_home",
+                "event_date": "2026-03-02",
+                "receiving_organisation": "宣城市社会福利院",
+            },
             headers=provider,
         )
         assert ended.status_code == 200, ended.text
@@ -237,7 +241,8 @@ async def test_each_change_is_published_once(
         assert headers["event_id"] == str(envelope.id).encode()
         assert body["id_number"] not in orjson.dumps(envelope.data).decode()
     transferred = next(env for _t, _k, env, _h in messages if env.type == "bed.transferred")
-    assert transferred.data["transfer_target"] == "institution"
+    assert transferred.data["transfer_target"] == "nursing_home"
+    assert transferred.data["contract_dissolved_on"] == "2026-03-02"  # the admission day
     assert transferred.data["package_fee_fen"] == 90000
     assert transferred.data["economic_status"] == "dibao"
     assert transferred.data["elder_name_masked"] == "张**"

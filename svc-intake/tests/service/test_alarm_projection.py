@@ -13,7 +13,7 @@ from chassis.db import encode_envelope
 from chassis.testing.bus import InMemoryBus
 from homebed_schemas.envelope import Envelope
 from homebed_schemas.topics import IOT_ALARMS
-from intake.consumers import TOPIC_HANDLERS
+from intake.consumers import topic_handlers
 from intake.repository_alarms import BedAlarmRepository
 
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
@@ -42,7 +42,9 @@ def alarm_event(
 
 async def deliver(bus: InMemoryBus, app: FastAPI) -> dict[str, int]:
     return await bus.deliver(
-        handlers=TOPIC_HANDLERS, uow_factory=app.state.runtime.uow, group_id="svc-intake-devices"
+        handlers=topic_handlers(app.state.runtime.clock),
+        uow_factory=app.state.runtime.uow,
+        group_id="svc-intake-devices",
     )
 
 

@@ -11,7 +11,7 @@ from chassis.db import encode_envelope
 from chassis.testing.bus import InMemoryBus
 from homebed_schemas.envelope import Envelope
 from homebed_schemas.topics import IOT_DEVICES
-from intake.consumers import TOPIC_HANDLERS
+from intake.consumers import topic_handlers
 from intake.repository import SqlRepository
 from intake.tables import ApplicationRow, BedRow, ElderRow
 
@@ -94,7 +94,9 @@ async def live_types(app: FastAPI, bed_id: str) -> set[str]:
 
 async def deliver(bus: InMemoryBus, app: FastAPI) -> dict[str, int]:
     return await bus.deliver(
-        handlers=TOPIC_HANDLERS, uow_factory=app.state.runtime.uow, group_id="svc-intake-devices"
+        handlers=topic_handlers(app.state.runtime.clock),
+        uow_factory=app.state.runtime.uow,
+        group_id="svc-intake-devices",
     )
 
 
