@@ -111,3 +111,35 @@ async def accept_through_workflow(
     )
     assert inspected.status_code == 200, inspected.text
     return await client.post(f"/v1/beds/{bed_id}/accept", json={}, headers=officer)
+
+
+async def approved_bed(
+    client: httpx.AsyncClient,
+    body: dict[str, Any],
+    *,
+    applicant: dict[str, str],
+    officer: dict[str, str],
+    ability: str = "moderate",
+) -> str:
+    """Create, submit, assess and approve a Xuancheng application (one district review);
+    answers the bed's id (status preparing)."""
+    created = await client.post("/v1/applications", json=body, headers=applicant)
+    assert created.status_code == 201, created.text
+    app_id = created.json()["id"]
+    submitted = await client.post(f"/v1/applications/{app_id}/submit", headers=applicant)
+    assert submitted.status_code == 200, submitted.text
+    assessment = {
+        "scale": "ability_4",
+        "ability_level": ability,
+        "assessor": "评估员王",
+        "assessed_on": "2026-03-01",
+    }
+    assessed = await client.post(
+        f"/v1/applications/{app_id}/assessment", json=assessment, headers=officer
+    )
+    assert assessed.status_code == 200, assessed.text
+    reviewed = await client.post(
+        f"/v1/applications/{app_id}/review", json={"level": "district"}, headers=officer
+    )
+    assert reviewed.json()["status"] == "approved", reviewed.text
+    return str(reviewed.json()["bed_id"])
