@@ -26,6 +26,7 @@ from chassis.testing.eventually import eventually
 from chassis.testing.fixtures import _create_database, _database_url, _drop_database
 from intake.bootstrap import create_app as create_intake
 from intake.settings import Settings as IntakeSettings
+from intake.testing import XUANCHENG_PLAN, grant_consents
 from iot_ingest.bootstrap import create_app as create_iot
 from iot_ingest.settings import Settings as IotSettings
 
@@ -170,18 +171,10 @@ async def _contracted_bed(intake: httpx.AsyncClient) -> str:
     )
     assert reviewed.json()["status"] == "approved", reviewed.text
     bed_id: str = reviewed.json()["bed_id"]
-    plan = {
-        "items": [
-            {
-                "name": "上门巡诊",
-                "category": "health_management",
-                "times": 1,
-                "per": "day",
-                "minutes_per_visit": 60,
-            }
-        ]
-    }
+    plan = XUANCHENG_PLAN  # 001 附件3 items meeting 001 §四(三)3
     assert (await intake.put(f"/v1/beds/{bed_id}/care-plan", json=plan, headers=ADMIN())).is_success
+    now = datetime.now(UTC).isoformat()
+    await grant_consents(intake, bed_id, ADMIN(), ("service_agreement",), given_at=now)
     start = today + timedelta(days=1)
     contract = {
         "start": start.isoformat(),

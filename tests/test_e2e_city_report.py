@@ -35,6 +35,7 @@ from chassis.testing.eventually import eventually
 from gateway.testing.servers import serving_in_loop
 from intake.bootstrap import create_app as create_intake
 from intake.settings import Settings as IntakeSettings
+from intake.testing import XUANCHENG_PLAN, grant_consents
 from iot_ingest.bootstrap import create_app as create_iot
 from iot_ingest.settings import Settings as IotSettings
 from reporting.bootstrap import create_app as create_reporting
@@ -296,27 +297,11 @@ async def contracted_bed(intake: httpx.AsyncClient, elder: Elder) -> None:
     )
     assert reviewed.json()["status"] == "approved", reviewed.text
     elder.bed_id = reviewed.json()["bed_id"]
-    plan = {
-        "items": [
-            {
-                "name": "上门巡诊",
-                "category": "health_management",
-                "times": 1,
-                "per": "day",
-                "minutes_per_visit": 60,
-            },
-            {
-                "name": "精神慰藉",
-                "category": "emotional_support",
-                "times": 2,
-                "per": "week",
-                "minutes_per_visit": 30,
-            },
-        ]
-    }
+    plan = XUANCHENG_PLAN  # 001 附件3 items meeting 001 §四(三)3: 30 + 2 × 4 visits a month
     me = admin(elder.provider_id)
     planned = await intake.put(f"/v1/beds/{elder.bed_id}/care-plan", json=plan, headers=me)
     assert planned.is_success, planned.text
+    await grant_consents(intake, elder.bed_id, me)  # signing, cameras, home modifications
     contract = {"start": "2026-03-05", "end": "2026-09-04", "base_package_fee_fen": 80050}
     signed = await intake.post(f"/v1/beds/{elder.bed_id}/contract", json=contract, headers=me)
     assert signed.status_code == 201, signed.text

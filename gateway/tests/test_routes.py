@@ -81,6 +81,20 @@ ROLE_MATRIX = [
     ("POST", "/v1/applications/A1/reject", {Role.OFFICER}),
     ("POST", "/v1/beds/B1/accept", {Role.OFFICER}),
     ("POST", "/v1/beds/B1/establish", {Role.PROVIDER_ADMIN}),
+    ("POST", "/v1/beds/B1/acceptance", {Role.PROVIDER_ADMIN}),
+    ("POST", "/v1/beds/B1/acceptance/inspection", {Role.OFFICER}),
+    ("POST", "/v1/beds/B1/acceptance/return", {Role.OFFICER}),
+    (
+        "POST",
+        "/v1/beds/B1/consents",
+        {Role.ELDER, Role.FAMILY, Role.CAREGIVER, Role.PROVIDER_ADMIN},
+    ),
+    (
+        "POST",
+        "/v1/beds/B1/consents/C1/withdraw",
+        {Role.ELDER, Role.FAMILY, Role.CAREGIVER, Role.PROVIDER_ADMIN},
+    ),
+    ("GET", "/v1/bed-targets", {Role.OFFICER, Role.OPS}),
     ("GET", "/v1/alarms/stream", {Role.CAREGIVER, Role.PROVIDER_ADMIN, Role.OPS}),
     ("PUT", "/v1/beds/B1/rules", {Role.PROVIDER_ADMIN, Role.OPS}),
     ("POST", "/v1/referrals/inbound", {Role.HOSPITAL}),
@@ -111,8 +125,9 @@ def test_default_table_has_public_eligibility_and_no_device_routes() -> None:
     assert eligibility is not None
     assert eligibility.is_public("POST")
     public = [rule.path for rule in table.rules if any(a == "public" for a in rule.access.values())]
-    # the policy calculator and the provider register applicants choose from (reads only)
-    assert public == ["/v1/eligibility", "/v1/providers"]
+    # the policy calculator, the care-plan catalogues (policy data) and the provider register
+    # applicants choose from (reads only)
+    assert public == ["/v1/eligibility", "/v1/care-catalogues", "/v1/providers"]
     providers = table.match("/v1/providers/prov-a")
     assert providers is not None
     assert providers.is_public("GET")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
-from homebed_schemas.events import intake, iot, records, referral
+from homebed_schemas.events import bed_workflows, intake, iot, records, referral
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,8 @@ INTAKE_BEDS = TopicSpec(
     partitions=6,
     producer="svc-intake",
     description="The family bed lifecycle: established, accepted, suspended, resumed, "
-    "terminated, transferred.",
-    events=intake.BED_EVENTS,
+    "terminated, transferred; consents and the acceptance workflow.",
+    events={**intake.BED_EVENTS, **bed_workflows.BED_WORKFLOW_EVENTS},
 )
 RECORDS_VISITS = TopicSpec(
     name="records.visits.v1",

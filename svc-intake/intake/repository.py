@@ -12,11 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from chassis.principal import Principal, Role
+from intake.domain.lifecycle import ACTIVE_BED_STATUSES, BedStatus
 from intake.domain.regions import region_prefix
+from intake.domain.targets import BedCounts
 from intake.domain.tenancy import OWNERS, PROVIDER_STAFF
 from intake.tables import (
+    AcceptanceRow,
     ApplicationRow,
     BedRow,
+    ConsentRow,
     ContractRow,
     ElderRow,
     InstallationRow,
@@ -385,3 +389,87 @@ class ProviderRepository:
             stmt.order_by(ProviderRow.name, ProviderRow.id).limit(limit).offset(offset)
         )
         return rows.all(), int(total or 0)
+
+
+class ConsentRepository:
+    """Consent records of beds (issue 11); the use case decides, this only reads and adds."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, row: ConsentRow) -> None:
+        self.session.add(row)
+
+    async def get(self, consent_id: str) -> ConsentRow | None:
+        return await self.session.get(ConsentRow, consent_id)
+
+    async def of_bed(self, bed_id: str) -> Sequence[ConsentRow]:
+        rows = await self.session.scalars(
+            select(ConsentRow)
+            .where(ConsentRow.bed_id == bed_id)
+            .order_by(ConsentRow.given_at, ConsentRow.recorded_at, ConsentRow.id)
+        )
+        return rows.all()
+
+
+class AcceptanceRepository:
+    """Acceptance applications of beds, one row per attempt."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, row: AcceptanceRow) -> None:
+        self.session.add(row)
+
+    async def flush(self) -> None:
+        await self.session.flush()
+
+    async def contract_of_bed(self, bed_id: str, contract_id: str) -> ContractRow | None:
+        """The contract an application names, if it is one of this bed's."""
+        contract = await self.session.get(ContractRow, contract_id)
+        return contract if contract is not None and contract.bed_id == bed_id else None
+
+    async def latest(self, bed_id: str) -> AcceptanceRow | None:
+        return await self.session.scalar(
+            select(AcceptanceRow)
+            .where(AcceptanceRow.bed_id == bed_id)
+            .order_by(AcceptanceRow.attempt.desc())
+            .limit(1)
+        )
+
+    async def page(
+        self, bed_id: str, *, limit: int, offset: int
+    ) -> tuple[Sequence[AcceptanceRow], int]:
+        stmt = select(AcceptanceRow).where(AcceptanceRow.bed_id == bed_id)
+        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        rows = await self.session.scalars(
+            stmt.order_by(AcceptanceRow.attempt.desc()).limit(limit).offset(offset)
+        )
+        return rows.all(), int(total or 0)
+
+
+class TargetRepository:
+    """Counts of beds in a region for progress against a bed target."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def counts(self, region_code: str, *, start: date, end: date) -> BedCounts:
+        in_region = BedRow.region_code.startswith(region_prefix(region_code))
+        established = await self._count(
+            in_region, BedRow.established_on >= start, BedRow.established_on <= end
+        )
+        accepted = await self._count(
+            in_region, BedRow.accepted_on >= start, BedRow.accepted_on <= end
+        )
+        live = await self._count(
+            in_region,
+            BedRow.status.in_([s.value for s in ACTIVE_BED_STATUSES - {BedStatus.PREPARING}]),
+        )
+        return BedCounts(established=established, accepted=accepted, live=live)
+
+    async def _count(self, *conditions: ColumnElement[bool]) -> int:
+        found = await self.session.scalar(
+            select(func.count()).select_from(BedRow).where(*conditions)
+        )
+        return int(found or 0)

@@ -303,3 +303,69 @@ class BedProviderChangeRow(Base):
     changed_by: Mapped[str] = mapped_column(String(128))
     reason: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+class ConsentRow(Base):
+    """A consent given or refused for a bed's scope (issue 11): never edited, only withdrawn;
+    who recorded and who withdrew it, with their role and time, is the audit trail."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    bed_id: Mapped[str] = mapped_column(ForeignKey("beds.id"), index=True)
+    elder_id: Mapped[str] = mapped_column(String(36), index=True)
+    scope: Mapped[str] = mapped_column(String(24))
+    decision: Mapped[str] = mapped_column(String(10))
+    given_by: Mapped[str] = mapped_column(String(12))
+    giver_name: Mapped[str] = mapped_column(String(200))
+    relation: Mapped[str | None] = mapped_column(String(200))
+    method: Mapped[str] = mapped_column(String(16))
+    given_at: Mapped[datetime]
+    evidence_ref: Mapped[str | None] = mapped_column(String(200))
+    witness_name: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(128))
+    recorded_role: Mapped[str] = mapped_column(String(24))
+    recorded_at: Mapped[datetime]
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_by: Mapped[str | None] = mapped_column(String(128))
+    withdrawn_role: Mapped[str | None] = mapped_column(String(24))
+    withdrawal_method: Mapped[str | None] = mapped_column(String(16))
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text)
+    withdrawal_evidence_ref: Mapped[str | None] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own dict
+
+
+class AcceptanceRow(Base):
+    """One acceptance application (验收, 001 §四(五)) of a bed: an attempt from application to
+    acceptance or return. `open_bed_id` is set while it is open: at most one open per bed."""
+
+    __tablename__ = "acceptances"
+    __table_args__ = (UniqueConstraint("bed_id", "attempt", name="uq_acceptance_attempt"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    bed_id: Mapped[str] = mapped_column(ForeignKey("beds.id"), index=True)
+    open_bed_id: Mapped[str | None] = mapped_column(String(36), unique=True)
+    attempt: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12))
+    contract_id: Mapped[str] = mapped_column(String(36))
+    investment: Mapped[list[Any]] = mapped_column(JSON)
+    investment_total_fen: Mapped[int] = mapped_column(Integer)
+    service_period_start: Mapped[date] = mapped_column(Date)
+    service_period_end: Mapped[date] = mapped_column(Date)
+    service_data: Mapped[list[Any]] = mapped_column(JSON)
+    applied_by: Mapped[str] = mapped_column(String(128))
+    applied_on: Mapped[date] = mapped_column(Date)
+    inspection: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    inspected_by: Mapped[str | None] = mapped_column(String(128))
+    reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(128))
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own dict

@@ -17,6 +17,7 @@ from chassis.principal import Role
 from chassis.testing.principals import principal_headers
 from intake.bootstrap import create_app
 from intake.settings import Settings
+from intake.testing import accept_through_workflow, grant_consents
 
 
 def build_id(region: str, birth: str, sequence: str = "002") -> str:
@@ -162,6 +163,18 @@ async def submit_and_assess(
         json={**XUANCHENG_ASSESSMENT, **assessment},
         headers=officer,
     )
+
+
+@pytest.fixture
+def accept_bed() -> Callable[..., Awaitable[httpx.Response]]:
+    """`await accept_bed(client, bed_id, provider=h, officer=h, on="2026-04-02")`."""
+    return accept_through_workflow
+
+
+@pytest.fixture
+def consents() -> Callable[..., Awaitable[None]]:
+    """`await consents(client, bed_id, staff_headers)`: every consent scope granted."""
+    return grant_consents
 
 
 @pytest.fixture

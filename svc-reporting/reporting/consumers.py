@@ -5,7 +5,7 @@ from __future__ import annotations
 from chassis.db import UnitOfWork
 from chassis.kafka.consumer import Handler, decode_payload
 from homebed_schemas.envelope import Envelope
-from homebed_schemas.events.intake import BedEvent
+from homebed_schemas.events.intake import BED_EVENTS, BedEvent
 from homebed_schemas.events.iot import AlarmEvent
 from homebed_schemas.events.records import MinimumBreached, SurveyEvent, VisitEvent
 from homebed_schemas.topics import INTAKE_BEDS, IOT_ALARMS, RECORDS_VISITS
@@ -16,8 +16,9 @@ ALARM_TYPES = {"alarm.raised", "alarm.arrived", "alarm.sla_breached", "alarm.res
 
 
 async def handle_bed_event(uow: UnitOfWork, envelope: Envelope) -> None:
-    """Every bed event carries the bed's state: active beds per region and provider."""
-    if not envelope.type.startswith("bed."):
+    """Every lifecycle event carries the bed's state: active beds per region and provider. Other
+    `bed.*` types (consents, the acceptance workflow) carry other payloads and are ignored."""
+    if envelope.type not in BED_EVENTS:
         return
     await projections.bed_changed(uow=uow, event=decode_payload(envelope, BedEvent))
 

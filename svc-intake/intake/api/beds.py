@@ -1,6 +1,6 @@
 """Bed routes: read, list, guidance list, care plan, contract, installation, and the lifecycle
-(establish, accept, suspend, resume, terminate); transfer and the other changes of a running bed
-are in `intake.api.bed_changes`."""
+(establish, suspend, resume, terminate); transfer and the other changes of a running bed are in
+`intake.api.bed_changes`; acceptance in `intake.api.acceptance`."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from chassis.problems import problem_responses
 from intake.api.deps import BedFilterDep, IntakeContextDep, refuse_unknown_query
 from intake.schemas.applications import RevealRead
 from intake.schemas.beds import (
-    AcceptIn,
     BedRead,
     BedSummary,
     BedWorklistItem,
@@ -113,11 +112,6 @@ async def record_installation(
 @router.post("/{bed_id}/establish", responses=ACTION)
 async def establish_bed(bed_id: str, uow: UowDep, ctx: IntakeContextDep) -> BedRead:
     return await bed_lifecycle.establish_bed(uow=uow, ctx=ctx, bed_id=bed_id)
-
-
-@router.post("/{bed_id}/accept", responses=ACTION_WITH_BODY)
-async def accept_bed(bed_id: str, body: AcceptIn, uow: UowDep, ctx: IntakeContextDep) -> BedRead:
-    return await bed_lifecycle.accept_bed(uow=uow, ctx=ctx, bed_id=bed_id, cmd=body)
 
 
 @router.post("/{bed_id}/suspend", responses=ACTION_WITH_BODY)

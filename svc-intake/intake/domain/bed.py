@@ -1,4 +1,5 @@
-"""Bed rules: establish (建床), accept (验收), suspend/resume, terminate (撤床), transfer."""
+"""Bed rules: establish (建床), the month of service before acceptance (验收), suspend/resume,
+terminate (撤床), transfer."""
 
 from __future__ import annotations
 
@@ -109,15 +110,6 @@ def accept_problems(profile: PolicyProfile, *, established_on: date, on: date) -
         return []
     cite = profile.lifecycle.acceptance_citation.text
     return [f"acceptance needs {months} month(s) of service: earliest {earliest} ({cite})"]
-
-
-def check_accept(
-    status: BedStatus, *, profile: PolicyProfile, established_on: date, inspected_on: date
-) -> None:
-    check_bed_action(status, BedAction.ACCEPT)
-    problems = accept_problems(profile, established_on=established_on, on=inspected_on)
-    if problems:
-        raise PreconditionFailed(action="accept", problems=problems)
 
 
 def resume_status(status: BedStatus, *, accepted: bool) -> BedStatus:

@@ -78,3 +78,42 @@ class UnusableProvider(_FieldProblem):
         self.problems = tuple(problems)
         message = "; ".join(self.problems)
         super().__init__([(field, message)], message)
+
+
+class PilotAreaContradiction(_FieldProblem):
+    """The declared `in_pilot_area` contradicts the street code of the current address."""
+
+    def __init__(self, *, street_code: str, in_pilot: bool, pilot_streets: str) -> None:
+        where = "a pilot street" if in_pilot else "not a pilot street"
+        message = (
+            f"contradicts current_address.region_code: street {street_code} is {where}; "
+            f"pilot streets: {pilot_streets}"
+        )
+        super().__init__(
+            [("body.in_pilot_area", message), ("body.current_address.region_code", message)],
+            f"in_pilot_area {message}",
+        )
+
+
+class _BodyFields(_FieldProblem):
+    """Problems of several body fields at once; `problems` are (field, message) pairs."""
+
+    def __init__(self, problems: Sequence[tuple[str, str]]) -> None:
+        self.problems = tuple(problems)
+        super().__init__(
+            [(f"body.{field}", message) for field, message in self.problems],
+            "; ".join(f"{field}: {message}" for field, message in self.problems),
+        )
+
+
+class CarePlanViolation(_BodyFields):
+    """A care plan item outside the catalogue, a worker role it does not allow, or a plan that
+    cannot meet the jurisdiction's service minimums."""
+
+
+class InvalidConsent(_BodyFields):
+    """A consent record missing what its giver or method needs (relation, evidence, witness)."""
+
+
+class InvalidAcceptance(_BodyFields):
+    """An acceptance application or inspection whose figures or dates do not hold together."""

@@ -14,6 +14,14 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from chassis.policy import Basis, Citation
 from homebed_schemas.events.intake import AbilityLevel, EconomicStatus
 from intake.domain.bed_change_policy import BedChangeRules
+from intake.domain.profile_sections import (
+    BedTarget,
+    CarePlanRules,
+    ConsentRequirement,
+    PilotStreets,
+    section_citations,
+)
+from intake.domain.regions import region_within
 
 BooleanFact = Literal[
     "hukou_local", "resides_locally", "in_pilot_area", "has_stable_caregiver", "is_renter"
@@ -142,12 +150,18 @@ class PolicyProfile(_Frozen):
     bed_changes: BedChangeRules
     entitlements: tuple[Entitlement, ...] = ()
     catalogue_sources: tuple[str, ...] = Field(min_length=1)
+    # issue 11: pilot streets by code, consents, the care-plan catalogue, bed targets
+    pilot_streets: PilotStreets | None = None
+    consents: tuple[ConsentRequirement, ...] = ()
+    care_plan: CarePlanRules
+    bed_targets: tuple[BedTarget, ...] = ()
 
     @model_validator(mode="after")
     def _ids_unique_and_citations_known(self) -> PolicyProfile:
         ids = [r.id for r in (*self.eligibility, *self.priority)]
         if len(ids) != len(set(ids)):
             raise ValueError(f"rule ids must be unique, got {ids}")
+        self._check_sections()
         for citation in self.citations():
             if citation.seed not in self.seeds:
                 raise ValueError(f"citation {citation.text} names a seed missing from `seeds`")
@@ -164,7 +178,26 @@ class PolicyProfile(_Frozen):
         found += [c.pricing_citation, c.no_bed_fee_citation]
         found += [self.lifecycle.acceptance_citation, self.lifecycle.update_citation]
         found += self.bed_changes.citations()
+        found += section_citations(
+            self.pilot_streets, self.consents, self.care_plan, self.bed_targets
+        )
         return found
+
+    def consent_for(self, scope: str) -> ConsentRequirement | None:
+        """The jurisdiction's requirement of a consent scope, if it has one."""
+        return next((c for c in self.consents if c.scope == scope), None)
+
+    def _check_sections(self) -> None:
+        scopes = [c.scope for c in self.consents]
+        if len(scopes) != len(set(scopes)):
+            raise ValueError(f"consent scopes must be unique, got {scopes}")
+        targets = [t.id for t in self.bed_targets]
+        if len(targets) != len(set(targets)):
+            raise ValueError(f"bed target ids must be unique, got {targets}")
+        codes = [s.code for s in self.pilot_streets.streets] if self.pilot_streets else []
+        for code in [*codes, *(t.region_code for t in self.bed_targets)]:
+            if not region_within(code, self.jurisdiction):
+                raise ValueError(f"region {code} lies outside {self.jurisdiction}")
 
 
 class CatalogueItem(_Frozen):

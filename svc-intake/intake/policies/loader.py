@@ -8,10 +8,12 @@ from typing import Any
 
 import yaml
 
+from intake.domain.care_catalogue import ServiceCatalogue
 from intake.domain.errors import UnknownJurisdiction
 from intake.domain.policy import Catalogue, PolicyProfile
 
 CATALOGUE_FILE = "catalogue.yaml"
+SERVICE_CATALOGUES = "care_catalogues"  # the service items care plans draw from, by id
 
 
 def _read_yaml(name: str) -> Any:
@@ -46,6 +48,22 @@ def load_catalogue() -> Catalogue:
     return Catalogue.model_validate(_read_yaml(CATALOGUE_FILE))
 
 
+@cache
+def service_catalogues() -> dict[str, ServiceCatalogue]:
+    """Every service catalogue (002 附件2, 001 附件3, 000 附件1's categories), by its id."""
+    folder = resources.files(__package__ or "intake.policies").joinpath(SERVICE_CATALOGUES)
+    names = sorted(e.name for e in folder.iterdir() if e.name.endswith(".yaml"))
+    loaded = [
+        ServiceCatalogue.model_validate(_read_yaml(f"{SERVICE_CATALOGUES}/{n}")) for n in names
+    ]
+    return {catalogue.id: catalogue for catalogue in loaded}
+
+
+def load_service_catalogue(profile: PolicyProfile) -> ServiceCatalogue:
+    """The catalogue the jurisdiction's care plans draw their items from."""
+    return service_catalogues()[profile.care_plan.catalogue]
+
+
 def load_all_profiles() -> dict[str, PolicyProfile]:
     """Every profile, validated (used at start-up so a bad file fails fast)."""
     return {code: load_profile(code) for code in known_jurisdictions()}
@@ -56,4 +74,9 @@ def _check_sources(profile: PolicyProfile, catalogue: Catalogue) -> None:
     if unknown:
         raise ValueError(
             f"{profile.jurisdiction} names unknown catalogue sources {sorted(unknown)}"
+        )
+    if profile.care_plan.catalogue not in service_catalogues():
+        raise ValueError(
+            f"{profile.jurisdiction} names an unknown service catalogue "
+            f"{profile.care_plan.catalogue!r}"
         )

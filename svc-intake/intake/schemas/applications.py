@@ -204,6 +204,10 @@ class ApplicationRead(Output):
     caregiver_phone_masked: str | None
     emergency_phone_masked: str | None
     in_pilot_area: bool | None
+    in_pilot_area_source: Literal["street_code", "declared"] | None = Field(
+        description="street_code: settled by the current address's street code (Changning's "
+        "pilot streets, 002 §二); declared: the applicant's yes/no, where no code says"
+    )
     has_stable_caregiver: bool | None
     is_renter: bool | None
     economic_status: str | None

@@ -5,19 +5,24 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from chassis.dto import Input, Output
-from intake.domain.care_plan import Period, ServiceCategory
+from intake.domain.care_plan import Period, WorkerRole
 from intake.schemas.common import BlockedActionRead, ShortText
 
 
 class CarePlanItemIn(Input):
-    name: ShortText
-    category: ServiceCategory
-    times: int = Field(ge=1, le=1000)
+    item_id: str = Field(
+        min_length=1,
+        max_length=40,
+        description="code of an item of the jurisdiction's service catalogue "
+        "(GET /v1/care-catalogues/{jurisdiction})",
+    )
+    times: StrictInt = Field(ge=1, le=1000)
     per: Period
-    minutes_per_visit: int = Field(ge=1, le=24 * 60)
+    minutes_per_visit: StrictInt = Field(ge=1, le=24 * 60)
+    worker_role: WorkerRole
 
 
 class CarePlanIn(Input):
@@ -47,11 +52,6 @@ class InstallationItemIn(Input):
 
 class InstallationIn(Input):
     items: list[InstallationItemIn] = Field(min_length=1, max_length=50)
-
-
-class AcceptIn(Input):
-    passed: bool
-    note: ShortText | None = None
 
 
 class SuspendIn(Input):

@@ -42,6 +42,7 @@ from intake.service.context import (
 )
 from intake.service.events import emit_application_event
 from intake.service.facts import eligibility_snapshot, evaluate_application
+from intake.service.pilot_area import settle_pilot_area, stored_declaration
 from intake.service.providers import provider_problems_for
 from intake.service.views import ActionView, application_read, application_summary
 from intake.tables import ApplicationRow, ElderRow
@@ -121,6 +122,7 @@ async def create_application(
             created_at=ctx.now,
             updated_at=ctx.now,
         )
+        settle_pilot_area(row, declared=cmd.in_pilot_area, sent_now=True)
         _seal_contacts(ctx, row, cmd.caregiver, cmd.emergency_contact)
         repo.add(row)
         try:
@@ -156,6 +158,8 @@ async def update_application(
         row, elder = await _actionable(uow, ctx, application_id)
         application_target(ApplicationStatus(row.status), ApplicationAction.UPDATE)
         changes = cmd.model_dump(mode="json", exclude_unset=True)
+        declared_now = "in_pilot_area" in changes
+        declared = changes.get("in_pilot_area") if declared_now else stored_declaration(row)
         if "provider_id" in changes and ctx.principal.role in PROVIDER_STAFF:
             raise Forbidden("provider staff cannot move an application to another provider")
         for name in ("in_pilot_area", "has_stable_caregiver", "is_renter", "economic_status"):
@@ -171,6 +175,8 @@ async def update_application(
         if cmd.caregiver is not None or cmd.emergency_contact is not None:
             _seal_contacts(ctx, row, cmd.caregiver, cmd.emergency_contact)
         row.form = {**row.form, **_form(ctx, changes)}
+        if declared_now or cmd.current_address is not None:
+            settle_pilot_area(row, declared=declared, sent_now=declared_now)
         row.updated_at = ctx.now
         answer = await application_answer(uow, ctx, row, elder)
         await uow.commit()

@@ -1,6 +1,7 @@
-"""Bed lifecycle use cases: establish (建床), accept (验收), suspend, resume, terminate (撤床).
+"""Bed lifecycle use cases: establish (建床), suspend, resume, terminate (撤床).
 Each change publishes one `intake.beds.v1` event through the outbox. Transfers (转介转养) follow
-the referral path: `intake.service.referral_intake`."""
+the referral path: `intake.service.referral_intake`; acceptance (验收) is a workflow of its own:
+`intake.service.acceptance`."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from chassis.principal import Role
 from intake.domain.bed import (
     ChangeOutcome,
     TerminationReason,
-    check_accept,
     check_establish,
     resume_status,
     terminate,
@@ -21,7 +21,7 @@ from intake.domain.bed import (
 from intake.domain.lifecycle import BedAction, BedStatus, check_bed_action
 from intake.policies.loader import load_profile
 from intake.repository import SqlRepository
-from intake.schemas.beds import AcceptIn, BedRead, EndRead, SuspendIn, TerminateIn
+from intake.schemas.beds import BedRead, EndRead, SuspendIn, TerminateIn
 from intake.service.bed_endings import end_bed
 from intake.service.beds import bed_answer, bed_state, visible_bed
 from intake.service.context import IntakeContext
@@ -44,34 +44,6 @@ async def establish_bed(*, uow: UnitOfWork, ctx: IntakeContext, bed_id: str) -> 
         bed.status = BedStatus.ESTABLISHED.value
         bed.established_on = ctx.today
         answer = await _announced(uow, ctx, bed, "established")
-        await uow.commit()
-        return answer
-
-
-async def accept_bed(*, uow: UnitOfWork, ctx: IntakeContext, bed_id: str, cmd: AcceptIn) -> BedRead:
-    """The officer's inspection (001 §四(五)); a failed one is recorded and changes nothing."""
-    async with uow:
-        bed = await _load(uow, ctx, bed_id, Role.OFFICER)
-        check_accept(
-            BedStatus(bed.status),
-            profile=load_profile(bed.jurisdiction),
-            established_on=bed.established_on or ctx.today,
-            inspected_on=ctx.today,
-        )
-        inspection = {
-            "officer": ctx.principal.sub,
-            "on": ctx.today.isoformat(),
-            "passed": cmd.passed,
-            "note": cmd.note,
-        }
-        bed.inspections = [*bed.inspections, inspection]
-        if cmd.passed:
-            bed.status = BedStatus.ACCEPTED.value
-            bed.accepted_on = ctx.today
-            answer = await _announced(uow, ctx, bed, "accepted")
-        else:
-            bed.updated_at = ctx.now
-            answer = await bed_answer(uow, ctx, bed)
         await uow.commit()
         return answer
 

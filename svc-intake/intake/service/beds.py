@@ -9,17 +9,18 @@ from chassis.db import UnitOfWork
 from chassis.dto import Page
 from chassis.errors import NotFound, PreconditionFailed
 from chassis.principal import Role
+from homebed_schemas.events.bed_workflows import ConsentScope
 from intake.domain.actions import BED_ROLES, split_actions
 from intake.domain.bed import (
     Installation,
-    accept_problems,
     establish_problems,
     missing_devices,
 )
-from intake.domain.care_plan import CarePlanItem, check_care_plan
+from intake.domain.bed_steps import STEP_ROLES
+from intake.domain.consent import installation_scopes
 from intake.domain.contract import ContractTerms, PersonalItem, check_contract
 from intake.domain.errors import ContractViolation
-from intake.domain.lifecycle import BED_ACTIONS, BedAction, BedStatus, check_bed_action
+from intake.domain.lifecycle import BedAction, BedStatus, check_bed_action
 from intake.domain.provider import ProviderStatus, fee_problem
 from intake.domain.tenancy import PROVIDER_STAFF, can_view
 from intake.policies.loader import load_catalogue, load_profile
@@ -32,6 +33,9 @@ from intake.schemas.beds import (
     GuidanceRead,
     InstallationIn,
 )
+from intake.service.bed_steps import bed_steps
+from intake.service.care_plans import planned_items
+from intake.service.consent_checks import require_consents_for
 from intake.service.context import IntakeContext
 from intake.service.events import emit_bed_event
 from intake.service.providers import filed_packages
@@ -73,21 +77,20 @@ async def bed_answer(uow: UnitOfWork, ctx: IntakeContext, bed: BedRow) -> BedRea
     """The bed as this caller sees it, read in the use case's own transaction."""
     contract, installed, missing = await bed_state(uow.repo(SqlRepository), bed)
     profile = load_profile(bed.jurisdiction)
+    steps = await bed_steps(uow, ctx, bed, profile)  # consents, acceptance (issue 11)
     unmet = {
+        **steps.unmet,
         BedAction.ESTABLISH.value: establish_problems(
             profile=profile,
             has_care_plan=bool(bed.care_plan),
             has_signed_contract=contract is not None,
             installed=installed,
         ),
-        BedAction.ACCEPT.value: accept_problems(
-            profile, established_on=bed.established_on or ctx.today, on=ctx.today
-        ),
     }
     allowed, blocked = split_actions(
-        [a.value for a in BED_ACTIONS[BedStatus(bed.status)]],
+        steps.actions,
         role=ctx.principal.role,
-        roles_of=BED_ROLES,
+        roles_of={**BED_ROLES, **STEP_ROLES},
         unmet=unmet,
     )
     return bed_read(bed, contract, installed, missing, ActionView(allowed, blocked))
@@ -119,9 +122,7 @@ async def record_care_plan(
     async with uow:
         bed = await _for_provider(uow, ctx, bed_id, Role.PROVIDER_ADMIN, Role.CAREGIVER)
         check_bed_action(BedStatus(bed.status), BedAction.RECORD_CARE_PLAN)
-        items = tuple(CarePlanItem(**item.model_dump()) for item in cmd.items)
-        check_care_plan(items)
-        bed.care_plan = [item.model_dump(mode="json") for item in cmd.items]
+        bed.care_plan = planned_items(bed.jurisdiction, cmd)
         bed.care_plan_revision_due_since = None  # a re-assessment's revision is done
         bed.updated_at = ctx.now
         answer = await bed_answer(uow, ctx, bed)
@@ -137,6 +138,9 @@ async def sign_contract(
         repo = uow.repo(SqlRepository)
         bed = await _for_provider(uow, ctx, bed_id, Role.PROVIDER_ADMIN)
         check_bed_action(BedStatus(bed.status), BedAction.SIGN_CONTRACT)
+        await require_consents_for(  # 000 §三(一): 取得老人或申请人同意后签订服务协议
+            uow, bed, action=BedAction.SIGN_CONTRACT.value, scopes=[ConsentScope.SERVICE_AGREEMENT]
+        )
         terms = ContractTerms(
             start=cmd.start,
             end=cmd.end,
@@ -188,6 +192,13 @@ async def record_installation(
         repo = uow.repo(SqlRepository)
         bed = await _for_provider(uow, ctx, bed_id, Role.PROVIDER_ADMIN, Role.CAREGIVER)
         check_bed_action(BedStatus(bed.status), BedAction.RECORD_INSTALLATION)
+        lines = [
+            (catalogue[e.item_id].kind, catalogue[e.item_id].device_type, e.count)
+            for e in cmd.items
+        ]
+        await require_consents_for(  # a camera: video consent; a modification: its consent
+            uow, bed, action=BedAction.RECORD_INSTALLATION.value, scopes=installation_scopes(lines)
+        )
         existing = {row.item_id: row for row in await repo.installations(bed.id)}
         for entry in cmd.items:
             item = catalogue[entry.item_id]

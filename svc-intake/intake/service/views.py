@@ -18,6 +18,7 @@ from intake.schemas.applications import (
 from intake.schemas.beds import BedRead, BedSummary, ContractRead, InstallationRead
 from intake.schemas.common import BlockedActionRead
 from intake.schemas.providers import FiledPackageRead, ProviderContactRead, ProviderRead
+from intake.service.pilot_area import pilot_area_source
 from intake.tables import (
     ApplicationRow,
     BedRow,
@@ -87,6 +88,7 @@ def application_read(
         caregiver_phone_masked=masked(row.caregiver_phone_tail, PHONE_LENGTH),
         emergency_phone_masked=masked(row.emergency_phone_tail, PHONE_LENGTH),
         in_pilot_area=row.in_pilot_area,
+        in_pilot_area_source=pilot_area_source(row),
         has_stable_caregiver=row.has_stable_caregiver,
         is_renter=row.is_renter,
         economic_status=row.economic_status,

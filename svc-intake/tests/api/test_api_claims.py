@@ -72,6 +72,7 @@ async def test_family_claims_an_offline_application_with_a_one_time_code(
     make_id: Callable[..., str],
     new_application: Callable[..., dict[str, Any]],
     submit_assess: SubmitAssess,
+    consents: Callable[..., Awaitable[None]],
 ) -> None:
     staff = auth(Role.PROVIDER_ADMIN, "admin-a", provider_id="prov-a")
     officer = auth(Role.OFFICER, "officer-xz", regions=("341800",))
@@ -106,6 +107,7 @@ async def test_family_claims_an_offline_application_with_a_one_time_code(
         f"/v1/applications/{app_id}/review", json={"level": "district"}, headers=officer
     )
     bed_id = approved.json()["bed_id"]
+    await consents(client, bed_id, staff, ("service_agreement",))
     contract = {"start": "2026-03-11", "end": "2026-09-10", "base_package_fee_fen": 80_000}
     assert (
         await client.post(f"/v1/beds/{bed_id}/contract", json=contract, headers=staff)
@@ -171,9 +173,15 @@ async def test_actions_are_listed_per_caller_with_what_blocks_the_rest(
     assert "establish" not in staff_view["allowed_actions"]
     staff_blocked = {b["action"]: b["unmet"] for b in staff_view["blocked_actions"]}
     assert "needs: a care plan is recorded" in staff_blocked["establish"]
+    # 000 §三(一) 取得老人或申请人同意后签订服务协议: no consent yet, so signing is blocked (issue 11)
+    assert staff_blocked["sign_contract"] == [
+        "needs: consent to service_agreement (001 §四(一)): none recorded"
+    ]
+    assert staff_blocked["install_camera"] == [
+        "needs: consent to video_monitoring (001 附件2): none recorded"
+    ]
     assert set(staff_view["allowed_actions"]) == {
         "record_care_plan",
-        "sign_contract",
         "record_installation",
         "terminate",
     }

@@ -18,6 +18,13 @@ from chassis.principal import Role
 from homebed_schemas.envelope import Envelope
 from intake.consumers import handle_device_event
 from intake.tables import CHASSIS_TABLES
+from intake.testing import (
+    JOINT_INSPECTION,
+    XUANCHENG_PLAN,
+    accept_through_workflow,
+    acceptance_body,
+    grant_consents,
+)
 
 Auth = Callable[..., dict[str, str]]
 FAMILY = {"role": Role.FAMILY, "sub": "family-1"}
@@ -101,20 +108,16 @@ async def test_full_lifecycle(
     assert subsidy["citation"] == "001 §四(七)2"
     assert guidance["min_first_contract_months"] == 6
 
-    plan = {
-        "items": [
-            {
-                "name": "上门巡诊",
-                "category": "health_management",
-                "times": 1,
-                "per": "day",
-                "minutes_per_visit": 60,
-            }
-        ]
-    }
     assert (
-        await client.put(f"/v1/beds/{bed_id}/care-plan", json=plan, headers=provider)
+        await client.put(f"/v1/beds/{bed_id}/care-plan", json=XUANCHENG_PLAN, headers=provider)
     ).status_code == 200
+
+    # 000 §三(一) "取得老人或申请人同意后签订服务协议": no consent, no contract (issue 11)
+    unconsented = {"start": "2026-03-05", "end": "2026-09-04", "base_package_fee_fen": 80000}
+    refused = await client.post(f"/v1/beds/{bed_id}/contract", json=unconsented, headers=provider)
+    assert refused.status_code == 409
+    assert refused.json()["missing_consents"] == ["service_agreement"]
+    await grant_consents(client, bed_id, provider)
 
     short = {"start": "2026-03-05", "end": "2026-08-03", "base_package_fee_fen": 80000}
     too_short = await client.post(f"/v1/beds/{bed_id}/contract", json=short, headers=provider)
@@ -158,17 +161,21 @@ async def test_full_lifecycle(
     }
 
     officer = as_(auth, OFFICER)
-    too_soon = await client.post(
-        f"/v1/beds/{bed_id}/accept", json={"passed": True}, headers=officer
-    )
+    contract_id = bed["contract"]["id"]
+    early = acceptance_body(contract_id, period_start="2026-03-02", period_end="2026-03-02")
+    too_soon = await client.post(f"/v1/beds/{bed_id}/acceptance", json=early, headers=provider)
     assert too_soon.status_code == 409
     assert "earliest 2026-04-02" in too_soon.json()["problems"][0]
+    not_applied = await client.post(f"/v1/beds/{bed_id}/accept", json={}, headers=officer)
+    assert not_applied.status_code == 409
+    assert not_applied.json()["allowed_actions"] == ["apply_acceptance"]
     clock.advance(timedelta(days=31))
-    accepted = await client.post(
-        f"/v1/beds/{bed_id}/accept", json={"passed": True, "note": "入户验收合格"}, headers=officer
+    accepted = await accept_through_workflow(
+        client, bed_id, provider=provider, officer=officer, on="2026-04-02"
     )
     assert accepted.status_code == 200, accepted.text
     assert accepted.json()["accepted_on"] == "2026-04-02"
+    assert accepted.json()["inspections"][0]["findings"] == JOINT_INSPECTION["findings"]
 
     assert (
         await client.post(f"/v1/beds/{bed_id}/suspend", json={"reason": "住院"}, headers=provider)
@@ -196,8 +203,14 @@ async def test_full_lifecycle(
         "application.submitted",
         "application.assessed",
         "application.approved",
+        "bed.consent_recorded",
+        "bed.consent_recorded",
+        "bed.consent_recorded",
         "bed.contracted",
         "bed.established",
+        "bed.acceptance_applied",
+        "bed.acceptance_inspected",
+        "bed.acceptance_approved",
         "bed.accepted",
         "bed.suspended",
         "bed.resumed",

@@ -113,6 +113,7 @@ async def test_no_dead_end_without_a_provider(
     make_id: Callable[..., str],
     new_application: Callable[..., dict[str, Any]],
     submit_assess: Callable[..., Awaitable[httpx.Response]],
+    consents: Callable[..., Awaitable[None]],
 ) -> None:
     family = auth(Role.FAMILY, "family-1")
     officer = auth(Role.OFFICER, "officer-xz", regions=("341800",))
@@ -149,6 +150,7 @@ async def test_no_dead_end_without_a_provider(
     late = await client.put(path, json={"provider_id": "prov-b"}, headers=family)
     assert late.status_code == 409
 
+    await consents(client, bed_id, staff, ("service_agreement",))
     contract = {"start": "2026-03-02", "end": "2026-09-01", "base_package_fee_fen": 85_000}
     unfiled = await client.post(f"/v1/beds/{bed_id}/contract", json=contract, headers=staff)
     assert unfiled.status_code == 422

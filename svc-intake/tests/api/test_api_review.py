@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -38,7 +38,10 @@ async def submitted(client: httpx.AsyncClient, auth: Auth, body: dict[str, Any])
 
 
 async def test_street_then_district(
-    client: httpx.AsyncClient, auth: Auth, changning_body: dict[str, Any]
+    client: httpx.AsyncClient,
+    auth: Auth,
+    changning_body: dict[str, Any],
+    consents: Callable[..., Awaitable[None]],
 ) -> None:
     app_id = await submitted(client, auth, changning_body)
     street = auth(Role.OFFICER, "street-officer", regions=("310105002",))
@@ -89,6 +92,7 @@ async def test_street_then_district(
     guidance = (await client.get(f"/v1/beds/{bed_id}/guidance", headers=district)).json()
     assert (guidance["base_package_min_fen"], guidance["base_package_max_fen"]) == (50000, 100000)
     provider = auth(Role.PROVIDER_ADMIN, "admin-a", provider_id="prov-a")
+    await consents(client, bed_id, provider, ("service_agreement",))
     over = {"start": "2026-03-02", "end": "2026-04-01", "base_package_fee_fen": 100001}
     too_much = await client.post(f"/v1/beds/{bed_id}/contract", json=over, headers=provider)
     assert too_much.status_code == 422

@@ -15,6 +15,7 @@ from chassis.clock import ManualClock
 from chassis.principal import Role
 from homebed_schemas.envelope import Envelope
 from intake.consumers import handle_alarm_event, handle_device_event
+from intake.testing import XUANCHENG_PLAN, accept_through_workflow, grant_consents
 
 Auth = Callable[..., dict[str, str]]
 WORKLISTS = ("missing-devices", "acceptance-due", "contracts-ending")
@@ -78,18 +79,9 @@ async def register_device(app: FastAPI, bed_id: str, device_type: str, device_id
 async def establish(app: FastAPI, client: httpx.AsyncClient, auth: Auth, bed_id: str) -> None:
     """Care plan, contract (2026-03-05 .. 2026-09-04), devices confirmed, established."""
     admin = auth(Role.PROVIDER_ADMIN, "admin-a", provider_id="prov-a")
-    plan = {
-        "items": [
-            {
-                "name": "上门巡诊",
-                "category": "health_management",
-                "times": 1,
-                "per": "day",
-                "minutes_per_visit": 60,
-            }
-        ]
-    }
+    plan = XUANCHENG_PLAN
     assert (await client.put(f"/v1/beds/{bed_id}/care-plan", json=plan, headers=admin)).is_success
+    await grant_consents(client, bed_id, admin)
     contract = {"start": "2026-03-05", "end": "2026-09-04", "base_package_fee_fen": 80000}
     signed = await client.post(f"/v1/beds/{bed_id}/contract", json=contract, headers=admin)
     assert signed.status_code == 201, signed.text
@@ -215,8 +207,8 @@ async def test_worklists_follow_the_bed_and_stay_in_scope(
     assert await listed(client, ending, people["admin_b"]) == []
     assert await listed(client, ending, people["officer_sh"]) == []
 
-    accepted = await client.post(
-        f"/v1/beds/{bed_id}/accept", json={"passed": True}, headers=people["officer"]
+    accepted = await accept_through_workflow(
+        client, bed_id, provider=people["admin_a"], officer=people["officer"], on="2026-08-10"
     )
     assert accepted.status_code == 200, accepted.text
     assert await listed(client, due, people["officer"]) == []

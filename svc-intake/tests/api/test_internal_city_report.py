@@ -19,6 +19,7 @@ from chassis.settings import DEV_INTERNAL_TOKEN_KEY
 from homebed_schemas.envelope import Envelope
 from intake.consumers import handle_device_event
 from intake.tables import PiiAccessRow
+from intake.testing import grant_consents
 
 ROUTE = "/internal/v1/city-report/beds"
 DAY = "2026-03-02"  # the test clock's Shanghai date
@@ -81,26 +82,27 @@ async def established_bed(app: FastAPI, client: httpx.AsyncClient, body: dict[st
     assert reviewed.json()["status"] == "approved", reviewed.text
     bed_id: str = reviewed.json()["bed_id"]
     admin = as_principal(**ADMIN)
-    plan = {
+    plan = {  # 001 附件3 items that meet 001 §四(三)3: 36 hours in a 28-day month
         "items": [
             {
-                "name": "上门巡诊",
-                "category": "health_management",
+                "item_id": "home_rounds",
                 "times": 2,
                 "per": "week",
                 "minutes_per_visit": 60,
+                "worker_role": "nurse",
             },
             {
-                "name": "助浴",
-                "category": "daily_life_care",
+                "item_id": "cleaning",
                 "times": 1,
                 "per": "day",
-                "minutes_per_visit": 30,
+                "minutes_per_visit": 60,
+                "worker_role": "caregiver",
             },
         ]
     }
     planned = await client.put(f"/v1/beds/{bed_id}/care-plan", json=plan, headers=admin)
     assert planned.status_code == 200, planned.text
+    await grant_consents(client, bed_id, admin)
     contract = {"start": "2026-03-05", "end": "2026-09-04", "base_package_fee_fen": 80000}
     signed = await client.post(f"/v1/beds/{bed_id}/contract", json=contract, headers=admin)
     assert signed.status_code == 201, signed.text

@@ -18,7 +18,7 @@ from intake.domain.application import (
 from intake.domain.bed import (
     Installation,
     TerminationReason,
-    check_accept,
+    accept_problems,
     check_establish,
     missing_devices,
     resume_status,
@@ -157,19 +157,9 @@ class TestEstablish:
 class TestAccept:
     def test_only_after_one_month_of_service(self) -> None:
         established = date(2026, 1, 31)
-        with pytest.raises(PreconditionFailed, match="earliest 2026-02-28"):
-            check_accept(
-                BedStatus.ESTABLISHED,
-                profile=XUANCHENG,
-                established_on=established,
-                inspected_on=date(2026, 2, 27),
-            )
-        check_accept(
-            BedStatus.ESTABLISHED,
-            profile=XUANCHENG,
-            established_on=established,
-            inspected_on=date(2026, 2, 28),
-        )
+        (waiting,) = accept_problems(XUANCHENG, established_on=established, on=date(2026, 2, 27))
+        assert "earliest 2026-02-28" in waiting
+        assert accept_problems(XUANCHENG, established_on=established, on=date(2026, 2, 28)) == []
 
     def test_resume_returns_to_where_the_bed_was(self) -> None:
         assert resume_status(BedStatus.SUSPENDED, accepted=True) is BedStatus.ACCEPTED

@@ -23,6 +23,7 @@ from homebed_schemas.envelope import Envelope
 from homebed_schemas.topics import INTAKE_APPLICATIONS, INTAKE_BEDS
 from intake.bootstrap import create_app
 from intake.consumers import handle_device_event
+from intake.testing import XUANCHENG_PLAN, grant_consents
 
 pytestmark = pytest.mark.kafka
 Auth = Callable[..., dict[str, str]]
@@ -161,23 +162,16 @@ async def test_each_change_is_published_once(
         bed_id = reviewed.json()["bed_id"]
         subjects.add(bed_id)
         assert await scan("review") == 3
-        plan = {
-            "items": [
-                {
-                    "name": "助浴",
-                    "category": "personal_care",
-                    "times": 2,
-                    "per": "week",
-                    "minutes_per_visit": 45,
-                }
-            ]
-        }
-        await client.put(f"/v1/beds/{bed_id}/care-plan", json=plan, headers=provider)
+        planned = await client.put(
+            f"/v1/beds/{bed_id}/care-plan", json=XUANCHENG_PLAN, headers=provider
+        )
+        assert planned.status_code == 200, planned.text
+        await grant_consents(client, bed_id, provider, ("service_agreement",))
         contract = {"start": "2026-03-02", "end": "2026-09-01", "base_package_fee_fen": 90000}
         assert (
             await client.post(f"/v1/beds/{bed_id}/contract", json=contract, headers=provider)
         ).status_code == 201
-        assert await scan("contract") == 4
+        assert await scan("contract") == 5  # bed.consent_recorded, then bed.contracted
         items = {
             "items": [
                 {"item_id": "emergency_button", "count": 1},
@@ -217,7 +211,7 @@ async def test_each_change_is_published_once(
             headers=provider,
         )
         assert ended.status_code == 200, ended.text
-        assert await scan("lifecycle") == 8
+        assert await scan("lifecycle") == 9
 
     relay = kafka_app.state.runtime.relay
     await eventually(relay.backlog, until=lambda n: n == 0, what="outbox drained")
@@ -228,6 +222,7 @@ async def test_each_change_is_published_once(
             ("intake.applications.v1", "application.submitted"): 1,
             ("intake.applications.v1", "application.assessed"): 1,
             ("intake.applications.v1", "application.approved"): 1,
+            ("intake.beds.v1", "bed.consent_recorded"): 1,
             ("intake.beds.v1", "bed.contracted"): 1,
             ("intake.beds.v1", "bed.established"): 1,
             ("intake.beds.v1", "bed.suspended"): 1,

@@ -2,7 +2,7 @@
 emergency contact is read only by them, issue 10 item 15).
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-01 20:00:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from chassis.db import UtcDateTime
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
