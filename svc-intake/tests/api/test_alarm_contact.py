@@ -19,6 +19,7 @@ from homebed_schemas.envelope import Envelope
 from homebed_schemas.events.intake import BedEvent
 from intake.consumers import handle_alarm_event
 from intake.tables import CHASSIS_TABLES
+from intake.testing import grant_consents
 
 Auth = Callable[..., dict[str, str]]
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
@@ -89,11 +90,13 @@ async def test_bed_events_carry_the_masked_name_and_address_only(
     body = new_application(make_id("341802", "19460501"))
     bed_id = await approved_bed(client, auth, body)
     admin = auth(Role.PROVIDER_ADMIN, "admin-a", provider_id="prov-a")
+    await grant_consents(client, bed_id, admin, ("service_agreement",))
     contract = {"start": "2026-03-05", "end": "2026-09-04", "base_package_fee_fen": 80000}
     signed = await client.post(f"/v1/beds/{bed_id}/contract", json=contract, headers=admin)
     assert signed.status_code == 201, signed.text
-    [(event_type, raw)] = await staged_bed_events(app)
-    assert event_type == "bed.contracted"
+    staged = await staged_bed_events(app)
+    assert [t for t, _ in staged] == ["bed.consent_recorded", "bed.contracted"]
+    raw = staged[-1][1]
     payload = BedEvent.model_validate(Envelope.model_validate_json(raw).data)
     assert payload.elder_name_masked == "张**"
     assert payload.address_masked == "鳌峰街道 梅园路 * 号 *** 室"

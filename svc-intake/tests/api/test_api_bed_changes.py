@@ -30,19 +30,10 @@ from homebed_schemas.topics import INTAKE_BEDS
 from intake.consumers import handle_device_event
 from intake.service.renewals import sweep_contracts
 from intake.tables import CHASSIS_TABLES
+from intake.testing import XUANCHENG_PLAN, grant_consents
 
 Auth = Callable[..., dict[str, str]]
-PLAN = {
-    "items": [
-        {
-            "name": "上门巡诊",
-            "category": "health_management",
-            "times": 1,
-            "per": "day",
-            "minutes_per_visit": 60,
-        }
-    ]
-}
+PLAN = XUANCHENG_PLAN  # 001 附件3 items meeting 001 §四(三)3
 
 
 def who(auth: Auth) -> dict[str, dict[str, str]]:
@@ -80,6 +71,7 @@ async def established_bed(
     bed_id = str(reviewed.json()["bed_id"])
     admin = people["admin_a"]
     await client.put(f"/v1/beds/{bed_id}/care-plan", json=PLAN, headers=admin)
+    await grant_consents(client, bed_id, admin)  # 000 §三(一): consent before signing
     contract = {"start": "2026-03-05", "end": "2026-09-04", "base_package_fee_fen": 80000}
     signed = await client.post(f"/v1/beds/{bed_id}/contract", json=contract, headers=admin)
     assert signed.status_code == 201, signed.text
