@@ -16,7 +16,8 @@ READINGS_REFUSED = Counter(
 )
 TELEMETRY_BATCHES = Counter(
     "homebed_iot_telemetry_batches_total",
-    "Telemetry POSTs by result (accepted, rate_limited, unauthorized, invalid, unavailable).",
+    "Telemetry POSTs by result (accepted, rate_limited, unauthorized, suspended, invalid, "
+    "unavailable).",
     ["service", "result"],
 )
 ALARMS_RAISED = Counter(

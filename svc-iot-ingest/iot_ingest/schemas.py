@@ -42,6 +42,14 @@ class DeviceRead(Output):
     location_label: str | None
     bed_status: str | None = Field(description="the bed's state from intake (suspended, ...)")
     bed_in_service: bool
+    suspended: bool = Field(
+        description="a consent the device needs is not in force (a camera without video "
+        "consent, 000 §三(三)): its readings and events are refused until it is given again"
+    )
+    suspended_at: datetime | None = Field(description="when the consent stopped being in force")
+    missing_consents: list[str] = Field(
+        description="the consent scopes it waits for (`video_monitoring`); empty when not suspended"
+    )
 
 
 class DeviceWithToken(DeviceRead):

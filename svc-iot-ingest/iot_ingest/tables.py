@@ -64,7 +64,26 @@ devices = Table(
     Column("location_label", String(100), nullable=True),
     Column("lat", Float, nullable=True),
     Column("lon", Float, nullable=True),
+    # a consent it needs is not in force (the scope): nothing is accepted from it until it is
+    Column("suspended_for", String(32), nullable=True),
+    Column("suspended_at", UtcDateTime, nullable=True),
     UniqueConstraint("device_type", "serial", name="uq_devices_type_serial"),
+)
+
+# Per bed and consent scope, the record that decides it (intake's bed.consent_* events): a camera
+# joins a bed and is heard from only while `video_monitoring` is in force (000 §三(三)).
+bed_consents = Table(
+    "bed_consents",
+    metadata,
+    Column("bed_id", String(64), nullable=False),
+    Column("scope", String(32), nullable=False),
+    Column("consent_id", String(64), nullable=False),
+    Column("decision", String(16), nullable=False),
+    Column("given_at", UtcDateTime, nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Column("in_force", Boolean, nullable=False),
+    Column("withdrawn_at", UtcDateTime, nullable=True),
+    PrimaryKeyConstraint("bed_id", "scope", name="pk_bed_consents"),
 )
 
 alarms = Table(

@@ -70,6 +70,11 @@ class AlarmEvent(_Payload):
     alarm_id: str
     bed_id: str
     provider_id: str
+    previous_provider_id: str | None = Field(
+        default=None,
+        description="handed_over: the provider the alarm left when its bed moved to "
+        "`provider_id` (intake's bed.provider_changed, 001 §四(六))",
+    )
     alarm_type: str
     severity: AlarmSeverity
     status: str
@@ -111,5 +116,8 @@ ALARM_EVENTS: dict[str, type[BaseModel]] = {
         # a provider admin asked to close a breached alarm nobody reached; a second one agreed
         "close_requested",
         "closed_without_arrival",
+        # the bed moved to another provider (bed.provider_changed): the open alarm is theirs;
+        # a worker of the old provider it was dispatched to is released (`note` says who)
+        "handed_over",
     )
 }

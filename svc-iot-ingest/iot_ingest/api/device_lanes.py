@@ -63,7 +63,7 @@ def _json(status: int, content: object) -> Response:
 @router.post(
     "/v1/telemetry",
     status_code=202,
-    responses=problem_responses(400, 401, 413, 422, 429, 503),
+    responses=problem_responses(400, 401, 409, 413, 422, 429, 503),
     openapi_extra=msgspec_body(
         TelemetryPost, "readings `{seq, ts, metric, value}` of the device (token in Bearer)"
     ),
@@ -81,7 +81,7 @@ async def post_telemetry(request: Request) -> Response:
 @router.post(
     "/v1/device-events",
     status_code=201,
-    responses=problem_responses(400, 401, 413, 422),
+    responses=problem_responses(400, 401, 409, 413, 422),
     openapi_extra=msgspec_body(DeviceEventIn, "one safety event of the device (token in Bearer)"),
 )
 async def post_device_event(request: Request, uow: UowDep, now: NowDep) -> Response:

@@ -30,6 +30,14 @@ class Device:
     location_label: str | None = None
     lat: float | None = None
     lon: float | None = None
+    # a consent the device needs is not in force (withdrawn or refused): nothing is accepted
+    # from it until the consent is given again (`domain/consents.py`)
+    suspended_at: datetime | None = None
+    suspended_for: str | None = None  # the consent scope missing
+
+    @property
+    def suspended(self) -> bool:
+        return self.suspended_for is not None
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,20 @@ ACTIVE_AFTER: dict[str, bool] = {
 
 # A bed that ended: its open alarms are closed with outcome `closed_bed_ended`.
 ENDED = frozenset({"bed.terminated", "bed.transferred"})
+
+
+# Civil affairs moved the bed to another provider (001 §四(六) "重新选定服务机构"): its devices,
+# open alarms and their dispatch follow the bed (`service/bed_handover.py`).
+PROVIDER_CHANGED = "bed.provider_changed"
+
+# A bed in these states takes devices: a contract is signed (intake's `preparing` bed is only
+# published from its contract on), established or accepted.
+IN_SERVICE_STATUSES = frozenset({"preparing", "established", "accepted"})
+
+
+def active_in(status: str) -> bool:
+    """Whether a bed in this state (as intake publishes it) accepts devices."""
+    return status in IN_SERVICE_STATUSES
 
 
 def active_after(event_type: str) -> bool | None:

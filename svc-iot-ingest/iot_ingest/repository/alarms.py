@@ -232,3 +232,15 @@ class AlarmRepository:
             )
         )
         return [alarm_from_row(r) for r in (await self.session.execute(query)).all()]
+
+    async def active_of_other_provider(self, bed_id: str, provider_id: str) -> list[Alarm]:
+        """The bed's active alarms another provider than `provider_id` holds, locked (the bed
+        moved to `provider_id`: they are handed over)."""
+        query = self._locked(
+            select(alarms).where(
+                alarms.c.bed_id == bed_id,
+                alarms.c.active_key.is_not(None),
+                alarms.c.provider_id != provider_id,
+            )
+        )
+        return [alarm_from_row(r) for r in (await self.session.execute(query)).all()]

@@ -36,6 +36,8 @@ def device_from_row(row: Any) -> Device:
         location_label=m["location_label"],
         lat=m["lat"],
         lon=m["lon"],
+        suspended_at=m["suspended_at"],
+        suspended_for=m["suspended_for"],
     )
 
 
@@ -235,7 +237,10 @@ class DeviceRepository:
                 select(
                     devices,
                     func.coalesce(devices.c.last_seen_at, devices.c.registered_at).label("seen"),
-                ).where(devices.c.status == DeviceStatus.ACTIVE.value)
+                ).where(
+                    devices.c.status == DeviceStatus.ACTIVE.value,
+                    devices.c.suspended_for.is_(None),  # silent because we refuse its data
+                )
             )
         ).all()
         return [(device_from_row(row), _aware(row.seen)) for row in rows]
@@ -265,6 +270,57 @@ class DeviceRepository:
                 .values(last_seq=bindparam("mark")),
                 [{"d_id": d, "mark": m} for d, m in seq_marks.items()],
             )
+
+    async def hand_over_bed(self, bed_id: str, provider_id: str) -> int:
+        """The bed's registered devices pass to `provider_id` (the bed moved, 001 §四(六)); removed
+        ones stay with the provider that had them. Returns how many moved."""
+        result = await self.session.execute(
+            update(devices)
+            .where(
+                devices.c.bed_id == bed_id,
+                devices.c.provider_id != provider_id,
+                devices.c.status != DeviceStatus.REMOVED.value,
+            )
+            .values(provider_id=provider_id)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def suspend_for_consent(
+        self, bed_id: str, scope: str, device_types: Collection[str], *, at: datetime
+    ) -> list[str]:
+        """Suspend the bed's registered devices of these types (a consent they need is no longer
+        in force); returns the ids newly suspended."""
+        where = (
+            devices.c.bed_id == bed_id,
+            devices.c.status != DeviceStatus.REMOVED.value,
+            devices.c.device_type.in_(list(device_types)),
+            devices.c.suspended_for.is_(None),
+        )
+        ids = list(
+            (await self.session.execute(select(devices.c.device_id).where(*where))).scalars()
+        )
+        if ids:
+            await self.session.execute(
+                update(devices)
+                .where(devices.c.device_id.in_(ids))
+                .values(suspended_for=scope, suspended_at=at)
+            )
+        return ids
+
+    async def resume_for_consent(self, bed_id: str, scope: str) -> list[str]:
+        """Lift the suspensions of the bed's devices for `scope` (the consent is in force again);
+        returns the ids resumed."""
+        where = (devices.c.bed_id == bed_id, devices.c.suspended_for == scope)
+        ids = list(
+            (await self.session.execute(select(devices.c.device_id).where(*where))).scalars()
+        )
+        if ids:
+            await self.session.execute(
+                update(devices)
+                .where(devices.c.device_id.in_(ids))
+                .values(suspended_for=None, suspended_at=None)
+            )
+        return ids
 
 
 def _aware(value: datetime | str) -> datetime:

@@ -28,6 +28,10 @@ from iot_ingest.repository.devices import BedRepository
 from iot_ingest.repository.monitoring import EscalationPolicyRepository
 from iot_ingest.service.events import emit_alarm_change
 
+# Changes kept as lines of the alarm's comments (its detail's history): people's notes, and the
+# platform's hand-over to another provider (who was released, and why)
+ON_RECORD = frozenset({ChangeKind.COMMENTED, ChangeKind.HANDED_OVER})
+
 
 @dataclass(frozen=True)
 class RaiseRequest:
@@ -45,21 +49,29 @@ class RaiseRequest:
 async def raise_or_repeat(
     uow: UnitOfWork, request: RaiseRequest
 ) -> tuple[Alarm, list[AlarmChange]]:
-    """One active alarm per (bed, type): a new one, or a repeat that raises its count."""
-    policy = await uow.repo(EscalationPolicyRepository).for_provider(request.provider_id)
+    """One active alarm per (bed, type): a new one, or a repeat that raises its count.
+
+    The alarm belongs to the bed's provider: a repeat keeps the alarm's (handed over with its
+    bed, 001 §四(六)); a new alarm without the bed's region (the rule engine) takes the bed's
+    provider from the bed projection too, since the engine's cache may predate a provider change.
+    """
+    policies = uow.repo(EscalationPolicyRepository)
     alarm = await uow.repo(AlarmRepository).find_active(request.bed_id, request.alarm_type)
     if alarm is not None:
         alarm.repeat(at=request.at, device_id=request.device_id)
+        policy = await policies.for_provider(alarm.provider_id)
         return alarm, await record_changes(uow, alarm, policy, new=False)
-    region = request.region_code
+    provider, region = request.provider_id, request.region_code
     if region is None:
         bed = await uow.repo(BedRepository).get(request.bed_id)
-        region = bed.region_code if bed is not None else None
+        if bed is not None:
+            provider, region = bed.provider_id, bed.region_code
+    policy = await policies.for_provider(provider)
     alarm = Alarm.raise_new(
         region_code=region,
         alarm_id=str(uuid.uuid4()),
         bed_id=request.bed_id,
-        provider_id=request.provider_id,
+        provider_id=provider,
         alarm_type=request.alarm_type,
         severity=request.severity,
         at=request.at,
@@ -83,17 +95,27 @@ async def record_changes(
         await alarms.save(alarm, policy)
     changes = alarm.pop_changes()
     for change in changes:
-        if change.kind is ChangeKind.COMMENTED and change.text is not None:
+        if change.kind in ON_RECORD and change.text is not None:
             comment = Comment(by=change.actor or "", at=change.at, text=change.text)
             await alarms.add_comment(alarm.alarm_id, comment)
         envelope = await emit_alarm_change(uow, alarm, change)
+        payload = encode_envelope(envelope)
         await alarms.append_feed(
             provider_id=alarm.provider_id,
             alarm_id=alarm.alarm_id,
             event_type=envelope.type,
-            payload=encode_envelope(envelope),
+            payload=payload,
             at=change.at,
         )
+        if change.previous_provider_id is not None:
+            # a hand-over reaches the stream of the provider the alarm left (its screens drop it)
+            await alarms.append_feed(
+                provider_id=change.previous_provider_id,
+                alarm_id=alarm.alarm_id,
+                event_type=envelope.type,
+                payload=payload,
+                at=change.at,
+            )
     return changes
 
 

@@ -56,7 +56,8 @@ async def raise_from_device_event(
             uow,
             RaiseRequest(
                 bed_id=device.bed_id,
-                provider_id=device.provider_id,
+                # the bed's provider now: the token cache may predate a provider change
+                provider_id=bed.provider_id if bed is not None else device.provider_id,
                 alarm_type=alarm_type.value,
                 severity=ALARM_TYPES[alarm_type].severity,
                 at=now,

@@ -13,8 +13,10 @@ from chassis.context import RequestContext
 from chassis.db import UnitOfWork
 from chassis.dto import Page
 from chassis.errors import Conflict, NotFound
+from iot_ingest.domain.consents import require_consents, requirements_of
 from iot_ingest.domain.device_tokens import hash_token, new_device_token
 from iot_ingest.domain.devices import Device, DeviceStatus
+from iot_ingest.repository.consents import ConsentRepository
 from iot_ingest.repository.devices import BedRepository, DeviceRepository, DuplicateSerial
 from iot_ingest.schemas import DeviceCreate, DeviceRead, DeviceWithToken
 from iot_ingest.service.access import provider_scope, require_admin, visible
@@ -26,7 +28,8 @@ ForgetDevice = Callable[[str], None]
 async def register_device(
     *, uow: UnitOfWork, ctx: RequestContext, cmd: DeviceCreate
 ) -> DeviceWithToken:
-    """Register a device on an active bed of the caller's provider; publishes device.registered."""
+    """Register a device on an active bed of the caller's provider; a camera only while the
+    bed's video consent is in force (000 §三(三)); publishes device.registered."""
     scope = provider_scope(ctx.principal)
     token = new_device_token()
     async with uow:
@@ -38,6 +41,15 @@ async def register_device(
             raise Conflict(
                 f"Bed {bed.bed_id} is not in service ({bed.status}); devices join beds in service.",
                 extra={"bed_status": bed.status},
+            )
+        needed = requirements_of(cmd.device_type)
+        if needed:
+            require_consents(
+                action=f"register_{cmd.device_type.value}",
+                needed=needed,
+                decided=await uow.repo(ConsentRepository).of_bed(
+                    bed.bed_id, [r.scope for r in needed]
+                ),
             )
         device = Device(
             device_id=str(uuid.uuid4()),
@@ -163,6 +175,9 @@ def device_read(device: Device, bed: tuple[str, bool] | None) -> DeviceRead:
         location_label=device.location_label,
         bed_status=bed[0] if bed else None,
         bed_in_service=bed[1] if bed else False,
+        suspended=device.suspended,
+        suspended_at=device.suspended_at,
+        missing_consents=[device.suspended_for] if device.suspended_for else [],
     )
 
 

@@ -19,6 +19,7 @@ async def emit_alarm_change(uow: UnitOfWork, alarm: Alarm, change: AlarmChange) 
         alarm_id=alarm.alarm_id,
         bed_id=alarm.bed_id,
         provider_id=alarm.provider_id,
+        previous_provider_id=change.previous_provider_id,
         alarm_type=alarm.alarm_type,
         severity=alarm.severity,
         status=alarm.status.value,

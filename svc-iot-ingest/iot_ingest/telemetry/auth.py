@@ -3,7 +3,9 @@
 Revoking or rotating in this process takes effect at once; in other instances within the cache
 TTL (default 30 s). A bed's state never makes a valid token invalid: a device of a suspended or
 ended bed is still authenticated (its safety events must not be lost), and the lanes say in
-their answers that the bed is not in service.
+their answers that the bed is not in service. A device suspended for a missing consent (a
+camera whose video consent was withdrawn, 000 §三(三)) is authenticated too, and the lane refuses
+its data with a problem naming the consent; a withdrawal reaches a cache within its TTL.
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ class DeviceAuth:
     # events (safety first); the answers say so
     bed_status: str | None = None
     bed_in_service: bool = True
+    # a consent the device needs is not in force (the scope): its data is refused, with a
+    # problem naming the consent rather than a 401 (the token itself is valid)
+    suspended_for: str | None = None
 
 
 @dataclass
@@ -85,6 +90,7 @@ class DeviceAuthenticator:
                 devices.c.provider_id,
                 devices.c.device_type,
                 devices.c.last_seq,
+                devices.c.suspended_for,
                 beds.c.status.label("bed_status"),
                 beds.c.active.label("bed_active"),
             )
@@ -105,4 +111,5 @@ class DeviceAuthenticator:
             last_seq=int(row.last_seq),
             bed_status=row.bed_status,
             bed_in_service=bool(row.bed_active),
+            suspended_for=row.suspended_for,
         )

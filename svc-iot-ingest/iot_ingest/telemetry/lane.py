@@ -57,6 +57,28 @@ class LaneRefusal(ProblemError):
 BED_NOT_IN_SERVICE = problem_type("bed-not-in-service")
 
 
+class ConsentNotInForce(LaneRefusal):
+    """409 `precondition-failed`: the device is suspended because a consent it needs is not in
+    force (a camera without video consent, 000 §三(三)); the token is valid, so not a 401."""
+
+    def __init__(self, auth: DeviceAuth) -> None:
+        scope = auth.suspended_for or ""
+        super().__init__(
+            409,
+            "Precondition failed",
+            f"This {auth.device_type.value} is suspended: the bed's {scope} consent is not in "
+            "force (000 §三(三) 经老年人及其家属同意，可根据需要联网视频通话并提供紧急援助). Nothing is "
+            "accepted from it until the consent is given again.",
+            extra={
+                "action": "send_data",
+                "device_status": "suspended",
+                "missing_consents": [scope],
+                "problems": [f"needs: consent to {scope} (000 §三(三))"],
+            },
+        )
+        self.type = problem_type("precondition-failed")
+
+
 @dataclass
 class IngestOutcome:
     accepted: int
@@ -129,6 +151,9 @@ class TelemetryLane:
                 "A valid device token is required.",
                 headers={"WWW-Authenticate": "Bearer"},
             )
+        if auth.suspended_for is not None:
+            TELEMETRY_BATCHES.labels(SERVICE, "suspended").inc()
+            raise ConsentNotInForce(auth)
         if auth.device_id not in self._seeded:
             self._windows.seed(auth.device_id, auth.last_seq)
             self._seeded.add(auth.device_id)

@@ -14,7 +14,8 @@ Who may do what (issue 10): only the assignee marks arrival (after a reassignmen
 one); an alarm past its deadline with nobody on site is closed as a false alarm only by two
 different provider admins (one requests, the other confirms), and that closure is published
 for the officers. An alarm of a bed that ended (terminated, transferred) is closed by the
-platform with outcome `closed_bed_ended`.
+platform with outcome `closed_bed_ended`. An open alarm of a bed moved to another provider
+(001 §四(六) "重新选定服务机构") is handed over to it: see `Alarm.hand_over`.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ class ChangeKind(StrEnum):
     SLA_BREACHED = "sla_breached"
     CLOSE_REQUESTED = "close_requested"  # a first admin asks to close a breached alarm
     CLOSED_WITHOUT_ARRIVAL = "closed_without_arrival"  # ... a second one confirmed (officers)
+    HANDED_OVER = "handed_over"  # the bed moved to another provider: the alarm is theirs now
 
 
 class Unmet(StrEnum):
@@ -128,6 +130,7 @@ class AlarmChange:
     escalation_target: str | None = None
     escalation_level: int | None = None
     text: str | None = None
+    previous_provider_id: str | None = None  # handed_over: the provider the alarm left
 
 
 @dataclass(kw_only=True)
@@ -392,6 +395,49 @@ class Alarm:
         self.resolved_by, self.resolved_at = _name(by), at
         self.outcome, self.note = outcome, _text(note, "note") if note else None
         self.changes.append(AlarmChange(ChangeKind.RESOLVED, at, actor=by, text=self.note))
+
+    def hand_over(self, *, to_provider: str, at: datetime) -> str | None:
+        """The bed moved to `to_provider` (001 §四(六) "重新选定服务机构"): the alarm is theirs.
+
+        Nobody on site yet: the old provider's worker it was dispatched to is released and the
+        alarm waits for the new provider's dispatch (back to `acknowledged`). Someone on site:
+        who arrived stays on record and the new provider closes it. A close request made by an
+        old provider's admin lapses (the two admins of the rule are the same provider's).
+        Returns the released worker, if any; a closed alarm or one already theirs is kept."""
+        if not self.is_active or self.provider_id == to_provider:
+            return None
+        previous, released = self.provider_id, None
+        self.provider_id = to_provider
+        if self.status is AlarmStatus.DISPATCHED:
+            released = self.assignee
+            self.status = AlarmStatus.ACKNOWLEDGED
+            self.assignee = self.dispatched_by = self.dispatched_at = None
+        self.close_requested_by = self.close_requested_at = None
+        text = f"bed moved from provider {previous} to {to_provider} (001 §四(六))"
+        if released is not None:
+            text += f"; {released} released, waiting for {to_provider} to dispatch"
+        self.changes.append(
+            AlarmChange(
+                ChangeKind.HANDED_OVER,
+                at,
+                actor="platform",
+                text=text,
+                previous_provider_id=previous,
+            )
+        )
+        return released
+
+    @property
+    def last_changed_at(self) -> datetime:
+        """The latest instant recorded on the alarm (a hand-over is never dated before it)."""
+        stamps = (
+            self.last_raised_at,
+            self.acknowledged_at,
+            self.dispatched_at,
+            self.arrived_at,
+            self.close_requested_at,
+        )
+        return max([self.raised_at, *(s for s in stamps if s is not None)])
 
     def comment(self, *, by: str, at: datetime, text: str) -> Comment:
         comment = Comment(by=_name(by), at=at, text=_text(text))
