@@ -23,6 +23,13 @@ from chassis.testing.bus import InMemoryBus
 from chassis.testing.eventually import eventually
 from chassis.testing.principals import principal_headers
 from homebed_schemas.envelope import Envelope
+from homebed_schemas.events.bed_workflows import (
+    ConsentDecision,
+    ConsentEvent,
+    ConsentGiver,
+    ConsentMethod,
+    ConsentScope,
+)
 from homebed_schemas.events.intake import BedEvent
 from iot_ingest.bootstrap import create_app
 from iot_ingest.consumers import handle_bed_event
@@ -42,8 +49,15 @@ QUIET_LOOPS = {
 
 
 def bed_envelope(
-    bed_id: str, provider_id: str = "p1", kind: str = "established", at: datetime | None = None
+    bed_id: str,
+    provider_id: str = "p1",
+    kind: str = "established",
+    at: datetime | None = None,
+    *,
+    status: str | None = None,
+    previous_provider_id: str | None = None,
 ) -> Envelope:
+    """A `bed.<kind>` event; the bed's status is `kind` unless given (`provider_changed`)."""
     at = at or datetime.now(UTC)
     data = BedEvent(
         bed_id=bed_id,
@@ -52,15 +66,59 @@ def bed_envelope(
         provider_id=provider_id,
         jurisdiction="330100",
         region_code="330102",
-        status=kind,
+        status=status or kind,
         economic_status="other",
         package_fee_fen=50_000,
         contract_start=date(2026, 1, 1),
         contract_end=date(2026, 12, 31),
+        previous_provider_id=previous_provider_id,
         occurred_at=at,
     )
     return Envelope(
         type=f"bed.{kind}",
+        source="svc-intake",
+        subject=bed_id,
+        time=at,
+        data=data.model_dump(mode="json"),
+    )
+
+
+def consent_envelope(
+    bed_id: str,
+    *,
+    consent_id: str = "consent-1",
+    kind: str = "recorded",
+    decision: str = "granted",
+    in_force: bool | None = None,
+    given_at: datetime,
+    at: datetime | None = None,
+    scope: str = "video_monitoring",
+    provider_id: str = "p1",
+) -> Envelope:
+    """A `bed.consent_<kind>` event as intake publishes it (`in_force`: granted and recorded,
+    unless given)."""
+    at = at or datetime.now(UTC)
+    withdrawn = kind == "withdrawn"
+    if in_force is None:
+        in_force = decision == "granted" and not withdrawn
+    data = ConsentEvent(
+        consent_id=consent_id,
+        bed_id=bed_id,
+        elder_id=f"elder-{bed_id}",
+        provider_id=provider_id,
+        jurisdiction="330100",
+        region_code="330102",
+        scope=ConsentScope(scope),
+        decision=ConsentDecision(decision),
+        given_by=ConsentGiver.ELDER,
+        method=ConsentMethod.ELECTRONIC,
+        given_at=given_at,
+        withdrawn_at=at if withdrawn else None,
+        in_force=in_force,
+        occurred_at=at,
+    )
+    return Envelope(
+        type=f"bed.consent_{kind}",
         source="svc-intake",
         subject=bed_id,
         time=at,
@@ -88,6 +146,12 @@ class Iot:
             await handle_bed_event(uow, bed_envelope(bed_id, provider_id, kind))
             await uow.commit()
         return bed_id
+
+    async def feed(self, envelope: Envelope) -> None:
+        """Apply an intake.beds.v1 event the way the consumer runner does (handler, commit)."""
+        async with self.runtime.uow() as uow:
+            await handle_bed_event(uow, envelope)
+            await uow.commit()
 
     async def add_device(
         self, bed_id: str, device_type: str = "vital_signs_monitor", provider_id: str = "p1"
