@@ -118,6 +118,18 @@ class RosterRepository:
         await self.session.flush()
         self.session.add_all(rows)
 
+    async def drop_assignees_not_of(self, bed_id: str, provider_id: str) -> list[str]:
+        """Unassign the bed's workers of any other provider than `provider_id` (the bed moved to
+        it); returns their ids."""
+        others = select(WorkerRow.id).where(WorkerRow.provider_id != provider_id)
+        query = select(AssignmentRow).where(
+            AssignmentRow.bed_id == bed_id, AssignmentRow.worker_id.in_(others)
+        )
+        dropped = (await self.session.execute(query)).scalars().all()
+        for row in dropped:
+            await self.session.delete(row)
+        return sorted(row.worker_id for row in dropped)
+
     async def is_assigned(self, bed_id: str, worker_id: str) -> bool:
         row = await self.session.get(AssignmentRow, (bed_id, worker_id))
         return row is not None
@@ -371,6 +383,19 @@ class PlanRepository:
 
     def add(self, row: TaskRow) -> None:
         self.session.add(row)
+
+    async def open_of_other_provider(self, bed_id: str, provider_id: str) -> Sequence[TaskRow]:
+        """The bed's scheduled tasks (plan lines and follow-ups) another provider holds."""
+        query = select(TaskRow).where(
+            TaskRow.bed_id == bed_id,
+            TaskRow.status == "scheduled",
+            TaskRow.provider_id != provider_id,
+        )
+        return (
+            (await self.session.execute(query.order_by(TaskRow.opens_at, TaskRow.id)))
+            .scalars()
+            .all()
+        )
 
     async def planned_from(self, bed_id: str, first: date) -> Sequence[TaskRow]:
         """Plan tasks (not follow-ups) of a bed planned for `first` or later."""

@@ -49,6 +49,7 @@ def bed_event(
     applicant_sub: str | None = None,
     elder_name_masked: str | None = None,
     address_masked: str | None = None,
+    previous_provider_id: str | None = None,
 ) -> Envelope:
     data = {
         "bed_id": bed_id,
@@ -70,6 +71,8 @@ def bed_event(
         "address_masked": address_masked,
         "occurred_at": (occurred_at or datetime(2022, 6, 1, 0, 0, tzinfo=UTC)).isoformat(),
     }
+    if previous_provider_id is not None:  # bed.provider_changed
+        data["previous_provider_id"] = previous_provider_id
     return Envelope(type=type_, source="svc-intake", subject=bed_id, data=data)
 
 

@@ -101,6 +101,15 @@ async def record_visit(
 
 
 async def record_bed_event(uow: UnitOfWork, bed: RosterBedRow, type_: str, event: BedEvent) -> None:
+    summary: dict[str, Any] = {
+        "status": event.status,
+        "event_date": event.event_date.isoformat() if event.event_date else None,
+        "reason": event.reason,
+        "transfer_target": event.transfer_target,
+    }
+    if event.previous_provider_id is not None:  # bed.provider_changed: who had it, who has it
+        summary["previous_provider_id"] = event.previous_provider_id
+        summary["provider_id"] = event.provider_id
     await _add(
         uow,
         bed_id=bed.bed_id,
@@ -109,12 +118,7 @@ async def record_bed_event(uow: UnitOfWork, bed: RosterBedRow, type_: str, event
         kind="bed",
         type_=type_,
         ref=event.occurred_at.isoformat(),
-        summary={
-            "status": event.status,
-            "event_date": event.event_date.isoformat() if event.event_date else None,
-            "reason": event.reason,
-            "transfer_target": event.transfer_target,
-        },
+        summary=summary,
     )
 
 

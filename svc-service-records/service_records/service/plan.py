@@ -35,6 +35,7 @@ from service_records.schemas.plan import (
 )
 from service_records.service.access import READERS, admin_provider, scope_for, visible_bed
 from service_records.service.archive import record_bed_event
+from service_records.service.handover import hand_over_bed
 from service_records.service.roster import apply_bed_event, bed_facts
 from service_records.tables import PlanItemRow, RosterBedRow, TaskRow, VisitRow
 
@@ -122,9 +123,16 @@ async def replan(uow: UnitOfWork, bed: RosterBedRow, first: date, now: datetime)
 
 async def on_bed_event(*, uow: UnitOfWork, type_: str, event: BedEvent) -> None:
     """A bed event updates the roster and the bed's archive, then replans the bed's tasks from the event's date
-    (suspended: cancelled; resumed: planned again; ended: cancelled). Never commits."""
+    (suspended: cancelled; resumed: planned again; ended: cancelled). A bed now of another
+    provider (bed.provider_changed) is handed over first. Never commits."""
+    known = await uow.repo(RosterRepository).get(event.bed_id)
+    previous_provider = known.provider_id if known is not None else None
     bed = await apply_bed_event(uow=uow, type_=type_, event=event)
     if bed is not None:
+        if previous_provider is not None and previous_provider != bed.provider_id:
+            await hand_over_bed(
+                uow, bed, previous_provider_id=previous_provider, at=event.occurred_at
+            )
         await record_bed_event(uow, bed, type_, event)
         await replan(
             uow, bed, event.event_date or shanghai_date(event.occurred_at), event.occurred_at
