@@ -25,9 +25,11 @@ from intake.service.referral_intake import referral_changed
 
 HANDLED = ("device.registered", "device.removed")
 # The alarm events that change an alarm's status or assignee (each carries both); repeats,
-# comments, escalations and the like change neither and are skipped.
+# comments, escalations and the like change neither and are skipped. handed_over: the bed moved
+# to another provider (bed.provider_changed), a worker of the old one is released.
 ALARM_CHANGES = frozenset(
-    f"alarm.{name}" for name in ("raised", "acknowledged", "dispatched", "arrived", "resolved")
+    f"alarm.{name}"
+    for name in ("raised", "acknowledged", "dispatched", "arrived", "resolved", "handed_over")
 )
 
 

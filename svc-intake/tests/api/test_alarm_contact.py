@@ -152,3 +152,21 @@ async def test_only_the_assignee_of_an_open_alarm_reads_the_emergency_contact(
     assert await status(carer_a) == 403
     assert (await client.post(reveal, json=emergency, headers=carer_a)).status_code == 403
     assert await status(admin) == 200
+
+
+async def test_a_worker_released_by_a_hand_over_no_longer_reads_the_contact(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    auth: Auth,
+    make_id: Callable[..., str],
+    new_application: Callable[..., dict[str, Any]],
+) -> None:
+    """iot-ingest's alarm.handed_over (the bed moved to another provider, 001 §四(六)) is a
+    snapshot like the others: the released worker is no longer the alarm's assignee."""
+    bed_id = await approved_bed(client, auth, new_application(make_id("341802", "19460502")))
+    path = f"/v1/beds/{bed_id}/emergency-contact"
+    carer_a = auth(Role.CAREGIVER, "carer-a", provider_id="prov-a")
+    await alarm(app, bed_id, "dispatched", "dispatched", "carer-a", 2)
+    assert (await client.post(path, headers=carer_a)).status_code == 200
+    await alarm(app, bed_id, "handed_over", "acknowledged", None, 3)
+    assert (await client.post(path, headers=carer_a)).status_code == 403
