@@ -5,9 +5,11 @@ dispatched to the old provider's worker is released back to the new provider's q
 on the alarm (comment, `alarm.handed_over`, both providers' streams); escalations follow the new
 provider's chain and new alarms are the new provider's even with a device token cached before."""
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from chassis.principal import Role
@@ -16,10 +18,21 @@ from homebed_schemas.events.iot import AlarmSeverity
 from iot_ingest.domain.alarms.escalation import REGULATOR
 from iot_ingest.service.alarm_changes import RaiseRequest, raise_or_repeat
 from iot_ingest.service.escalation import run_escalations
+from iot_ingest.settings import Settings
 from iot_ingest.tables import alarm_feed
-from iot_ingest.testing import Iot, bed_envelope, now_iso
+from iot_ingest.testing import QUIET_LOOPS, Iot, bed_envelope, now_iso, running_iot
 
 # principal tokens live 60 s: minted per request, never at import
+
+
+@pytest.fixture
+async def iot(database_url: str) -> AsyncIterator[Iot]:
+    """The service on SQLite and on PostgreSQL (the hand-over locks the alarms it moves); Kafka off."""
+    settings = Settings(database_url=database_url, kafka_enabled=False, **QUIET_LOOPS)
+    async with running_iot(settings) as running:
+        yield running
+
+
 PEOPLE: dict[str, tuple[Role, str, str]] = {
     "admin_p1": (Role.PROVIDER_ADMIN, "admin-1", "p1"),
     "nurse_p1": (Role.CAREGIVER, "nurse-1", "p1"),

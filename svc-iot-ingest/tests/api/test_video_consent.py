@@ -4,17 +4,29 @@ consent otherwise); when intake publishes its withdrawal (or a refusal that deci
 the bed's cameras are suspended: device lists show it and their readings and events are refused
 with a problem naming the consent (not a 401) until a consent is given again."""
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 
 from chassis.principal import Role
 from chassis.testing.principals import principal_headers
 from homebed_schemas.envelope import Envelope
 from iot_ingest.consumers import handle_bed_event
 from iot_ingest.service.device_connectivity import check_connectivity
-from iot_ingest.testing import Iot, consent_envelope, now_iso
+from iot_ingest.settings import Settings
+from iot_ingest.testing import QUIET_LOOPS, Iot, consent_envelope, now_iso, running_iot
+
+
+@pytest.fixture
+async def iot(database_url: str) -> AsyncIterator[Iot]:
+    """The service on SQLite and on PostgreSQL (the consent projection upserts); Kafka off."""
+    settings = Settings(database_url=database_url, kafka_enabled=False, **QUIET_LOOPS)
+    async with running_iot(settings) as running:
+        yield running
+
 
 T0 = datetime.now(UTC) - timedelta(days=3)
 
