@@ -47,6 +47,15 @@ REQUIRED_CONSENTS: Mapping[DeviceType, tuple[ConsentRequirement, ...]] = {
 }
 
 
+def requirement_of_scope(scope: str) -> ConsentRequirement | None:
+    """The requirement (citation, quote) a device suspended for `scope` waits for."""
+    for needed in REQUIRED_CONSENTS.values():
+        for requirement in needed:
+            if requirement.scope.value == scope:
+                return requirement
+    return None
+
+
 def requirements_of(device_type: DeviceType) -> tuple[ConsentRequirement, ...]:
     return REQUIRED_CONSENTS.get(device_type, ())
 

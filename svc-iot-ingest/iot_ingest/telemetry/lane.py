@@ -19,6 +19,7 @@ from chassis.clock import Clock, utc_now
 from chassis.errors import problem_type
 from chassis.problems import ProblemError
 from homebed_schemas.topics import IOT_TELEMETRY
+from iot_ingest.domain.consents import requirement_of_scope
 from iot_ingest.domain.validation import LATE_AFTER, Refusal, validate_readings
 from iot_ingest.prometheus_metrics import READINGS, READINGS_REFUSED, SERVICE, TELEMETRY_BATCHES
 from iot_ingest.telemetry.auth import DeviceAuth, DeviceAuthenticator
@@ -63,17 +64,18 @@ class ConsentNotInForce(LaneRefusal):
 
     def __init__(self, auth: DeviceAuth) -> None:
         scope = auth.suspended_for or ""
+        requirement = requirement_of_scope(scope)
+        basis = f" ({requirement.text})" if requirement is not None else ""
         super().__init__(
             409,
             "Precondition failed",
             f"This {auth.device_type.value} is suspended: the bed's {scope} consent is not in "
-            "force (000 §三(三) 经老年人及其家属同意，可根据需要联网视频通话并提供紧急援助). Nothing is "
-            "accepted from it until the consent is given again.",
+            f"force{basis}. Nothing is accepted from it until the consent is given again.",
             extra={
                 "action": "send_data",
                 "device_status": "suspended",
                 "missing_consents": [scope],
-                "problems": [f"needs: consent to {scope} (000 §三(三))"],
+                "problems": [f"needs: consent to {scope}{basis}"],
             },
         )
         self.type = problem_type("precondition-failed")

@@ -18,6 +18,7 @@ from iot_ingest.domain.consents import (
     after_withdrawn,
     device_types_needing,
     require_consents,
+    requirement_of_scope,
     requirements_of,
 )
 
@@ -48,6 +49,8 @@ def test_only_cameras_need_video_consent() -> None:
     assert requirements_of(DeviceType.CAMERA) == (VIDEO_MONITORING,)
     assert device_types_needing(VIDEO) == {DeviceType.CAMERA}
     assert device_types_needing(ConsentScope.HOME_MODIFICATION) == set()
+    assert requirement_of_scope("video_monitoring") is VIDEO_MONITORING
+    assert requirement_of_scope("home_modification") is None
     for device_type in DeviceType:
         if device_type is not DeviceType.CAMERA:
             assert requirements_of(device_type) == ()
