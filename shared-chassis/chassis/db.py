@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
 import orjson
 from pydantic import BaseModel
@@ -31,6 +32,7 @@ from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 from sqlalchemy.types import TypeDecorator
 
 from chassis.events import EventFactory
+from chassis.observability.metrics import OUTBOX_EXPRESS
 from homebed_schemas.envelope import Envelope
 
 RepoT = TypeVar("RepoT")
@@ -132,11 +134,45 @@ class OutboxSignal:
         self._event.clear()
 
 
+@dataclass(frozen=True)
+class StagedEvent:
+    """An outbox row's content, kept in memory to be sent right after the commit (express)."""
+
+    event_id: str
+    topic: str
+    key: str
+    payload: bytes
+    headers: dict[str, str]
+
+
+class ExpressSender(Protocol):
+    """What the unit of work needs of `chassis.kafka.express.ExpressPublisher`."""
+
+    @property
+    def usable(self) -> bool: ...
+
+    async def may_overtake(self, session: AsyncSession, topic: str, key: str) -> bool: ...
+
+    async def hand_off(self, events: Sequence[StagedEvent]) -> None: ...
+
+
+@dataclass(frozen=True)
+class CommitTiming:
+    """How the last commit went: the commit call, the express hand-off, and when (epoch s)."""
+
+    commit_seconds: float
+    handoff_seconds: float
+    committed_at: float
+    express_events: int
+
+
 class UnitOfWork:
     """One transaction: `async with uow: ...; await uow.commit()`. Rolls back unless committed.
 
     Events published through `publish` go into the outbox table in the same transaction, so a
     crash can never commit the rows without their events, or the events without the rows.
+    Events staged `express=True` are also handed to the producer right after the commit
+    (`chassis.kafka.express`); the outbox row is the fallback.
     """
 
     def __init__(
@@ -147,8 +183,14 @@ class UnitOfWork:
         signal: OutboxSignal | None = None,
         correlation_id: Callable[[], str | None] | None = None,
         events: EventFactory | None = None,
+        express: ExpressSender | None = None,
     ) -> None:
         self._session_factory = session_factory
+        self._express = express
+        self._express_events: list[StagedEvent] = []
+        self._express_keys: set[tuple[str, str]] = set()
+        self._queued_keys: set[tuple[str, str]] = set()
+        self.last_commit: CommitTiming | None = None
         self.events = events or EventFactory(source="homebed")
         self._tables = tables
         self._signal = signal
@@ -180,6 +222,7 @@ class UnitOfWork:
         self._repos = {}
         self._committed = False
         self._pending_events = 0
+        self._forget_express()
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -191,17 +234,37 @@ class UnitOfWork:
             await session.close()
             self._session = None
             self._repos = {}
+            self._forget_express()
 
     async def commit(self) -> None:
+        started = time.perf_counter()
         await self.session.commit()
+        committed = time.perf_counter()
+        committed_at = time.time()
         self._committed = True
+        express, self._express_events = self._express_events, []
+        if express and self._express is not None:
+            await self._express.hand_off(express)
         if self._pending_events and self._signal is not None:
             self._signal.notify()
         self._pending_events = 0
+        self._forget_express()
+        self.last_commit = CommitTiming(
+            commit_seconds=committed - started,
+            handoff_seconds=time.perf_counter() - committed,
+            committed_at=committed_at,
+            express_events=len(express),
+        )
 
     async def rollback(self) -> None:
         await self.session.rollback()
         self._pending_events = 0
+        self._forget_express()
+
+    def _forget_express(self) -> None:
+        self._express_events = []
+        self._express_keys = set()
+        self._queued_keys = set()
 
     async def emit(
         self,
@@ -212,31 +275,61 @@ class UnitOfWork:
         subject: str,
         data: BaseModel | Mapping[str, Any],
         time: datetime | None = None,
+        express: bool = False,
     ) -> Envelope:
         """Build an envelope from this service (source) and stage it like `publish`."""
         event = self.events.build(type_=type_, subject=subject, data=data, time=time)
-        await self.publish(topic=topic, key=key, event=event)
+        await self.publish(topic=topic, key=key, event=event, express=express)
         return event
 
-    async def publish(self, *, topic: str, key: str, event: Envelope) -> None:
-        """Stage an event in the outbox; it is sent only if this transaction commits."""
+    async def publish(
+        self, *, topic: str, key: str, event: Envelope, express: bool = False
+    ) -> None:
+        """Stage an event in the outbox; it is sent only if this transaction commits.
+
+        `express`: also hand it to the producer right after the commit, unless an earlier event
+        of its key still waits in the outbox (order per key is kept).
+        """
         if event.correlation_id is None and self._correlation_id is not None:
             correlation = self._correlation_id()
             if correlation:
                 event = event.model_copy(update={"correlation_id": correlation})
+        payload = encode_envelope(event)
+        headers = {"event_id": str(event.id), "event_type": event.type}
+        if express and await self._goes_express(topic, key):
+            self._express_events.append(
+                StagedEvent(str(event.id), topic, key, payload, dict(headers))
+            )
+        else:
+            self._pending_events += 1
         await self.session.execute(
             insert(self._tables.outbox).values(
                 event_id=str(event.id),
                 topic=topic,
                 key=key,
                 event_type=event.type,
-                payload=encode_envelope(event),
-                headers={"event_id": str(event.id), "event_type": event.type},
+                payload=payload,
+                headers=headers,
                 created_at=datetime.now(UTC),
                 attempts=0,
             )
         )
-        self._pending_events += 1
+
+    async def _goes_express(self, topic: str, key: str) -> bool:
+        """Checked before this event's own row is inserted (earlier rows only)."""
+        if self._express is None or not self._express.usable:
+            return False
+        staged = (topic, key)
+        if staged in self._express_keys:
+            return True  # handed off in order right behind this transaction's earlier one
+        if staged in self._queued_keys:
+            return False
+        if await self._express.may_overtake(self.session, topic, key):
+            self._express_keys.add(staged)
+            return True
+        self._queued_keys.add(staged)
+        OUTBOX_EXPRESS.labels(self.events.source, "queued").inc()
+        return False
 
 
 def encode_envelope(event: Envelope) -> bytes:

@@ -37,6 +37,9 @@ class ServiceSettings(BaseSettings):
     log_json: bool = True
     outbox_batch_size: int = Field(default=500, ge=1, le=10_000)
     outbox_poll_seconds: float = Field(default=0.2, gt=0)
+    # events staged with `uow.emit(..., express=True)` are sent right after their commit
+    # (chassis.kafka.express); off: the relay sends everything
+    outbox_express: bool = True
     consumer_max_attempts: int = Field(default=5, ge=1, le=100)
     consumer_backoff_seconds: float = Field(default=0.2, ge=0)
     readiness_timeout_seconds: float = Field(default=2.0, gt=0)

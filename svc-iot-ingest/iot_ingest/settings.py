@@ -38,6 +38,11 @@ class Settings(ServiceSettings):
     liveness_poll_seconds: float = Field(default=15.0, gt=0)
     seq_flush_seconds: float = Field(default=1.0, gt=0)
     stream_poll_seconds: float = Field(default=0.5, gt=0)
+    # the alarm lane answers with a Server-Timing header (api/server_timing.py): benchmarks
+    server_timing: bool = False
+    # before serving, open this many database connections and prepare the alarm lane's
+    # queries on each (a cold connection costs the first falls tens of milliseconds)
+    warm_connections: int = Field(default=5, ge=0, le=50)
     # freeze the import-time heap and enlarge the young generation once started (gc_tuning.py);
     # off for in-process test apps, which share the interpreter with the test runner
     gc_tuning: bool = True

@@ -13,6 +13,7 @@ through `chassis.kafka.consumer_loop.ConsumerLoop`.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -42,7 +43,8 @@ logger = logging.getLogger(__name__)
 Records = Sequence[ConsumerRecord[bytes, bytes]]
 ApplyBatch = Callable[[UnitOfWork, Records], Awaitable[None]]
 OnIdle = Callable[[], Awaitable[None]]
-OnAssignment = Callable[[set[int], int], None]  # (assigned partitions, partitions of the topic)
+# (assigned partitions, partitions of the topic); awaited before the first batch when async
+OnAssignment = Callable[[set[int], int], Awaitable[None] | None]
 
 
 def consumer_offsets_table(metadata: MetaData) -> Table:
@@ -323,7 +325,10 @@ class BatchConsumer(ConsumerLoop):
         await self._seek_to_stored(consumer, list(assigned))
         if self._on_assignment is not None:
             count = len(consumer.partitions_for_topic(self.topic) or ())
-            self._on_assignment({tp.partition for tp in assigned if tp.topic == self.topic}, count)
+            owned = {tp.partition for tp in assigned if tp.topic == self.topic}
+            loading = self._on_assignment(owned, count)
+            if inspect.isawaitable(loading):
+                await loading  # e.g. caches of the new partitions, before their first batch
         if assigned:
             # resolve lazy "seek to end" now, so messages produced after this are not skipped
             for tp in assigned:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import Row, delete, func, select, text, update
+from sqlalchemy import ColumnElement, Row, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from chassis.db import ChassisTables, OutboxSignal
@@ -41,6 +41,7 @@ class OutboxRelay:
         signal: OutboxSignal,
         batch_size: int = 500,
         poll_seconds: float = 0.2,
+        in_flight: Callable[[], frozenset[str]] | None = None,
     ) -> None:
         self._service = service
         self._session_factory = session_factory
@@ -49,6 +50,8 @@ class OutboxRelay:
         self._signal = signal
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
+        # event ids the express publisher of this process is sending (chassis.kafka.express)
+        self._in_flight = in_flight or frozenset
         # One relay per database at a time keeps per-key order across replicas (PostgreSQL).
         self._lock_id = zlib.crc32(f"homebed-outbox-{service}".encode())
         self._last_cleanup = datetime.now(UTC)
@@ -73,6 +76,10 @@ class OutboxRelay:
         async with self._session_factory() as session, session.begin():
             if not await self._take_leadership(session):
                 return 0
+            unsent: list[ColumnElement[bool]] = [self._outbox.c.sent_at.is_(None)]
+            in_flight = self._in_flight()
+            if in_flight:
+                unsent.append(self._outbox.c.event_id.not_in(in_flight))
             rows = (
                 await session.execute(
                     select(
@@ -82,7 +89,7 @@ class OutboxRelay:
                         self._outbox.c.payload,
                         self._outbox.c.headers,
                     )
-                    .where(self._outbox.c.sent_at.is_(None))
+                    .where(*unsent)
                     .order_by(self._outbox.c.id)
                     .limit(self._batch_size)
                 )

@@ -77,6 +77,10 @@ class DeviceAuthenticator:
     def clear(self) -> None:
         self._cache.clear()
 
+    async def warm_up(self) -> None:
+        """Run the token lookup once (prepares it), caching nothing."""
+        await self._lookup("0" * 64)
+
     async def _lookup(self, token_hash: str) -> DeviceAuth | None:
         query = (
             select(

@@ -9,8 +9,17 @@ def test_the_telemetry_consumers_and_loops_are_registered(sqlite_url: str) -> No
     app = create_app(settings)
     runtime = app.state.runtime
     assert [c.group_id for c in app.state.telemetry_consumers] == ["r", "s"]
-    assert [t.__name__ for t in runtime.kafka_background] == ["consumer-r", "consumer-s"]
-    assert [t.__name__ for t in runtime.background] == ["flush_seen", "escalations", "connectivity"]
+    assert [t.__name__ for t in runtime.kafka_background] == [
+        "consumer-r",
+        "consumer-s",
+        "alarm_topic_metadata",
+    ]
+    assert [t.__name__ for t in runtime.background] == [
+        "flush_seen",
+        "escalations",
+        "connectivity",
+        "event_loop_lag",
+    ]
     assert [p.name for p in runtime.extra_producers] == ["telemetry"]
 
 
@@ -21,4 +30,4 @@ def test_the_worker_runs_only_what_is_enabled(sqlite_url: str) -> None:
     app = create_app(settings, http=False)
     runtime = app.state.runtime
     assert [t.__name__ for t in runtime.kafka_background] == ["consumer-s"]
-    assert runtime.background == []
+    assert [t.__name__ for t in runtime.background] == ["event_loop_lag"]
