@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,10 +24,13 @@ from sqlalchemy import (
     String,
     Table,
     event,
+    func,
     insert,
+    select,
 )
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+from sqlalchemy.sql.dml import Insert
 from sqlalchemy.types import TypeDecorator
 
 from chassis.events import EventFactory
@@ -128,10 +130,15 @@ class OutboxSignal:
     def notify(self) -> None:
         self._event.set()
 
-    async def wait_at_most(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
+    async def wait_at_most(self, seconds: float) -> bool:
+        """True when notified, False when the time ran out."""
+        notified = True
+        try:
             await asyncio.wait_for(self._event.wait(), seconds)
+        except TimeoutError:
+            notified = False
         self._event.clear()
+        return notified
 
 
 @dataclass(frozen=True)
@@ -151,7 +158,7 @@ class ExpressSender(Protocol):
     @property
     def usable(self) -> bool: ...
 
-    async def may_overtake(self, session: AsyncSession, topic: str, key: str) -> bool: ...
+    def may_overtake(self, earlier: Sequence[str]) -> bool: ...
 
     async def hand_off(self, events: Sequence[StagedEvent]) -> None: ...
 
@@ -296,35 +303,53 @@ class UnitOfWork:
                 event = event.model_copy(update={"correlation_id": correlation})
         payload = encode_envelope(event)
         headers = {"event_id": str(event.id), "event_type": event.type}
-        if express and await self._goes_express(topic, key):
+        row = insert(self._tables.outbox).values(
+            event_id=str(event.id),
+            topic=topic,
+            key=key,
+            event_type=event.type,
+            payload=payload,
+            headers=headers,
+            created_at=datetime.now(UTC),
+            attempts=0,
+        )
+        if await self._insert_outbox_row(row, topic, key, express=express):
             self._express_events.append(
                 StagedEvent(str(event.id), topic, key, payload, dict(headers))
             )
         else:
             self._pending_events += 1
-        await self.session.execute(
-            insert(self._tables.outbox).values(
-                event_id=str(event.id),
-                topic=topic,
-                key=key,
-                event_type=event.type,
-                payload=payload,
-                headers=headers,
-                created_at=datetime.now(UTC),
-                attempts=0,
-            )
-        )
 
-    async def _goes_express(self, topic: str, key: str) -> bool:
-        """Checked before this event's own row is inserted (earlier rows only)."""
-        if self._express is None or not self._express.usable:
-            return False
+    async def _insert_outbox_row(self, row: Insert, topic: str, key: str, *, express: bool) -> bool:
+        """Insert the row; True when it goes express (sent right after the commit).
+
+        Not when an earlier event of its key waits in the outbox (sent by the relay, in order),
+        unless this process already handed that one to the same producer. The earlier events
+        come back from the INSERT itself: no round trip of its own.
+        """
         staged = (topic, key)
-        if staged in self._express_keys:
-            return True  # handed off in order right behind this transaction's earlier one
-        if staged in self._queued_keys:
+        if not express or self._express is None or not self._express.usable:
+            await self.session.execute(row)
             return False
-        if await self._express.may_overtake(self.session, topic, key):
+        if staged in self._queued_keys:
+            await self.session.execute(row)
+            return False
+        if staged in self._express_keys:
+            await self.session.execute(row)
+            return True  # handed off in order right behind this transaction's earlier one
+        outbox, earlier = self._tables.outbox, self._tables.outbox.alias("earlier")
+        waiting = (
+            select(func.aggregate_strings(earlier.c.event_id, ","))
+            .where(
+                earlier.c.topic == outbox.c.topic,
+                earlier.c.key == outbox.c.key,
+                earlier.c.sent_at.is_(None),
+                earlier.c.id < outbox.c.id,
+            )
+            .scalar_subquery()
+        )
+        listed = (await self.session.execute(row.returning(waiting))).scalar()
+        if self._express.may_overtake(listed.split(",") if listed else ()):
             self._express_keys.add(staged)
             return True
         self._queued_keys.add(staged)

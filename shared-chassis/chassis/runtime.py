@@ -271,6 +271,7 @@ class ServiceRuntime:
             batch_size=self.settings.outbox_batch_size,
             poll_seconds=self.settings.outbox_poll_seconds,
             in_flight=self.express.in_flight if self.express is not None else None,
+            poll_min_age_seconds=self.settings.outbox_poll_min_age_seconds,
         )
         self._spawn(self.relay.run_forever(), "outbox-relay")
         for extra in self.extra_producers:

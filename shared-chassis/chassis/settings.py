@@ -40,6 +40,9 @@ class ServiceSettings(BaseSettings):
     # events staged with `uow.emit(..., express=True)` are sent right after their commit
     # (chassis.kafka.express); off: the relay sends everything
     outbox_express: bool = True
+    # a relay round started by the poll leaves rows younger than this (0: takes all): where
+    # several processes share one outbox, their express events are in flight elsewhere
+    outbox_poll_min_age_seconds: float = Field(default=0.0, ge=0)
     consumer_max_attempts: int = Field(default=5, ge=1, le=100)
     consumer_backoff_seconds: float = Field(default=0.2, ge=0)
     readiness_timeout_seconds: float = Field(default=2.0, gt=0)

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from chassis.db import ChassisTables, OutboxSignal, StagedEvent
@@ -40,9 +40,6 @@ from chassis.observability.metrics import (
 
 logger = logging.getLogger(__name__)
 
-# how many earlier unsent rows of a key are looked at (all in flight here: express is safe)
-_EARLIER_LIMIT = 20
-
 
 class ExpressPublisher:
     def __init__(
@@ -54,6 +51,7 @@ class ExpressPublisher:
         producer: AIOKafkaProducer,
         signal: OutboxSignal,
         pause_after_failure_seconds: float = 5.0,
+        mark_every_seconds: float = 0.5,
     ) -> None:
         self._service = service
         self._session_factory = session_factory
@@ -61,6 +59,7 @@ class ExpressPublisher:
         self._producer = producer
         self._signal = signal
         self._pause_after_failure = pause_after_failure_seconds
+        self._mark_every = mark_every_seconds
         self._paused_until = 0.0
         self._in_flight: set[str] = set()  # handed to the producer, row not yet marked sent
         self._acked: list[str] = []
@@ -76,19 +75,10 @@ class ExpressPublisher:
         """Event ids handed to the producer whose rows are not marked yet (the relay skips them)."""
         return frozenset(self._in_flight)
 
-    async def may_overtake(self, session: AsyncSession, topic: str, key: str) -> bool:
-        """True when no earlier event of `key` waits in the outbox, except ones in flight here."""
-        waiting = await session.scalars(
-            select(self._outbox.c.event_id)
-            .where(
-                self._outbox.c.sent_at.is_(None),
-                self._outbox.c.topic == topic,
-                self._outbox.c.key == key,
-            )
-            .limit(_EARLIER_LIMIT)
-        )
-        earlier = waiting.all()
-        return len(earlier) < _EARLIER_LIMIT and all(e in self._in_flight for e in earlier)
+    def may_overtake(self, earlier: Sequence[str]) -> bool:
+        """True when every earlier unsent event of the key is one in flight here: the producer
+        keeps their order."""
+        return all(event_id in self._in_flight for event_id in earlier)
 
     async def hand_off(self, events: Sequence[StagedEvent]) -> None:
         """Send committed events now; never raises (what fails is left to the relay)."""
@@ -141,9 +131,14 @@ class ExpressPublisher:
         self._signal.notify()
 
     async def run_marker(self) -> None:
-        """Mark acknowledged rows sent, as many per statement as have gathered."""
+        """Mark acknowledged rows sent, all that gathered over `mark_every` in one statement.
+
+        Nothing waits for the mark (the event is in Kafka already); a transaction per event
+        would cost the alarm lane's process and the database more than the event itself.
+        """
         while True:
             await self._acked_ready.wait()
+            await asyncio.sleep(self._mark_every)
             self._acked_ready.clear()
             await self._mark_acked()
 

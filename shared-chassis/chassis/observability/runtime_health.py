@@ -18,7 +18,7 @@ PAUSE_BUCKETS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5
 
 EVENT_LOOP_LAG = Histogram(
     "homebed_event_loop_lag_seconds",
-    "How late a timer of the event loop fired (sampled every 50 ms): the wait of a ready task.",
+    "How late a timer of the event loop fired (sampled every 100 ms): the wait of a ready task.",
     ["service"],
     buckets=PAUSE_BUCKETS,
 )
@@ -30,7 +30,7 @@ GC_PAUSE = Histogram(
 )
 
 
-async def watch_event_loop_lag(service: str, *, every: float = 0.05) -> None:
+async def watch_event_loop_lag(service: str, *, every: float = 0.1) -> None:
     """Sleep `every` seconds in a loop and record how much later than asked each wake-up came."""
     observe = EVENT_LOOP_LAG.labels(service).observe
     while True:

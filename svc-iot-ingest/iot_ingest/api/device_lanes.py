@@ -39,9 +39,9 @@ class DeviceEventIn(msgspec.Struct, forbid_unknown_fields=True):
 _event_decoder = msgspec.json.Decoder(DeviceEventIn)
 
 
-def request_time(request: Request) -> datetime:
+async def request_time(request: Request) -> datetime:
     """The request's instant from the runtime's injected clock (device routes have no
-    principal, so no `RequestContext`)."""
+    principal, so no `RequestContext`). Async: a plain `def` would run in the thread pool."""
     return clock_of(request)()
 
 
