@@ -143,7 +143,7 @@ class ServiceRuntime:
         url = self.settings.database_url
         if url.startswith("sqlite") and ":///" in url:
             Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
-        self.engine = create_engine(url)
+        self.engine = create_engine(url, ping=self.settings.database_ping)
         self.session_factory = create_session_factory(self.engine)
         if self.settings.auto_migrate and self.migrations is not None:
             await upgrade_to_head(self.engine, self.migrations)

@@ -30,6 +30,8 @@ class ServiceSettings(BaseSettings):
     env: Literal["dev", "prod"] = "dev"
     database_url: str = "sqlite+aiosqlite:///var/homebed.db"
     auto_migrate: bool = True
+    # how pooled PostgreSQL connections are checked before use (chassis.db.create_engine)
+    database_ping: Literal["query", "socket"] = "query"
     kafka_bootstrap: str = "127.0.0.1:9092"
     kafka_enabled: bool = True
     internal_token_key: SecretStr = SecretStr(DEV_INTERNAL_TOKEN_KEY)

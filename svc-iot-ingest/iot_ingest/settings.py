@@ -41,6 +41,8 @@ class Settings(ServiceSettings):
     # committed them): a relay's poll leaves them alone for this long (its own commits' rounds
     # take everything), else each poll would publish the ones in flight elsewhere a second time
     outbox_poll_min_age_seconds: float = Field(default=5.0, ge=0)
+    # the query ping is three round trips per transaction, a third of a fall's (chassis.db)
+    database_ping: Literal["query", "socket"] = "socket"
 
     # telemetry lane caps and per-device rate limit (requests per second, burst)
     telemetry_max_body_bytes: int = Field(default=256 * 1024, ge=1024)
