@@ -666,27 +666,33 @@ def report_run(
     windows: dict[int, list[Fall]] = {}
     for fall in falls:
         windows.setdefault(int((fall.due - start) // WINDOW), []).append(fall)
-    log("  window     n   p99 ms  lost   box %  others %  alarm-api %  waited ms/s  pg p99 ms")
+    log(
+        "  window      n  lost   p99 ms (of which: round trip, Kafka)   box %  others %"
+        "  alarm-api % (waited ms/s)  pg p99 ms"
+    )
     window_p99: dict[int, float] = {}
     for index in sorted(windows):
         inside = windows[index]
         values = [f.latency_ms for f in inside if f.latency_ms is not None]
+        trips = [(f.answered - f.written) * 1000 for f in inside if f.answered]
+        kafka = [(f.consumed - f.produced) * 1000 for f in inside if f.consumed and f.produced]
         w_start = start + index * WINDOW
         w_usage = monitor.usage(w_start, w_start + WINDOW)
         pg = probe.between(w_start, w_start + WINDOW) if probe is not None else []
         if values:
             window_p99[index] = quantile(values, 0.99)
+        p99s = [quantile(v, 0.99) if v else float("nan") for v in (values, trips, kafka)]
+        cpu = (
+            f"{w_usage.box_busy_pct:7.0f} {w_usage.others_pct:9.0f} "
+            f"{w_usage.group_pct.get('alarm-api', 0):12.1f} "
+            f"({w_usage.group_wait_ms_per_s.get('alarm-api', 0):6.1f})    "
+            if w_usage is not None
+            else " " * 48
+        )
         log(
             f"  {index * WINDOW:4.0f}-{(index + 1) * WINDOW:<4.0f} {len(inside):5d} "
-            f"{window_p99.get(index, float('nan')):8.1f} {len(inside) - len(values):5d} "
-            + (
-                f"{w_usage.box_busy_pct:7.0f} {w_usage.others_pct:9.0f} "
-                f"{w_usage.group_pct.get('alarm-api', 0):12.1f} "
-                f"{w_usage.group_wait_ms_per_s.get('alarm-api', 0):12.1f}"
-                if w_usage is not None
-                else " " * 44
-            )
-            + (f" {quantile(pg, 0.99):10.1f}" if pg else "")
+            f"{len(inside) - len(values):5d} {p99s[0]:8.1f} ({p99s[1]:8.1f}, {p99s[2]:8.1f})"
+            f"           {cpu}" + (f"{quantile(pg, 0.99):9.1f}" if pg else "")
         )
     readings_per_s, failed = load.rate(start, end)
     log(f"  telemetry: {readings_per_s:.0f} readings/s accepted during the falls, {failed} failed requests")  # fmt: skip

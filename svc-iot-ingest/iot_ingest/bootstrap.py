@@ -155,22 +155,28 @@ def create_app(
     runtime.add_task(event_loop_lag)
     gc_pauses = GcPauseTimer(settings.service_name)
 
-    async def alarm_topic_metadata(running: ServiceRuntime) -> None:
-        # the producer learns a topic's partitions at its first send: learn them now instead
+    async def warm_up() -> None:
+        await warm_up_alarm_lane(
+            uow_factory=runtime.uow,
+            authenticator=authenticator,
+            connections=settings.warm_connections,
+            now=runtime.clock(),
+        )
+
+    async def warm_up_with_kafka(running: ServiceRuntime) -> None:
+        # the producer learns a topic's partitions at its first send: learn them now instead;
+        # and the express path's statements, now that there is a producer to hand events to
         if running.producer is not None:
             await running.producer.partitions_for(IOT_ALARMS.name)
+        await warm_up()
 
     if http:
-        runtime.add_task(alarm_topic_metadata, needs_kafka=True)
+        runtime.add_task(warm_up_with_kafka, needs_kafka=True)
 
     async def startup(_app: FastAPI, _runtime: ServiceRuntime) -> None:
         gc_pauses.install()
         if http:  # before the first request: the server accepts none until this returns
-            await warm_up_alarm_lane(
-                uow_factory=runtime.uow,
-                authenticator=authenticator,
-                connections=settings.warm_connections,
-            )
+            await warm_up()
         if settings.gc_tuning:
             tune_gc()
 

@@ -107,6 +107,7 @@ class BatchConsumer(ConsumerLoop):
         poll_timeout_ms: int = 200,
         fetch_max_wait_ms: int = 500,
         fetch_min_bytes: int = 1024 * 1024,
+        session_timeout_ms: int = 30_000,
         max_attempts: int = 3,
         backoff_seconds: float = 0.2,
         max_backoff_seconds: float = 5.0,
@@ -124,6 +125,11 @@ class BatchConsumer(ConsumerLoop):
                 # messages, which would cost the database CPU that more urgent work needs
                 "fetch_max_wait_ms": fetch_max_wait_ms,
                 "fetch_min_bytes": fetch_min_bytes,
+                # a busy, low-priority consumer (nice 10 beside the lanes) may not be scheduled
+                # for seconds: a longer session than the default 10 s keeps it in its group
+                # instead of rebalancing (and re-reading its caches) on every stall
+                "session_timeout_ms": session_timeout_ms,
+                "heartbeat_interval_ms": session_timeout_ms // 10,
             },
             max_records=max_records,
             poll_timeout_ms=poll_timeout_ms,

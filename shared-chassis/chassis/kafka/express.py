@@ -39,6 +39,7 @@ from chassis.observability.metrics import (
 )
 
 logger = logging.getLogger(__name__)
+_REMEMBER_ACKNOWLEDGED_SECONDS = 60.0
 
 
 class ExpressPublisher:
@@ -62,6 +63,8 @@ class ExpressPublisher:
         self._mark_every = mark_every_seconds
         self._paused_until = 0.0
         self._in_flight: set[str] = set()  # handed to the producer, row not yet marked sent
+        # acknowledged by Kafka, when (monotonic): kept a minute, see may_overtake
+        self._acknowledged: dict[str, float] = {}
         self._acked: list[str] = []
         self._acked_ready = asyncio.Event()
         self._pending: set[asyncio.Task[None]] = set()
@@ -76,9 +79,10 @@ class ExpressPublisher:
         return frozenset(self._in_flight)
 
     def may_overtake(self, earlier: Sequence[str]) -> bool:
-        """True when every earlier unsent event of the key is one in flight here: the producer
-        keeps their order."""
-        return all(event_id in self._in_flight for event_id in earlier)
+        """True when every earlier event of the key still unsent in the database was handed to
+        this producer already (it keeps their order) or even acknowledged (its mark may be
+        committing right now, unseen by the statement that listed it)."""
+        return all(e in self._in_flight or e in self._acknowledged for e in earlier)
 
     async def hand_off(self, events: Sequence[StagedEvent]) -> None:
         """Send committed events now; never raises (what fails is left to the relay)."""
@@ -113,6 +117,7 @@ class ExpressPublisher:
             KAFKA_PRODUCED.labels(self._service, event.topic).inc()
             OUTBOX_PUBLISHED.labels(self._service, event.topic).inc()
             self._acked.append(event.event_id)
+            self._acknowledged[event.event_id] = time.monotonic()
         if self._acked:
             self._acked_ready.set()
 
@@ -146,6 +151,12 @@ class ExpressPublisher:
         ids, self._acked = self._acked, []
         if not ids:
             return
+        forget_before = time.monotonic() - _REMEMBER_ACKNOWLEDGED_SECONDS
+        while self._acknowledged:
+            oldest = next(iter(self._acknowledged))  # insertion order: oldest first
+            if self._acknowledged[oldest] >= forget_before:
+                break
+            del self._acknowledged[oldest]
         try:
             async with self._session_factory() as session, session.begin():
                 await session.execute(

@@ -1,26 +1,34 @@
 """Warm the alarm lane before it serves: the first falls after a start must not pay for it.
 
-A fresh process opens its database connections lazily (each new asyncpg connection costs a
-handshake and the dialect's first queries) and prepares each statement once per connection;
-before this, the first 15 s of `make bench-alarm` were its slowest window. So before the
-process answers, `warm_connections` connections are opened at once and the alarm lane's reads
-are run on each (ids that match nothing: nothing is locked or written).
+A fresh process opens its database connections lazily (a handshake and the dialect's first
+queries each) and PostgreSQL prepares each statement once per connection, on its first use.
+So `warm_connections` connections are opened at once, and on each the alarm lane runs a fall
+as it would (the bed, the receipt, the policy, the alarm raised then repeated, the outbox, the
+feed, the receipt) in a transaction that is rolled back: nothing is written, nothing is sent.
+Run before the server accepts requests, and again once Kafka is connected (an alarm event then
+takes the express path, whose INSERT also lists the earlier events of its key).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Callable
+from datetime import datetime
 
 from chassis.db import UnitOfWork
+from chassis.upsert import dialect_name
+from iot_ingest.domain.alarm_types import ALARM_TYPE_OF_EVENT, ALARM_TYPES
+from iot_ingest.domain.catalogue import DeviceEventKind
 from iot_ingest.repository.alarms import AlarmRepository
 from iot_ingest.repository.devices import BedRepository
-from iot_ingest.repository.monitoring import EscalationPolicyRepository
+from iot_ingest.service.alarm_changes import RaiseRequest, raise_or_repeat
 from iot_ingest.telemetry.auth import DeviceAuthenticator
 
 logger = logging.getLogger(__name__)
 NOTHING = "warm-up-matches-nothing"
+_FALL = ALARM_TYPE_OF_EVENT[DeviceEventKind.FALL_DETECTED]
 
 
 async def warm_up_alarm_lane(
@@ -28,17 +36,30 @@ async def warm_up_alarm_lane(
     uow_factory: Callable[[], UnitOfWork],
     authenticator: DeviceAuthenticator,
     connections: int,
+    now: datetime,
     within_seconds: float = 15.0,
 ) -> None:
     """Best effort: a database that is not there yet only means a colder start."""
 
     async def one_connection() -> None:
-        async with uow_factory() as uow:  # concurrent units of work: one connection each
+        async with uow_factory() as uow:  # one connection each; never committed: rolled back
+            if dialect_name(uow) != "postgresql":
+                return  # SQLite: no connection to open, no statement to prepare, one writer
             await uow.repo(BedRepository).get(NOTHING)
             alarms = uow.repo(AlarmRepository)
             await alarms.receipt(NOTHING, 0)
-            await alarms.find_active(NOTHING, NOTHING)
-            await uow.repo(EscalationPolicyRepository).for_provider(NOTHING)
+            fall = RaiseRequest(
+                bed_id=f"{NOTHING}-{uuid.uuid4().hex}",
+                provider_id=NOTHING,
+                alarm_type=_FALL.value,
+                severity=ALARM_TYPES[_FALL].severity,
+                at=now,
+                device_id=NOTHING,
+                region_code=NOTHING,
+            )
+            alarm, _ = await raise_or_repeat(uow, fall)  # raised: INSERT
+            await raise_or_repeat(uow, fall)  # repeated: the row lock, UPDATE
+            await alarms.add_receipt(device_id=NOTHING, seq=0, alarm_id=alarm.alarm_id, at=now)
 
     if connections <= 0:
         return

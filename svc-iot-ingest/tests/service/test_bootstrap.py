@@ -12,7 +12,7 @@ def test_the_telemetry_consumers_and_loops_are_registered(sqlite_url: str) -> No
     assert [t.__name__ for t in runtime.kafka_background] == [
         "consumer-r",
         "consumer-s",
-        "alarm_topic_metadata",
+        "warm_up_with_kafka",
     ]
     assert [t.__name__ for t in runtime.background] == [
         "flush_seen",
