@@ -679,7 +679,8 @@ def report_run(
         w_start = start + index * WINDOW
         w_usage = monitor.usage(w_start, w_start + WINDOW)
         pg = probe.between(w_start, w_start + WINDOW) if probe is not None else []
-        if values:
+        full = max(len(w) for w in windows.values())
+        if values and len(inside) * 3 >= full:  # the last, partial window counts if a third full
             window_p99[index] = quantile(values, 0.99)
         p99s = [quantile(v, 0.99) if v else float("nan") for v in (values, trips, kafka)]
         cpu = (

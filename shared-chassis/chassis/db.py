@@ -23,6 +23,7 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Table,
+    bindparam,
     event,
     func,
     insert,
@@ -362,7 +363,13 @@ class UnitOfWork:
         if staged in self._express_keys:
             await self.session.execute(insert_row, row)
             return True  # handed off in order right behind this transaction's earlier one
-        listed = (await self.session.execute(insert_row_listing_earlier, row)).scalar()
+        listing = {
+            **row,
+            "earlier_topic": topic,
+            "earlier_key": key,
+            "earlier_than": row["event_id"],
+        }
+        listed = (await self.session.execute(insert_row_listing_earlier, listing)).scalar()
         if self._express.may_overtake(listed.split(",") if listed else ()):
             self._express_keys.add(staged)
             return True
@@ -379,14 +386,16 @@ def _outbox_inserts(outbox: Table) -> tuple[Insert, Insert]:
     once per table (a statement built per call costs about as much again as running it)."""
     found = _OUTBOX_INSERTS.get(outbox)
     if found is None:
+        # the key by value, not correlated to the row being inserted: a correlated subquery in
+        # RETURNING is rendered as a join with the whole table (and SQLite sees the new row)
         earlier = outbox.alias("earlier")
         waiting = (
             select(func.aggregate_strings(earlier.c.event_id, ","))
             .where(
-                earlier.c.topic == outbox.c.topic,
-                earlier.c.key == outbox.c.key,
                 earlier.c.sent_at.is_(None),
-                earlier.c.id < outbox.c.id,
+                earlier.c.topic == bindparam("earlier_topic"),
+                earlier.c.key == bindparam("earlier_key"),
+                earlier.c.event_id != bindparam("earlier_than"),
             )
             .scalar_subquery()
         )
