@@ -27,7 +27,7 @@ from iot_ingest.service.alarm_changes import RaiseRequest, raise_or_repeat
 from iot_ingest.telemetry.auth import DeviceAuthenticator
 
 logger = logging.getLogger(__name__)
-NOTHING = "warm-up-matches-nothing"
+NOTHING = "warm-up"  # matches no bed, device or provider (ids fit their columns)
 _FALL = ALARM_TYPE_OF_EVENT[DeviceEventKind.FALL_DETECTED]
 
 
@@ -55,7 +55,6 @@ async def warm_up_alarm_lane(
                 severity=ALARM_TYPES[_FALL].severity,
                 at=now,
                 device_id=NOTHING,
-                region_code=NOTHING,
             )
             alarm, _ = await raise_or_repeat(uow, fall)  # raised: INSERT
             await raise_or_repeat(uow, fall)  # repeated: the row lock, UPDATE

@@ -106,6 +106,14 @@ class RuleEngine:
         return len(self._states)
 
     @property
+    def owned_partitions(self) -> frozenset[int]:
+        return self._ownership.partitions
+
+    def knows(self, bed_id: str) -> bool:
+        """The bed's state and rules are loaded (no database read when its readings come)."""
+        return bed_id in self._states and bed_id in self._monitors
+
+    @property
     def failures(self) -> int:
         """Failed batches or ticks since start (each one restarts the consumer's poll)."""
         return self._failures
