@@ -49,7 +49,7 @@ def steps_json(policy: EscalationPolicy) -> list[dict[str, Any]]:
     ]
 
 
-def _policy_from_json(steps: list[dict[str, Any]]) -> EscalationPolicy:
+def policy_from_json(steps: list[dict[str, Any]]) -> EscalationPolicy:
     return EscalationPolicy(
         steps=tuple(
             EscalationStep(
@@ -76,7 +76,7 @@ class EscalationPolicyRepository:
     async def for_provider(self, provider_id: str) -> EscalationPolicy:
         """The provider's chain, or the default when it has none."""
         steps = await self.session.scalar(_POLICY, {"provider_id": provider_id})
-        return DEFAULT_POLICY if steps is None else _policy_from_json(steps)
+        return DEFAULT_POLICY if steps is None else policy_from_json(steps)
 
     async def save(
         self, provider_id: str, policy: EscalationPolicy, *, by: str, at: datetime, reason: str

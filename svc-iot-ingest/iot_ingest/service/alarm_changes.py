@@ -43,10 +43,12 @@ class RaiseRequest:
 
 
 async def raise_or_repeat(
-    uow: UnitOfWork, request: RaiseRequest
+    uow: UnitOfWork, request: RaiseRequest, *, policy: EscalationPolicy | None = None
 ) -> tuple[Alarm, list[AlarmChange]]:
-    """One active alarm per (bed, type): a new one, or a repeat that raises its count."""
-    policy = await uow.repo(EscalationPolicyRepository).for_provider(request.provider_id)
+    """One active alarm per (bed, type): a new one, or a repeat that raises its count.
+    `policy`: the provider's escalation policy, when the caller read it already."""
+    if policy is None:
+        policy = await uow.repo(EscalationPolicyRepository).for_provider(request.provider_id)
     alarm = await uow.repo(AlarmRepository).find_active(request.bed_id, request.alarm_type)
     if alarm is not None:
         alarm.repeat(at=request.at, device_id=request.device_id)

@@ -22,6 +22,7 @@ from chassis.upsert import dialect_name
 from iot_ingest.domain.alarm_types import ALARM_TYPE_OF_EVENT, ALARM_TYPES
 from iot_ingest.domain.catalogue import DeviceEventKind
 from iot_ingest.repository.alarms import AlarmRepository
+from iot_ingest.repository.device_lane import DeviceLaneRepository
 from iot_ingest.repository.devices import BedRepository
 from iot_ingest.service.alarm_changes import RaiseRequest, raise_or_repeat
 from iot_ingest.telemetry.auth import DeviceAuthenticator
@@ -46,6 +47,9 @@ async def warm_up_alarm_lane(
             if dialect_name(uow) != "postgresql":
                 return  # SQLite: no connection to open, no statement to prepare, one writer
             await uow.repo(BedRepository).get(NOTHING)
+            lane = await uow.repo(DeviceLaneRepository).context(
+                bed_id=NOTHING, device_id=NOTHING, seq=0, provider_id=NOTHING
+            )
             alarms = uow.repo(AlarmRepository)
             await alarms.receipt(NOTHING, 0)
             fall = RaiseRequest(
@@ -56,8 +60,8 @@ async def warm_up_alarm_lane(
                 at=now,
                 device_id=NOTHING,
             )
-            alarm, _ = await raise_or_repeat(uow, fall)  # raised: INSERT
-            await raise_or_repeat(uow, fall)  # repeated: the row lock, UPDATE
+            alarm, _ = await raise_or_repeat(uow, fall, policy=lane.policy)  # raised: INSERT
+            await raise_or_repeat(uow, fall, policy=lane.policy)  # repeated: row lock, UPDATE
             await alarms.add_receipt(device_id=NOTHING, seq=0, alarm_id=alarm.alarm_id, at=now)
 
     if connections <= 0:
