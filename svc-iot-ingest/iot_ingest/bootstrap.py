@@ -181,6 +181,7 @@ def create_app(
             tune_gc()
 
     async def shutdown(_app: FastAPI, _runtime: ServiceRuntime) -> None:
+        await authenticator.settle()  # token reads in the background, before the engine goes
         gc_pauses.remove()
 
     app = create_service_app(
