@@ -44,7 +44,7 @@ bench-ingest:
 	@bash scripts/bench.sh ingest_bench
 
 bench-alarm:
-	@bash scripts/bench.sh alarm_bench
+	@bash scripts/bench.sh alarm_bench $(ARGS)
 
 bench-gateway:
 	@bash scripts/bench.sh gateway_bench

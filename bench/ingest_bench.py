@@ -194,6 +194,7 @@ class Connection(asyncio.Protocol):
         self.buffer = bytearray()
         self.waiter: asyncio.Future[tuple[int, bytes]] | None = None
         self.transport: asyncio.Transport | None = None
+        self.head = b""  # the last response's status line and headers, lower-cased
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -212,6 +213,7 @@ class Connection(asyncio.Protocol):
         if len(self.buffer) < head_end + 4 + length:
             return
         status = int(head[9:12])
+        self.head = head
         body = bytes(self.buffer[head_end + 4 : head_end + 4 + length])
         del self.buffer[: head_end + 4 + length]
         waiter, self.waiter = self.waiter, None

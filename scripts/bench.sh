@@ -14,4 +14,6 @@ port="${HOMEBED_BENCH_KAFKA_PORT:-39292}"
 cleanup() { bash deploy/kafka/kafka.sh stop "$data/kafka" >/dev/null 2>&1 || true; }
 trap cleanup EXIT INT TERM
 bash deploy/kafka/kafka.sh start "$data/kafka" "$port" --fresh
+export HOMEBED_BENCH_KAFKA_DATA="$data/kafka"  # the broker's pid, for the benches' CPU figures
+export HOMEBED_BENCH_LOG_DIR="$data/logs"       # the servers' output
 $UV run python "bench/$name.py" --bootstrap "127.0.0.1:$port" "$@"

@@ -16,16 +16,23 @@ kafka_data="$root/var/kafka"
 pidfile="$root/var/run.pids"   # "<pid> <what>" lines: "<pid> run.sh", then "<pid> <module>"
 runlog="$root/var/log/run.log" # this script's own messages, readable even when stdout died
 
-# name  module  port
+# name  module  port  [nice  iot-ingest role]
 services=(
   "gateway gateway.main:app 8000"
   "svc-intake intake.main:app 8001"
   "svc-service-records service_records.main:app 8002"
-  "svc-iot-ingest iot_ingest.main:app 8003"
+  "svc-iot-ingest iot_ingest.main:app 8003 0 alarm-lane"
   "svc-referral referral.main:app 8004"
   "svc-subsidy subsidy.main:app 8005"
   "city-platform-stub reporting.city_platform_stub:app 8017"
   "svc-reporting reporting.main:app 8007"
+)
+# svc-iot-ingest's other processes (its README, "Running"): they share its database, so they
+# start once it is ready (migrated). Bulk work at a lower CPU priority than the alarm lane
+# (issue 15): the telemetry lane at nice 5, the rule engine and storage worker (no port) at 10.
+followers=(
+  "svc-iot-ingest-telemetry iot_ingest.main:app 8013 5 telemetry-lane"
+  "svc-iot-ingest-worker iot_ingest.worker - 10 worker"
 )
 pids=()
 
@@ -52,7 +59,46 @@ is_ours() {
   # shellcheck disable=SC2053  # $2 is a glob on purpose
   [[ "$args" == $2 ]]
 }
-service_glob() { printf '%s' "*/.venv/bin/python -m uvicorn $1 *"; }
+service_glob() {
+  case "$1" in
+    *:*) printf '%s' "*/.venv/bin/python -m uvicorn $1 *" ;; # an ASGI app
+    *) printf '%s' "*/.venv/bin/python -m $1" ;;              # a worker module
+  esac
+}
+
+# start_service NAME MODULE PORT [NICE [ROLE]]: in a session of its own (see the top), at NICE.
+# With sched_autogroup (most Linux kernels) the CPU is shared between sessions first and a nice
+# level only orders the processes of one session, so the session's autogroup gets it too.
+start_service() {
+  local name="$1" module="$2" port="$3" nice="${4:-0}" role="${5:-}" command
+  if [ "$port" = "-" ]; then
+    command=("$root/.venv/bin/python" -m "$module")
+  else
+    # The interpreter itself (not a wrapper) gets the pid, so the stop signal reaches the server.
+    command=("$root/.venv/bin/python" -m uvicorn "$module" --host 127.0.0.1 --port "$port"
+      --no-access-log --no-proxy-headers)
+  fi
+  # Each of setsid, bash, env and nice execs the next: $! is the interpreter's pid. The new
+  # session's autogroup takes the nice level from inside it (no autogroups: nice alone).
+  # shellcheck disable=SC2016  # expanded by the inner bash
+  setsid bash -c 'printf %s "$0" >/proc/self/autogroup 2>/dev/null; exec "$@"' "$nice" \
+    env ${role:+"HOMEBED_IOT_INGEST_ROLE=$role"} nice -n "$nice" "${command[@]}" \
+    >"var/log/$name.log" 2>&1 </dev/null &
+  pids+=("$!")
+  printf '%s %s\n' "$!" "$module" >>"$pidfile"
+}
+
+wait_ready() { # NAME PORT DEADLINE
+  until curl -fsS "http://127.0.0.1:$2/readyz" >/dev/null 2>&1; do
+    if [ "$SECONDS" -gt "$3" ]; then
+      warn "ERROR: $1 did not become ready in 90 s; see var/log/$1.log"
+      tail -20 "var/log/$1.log" >&2 || true
+      exit 1
+    fi
+    sleep 0.5
+  done
+  say "  $1 ready"
+}
 kafka_glob() { printf '%s' "* kafka.Kafka $kafka_data/server.properties*"; }
 
 # TERM, up to 15 s to exit cleanly, then KILL.
@@ -158,43 +204,44 @@ main() {
   $UV run python -m chassis.kafka.topics --bootstrap "$HOMEBED_KAFKA_BOOTSTRAP" >/dev/null
 
   say "==> services"
-  local entry name module port
-  for entry in "${services[@]}"; do
-    read -r name module port <<<"$entry"
-    if port_open "$port"; then
+  local entry name module port nice role
+  for entry in "${services[@]}" "${followers[@]}"; do
+    read -r name module port nice role <<<"$entry"
+    if [ "$port" != "-" ] && port_open "$port"; then
       warn "ERROR: port $port ($name) is taken by another process (see: pgrep -af uvicorn)."
       exit 1
     fi
   done
   for entry in "${services[@]}"; do
-    read -r name module port <<<"$entry"
-    # The interpreter itself (not a wrapper) gets the pid, so the stop signal reaches the server.
-    setsid "$root/.venv/bin/python" -m uvicorn "$module" --host 127.0.0.1 --port "$port" \
-      --no-access-log --no-proxy-headers >"var/log/$name.log" 2>&1 </dev/null &
-    pids+=("$!")
-    printf '%s %s\n' "$!" "$module" >>"$pidfile"
+    read -r name module port nice role <<<"$entry"
+    start_service "$name" "$module" "$port" "$nice" "$role"
   done
 
   local deadline=$((SECONDS + 90))
   for entry in "${services[@]}"; do
-    read -r name module port <<<"$entry"
-    until curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; do
-      if [ "$SECONDS" -gt "$deadline" ]; then
-        warn "ERROR: $name did not become ready in 90 s; see var/log/$name.log"
-        tail -20 "var/log/$name.log" >&2 || true
-        exit 1
-      fi
-      sleep 0.5
-    done
-    say "  $name ready"
+    read -r name module port nice role <<<"$entry"
+    wait_ready "$name" "$port" "$deadline"
+  done
+  for entry in "${followers[@]}"; do
+    read -r name module port nice role <<<"$entry"
+    start_service "$name" "$module" "$port" "$nice" "$role"
+  done
+  deadline=$((SECONDS + 90))
+  for entry in "${followers[@]}"; do
+    read -r name module port nice role <<<"$entry"
+    if [ "$port" != "-" ]; then wait_ready "$name" "$port" "$deadline"; fi
   done
 
-  out '\n%-22s %-28s %s\n' SERVICE URL READINESS
-  for entry in "${services[@]}"; do
-    read -r name module port <<<"$entry"
-    out '%-22s %-28s %s\n' "$name" "http://127.0.0.1:$port" "http://127.0.0.1:$port/readyz"
+  out '\n%-26s %-28s %s\n' SERVICE URL READINESS
+  for entry in "${services[@]}" "${followers[@]}"; do
+    read -r name module port nice role <<<"$entry"
+    if [ "$port" = "-" ]; then
+      out '%-26s %-28s %s\n' "$name" "(no HTTP, nice $nice)" "var/log/$name.log"
+    else
+      out '%-26s %-28s %s\n' "$name" "http://127.0.0.1:$port" "http://127.0.0.1:$port/readyz"
+    fi
   done
-  out '%-22s %-28s\n' "kafka" "127.0.0.1:$kafka_port"
+  out '%-26s %-28s\n' "kafka" "127.0.0.1:$kafka_port"
   if $UV run python -c "import gateway.cli" >/dev/null 2>&1; then
     out '\nDev tokens (Authorization: Bearer <token>), one per role:\n'
     $UV run python -m gateway.cli dev-tokens || true

@@ -27,15 +27,17 @@ APPS: dict[str, type[ServiceSettings]] = {
     "intake": IntakeSettings,
     "service-records": ServiceRecordsSettings,
     "iot-ingest": IotSettings,
+    "iot-ingest-telemetry": IotSettings,
     "referral": ReferralSettings,
     "subsidy": SubsidySettings,
     "reporting": ReportingSettings,
 }
+WORKERS: dict[str, type[ServiceSettings]] = {"iot-ingest-worker": IotSettings}
 
 
-@pytest.mark.parametrize("name", sorted(APPS))
+@pytest.mark.parametrize("name", sorted({**APPS, **WORKERS}))
 def test_compose_settings_exist_on_the_service(name: str) -> None:
-    settings_class = APPS[name]
+    settings_class = {**APPS, **WORKERS}[name]
     prefix = settings_class.model_config["env_prefix"]
     fields = {field.upper() for field in settings_class.model_fields}
     for variable in COMPOSE["services"][name]["environment"]:
@@ -56,3 +58,29 @@ def test_compose_commands_name_real_apps(name: str) -> None:
     # an ASGI application: `await app(scope, receive, send)`
     assert inspect.iscoroutinefunction(type(app).__call__)
     assert list(inspect.signature(app).parameters)[:3] == ["scope", "receive", "send"]
+
+
+@pytest.mark.parametrize("name", sorted(WORKERS))
+def test_compose_workers_run_real_modules(name: str) -> None:
+    command = COMPOSE["services"][name]["command"]
+    assert command[:2] == ["python", "-m"]
+    module = importlib.import_module(command[2])
+    assert callable(module.main)
+
+
+def test_compose_roles_are_the_service_s_roles() -> None:
+    from iot_ingest.settings import ROLE_DEFAULTS
+
+    roles = {
+        name: service["environment"].get("HOMEBED_IOT_INGEST_ROLE")
+        for name, service in COMPOSE["services"].items()
+        if name.startswith("iot-ingest")
+    }
+    assert roles == {
+        "iot-ingest": "alarm-lane",
+        "iot-ingest-telemetry": "telemetry-lane",
+        "iot-ingest-worker": "worker",
+    }
+    assert set(roles.values()) <= set(ROLE_DEFAULTS)
+    shares = {name: COMPOSE["services"][name]["cpu_shares"] for name in roles}
+    assert shares["iot-ingest"] > shares["iot-ingest-telemetry"] > shares["iot-ingest-worker"]

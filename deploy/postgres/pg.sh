@@ -29,8 +29,11 @@ ensure_installed() {
   # The package may start its own cluster on 5432; ours are separate, so that one is left alone.
 }
 
+# As root the server's tools run as the postgres user, from / : they check their working
+# directory, and a clone in a private folder (mode 700, e.g. a mktemp -d) is not theirs to enter
+# ("could not change directory to ...: Permission denied", and pg_ctl fails).
 as_owner() {
-  if [ "$(id -u)" = "0" ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  if [ "$(id -u)" = "0" ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 start() {

@@ -33,7 +33,8 @@ def get_principal(request: Request) -> Principal:
         raise ProblemError(401, "Unauthorized", "The credential is not valid.") from None
 
 
-def get_uow(request: Request) -> UnitOfWork:
+async def get_uow(request: Request) -> UnitOfWork:
+    # async: FastAPI runs a plain `def` dependency in its thread pool, a thread hop per request
     factory = request.app.state.uow_factory
     uow: UnitOfWork = factory()
     return uow

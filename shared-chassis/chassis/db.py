@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, Protocol, TypeVar, cast
 
 import orjson
 from pydantic import BaseModel
@@ -23,14 +23,20 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Table,
+    bindparam,
     event,
+    func,
     insert,
+    select,
 )
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+from sqlalchemy.sql.dml import Insert
 from sqlalchemy.types import TypeDecorator
 
 from chassis.events import EventFactory
+from chassis.observability.metrics import OUTBOX_EXPRESS
 from homebed_schemas.envelope import Envelope
 
 RepoT = TypeVar("RepoT")
@@ -93,15 +99,36 @@ def chassis_tables(metadata: MetaData) -> ChassisTables:
     return ChassisTables(outbox=outbox, processed_events=processed)
 
 
-def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
-    """An async engine; SQLite gets WAL, foreign keys and a busy timeout."""
+DatabasePing = Literal["query", "socket"]
+
+
+def create_engine(
+    url: str, *, echo: bool = False, pool_size: int = 10, ping: DatabasePing = "query"
+) -> AsyncEngine:
+    """An async engine; SQLite gets WAL, foreign keys and a busy timeout.
+
+    `ping`: how a pooled PostgreSQL connection is checked before use. `query` (SQLAlchemy's
+    pre-ping) costs three round trips per transaction (BEGIN, `;`, ROLLBACK); `socket` only
+    replaces a connection whose socket the server closed (a restart, an idle timeout), and a
+    connection that broke silently fails its first statement, after which SQLAlchemy drops the
+    whole pool.
+    """
     if url.startswith("sqlite"):
         engine = _create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return _create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+    engine = _create_async_engine(
+        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=ping == "query"
     )
+    if ping == "socket":
+        event.listen(engine.sync_engine, "checkout", _refuse_closed_connection)
+    return engine
+
+
+def _refuse_closed_connection(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    driver_connection = getattr(dbapi_connection, "_connection", None)
+    if driver_connection is not None and driver_connection.is_closed():
+        raise DisconnectionError("the server closed this connection")  # the pool replaces it
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -126,10 +153,47 @@ class OutboxSignal:
     def notify(self) -> None:
         self._event.set()
 
-    async def wait_at_most(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
+    async def wait_at_most(self, seconds: float) -> bool:
+        """True when notified, False when the time ran out."""
+        notified = True
+        try:
             await asyncio.wait_for(self._event.wait(), seconds)
+        except TimeoutError:
+            notified = False
         self._event.clear()
+        return notified
+
+
+@dataclass(frozen=True)
+class StagedEvent:
+    """An outbox row's content, kept in memory to be sent right after the commit (express)."""
+
+    event_id: str
+    topic: str
+    key: str
+    payload: bytes
+    headers: dict[str, str]
+
+
+class ExpressSender(Protocol):
+    """What the unit of work needs of `chassis.kafka.express.ExpressPublisher`."""
+
+    @property
+    def usable(self) -> bool: ...
+
+    def may_overtake(self, earlier: Sequence[str]) -> bool: ...
+
+    async def hand_off(self, events: Sequence[StagedEvent]) -> None: ...
+
+
+@dataclass(frozen=True)
+class CommitTiming:
+    """How the last commit went: the commit call, the express hand-off, and when (epoch s)."""
+
+    commit_seconds: float
+    handoff_seconds: float
+    committed_at: float
+    express_events: int
 
 
 class UnitOfWork:
@@ -137,6 +201,8 @@ class UnitOfWork:
 
     Events published through `publish` go into the outbox table in the same transaction, so a
     crash can never commit the rows without their events, or the events without the rows.
+    Events staged `express=True` are also handed to the producer right after the commit
+    (`chassis.kafka.express`); the outbox row is the fallback.
     """
 
     def __init__(
@@ -147,8 +213,14 @@ class UnitOfWork:
         signal: OutboxSignal | None = None,
         correlation_id: Callable[[], str | None] | None = None,
         events: EventFactory | None = None,
+        express: ExpressSender | None = None,
     ) -> None:
         self._session_factory = session_factory
+        self._express = express
+        self._express_events: list[StagedEvent] = []
+        self._express_keys: set[tuple[str, str]] = set()
+        self._queued_keys: set[tuple[str, str]] = set()
+        self.last_commit: CommitTiming | None = None
         self.events = events or EventFactory(source="homebed")
         self._tables = tables
         self._signal = signal
@@ -180,6 +252,7 @@ class UnitOfWork:
         self._repos = {}
         self._committed = False
         self._pending_events = 0
+        self._forget_express()
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -191,17 +264,37 @@ class UnitOfWork:
             await session.close()
             self._session = None
             self._repos = {}
+            self._forget_express()
 
     async def commit(self) -> None:
+        started = time.perf_counter()
         await self.session.commit()
+        committed = time.perf_counter()
+        committed_at = time.time()
         self._committed = True
+        express, self._express_events = self._express_events, []
+        if express and self._express is not None:
+            await self._express.hand_off(express)
         if self._pending_events and self._signal is not None:
             self._signal.notify()
         self._pending_events = 0
+        self._forget_express()
+        self.last_commit = CommitTiming(
+            commit_seconds=committed - started,
+            handoff_seconds=time.perf_counter() - committed,
+            committed_at=committed_at,
+            express_events=len(express),
+        )
 
     async def rollback(self) -> None:
         await self.session.rollback()
         self._pending_events = 0
+        self._forget_express()
+
+    def _forget_express(self) -> None:
+        self._express_events = []
+        self._express_keys = set()
+        self._queued_keys = set()
 
     async def emit(
         self,
@@ -212,31 +305,102 @@ class UnitOfWork:
         subject: str,
         data: BaseModel | Mapping[str, Any],
         time: datetime | None = None,
+        express: bool = False,
     ) -> Envelope:
         """Build an envelope from this service (source) and stage it like `publish`."""
         event = self.events.build(type_=type_, subject=subject, data=data, time=time)
-        await self.publish(topic=topic, key=key, event=event)
+        await self.publish(topic=topic, key=key, event=event, express=express)
         return event
 
-    async def publish(self, *, topic: str, key: str, event: Envelope) -> None:
-        """Stage an event in the outbox; it is sent only if this transaction commits."""
+    async def publish(
+        self, *, topic: str, key: str, event: Envelope, express: bool = False
+    ) -> None:
+        """Stage an event in the outbox; it is sent only if this transaction commits.
+
+        `express`: also hand it to the producer right after the commit, unless an earlier event
+        of its key still waits in the outbox (order per key is kept).
+        """
         if event.correlation_id is None and self._correlation_id is not None:
             correlation = self._correlation_id()
             if correlation:
                 event = event.model_copy(update={"correlation_id": correlation})
-        await self.session.execute(
-            insert(self._tables.outbox).values(
-                event_id=str(event.id),
-                topic=topic,
-                key=key,
-                event_type=event.type,
-                payload=encode_envelope(event),
-                headers={"event_id": str(event.id), "event_type": event.type},
-                created_at=datetime.now(UTC),
-                attempts=0,
+        payload = encode_envelope(event)
+        headers = {"event_id": str(event.id), "event_type": event.type}
+        row = {
+            "event_id": str(event.id),
+            "topic": topic,
+            "key": key,
+            "event_type": event.type,
+            "payload": payload,
+            "headers": headers,
+            "created_at": datetime.now(UTC),
+            "attempts": 0,
+        }
+        if await self._insert_outbox_row(row, topic, key, express=express):
+            self._express_events.append(
+                StagedEvent(str(event.id), topic, key, payload, dict(headers))
             )
+        else:
+            self._pending_events += 1
+
+    async def _insert_outbox_row(
+        self, row: dict[str, Any], topic: str, key: str, *, express: bool
+    ) -> bool:
+        """Insert the row; True when it goes express (sent right after the commit).
+
+        Not when an earlier event of its key waits in the outbox (sent by the relay, in order),
+        unless this process already handed that one to the same producer. The earlier events
+        come back from the INSERT itself: no round trip of its own.
+        """
+        insert_row, insert_row_listing_earlier = _outbox_inserts(self._tables.outbox)
+        staged = (topic, key)
+        if not express or self._express is None or not self._express.usable:
+            await self.session.execute(insert_row, row)
+            return False
+        if staged in self._queued_keys:
+            await self.session.execute(insert_row, row)
+            return False
+        if staged in self._express_keys:
+            await self.session.execute(insert_row, row)
+            return True  # handed off in order right behind this transaction's earlier one
+        listing = {
+            **row,
+            "earlier_topic": topic,
+            "earlier_key": key,
+            "earlier_than": row["event_id"],
+        }
+        listed = (await self.session.execute(insert_row_listing_earlier, listing)).scalar()
+        if self._express.may_overtake(listed.split(",") if listed else ()):
+            self._express_keys.add(staged)
+            return True
+        self._queued_keys.add(staged)
+        OUTBOX_EXPRESS.labels(self.events.source, "queued").inc()
+        return False
+
+
+_OUTBOX_INSERTS: dict[Table, tuple[Insert, Insert]] = {}
+
+
+def _outbox_inserts(outbox: Table) -> tuple[Insert, Insert]:
+    """The outbox INSERT, plain and listing the earlier unsent events of the row's key; built
+    once per table (a statement built per call costs about as much again as running it)."""
+    found = _OUTBOX_INSERTS.get(outbox)
+    if found is None:
+        # the key by value, not correlated to the row being inserted: a correlated subquery in
+        # RETURNING is rendered as a join with the whole table (and SQLite sees the new row)
+        earlier = outbox.alias("earlier")
+        waiting = (
+            select(func.aggregate_strings(earlier.c.event_id, ","))
+            .where(
+                earlier.c.sent_at.is_(None),
+                earlier.c.topic == bindparam("earlier_topic"),
+                earlier.c.key == bindparam("earlier_key"),
+                earlier.c.event_id != bindparam("earlier_than"),
+            )
+            .scalar_subquery()
         )
-        self._pending_events += 1
+        found = _OUTBOX_INSERTS[outbox] = (insert(outbox), insert(outbox).returning(waiting))
+    return found
 
 
 def encode_envelope(event: Envelope) -> bytes:

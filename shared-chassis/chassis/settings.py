@@ -30,6 +30,8 @@ class ServiceSettings(BaseSettings):
     env: Literal["dev", "prod"] = "dev"
     database_url: str = "sqlite+aiosqlite:///var/homebed.db"
     auto_migrate: bool = True
+    # how pooled PostgreSQL connections are checked before use (chassis.db.create_engine)
+    database_ping: Literal["query", "socket"] = "query"
     kafka_bootstrap: str = "127.0.0.1:9092"
     kafka_enabled: bool = True
     internal_token_key: SecretStr = SecretStr(DEV_INTERNAL_TOKEN_KEY)
@@ -37,6 +39,12 @@ class ServiceSettings(BaseSettings):
     log_json: bool = True
     outbox_batch_size: int = Field(default=500, ge=1, le=10_000)
     outbox_poll_seconds: float = Field(default=0.2, gt=0)
+    # events staged with `uow.emit(..., express=True)` are sent right after their commit
+    # (chassis.kafka.express); off: the relay sends everything
+    outbox_express: bool = True
+    # a relay round started by the poll leaves rows younger than this (0: takes all): where
+    # several processes share one outbox, their express events are in flight elsewhere
+    outbox_poll_min_age_seconds: float = Field(default=0.0, ge=0)
     consumer_max_attempts: int = Field(default=5, ge=1, le=100)
     consumer_backoff_seconds: float = Field(default=0.2, ge=0)
     readiness_timeout_seconds: float = Field(default=2.0, gt=0)

@@ -15,8 +15,9 @@ from chassis.app import create_service_app
 from chassis.clock import Clock, utc_now
 from chassis.kafka.batch import ApplyBatch, BatchConsumer, OnAssignment, OnIdle
 from chassis.kafka.producer import ProducerTuning
+from chassis.observability.runtime_health import GcPauseTimer, watch_event_loop_lag
 from chassis.runtime import ServiceRuntime
-from homebed_schemas.topics import IOT_TELEMETRY
+from homebed_schemas.topics import IOT_ALARMS, IOT_TELEMETRY
 from iot_ingest.api import ROUTERS
 from iot_ingest.api.components import IotComponents
 from iot_ingest.api.fast_path import TelemetryFastPath
@@ -25,6 +26,7 @@ from iot_ingest.consumers import TOPIC_HANDLERS
 from iot_ingest.gc_tuning import tune_gc
 from iot_ingest.service.device_connectivity import check_connectivity, record_heard
 from iot_ingest.service.escalation import run_escalations
+from iot_ingest.service.warm_up import warm_up_alarm_lane
 from iot_ingest.settings import Settings
 from iot_ingest.streams.partitions import PartitionOwnership
 from iot_ingest.streams.rule_engine import RuleEngine
@@ -130,26 +132,64 @@ def create_app(
         runtime.add_task(run, needs_kafka=True)
         runtime.on_stop(consumer.stop)
 
+    async def rules_assigned(partitions: set[int], partition_count: int) -> None:
+        rule_engine.on_assignment(partitions, partition_count)
+        await rule_engine.load_owned(runtime.uow)  # before the first batch of the assignment
+
     if settings.rules_enabled:
         consume_telemetry(
             settings.rules_group,
             rule_engine.apply,
             on_failure=rule_engine.on_failure,
             on_idle=lambda: rule_engine.tick_if_due(runtime.uow),
-            on_assignment=rule_engine.on_assignment,
+            on_assignment=rules_assigned,
         )
     if settings.storage_enabled:
         consume_telemetry(settings.storage_group, project_storage)
 
+    # how well this process keeps up (event-loop lag, GC pauses): homebed_event_loop_lag_seconds
+    # and homebed_gc_pause_seconds, read by make bench-alarm
+    async def event_loop_lag(_runtime: ServiceRuntime) -> None:
+        await watch_event_loop_lag(settings.service_name)
+
+    runtime.add_task(event_loop_lag)
+    gc_pauses = GcPauseTimer(settings.service_name)
+
+    async def warm_up() -> None:
+        await warm_up_alarm_lane(
+            uow_factory=runtime.uow,
+            authenticator=authenticator,
+            connections=settings.warm_connections,
+            now=runtime.clock(),
+        )
+
+    async def warm_up_with_kafka(running: ServiceRuntime) -> None:
+        # the producer learns a topic's partitions at its first send: learn them now instead;
+        # and the express path's statements, now that there is a producer to hand events to
+        if running.producer is not None:
+            await running.producer.partitions_for(IOT_ALARMS.name)
+        await warm_up()
+
+    if http:
+        runtime.add_task(warm_up_with_kafka, needs_kafka=True)
+
     async def startup(_app: FastAPI, _runtime: ServiceRuntime) -> None:
+        gc_pauses.install()
+        if http:  # before the first request: the server accepts none until this returns
+            await warm_up()
         if settings.gc_tuning:
             tune_gc()
+
+    async def shutdown(_app: FastAPI, _runtime: ServiceRuntime) -> None:
+        await authenticator.settle()  # token reads in the background, before the engine goes
+        gc_pauses.remove()
 
     app = create_service_app(
         runtime=runtime,
         title="HomeBed IoT ingest (物联网接入)",
         routers=ROUTERS,
         on_startup=[startup],
+        on_shutdown=[shutdown],
     )
     document_msgspec_bodies(app)
     if settings.telemetry_fast_path:

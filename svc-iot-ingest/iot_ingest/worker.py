@@ -2,16 +2,16 @@
 their own, no HTTP.
 
 Python runs one thread of bytecode per process: a rule engine chewing a backlog in the API
-process would delay the alarm lane's requests. Run the API with
-HOMEBED_IOT_INGEST_RULES_ENABLED=false and ..._STORAGE_ENABLED=false, and this worker beside it
-with ..._LOOPS_ENABLED=false (same settings otherwise): the escalation and liveness loops belong
-with the alarm lane, whose relay and rows they share (see the README).
+process would delay the alarm lane's requests. Role `worker` (settings.ROLE_DEFAULTS): the rule
+engine and the storage projector, no escalation or liveness loops (those belong with the alarm
+lane, whose relay and rows they share; see the README), at a lower CPU priority than the lanes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 
 from iot_ingest.bootstrap import create_app
@@ -19,20 +19,18 @@ from iot_ingest.settings import Settings
 
 # One outbox relay runs at a time per database (a transaction-scoped advisory lock keeps per-key
 # order), and every poll takes that lock. In a busy, lower-priority worker a poll can hold it for
-# hundreds of milliseconds (descheduled, or in a GC pause), and meanwhile the API's relay cannot
-# publish the device alarms it was just woken for: with a 0.2 s poll here, make bench-alarm
-# showed a commit-to-send p99 of 1.2 s. The worker's own events (rule alarms, escalations) wake
-# its relay at once through the in-process signal, and the API's relay publishes everyone's rows
-# on its own 0.2 s poll, so this poll is only a fallback.
-# HOMEBED_IOT_INGEST_OUTBOX_POLL_SECONDS overrides it.
-WORKER_OUTBOX_POLL_SECONDS = 30.0
+# hundreds of milliseconds (descheduled, or in a GC pause), and meanwhile the alarm lane's relay
+# cannot publish: with a 0.2 s poll here, make bench-alarm showed a commit-to-send p99 of 1.2 s.
+# The worker's own events wake its relay at once through the in-process signal (its alarms are
+# sent right after their commit anyway, chassis express), so its role polls every 30 s
+# (settings.ROLE_DEFAULTS). HOMEBED_IOT_INGEST_OUTBOX_POLL_SECONDS overrides it.
 
 
 def worker_settings(settings: Settings | None = None) -> Settings:
-    settings = settings or Settings()
-    if "outbox_poll_seconds" in settings.model_fields_set:
+    """The settings of this process: role `worker` unless HOMEBED_IOT_INGEST_ROLE names one."""
+    if settings is not None:
         return settings
-    return settings.model_copy(update={"outbox_poll_seconds": WORKER_OUTBOX_POLL_SECONDS})
+    return Settings() if "HOMEBED_IOT_INGEST_ROLE" in os.environ else Settings(role="worker")
 
 
 async def run_worker(settings: Settings | None = None) -> None:

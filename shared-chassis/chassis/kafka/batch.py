@@ -13,6 +13,7 @@ through `chassis.kafka.consumer_loop.ConsumerLoop`.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -42,7 +43,8 @@ logger = logging.getLogger(__name__)
 Records = Sequence[ConsumerRecord[bytes, bytes]]
 ApplyBatch = Callable[[UnitOfWork, Records], Awaitable[None]]
 OnIdle = Callable[[], Awaitable[None]]
-OnAssignment = Callable[[set[int], int], None]  # (assigned partitions, partitions of the topic)
+# (assigned partitions, partitions of the topic); awaited before the first batch when async
+OnAssignment = Callable[[set[int], int], Awaitable[None] | None]
 
 
 def consumer_offsets_table(metadata: MetaData) -> Table:
@@ -105,6 +107,7 @@ class BatchConsumer(ConsumerLoop):
         poll_timeout_ms: int = 200,
         fetch_max_wait_ms: int = 500,
         fetch_min_bytes: int = 1024 * 1024,
+        session_timeout_ms: int = 30_000,
         max_attempts: int = 3,
         backoff_seconds: float = 0.2,
         max_backoff_seconds: float = 5.0,
@@ -122,6 +125,11 @@ class BatchConsumer(ConsumerLoop):
                 # messages, which would cost the database CPU that more urgent work needs
                 "fetch_max_wait_ms": fetch_max_wait_ms,
                 "fetch_min_bytes": fetch_min_bytes,
+                # a busy, low-priority consumer (nice 10 beside the lanes) may not be scheduled
+                # for seconds: a longer session than the default 10 s keeps it in its group
+                # instead of rebalancing (and re-reading its caches) on every stall
+                "session_timeout_ms": session_timeout_ms,
+                "heartbeat_interval_ms": session_timeout_ms // 10,
             },
             max_records=max_records,
             poll_timeout_ms=poll_timeout_ms,
@@ -323,7 +331,10 @@ class BatchConsumer(ConsumerLoop):
         await self._seek_to_stored(consumer, list(assigned))
         if self._on_assignment is not None:
             count = len(consumer.partitions_for_topic(self.topic) or ())
-            self._on_assignment({tp.partition for tp in assigned if tp.topic == self.topic}, count)
+            owned = {tp.partition for tp in assigned if tp.topic == self.topic}
+            loading = self._on_assignment(owned, count)
+            if inspect.isawaitable(loading):
+                await loading  # e.g. caches of the new partitions, before their first batch
         if assigned:
             # resolve lazy "seek to end" now, so messages produced after this are not skipped
             for tp in assigned:

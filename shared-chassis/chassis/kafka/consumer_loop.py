@@ -117,7 +117,10 @@ class ConsumerLoop:
     ) -> None:
         """`homebed_kafka_consumer_lag`; `positions` when known (else asked of the consumer)."""
         for tp in consumer.assignment():
-            highwater = consumer.highwater(tp)
+            try:
+                highwater = consumer.highwater(tp)
+            except AssertionError:
+                continue  # revoked by a rebalance since assignment() answered
             if highwater is None:
                 continue
             if positions is not None:

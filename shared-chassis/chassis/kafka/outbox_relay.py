@@ -9,12 +9,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import Row, delete, func, select, text, update
+from sqlalchemy import ColumnElement, Row, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from chassis.db import ChassisTables, OutboxSignal
@@ -28,6 +28,8 @@ from chassis.observability.metrics import (
 logger = logging.getLogger(__name__)
 
 SENT_RETENTION = timedelta(days=1)
+_LOST_RACE_RETRIES = 20
+_LOST_RACE_PAUSE = 0.05
 
 
 class OutboxRelay:
@@ -41,6 +43,8 @@ class OutboxRelay:
         signal: OutboxSignal,
         batch_size: int = 500,
         poll_seconds: float = 0.2,
+        in_flight: Callable[[], frozenset[str]] | None = None,
+        poll_min_age_seconds: float = 0.0,
     ) -> None:
         self._service = service
         self._session_factory = session_factory
@@ -49,18 +53,34 @@ class OutboxRelay:
         self._signal = signal
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
+        # event ids the express publisher of this process is sending (chassis.kafka.express)
+        self._in_flight = in_flight or frozenset
+        # a round started by the poll (not by this process's own commit) leaves the rows younger
+        # than this: other processes' express events, in flight there (duplicates otherwise)
+        self._poll_min_age = poll_min_age_seconds
+        self.leader = False  # whether the last round held the one-relay-per-database lock
         # One relay per database at a time keeps per-key order across replicas (PostgreSQL).
         self._lock_id = zlib.crc32(f"homebed-outbox-{service}".encode())
         self._last_cleanup = datetime.now(UTC)
 
     async def run_forever(self) -> None:
         backoff = self._poll_seconds
+        woken = True  # the first round takes whatever waits
+        lost_races = 0
         while True:
             try:
-                published = await self.publish_batch()
+                min_age = 0.0 if woken else self._poll_min_age
+                published = await self.publish_batch(min_age_seconds=min_age)
                 backoff = self._poll_seconds
+                if not self.leader and woken and lost_races < _LOST_RACE_RETRIES:
+                    # another relay holds the lock (its poll): this process's own events were
+                    # just committed, and that poll may leave them (too young): try again soon
+                    lost_races += 1
+                    await asyncio.sleep(_LOST_RACE_PAUSE)
+                    continue
+                lost_races = 0
                 if published < self._batch_size:
-                    await self._signal.wait_at_most(self._poll_seconds)
+                    woken = await self._signal.wait_at_most(self._poll_seconds)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -68,11 +88,20 @@ class OutboxRelay:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
 
-    async def publish_batch(self) -> int:
-        """Publish up to one batch of unsent rows; returns how many were marked sent."""
+    async def publish_batch(self, *, min_age_seconds: float = 0.0) -> int:
+        """Publish up to one batch of unsent rows (at least `min_age_seconds` old); returns how
+        many were marked sent."""
         async with self._session_factory() as session, session.begin():
-            if not await self._take_leadership(session):
+            self.leader = await self._take_leadership(session)
+            if not self.leader:
                 return 0
+            unsent: list[ColumnElement[bool]] = [self._outbox.c.sent_at.is_(None)]
+            in_flight = self._in_flight()
+            if in_flight:
+                unsent.append(self._outbox.c.event_id.not_in(in_flight))
+            if min_age_seconds > 0:
+                born_before = datetime.now(UTC) - timedelta(seconds=min_age_seconds)
+                unsent.append(self._outbox.c.created_at < born_before)
             rows = (
                 await session.execute(
                     select(
@@ -82,7 +111,7 @@ class OutboxRelay:
                         self._outbox.c.payload,
                         self._outbox.c.headers,
                     )
-                    .where(self._outbox.c.sent_at.is_(None))
+                    .where(*unsent)
                     .order_by(self._outbox.c.id)
                     .limit(self._batch_size)
                 )

@@ -63,6 +63,12 @@ OUTBOX_BACKLOG = Gauge(
 OUTBOX_PUBLISHED = Counter(
     "homebed_outbox_published_total", "Outbox events published.", ["service", "topic"]
 )
+OUTBOX_EXPRESS = Counter(
+    "homebed_outbox_express_total",
+    "Events sent right after their commit (handed), sent that way but failed (the relay "
+    "takes over: failed), or left to the relay behind an earlier event of their key (queued).",
+    ["service", "outcome"],
+)
 DEPENDENCY_UP = Gauge(
     "homebed_dependency_up",
     "1 when a dependency answered the last readiness check.",

@@ -5,6 +5,7 @@ These bypass pydantic on purpose: the body is read as bytes and decoded with msg
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Annotated
 
@@ -17,6 +18,7 @@ from chassis.problems import problem_responses
 from iot_ingest.api.capped_body import request_body
 from iot_ingest.api.components import components
 from iot_ingest.api.openapi_bodies import msgspec_body
+from iot_ingest.api.server_timing import alarm_lane_timing
 from iot_ingest.domain.catalogue import DeviceEventKind
 from iot_ingest.domain.device_tokens import token_from_header
 from iot_ingest.service.device_alarms import raise_from_device_event
@@ -37,9 +39,9 @@ class DeviceEventIn(msgspec.Struct, forbid_unknown_fields=True):
 _event_decoder = msgspec.json.Decoder(DeviceEventIn)
 
 
-def request_time(request: Request) -> datetime:
+async def request_time(request: Request) -> datetime:
     """The request's instant from the runtime's injected clock (device routes have no
-    principal, so no `RequestContext`)."""
+    principal, so no `RequestContext`). Async: a plain `def` would run in the thread pool."""
     return clock_of(request)()
 
 
@@ -86,6 +88,7 @@ async def post_telemetry(request: Request) -> Response:
 )
 async def post_device_event(request: Request, uow: UowDep, now: NowDep) -> Response:
     """An alarm event (SOS, fall, smoke, ...): the alarm is raised before we answer."""
+    started = time.perf_counter()
     parts = components(request)
     device = await parts.lane.authenticate(token_from_header(request.headers.get("authorization")))
     body = await request_body(request, 4096)
@@ -95,12 +98,14 @@ async def post_device_event(request: Request, uow: UowDep, now: NowDep) -> Respo
         raise LaneRefusal(422, "Invalid request", str(exc)) from None
     except msgspec.DecodeError:
         raise LaneRefusal(400, "Bad request", "The body is not valid JSON.") from None
+    parsed = time.perf_counter()
     result = await raise_from_device_event(
         uow=uow, device=device, seq=event.seq, kind=event.kind, device_ts=event.ts, now=now
     )
+    raised = time.perf_counter()
     parts.lane.mark_seen(device.device_id, now)
     alarm = result.alarm
-    return _json(
+    answer = _json(
         200 if result.duplicate else 201,
         {
             "alarm_id": alarm.alarm_id,
@@ -115,3 +120,8 @@ async def post_device_event(request: Request, uow: UowDep, now: NowDep) -> Respo
             "notice": None if result.bed_in_service else not_in_service(result.bed_status),
         },
     )
+    if parts.settings.server_timing:
+        answer.headers["Server-Timing"] = alarm_lane_timing(
+            parse=parsed - started, db=raised - parsed, commit=uow.last_commit
+        )
+    return answer

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, false, func, insert, or_, select, update
+from sqlalchemy import Select, bindparam, false, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.upsert import dialect_name
@@ -23,6 +23,21 @@ _COLUMNS = (
     "note", "condition_cleared_at", "sla_breached", "region_code", "arrival_lat", "arrival_lon",
     "arrival_distance_m", "close_requested_by", "close_requested_at", "close_confirmed_by",
 )  # fmt: skip
+
+
+# The alarm lane's statements, built once with bound parameters: building one per call (the
+# values in the statement) costs SQLAlchemy about as much again as running it (cache keys over
+# every value), and a fall runs eleven of them.
+_INSERT_ALARM = insert(alarms)
+_UPDATE_ALARM = update(alarms).where(alarms.c.alarm_id == bindparam("where_alarm_id"))
+_ACTIVE = select(alarms).where(alarms.c.active_key == bindparam("active_key"))
+_BY_ID = select(alarms).where(alarms.c.alarm_id == bindparam("alarm_id"))
+_RECEIPT = select(device_event_receipts.c.alarm_id).where(
+    device_event_receipts.c.device_id == bindparam("device_id"),
+    device_event_receipts.c.seq == bindparam("seq"),
+)
+_INSERT_RECEIPT = insert(device_event_receipts)
+_INSERT_FEED = insert(alarm_feed)
 
 
 def active_key(bed_id: str, alarm_type: str) -> str:
@@ -85,28 +100,23 @@ class AlarmRepository:
         return query.with_for_update() if self._postgres else query
 
     async def find_active(self, bed_id: str, alarm_type: str) -> Alarm | None:
-        query = self._locked(
-            select(alarms).where(alarms.c.active_key == active_key(bed_id, alarm_type))
-        )
-        row = (await self.session.execute(query)).first()
+        query = self._locked(_ACTIVE)
+        key = {"active_key": active_key(bed_id, alarm_type)}
+        row = (await self.session.execute(query, key)).first()
         return None if row is None else alarm_from_row(row)
 
     async def get(self, alarm_id: str, *, lock: bool = False) -> Alarm | None:
-        query = select(alarms).where(alarms.c.alarm_id == alarm_id)
-        if lock:
-            query = self._locked(query)
-        row = (await self.session.execute(query)).first()
+        query = self._locked(_BY_ID) if lock else _BY_ID
+        row = (await self.session.execute(query, {"alarm_id": alarm_id})).first()
         return None if row is None else alarm_from_row(row)
 
     async def add(self, alarm: Alarm, policy: EscalationPolicy) -> None:
-        await self.session.execute(insert(alarms).values(**_values(alarm, policy)))
+        await self.session.execute(_INSERT_ALARM, _values(alarm, policy))
 
     async def save(self, alarm: Alarm, policy: EscalationPolicy) -> None:
         values = _values(alarm, policy)
-        values.pop("alarm_id")
-        await self.session.execute(
-            update(alarms).where(alarms.c.alarm_id == alarm.alarm_id).values(**values)
-        )
+        values["where_alarm_id"] = values.pop("alarm_id")
+        await self.session.execute(_UPDATE_ALARM, values)
 
     async def add_comment(self, alarm_id: str, comment: Comment) -> None:
         await self.session.execute(
@@ -129,13 +139,14 @@ class AlarmRepository:
         self, *, provider_id: str, alarm_id: str, event_type: str, payload: bytes, at: datetime
     ) -> None:
         await self.session.execute(
-            insert(alarm_feed).values(
-                provider_id=provider_id,
-                alarm_id=alarm_id,
-                event_type=event_type,
-                payload=payload,
-                created_at=at,
-            )
+            _INSERT_FEED,
+            {
+                "provider_id": provider_id,
+                "alarm_id": alarm_id,
+                "event_type": event_type,
+                "payload": payload,
+                "created_at": at,
+            },
         )
 
     async def read_feed(
@@ -207,19 +218,13 @@ class AlarmRepository:
 
     async def receipt(self, device_id: str, seq: int) -> Alarm | None:
         """The alarm a device event (device, seq) raised before, if it was received."""
-        alarm_id = await self.session.scalar(
-            select(device_event_receipts.c.alarm_id).where(
-                device_event_receipts.c.device_id == device_id,
-                device_event_receipts.c.seq == seq,
-            )
-        )
+        alarm_id = await self.session.scalar(_RECEIPT, {"device_id": device_id, "seq": seq})
         return None if alarm_id is None else await self.get(alarm_id)
 
     async def add_receipt(self, *, device_id: str, seq: int, alarm_id: str, at: datetime) -> None:
         await self.session.execute(
-            insert(device_event_receipts).values(
-                device_id=device_id, seq=seq, alarm_id=alarm_id, received_at=at
-            )
+            _INSERT_RECEIPT,
+            {"device_id": device_id, "seq": seq, "alarm_id": alarm_id, "received_at": at},
         )
 
     async def active_of_bed(self, bed_id: str, *, raised_until: datetime) -> list[Alarm]:

@@ -41,12 +41,15 @@ def device_from_row(row: Any) -> Device:
     )
 
 
+_BED = select(beds).where(beds.c.bed_id == bindparam("bed_id"))  # built once: the alarm lane's
+
+
 class BedRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def get(self, bed_id: str) -> KnownBed | None:
-        row = (await self.session.execute(select(beds).where(beds.c.bed_id == bed_id))).first()
+        row = (await self.session.execute(_BED, {"bed_id": bed_id})).first()
         if row is None:
             return None
         return KnownBed(

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
-from sqlalchemy import and_, false, func, insert, or_, select
+from sqlalchemy import and_, bindparam, false, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chassis.upsert import upsert
@@ -49,7 +49,7 @@ def steps_json(policy: EscalationPolicy) -> list[dict[str, Any]]:
     ]
 
 
-def _policy_from_json(steps: list[dict[str, Any]]) -> EscalationPolicy:
+def policy_from_json(steps: list[dict[str, Any]]) -> EscalationPolicy:
     return EscalationPolicy(
         steps=tuple(
             EscalationStep(
@@ -63,18 +63,20 @@ def _policy_from_json(steps: list[dict[str, Any]]) -> EscalationPolicy:
     )
 
 
+# built once (the alarm lane reads it for every fall; see repository/alarms.py)
+_POLICY = select(escalation_policies.c.steps).where(
+    escalation_policies.c.provider_id == bindparam("provider_id")
+)
+
+
 class EscalationPolicyRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def for_provider(self, provider_id: str) -> EscalationPolicy:
         """The provider's chain, or the default when it has none."""
-        steps = await self.session.scalar(
-            select(escalation_policies.c.steps).where(
-                escalation_policies.c.provider_id == provider_id
-            )
-        )
-        return DEFAULT_POLICY if steps is None else _policy_from_json(steps)
+        steps = await self.session.scalar(_POLICY, {"provider_id": provider_id})
+        return DEFAULT_POLICY if steps is None else policy_from_json(steps)
 
     async def save(
         self, provider_id: str, policy: EscalationPolicy, *, by: str, at: datetime, reason: str

@@ -47,26 +47,35 @@ class RaiseRequest:
 
 
 async def raise_or_repeat(
-    uow: UnitOfWork, request: RaiseRequest
+    uow: UnitOfWork, request: RaiseRequest, *, policy: EscalationPolicy | None = None
 ) -> tuple[Alarm, list[AlarmChange]]:
     """One active alarm per (bed, type): a new one, or a repeat that raises its count.
 
     The alarm belongs to the bed's provider: a repeat keeps the alarm's (handed over with its
     bed, 001 §四(六)); a new alarm without the bed's region (the rule engine) takes the bed's
     provider from the bed projection too, since the engine's cache may predate a provider change.
+    `policy`: the escalation policy of `request.provider_id`, when the caller read it already
+    (the alarm lane reads it with the bed in one round trip).
     """
     policies = uow.repo(EscalationPolicyRepository)
+
+    async def policy_of(provider_id: str) -> EscalationPolicy:
+        if policy is not None and provider_id == request.provider_id:
+            return policy
+        return await policies.for_provider(provider_id)
+
     alarm = await uow.repo(AlarmRepository).find_active(request.bed_id, request.alarm_type)
     if alarm is not None:
         alarm.repeat(at=request.at, device_id=request.device_id)
-        policy = await policies.for_provider(alarm.provider_id)
-        return alarm, await record_changes(uow, alarm, policy, new=False)
+        return alarm, await record_changes(
+            uow, alarm, await policy_of(alarm.provider_id), new=False
+        )
     provider, region = request.provider_id, request.region_code
     if region is None:
         bed = await uow.repo(BedRepository).get(request.bed_id)
         if bed is not None:
             provider, region = bed.provider_id, bed.region_code
-    policy = await policies.for_provider(provider)
+    chain = await policy_of(provider)
     alarm = Alarm.raise_new(
         region_code=region,
         alarm_id=str(uuid.uuid4()),
@@ -79,7 +88,7 @@ async def raise_or_repeat(
         rule_id=request.rule_id,
         detail=request.detail,
     )
-    return alarm, await record_changes(uow, alarm, policy, new=True)
+    return alarm, await record_changes(uow, alarm, chain, new=True)
 
 
 async def record_changes(

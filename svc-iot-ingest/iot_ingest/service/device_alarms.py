@@ -15,7 +15,7 @@ from iot_ingest.domain.alarms.lifecycle import Alarm
 from iot_ingest.domain.catalogue import DeviceEventKind
 from iot_ingest.domain.validation import MAX_CLOCK_AHEAD
 from iot_ingest.repository.alarms import AlarmRepository
-from iot_ingest.repository.devices import BedRepository
+from iot_ingest.repository.device_lane import DeviceLaneRepository
 from iot_ingest.service.alarm_changes import RaiseRequest, observe_metrics, raise_or_repeat
 from iot_ingest.telemetry.auth import DeviceAuth
 
@@ -45,13 +45,21 @@ async def raise_from_device_event(
     alarm_type = ALARM_TYPE_OF_EVENT[event_kind]
     async with uow, serialized_writes(uow, urgent=True):
         # the bed's state as of now (not the token cache's): a bed changing state (suspended,
-        # just resumed, ended) never loses a safety event; the answer says it
-        bed = await uow.repo(BedRepository).get(device.bed_id)
+        # just resumed, ended) never loses a safety event; the answer says it. With it, in the
+        # same round trip, a receipt of this (device, seq) and the provider's policy
+        lane = await uow.repo(DeviceLaneRepository).context(
+            bed_id=device.bed_id,
+            device_id=device.device_id,
+            seq=seq,
+            provider_id=device.provider_id,
+        )
+        bed = lane.bed
         status, in_service = (bed.status, bed.active) if bed is not None else (None, False)
         alarms = uow.repo(AlarmRepository)
-        previous = await alarms.receipt(device.device_id, seq)
-        if previous is not None:
-            return DeviceEventResult(previous, True, status, in_service)
+        if lane.previous_alarm_id is not None:
+            previous = await alarms.get(lane.previous_alarm_id)
+            if previous is not None:
+                return DeviceEventResult(previous, True, status, in_service)
         alarm, changes = await raise_or_repeat(
             uow,
             RaiseRequest(
@@ -65,6 +73,8 @@ async def raise_from_device_event(
                 detail=f"{kind} from {device.device_type.value} at {device_ts.isoformat()}",
                 region_code=bed.region_code if bed is not None else None,
             ),
+            # the lane read the policy of the token's provider: only that provider's
+            policy=lane.policy if bed is None or bed.provider_id == device.provider_id else None,
         )
         await alarms.add_receipt(
             device_id=device.device_id, seq=seq, alarm_id=alarm.alarm_id, at=now

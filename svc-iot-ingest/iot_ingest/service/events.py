@@ -14,7 +14,11 @@ from iot_ingest.domain.devices import Device
 
 
 async def emit_alarm_change(uow: UnitOfWork, alarm: Alarm, change: AlarmChange) -> Envelope:
-    """`alarm.<change>` on iot.alarms.v1 (keyed by bed); also the SSE feed's payload."""
+    """`alarm.<change>` on iot.alarms.v1 (keyed by bed); also the SSE feed's payload.
+
+    Express: sent right after the commit by the transaction that made the change, not after the
+    outbox relay's next round (a fall is the one message where seconds matter, 001 §四(三)2).
+    """
     payload = AlarmEvent(
         alarm_id=alarm.alarm_id,
         bed_id=alarm.bed_id,
@@ -45,6 +49,7 @@ async def emit_alarm_change(uow: UnitOfWork, alarm: Alarm, change: AlarmChange) 
         subject=alarm.alarm_id,
         data=payload,
         time=change.at,
+        express=True,
     )
 
 

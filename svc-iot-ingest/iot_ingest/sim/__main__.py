@@ -6,6 +6,7 @@
 3. then every second posts each bed's readings and, rarely, a fall or an SOS.
 
 `python -m iot_ingest.sim --url http://127.0.0.1:8003 --bootstrap 127.0.0.1:9092 --beds 20`
+(`make run` serves the telemetry lane apart, on 8013: `--telemetry-url http://127.0.0.1:8013`)
 """
 
 from __future__ import annotations
@@ -79,7 +80,10 @@ async def run(args: argparse.Namespace) -> None:
     await publish_beds(args.bootstrap, bed_ids, provider_id)
     admin_principal = Principal(sub="sim-admin", role=Role.PROVIDER_ADMIN, provider_id=provider_id)
     key = os.environ.get("HOMEBED_INTERNAL_TOKEN_KEY", DEV_INTERNAL_TOKEN_KEY)
-    async with httpx.AsyncClient(base_url=args.url, timeout=10) as client:
+    async with (
+        httpx.AsyncClient(base_url=args.url, timeout=10) as client,
+        httpx.AsyncClient(base_url=args.telemetry_url or args.url, timeout=10) as telemetry,
+    ):
         admin = {"X-HomeBed-Principal": mint_internal_token(admin_principal, key, ttl_seconds=3600)}
         tokens = {bed: await register(client, admin, bed) for bed in bed_ids}
         sims = {bed: BedSimulator(bed, random.Random(hash(bed))) for bed in bed_ids}
@@ -97,7 +101,7 @@ async def run(args: argparse.Namespace) -> None:
                     ("pir_motion", sim.motion(now)),
                 ):
                     posts.append(
-                        client.post(
+                        telemetry.post(
                             "/v1/telemetry",
                             json={"readings": readings},
                             headers={"Authorization": f"Bearer {bed_tokens[device]}"},
@@ -129,6 +133,11 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--url", default="http://127.0.0.1:8003")
+    parser.add_argument(
+        "--telemetry-url",
+        default=None,
+        help="where readings go: the telemetry lane's process (default: --url)",
+    )
     parser.add_argument("--bootstrap", default="127.0.0.1:9092")
     parser.add_argument("--beds", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=60)

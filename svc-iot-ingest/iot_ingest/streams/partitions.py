@@ -31,6 +31,11 @@ class PartitionOwnership:
         self._count = partition_count
 
     @property
+    def partitions(self) -> frozenset[int]:
+        """The partitions assigned (empty when `owns_all`: fed by hand)."""
+        return self._owned
+
+    @property
     def owns_any(self) -> bool:
         return self._owns_all or bool(self._owned)
 

@@ -4,14 +4,19 @@ Bed states are cached in memory and written back in the same transaction as the 
 alarms they caused, so a restart resumes exactly where the last commit left off. The cache is
 dropped whenever a transaction fails. Telemetry is keyed by bed, so each bed's readings reach
 exactly one instance of the consumer group; on every rebalance the cache is dropped (another
-instance may have moved a bed's state on meanwhile) and ticks cover only the owned beds.
+instance may have moved a bed's state on meanwhile), the owned beds' states are read again
+before the first batch (`load_owned`), and ticks cover only the owned beds.
+
+A bed the engine has not met (new, forgotten by a rule change, or dropped by a rebalance or a
+failure while a batch waited for the database) is loaded, never an error: a batch or a tick works
+on its own map of the beds it needs, taken when they were loaded (`_loaded`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 
 import msgspec
@@ -45,6 +50,8 @@ logger = logging.getLogger(__name__)
 YIELD_EVERY = 20  # telemetry messages (of up to 1000 readings) between event-loop yields
 _state_encoder = msgspec.json.Encoder()
 _state_decoder = msgspec.json.Decoder(BedMonitorState)
+Beds = dict[str, tuple[BedMonitorState, BedMonitor]]
+BedStates = dict[str, BedMonitorState]
 
 
 class RuleEngine:
@@ -86,6 +93,26 @@ class RuleEngine:
         self._ownership.assign(partitions, partition_count)
         self.reset()
 
+    async def load_owned(self, uow_factory: Callable[[], UnitOfWork]) -> int:
+        """Read the owned beds' states and rules now, before the first batch of an assignment
+        (else the first batches after a start or a rebalance pay for it); returns how many."""
+        try:
+            async with uow_factory() as uow:
+                await self._load_all(uow)
+        except Exception:
+            # the first batch or tick loads what it needs; nothing is lost by failing here
+            logger.warning("loading the owned beds' states failed", exc_info=True)
+            self.reset()
+        return len(self._states)
+
+    @property
+    def owned_partitions(self) -> frozenset[int]:
+        return self._ownership.partitions
+
+    def knows(self, bed_id: str) -> bool:
+        """The bed's state and rules are loaded (no database read when its readings come)."""
+        return bed_id in self._states and bed_id in self._monitors
+
     @property
     def failures(self) -> int:
         """Failed batches or ticks since start (each one restarts the consumer's poll)."""
@@ -105,11 +132,9 @@ class RuleEngine:
     async def apply(self, uow: UnitOfWork, records: Records) -> None:
         """Feed a poll's telemetry to the monitors; persist changed states and alarms."""
         batches = [decode_telemetry(r.value) for r in records if r.value is not None]
-        bed_ids = {b.data.bed_id for b in batches}
-        await self._ensure_loaded(uow, bed_ids)
-        # this batch's monitors: a rule change (`forget_bed`) during a yield below must not
-        # take a monitor away mid-batch; the next batch or tick loads the new rules
-        monitors = {bed_id: self._monitors[bed_id] for bed_id in bed_ids}
+        # this batch's beds: a rule change (`forget_bed`) or a reset during a yield below must
+        # not take a bed away mid-batch; the next batch or tick loads the new rules
+        beds = await self._loaded(uow, {b.data.bed_id for b in batches})
         dirty: set[str] = set()
         signals: list[RuleSignal] = []
         for index, batch in enumerate(batches):
@@ -117,7 +142,7 @@ class RuleEngine:
                 await asyncio.sleep(0)  # let HTTP requests in between (single-process mode)
             data = batch.data
             self._providers[data.bed_id] = data.provider_id
-            state, monitor = self._states[data.bed_id], monitors[data.bed_id]
+            state, monitor = beds[data.bed_id]
             high = state.device_seqs.get(data.device_id, -1)
             live_from = batch.time - LATE_AFTER
             for reading in data.readings:
@@ -129,24 +154,22 @@ class RuleEngine:
                 signals.extend(monitor.observe(state, reading.metric, reading.value, reading.ts))
             state.device_seqs[data.device_id] = high
             dirty.add(data.bed_id)
-        await self._persist(uow, dirty)
+        await self._persist(uow, {bed_id: beds[bed_id][0] for bed_id in dirty})
         await self._apply_signals(uow, signals)
 
     async def tick(self, uow: UnitOfWork, now: datetime) -> list[RuleSignal]:
         """Time-based rules (inactivity, night bed-exit) for every bed with a state."""
         await self._load_all(uow)
-        owned = [b for b in self._states if self._ownership.owns(b)]
         # any owned bed without a monitor (its rules changed, or met for the first time) is
         # loaded here: a bed the engine has not loaded is never an error
-        await self._ensure_loaded(uow, {b for b in owned if b not in self._monitors})
+        beds = await self._loaded(uow, [b for b in self._states if self._ownership.owns(b)])
         signals: list[RuleSignal] = []
-        dirty: set[str] = set()
-        for bed_id in owned:
-            state = self._states[bed_id]
-            fired = self._monitors[bed_id].tick(state, now)
+        dirty: BedStates = {}
+        for bed_id, (state, monitor) in beds.items():
+            fired = monitor.tick(state, now)
             if fired:
                 signals.extend(fired)
-                dirty.add(bed_id)
+                dirty[bed_id] = state
         await self._persist(uow, dirty)
         await self._apply_signals(uow, signals)
         self.tick_count += 1
@@ -177,10 +200,21 @@ class RuleEngine:
                 self._overrides_seen_at = updated_at
         return [bed_id for bed_id, _ in changed]
 
-    async def _ensure_loaded(self, uow: UnitOfWork, bed_ids: set[str]) -> None:
-        missing = [b for b in bed_ids if b not in self._states or b not in self._monitors]
+    async def _loaded(self, uow: UnitOfWork, bed_ids: Collection[str]) -> Beds:
+        """The beds' states and monitors, loading the ones not in the caches.
+
+        The caller's own map, taken without an await in between for the beds already cached
+        and built from what was read for the others: whatever resets or forgets beds while the
+        database answers (a rebalance, a rule change, a failed tick) cannot make one missing.
+        """
+        beds: Beds = {
+            b: (self._states[b], self._monitors[b])
+            for b in bed_ids
+            if b in self._states and b in self._monitors
+        }
+        missing = [b for b in bed_ids if b not in beds]
         if not missing:
-            return
+            return beds
         rows = (
             await uow.session.execute(
                 select(bed_monitor_states.c.bed_id, bed_monitor_states.c.state).where(
@@ -191,22 +225,25 @@ class RuleEngine:
         stored = {r.bed_id: _state_decoder.decode(r.state) for r in rows}
         overrides = await uow.repo(RuleOverridesRepository).of_beds(missing)
         for bed_id in missing:
-            if bed_id not in self._states:
-                self._states[bed_id] = stored.get(bed_id) or BedMonitorState(bed_id=bed_id)
+            # a state cached meanwhile (or before: only the monitor was forgotten) is newer
+            state = self._states.get(bed_id) or stored.get(bed_id) or BedMonitorState(bed_id=bed_id)
             bed_overrides = overrides.get(bed_id)
-            self._monitors[bed_id] = BedMonitor(
+            monitor = BedMonitor(
                 self._rule_book.rules_for(bed_overrides), self._settings.for_bed(bed_overrides)
             )
+            self._states[bed_id], self._monitors[bed_id] = state, monitor
+            beds[bed_id] = (state, monitor)
+        return beds
 
     async def _load_all(self, uow: UnitOfWork) -> None:
         if self._all_loaded:
             return
         ids = (await uow.session.execute(select(bed_monitor_states.c.bed_id))).scalars().all()
-        await self._ensure_loaded(uow, {b for b in ids if self._ownership.owns(b)})
+        await self._loaded(uow, [b for b in ids if self._ownership.owns(b)])
         self._all_loaded = True
 
-    async def _persist(self, uow: UnitOfWork, bed_ids: set[str]) -> None:
-        if not bed_ids:
+    async def _persist(self, uow: UnitOfWork, states: BedStates) -> None:
+        if not states:
             return
         now = self._clock()
         # one statement for the whole batch (sorted: concurrent writers lock rows in one order)
@@ -216,10 +253,10 @@ class RuleEngine:
             [
                 {
                     "bed_id": bed_id,
-                    "state": _state_encoder.encode(self._states[bed_id]),
+                    "state": _state_encoder.encode(states[bed_id]),
                     "updated_at": now,
                 }
-                for bed_id in sorted(bed_ids)
+                for bed_id in sorted(states)
             ],
             keys=["bed_id"],
         )

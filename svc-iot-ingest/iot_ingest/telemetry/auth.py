@@ -10,6 +10,8 @@ its data with a problem naming the consent; a withdrawal reaches a cache within 
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +24,7 @@ from iot_ingest.domain.catalogue import DeviceSpec, spec_of
 from iot_ingest.domain.device_tokens import hash_token
 from iot_ingest.tables import beds, devices
 
+logger = logging.getLogger(__name__)
 NEGATIVE_TTL_SECONDS = 5.0
 
 
@@ -46,6 +49,13 @@ class DeviceAuth:
 class _Entry:
     auth: DeviceAuth | None
     expires: float
+    refresh_after: float  # a request after this refreshes it in the background
+
+
+# A known token is read again in the background once 80% of its time in the cache has passed:
+# a device sending every few seconds never waits for that read (four round trips, a fall's
+# slowest part on a busy machine), and a revocation elsewhere still counts within the TTL.
+REFRESH_AT = 0.8
 
 
 class DeviceAuthenticator:
@@ -60,19 +70,42 @@ class DeviceAuthenticator:
         self._ttl = ttl_seconds
         self._clock = clock
         self._cache: dict[str, _Entry] = {}
+        self._refreshing: dict[str, asyncio.Task[None]] = {}
 
     async def authenticate(self, token: str) -> DeviceAuth | None:
         token_hash = hash_token(token)
         now = self._clock()
         entry = self._cache.get(token_hash)
         if entry is not None and entry.expires > now:
+            if entry.auth is not None and entry.refresh_after <= now:
+                self._refresh_in_background(token_hash)
             return entry.auth
         auth = await self._lookup(token_hash)
+        self._store(token_hash, auth, now)
+        return auth
+
+    def _store(self, token_hash: str, auth: DeviceAuth | None, now: float) -> None:
         ttl = self._ttl if auth is not None else min(self._ttl, NEGATIVE_TTL_SECONDS)
         if len(self._cache) > 100_000:
             self._cache = {k: e for k, e in self._cache.items() if e.expires > now}
-        self._cache[token_hash] = _Entry(auth, now + ttl)
-        return auth
+        self._cache[token_hash] = _Entry(auth, now + ttl, now + ttl * REFRESH_AT)
+
+    def _refresh_in_background(self, token_hash: str) -> None:
+        if token_hash in self._refreshing:
+            return
+
+        async def refresh() -> None:
+            try:
+                auth = await self._lookup(token_hash)
+            except Exception:  # the entry expires as it would have; the next request reads it
+                logger.warning("refreshing a device token failed", exc_info=True)
+                return
+            finally:
+                self._refreshing.pop(token_hash, None)
+            if token_hash in self._cache:  # not invalidated meanwhile (revoked, rotated here)
+                self._store(token_hash, auth, self._clock())
+
+        self._refreshing[token_hash] = asyncio.create_task(refresh())
 
     def invalidate_device(self, device_id: str) -> None:
         self._cache = {
@@ -81,6 +114,15 @@ class DeviceAuthenticator:
 
     def clear(self) -> None:
         self._cache.clear()
+
+    async def settle(self) -> None:
+        """Wait for the background refreshes in progress (tests, shutdown)."""
+        while self._refreshing:
+            await asyncio.gather(*self._refreshing.values(), return_exceptions=True)
+
+    async def warm_up(self) -> None:
+        """Run the token lookup once (prepares it), caching nothing."""
+        await self._lookup("0" * 64)
 
     async def _lookup(self, token_hash: str) -> DeviceAuth | None:
         query = (

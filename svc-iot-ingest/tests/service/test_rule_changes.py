@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from iot_ingest.repository.monitoring import RuleOverridesRepository
 from iot_ingest.streams.rule_engine import RuleEngine
 from iot_ingest.tables import alarms
 from iot_ingest.testing import apply_records, telemetry_record
@@ -42,3 +43,28 @@ async def test_a_tick_after_a_rule_change_loads_the_bed_instead_of_failing(iot) 
     await _apply(iot, engine, [_record(changed, high)])
     types = sorted(r.alarm_type for r in await _alarm_rows(iot))
     assert types == ["heart_rate_high", "inactivity", "inactivity"]
+
+
+async def test_beds_dropped_while_a_batch_waits_for_the_database_stay_in_the_batch(
+    iot, monkeypatch
+) -> None:
+    # Issue 15: `KeyError` at `apply` right after a start. A batch loads the beds it has not
+    # met; whatever drops the caches meanwhile (a rebalance, a failed tick, a rule change) must
+    # not take a bed from under the batch.
+    known = await iot.add_device(await iot.add_bed())
+    new = await iot.add_device(await iot.add_bed())
+    engine = RuleEngine()
+    await _apply(iot, engine, [_record(known, [(1, 0, "heart_rate", 70.0)])])
+    read_overrides = RuleOverridesRepository.of_beds
+
+    async def of_beds_then_dropped(self, bed_ids):  # type: ignore[no-untyped-def]
+        found = await read_overrides(self, bed_ids)
+        engine.reset()  # e.g. a rebalance, while the batch waited for this read
+        engine.forget_bed(known["bed_id"])
+        return found
+
+    monkeypatch.setattr(RuleOverridesRepository, "of_beds", of_beds_then_dropped)
+    high = [(2 + i, 60 + i * 10, "heart_rate", 130.0) for i in range(7)]
+    await _apply(iot, engine, [_record(known, high), _record(new, [(1, 60, "heart_rate", 70.0)])])
+    assert [r.bed_id for r in await _alarm_rows(iot)] == [known["bed_id"]]
+    assert engine.failures == 0
