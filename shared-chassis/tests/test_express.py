@@ -224,3 +224,23 @@ def test_the_socket_ping_replaces_a_connection_the_server_closed() -> None:
     _refuse_closed_connection(connection(False), None, None)
     with pytest.raises(DisconnectionError):
         _refuse_closed_connection(connection(True), None, None)
+
+
+async def test_the_relay_reports_the_age_of_its_oldest_unsent_event(
+    session_factory: object,
+) -> None:
+    from chassis.observability.metrics import OUTBOX_OLDEST_AGE
+
+    bus, signal = InMemoryBus(), OutboxSignal()
+    await _emit(session_factory, None, signal, "bed-1", "device-1", urgent=False)
+    relay = OutboxRelay(
+        service="demo-age",
+        session_factory=session_factory,  # type: ignore[arg-type]
+        tables=DEMO_TABLES,
+        producer=bus,  # type: ignore[arg-type]
+        signal=signal,
+    )
+    assert await relay.publish_batch(min_age_seconds=3600) == 0  # left waiting: it has an age
+    assert OUTBOX_OLDEST_AGE.labels("demo-age")._value.get() > 0
+    assert await relay.publish_batch() == 1
+    assert OUTBOX_OLDEST_AGE.labels("demo-age")._value.get() == 0  # nothing waits

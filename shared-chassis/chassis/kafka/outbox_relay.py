@@ -22,6 +22,7 @@ from chassis.observability.metrics import (
     KAFKA_PRODUCE_ERRORS,
     KAFKA_PRODUCED,
     OUTBOX_BACKLOG,
+    OUTBOX_OLDEST_AGE,
     OUTBOX_PUBLISHED,
 )
 
@@ -119,13 +120,19 @@ class OutboxRelay:
             sent_ids = await self._send_in_order(rows) if rows else []
             if sent_ids:
                 await self._mark_sent(session, sent_ids)
-            backlog = await session.scalar(
-                select(func.count())
-                .select_from(self._outbox)
-                .where(self._outbox.c.sent_at.is_(None))
-            )
+            backlog, oldest = (
+                await session.execute(
+                    select(func.count(), func.min(self._outbox.c.created_at)).where(
+                        self._outbox.c.sent_at.is_(None)
+                    )
+                )
+            ).one()
             await self._cleanup(session)
         OUTBOX_BACKLOG.labels(self._service).set(backlog or 0)
+        # The age of the oldest unsent event: a backlog that is large but moving is fine, one
+        # event stuck for a minute is not (alert HomeBedOutboxStale).
+        age = (datetime.now(UTC) - oldest).total_seconds() if oldest is not None else 0.0
+        OUTBOX_OLDEST_AGE.labels(self._service).set(max(0.0, age))
         return len(sent_ids)
 
     async def _mark_sent(self, session: AsyncSession, ids: list[int]) -> None:

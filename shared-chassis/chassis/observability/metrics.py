@@ -60,6 +60,11 @@ KAFKA_HANDLE_LATENCY = Histogram(
 OUTBOX_BACKLOG = Gauge(
     "homebed_outbox_backlog", "Outbox events not yet acknowledged by Kafka.", ["service"]
 )
+OUTBOX_OLDEST_AGE = Gauge(
+    "homebed_outbox_oldest_age_seconds",
+    "Age of the oldest outbox event not yet acknowledged by Kafka (0 when none is waiting).",
+    ["service"],
+)
 OUTBOX_PUBLISHED = Counter(
     "homebed_outbox_published_total", "Outbox events published.", ["service", "topic"]
 )
