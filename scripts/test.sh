@@ -20,6 +20,11 @@ $UV run mypy shared-schemas/homebed_schemas shared-chassis/chassis gateway/gatew
 step "event contracts (checked-in JSON Schema and AsyncAPI are current)"
 $UV run python -m homebed_schemas.export --check
 
+step "alert rules (promtool check rules + test rules, Debian's prometheus package)"
+promtool="$(dirname "$(bash deploy/prometheus/prometheus.sh ensure)")/promtool"
+"$promtool" check rules deploy/prometheus/alerts.yml
+(cd deploy/prometheus && "$promtool" test rules alerts_test.yml)
+
 run_pytest() {
   local rc=0
   $UV run pytest "$@" || rc=$?
