@@ -19,7 +19,8 @@ ALERTS = [rule for group in RULES["groups"] for rule in group["rules"]]
 def test_every_alert_has_summary_description_and_its_runbook(rule: dict[str, object]) -> None:
     annotations = rule["annotations"]
     assert isinstance(annotations, dict)
-    assert annotations.get("summary") and annotations.get("description")
+    assert annotations.get("summary")
+    assert annotations.get("description")
     assert annotations["runbook_url"] == f"docs/runbooks/{rule['alert']}.md"
     runbook = (ROOT / annotations["runbook_url"]).read_text()
     assert runbook.startswith(f"# {rule['alert']}\n")
@@ -56,4 +57,6 @@ def test_alerts_use_metrics_the_code_exports() -> None:
     for rule in ALERTS:
         for name in re.findall(r"\b(homebed_[a-z_]+)", str(rule["expr"])):
             base = re.sub(r"_(bucket|sum|count)$", "", name)
-            assert name in exported or base in exported, f"{rule['alert']}: {name} is exported nowhere"
+            assert name in exported or base in exported, (
+                f"{rule['alert']}: {name} is exported nowhere"
+            )
