@@ -1,0 +1,653 @@
+"""The ops dashboards as code (grafana-foundation-sdk): golden signals per service, IoT and
+alarms, the event backbone, service levels. `python deploy/grafana/dashboards.py` writes
+deploy/grafana/dashboards/*.json; `--check` fails when the checked-in files differ (make test).
+
+Why grafana-foundation-sdk and not grafanalib: it is Grafana Labs' own SDK, generated from
+Grafana's schemas for each Grafana release (10.x, 11.x, 12.x) and released with them, with typed
+builders for every panel kind; grafanalib is a community project whose last release (0.7.1) is
+from January 2024 and trails Grafana's panel model.
+
+Services need no line here: the golden-signals dashboard takes its `$service` choices from the
+`service` label of the chassis metrics, so svc-referral, svc-subsidy and svc-notify appear once
+Prometheus scrapes them (deploy/prometheus/prometheus.yml). A concern with new metrics (subsidy
+settlements, the ledger) adds its panels to `business()` below.
+
+Queries on counters that only exist once something happened (an alarm, a dead letter, a missed
+day) end in `or vector(0)`: the panel shows 0 instead of "No data", and tests/test_prometheus_scrape
+checks that each such metric is known to the real Prometheus (its metadata), so a typo still fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from grafana_foundation_sdk.builders import dashboard as db
+from grafana_foundation_sdk.builders import prometheus, stat, timeseries
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
+from grafana_foundation_sdk.models import dashboard as model
+
+OUT = Path(__file__).resolve().parent / "dashboards"
+DATASOURCE = model.DataSourceRef(type_val="prometheus", uid="homebed-prometheus")
+SERVICE = '{service=~"$service"}'
+
+
+@dataclass(frozen=True)
+class Query:
+    expr: str
+    legend: str = ""
+    # a counter or gauge that exists only after an event: show 0 rather than no data
+    zero_when_absent: bool = False
+
+    @property
+    def promql(self) -> str:
+        return f"({self.expr}) or vector(0)" if self.zero_when_absent else self.expr
+
+
+def _targets(queries: tuple[Query, ...]) -> list[prometheus.Dataquery]:
+    return [
+        prometheus.Dataquery()
+        .expr(q.promql)
+        .legend_format(q.legend or "__auto")
+        .ref_id(chr(ord("A") + i))
+        .datasource(DATASOURCE)
+        for i, q in enumerate(queries)
+    ]
+
+
+def graph(
+    title: str, *queries: Query, unit: str = "short", description: str = "", width: int = 12
+) -> timeseries.Panel:
+    panel = (
+        timeseries.Panel()
+        .title(title)
+        .unit(unit)
+        .datasource(DATASOURCE)
+        .height(8)
+        .span(width)
+        .fill_opacity(10)
+    )
+    if description:
+        panel = panel.description(description)
+    for target in _targets(queries):
+        panel = panel.with_target(target)
+    return panel
+
+
+def single(
+    title: str, query: Query, *, unit: str = "short", description: str = "", width: int = 6
+) -> stat.Panel:
+    panel = stat.Panel().title(title).unit(unit).datasource(DATASOURCE).height(5).span(width)
+    if description:
+        panel = panel.description(description)
+    return panel.with_target(_targets((query,))[0])
+
+
+def _base(uid: str, title: str, description: str) -> db.Dashboard:
+    return (
+        db.Dashboard(title)
+        .uid(uid)
+        .description(description)
+        .tags(["homebed"])
+        .timezone("Asia/Shanghai")
+        .time("now-6h", "now")
+        .refresh("30s")
+        .readonly()
+    )
+
+
+def rate(metric: str, by: str, selector: str = "", window: str = "5m") -> str:
+    return f"sum by ({by}) (rate({metric}{selector}[{window}]))"
+
+
+def increase(metric: str, by: str, window: str, selector: str = "") -> str:
+    return f"sum by ({by}) (increase({metric}{selector}[{window}]))"
+
+
+def quantile(q: float, metric: str, by: str, selector: str = "", window: str = "5m") -> str:
+    return f"histogram_quantile({q}, sum by ({by}, le) (rate({metric}_bucket{selector}[{window}])))"
+
+
+def golden_signals() -> db.Dashboard:
+    five_xx = 'service=~"$service", status=~"5.."'
+    requests = rate("homebed_http_requests_total", "service", SERVICE)
+    return (
+        _base(
+            "homebed-golden-signals",
+            "HomeBed · Golden signals",
+            "Rate, errors, latency and saturation of every service (chassis metrics), and the "
+            "gateway's view of its upstreams. Runbooks: docs/runbooks/.",
+        )
+        .with_variable(
+            db.QueryVariable("service")
+            .label("service")
+            .datasource(DATASOURCE)
+            .query("label_values(homebed_http_requests_total, service)")
+            .multi(True)
+            .include_all(True)
+            .all_value(".*")
+            .refresh(model.VariableRefresh.ON_TIME_RANGE_CHANGED)
+            .sort(model.VariableSort.ALPHABETICAL_ASC)
+        )
+        .with_row(db.Row("Up and dependencies"))
+        .with_panel(
+            graph(
+                "Scrape up (1 = answering /metrics)",
+                Query('up{job="homebed"}', "{{app}}"),
+                description="Alert HomeBedServiceDown.",
+            )
+        )
+        .with_panel(
+            graph(
+                "Dependencies reachable (readiness)",
+                Query(f"homebed_dependency_up{SERVICE}", "{{service}} → {{dependency}}"),
+                description="Alert HomeBedDependencyDown.",
+            )
+        )
+        .with_row(db.Row("Rate and errors"))
+        .with_panel(graph("Requests per second", Query(requests, "{{service}}"), unit="reqps"))
+        .with_panel(
+            graph(
+                "5xx share of requests",
+                Query(
+                    f"(sum by (service) (rate(homebed_http_requests_total{{{five_xx}}}[5m]))"
+                    f" or {requests} * 0) / {requests}",
+                    "{{service}}",
+                ),
+                unit="percentunit",
+                description="Alert HomeBedHighErrorRate at 5%.",
+            )
+        )
+        .with_row(db.Row("Latency"))
+        .with_panel(
+            graph(
+                "p50 latency",
+                Query(
+                    quantile(0.5, "homebed_http_request_duration_seconds", "service", SERVICE),
+                    "{{service}}",
+                ),
+                unit="s",
+            )
+        )
+        .with_panel(
+            graph(
+                "p99 latency",
+                Query(
+                    quantile(0.99, "homebed_http_request_duration_seconds", "service", SERVICE),
+                    "{{service}}",
+                ),
+                unit="s",
+                description="Alert HomeBedHighLatency above 1 s.",
+            )
+        )
+        .with_row(db.Row("Saturation"))
+        .with_panel(
+            graph(
+                "Requests in flight",
+                Query(
+                    f"sum by (service) (homebed_http_requests_in_flight{SERVICE})", "{{service}}"
+                ),
+                width=8,
+            )
+        )
+        .with_panel(
+            graph(
+                "Event-loop lag p99",
+                Query(
+                    quantile(0.99, "homebed_event_loop_lag_seconds", "service", SERVICE),
+                    "{{service}}",
+                ),
+                unit="s",
+                width=8,
+                description="How late the event loop's timers fire: a starved or blocked "
+                "process. Alert HomeBedEventLoopStalled above 100 ms.",
+            )
+        )
+        .with_panel(
+            graph(
+                "GC pauses per second",
+                Query(
+                    rate("homebed_gc_pause_seconds_count", "service, generation", SERVICE),
+                    "{{service}} gen {{generation}}",
+                ),
+                width=8,
+            )
+        )
+        .with_row(db.Row("Gateway → upstreams"))
+        .with_panel(
+            graph(
+                "Gateway requests by upstream and status",
+                Query(
+                    rate("homebed_gateway_requests_total", "upstream, status"),
+                    "{{upstream}} {{status}}",
+                    zero_when_absent=True,
+                ),
+                unit="reqps",
+            )
+        )
+        .with_panel(
+            graph(
+                "Gateway p99 by upstream",
+                Query(
+                    quantile(0.99, "homebed_gateway_request_duration_seconds", "upstream"),
+                    "{{upstream}}",
+                    zero_when_absent=True,
+                ),
+                unit="s",
+            )
+        )
+        .with_panel(
+            graph(
+                "Circuit breakers (0 closed, 1 half-open, 2 open)",
+                Query("max by (upstream) (homebed_gateway_breaker_state)", "{{upstream}}"),
+                description="Alert HomeBedGatewayUpstreamOpen.",
+            )
+        )
+        .with_panel(
+            graph(
+                "Upstream failures, rate-limited and refused credentials",
+                Query(
+                    rate("homebed_gateway_upstream_failures_total", "upstream, kind"),
+                    "failure {{upstream}} {{kind}}",
+                    zero_when_absent=True,
+                ),
+                Query(
+                    rate("homebed_gateway_rate_limited_total", "kind"),
+                    "429 {{kind}}",
+                    zero_when_absent=True,
+                ),
+                Query(
+                    rate("homebed_gateway_auth_failures_total", "scheme, reason"),
+                    "401 {{scheme}} {{reason}}",
+                    zero_when_absent=True,
+                ),
+                unit="reqps",
+            )
+        )
+    )
+
+
+def iot() -> db.Dashboard:
+    return (
+        _base(
+            "homebed-iot",
+            "HomeBed · IoT and alarms",
+            "Devices, telemetry and the alarm path of svc-iot-ingest: the 15-minute arrival of "
+            "001 §四(三)2.",
+        )
+        .with_row(db.Row("Ingest"))
+        .with_panel(
+            graph(
+                "Readings per second by outcome",
+                Query(
+                    rate("homebed_iot_readings_total", "outcome"),
+                    "{{outcome}}",
+                    zero_when_absent=True,
+                ),
+                unit="reqps",
+                width=8,
+            )
+        )
+        .with_panel(
+            graph(
+                "Refused readings by reason",
+                Query(
+                    rate("homebed_iot_readings_refused_total", "reason"),
+                    "{{reason}}",
+                    zero_when_absent=True,
+                ),
+                unit="reqps",
+                width=8,
+            )
+        )
+        .with_panel(
+            graph(
+                "Telemetry POSTs by result",
+                Query(
+                    rate("homebed_iot_telemetry_batches_total", "result"),
+                    "{{result}}",
+                    zero_when_absent=True,
+                ),
+                unit="reqps",
+                width=8,
+            )
+        )
+        .with_panel(
+            graph(
+                "Devices going offline / coming back (per hour)",
+                Query(
+                    increase("homebed_iot_device_connectivity_total", "change", "1h"),
+                    "{{change}}",
+                    zero_when_absent=True,
+                ),
+                description="Alert HomeBedDevicesDroppingOffline: more than 20 in 15 minutes.",
+            )
+        )
+        .with_panel(
+            graph(
+                "Rule-engine signals and failures (per hour)",
+                Query(
+                    increase("homebed_iot_rule_signals_total", "rule, kind", "1h"),
+                    "{{rule}} {{kind}}",
+                    zero_when_absent=True,
+                ),
+                Query(
+                    increase("homebed_iot_rule_engine_failures_total", "service", "1h"),
+                    "failures",
+                    zero_when_absent=True,
+                ),
+                description="Alert HomeBedRuleEngineFailing on any failure.",
+            )
+        )
+        .with_row(db.Row("Alarms (001 §四(三)2: on site within 15 minutes)"))
+        .with_panel(
+            graph(
+                "Alarms raised by type (per hour)",
+                Query(
+                    increase("homebed_iot_alarms_raised_total", "alarm_type", "1h"),
+                    "{{alarm_type}}",
+                    zero_when_absent=True,
+                ),
+                width=8,
+            )
+        )
+        .with_panel(
+            graph(
+                "Time to acknowledge p50 / p90",
+                Query(
+                    quantile(0.5, "homebed_iot_alarm_time_to_ack_seconds", "alarm_type", "", "1h"),
+                    "p50 {{alarm_type}}",
+                    zero_when_absent=True,
+                ),
+                Query(
+                    quantile(0.9, "homebed_iot_alarm_time_to_ack_seconds", "alarm_type", "", "1h"),
+                    "p90 {{alarm_type}}",
+                    zero_when_absent=True,
+                ),
+                unit="s",
+                width=8,
+            )
+        )
+        .with_panel(
+            graph(
+                "Time to arrival p50 / p90 (the rule: 900 s)",
+                Query(
+                    quantile(
+                        0.5, "homebed_iot_alarm_time_to_arrival_seconds", "alarm_type", "", "1h"
+                    ),
+                    "p50 {{alarm_type}}",
+                    zero_when_absent=True,
+                ),
+                Query(
+                    quantile(
+                        0.9, "homebed_iot_alarm_time_to_arrival_seconds", "alarm_type", "", "1h"
+                    ),
+                    "p90 {{alarm_type}}",
+                    zero_when_absent=True,
+                ),
+                unit="s",
+                width=8,
+            )
+        )
+        .with_panel(
+            graph(
+                "15-minute breaches by type (per hour)",
+                Query(
+                    increase("homebed_iot_alarms_sla_breached_total", "alarm_type", "1h"),
+                    "{{alarm_type}}",
+                    zero_when_absent=True,
+                ),
+                description="Alarms with nobody on site within 15 minutes. Alert "
+                "HomeBedAlarmArrivalLate on each. By provider: the alarm list "
+                "(GET /v1/alarms?sla_breached=true); the metric carries no provider label.",
+            )
+        )
+        .with_panel(
+            graph(
+                "Alarms resolved by outcome (per hour)",
+                Query(
+                    increase("homebed_iot_alarms_resolved_total", "alarm_type, outcome", "1h"),
+                    "{{alarm_type}} {{outcome}}",
+                    zero_when_absent=True,
+                ),
+            )
+        )
+    )
+
+
+def backbone() -> db.Dashboard:
+    return (
+        _base(
+            "homebed-backbone",
+            "HomeBed · Event backbone",
+            "Kafka consumers, the transactional outboxes and the dead-letter topics.",
+        )
+        .with_row(db.Row("Consumers"))
+        .with_panel(
+            graph(
+                "Consumer lag by group and partition",
+                Query(
+                    "sum by (group, topic, partition) (homebed_kafka_consumer_lag)",
+                    "{{group}} {{topic}}[{{partition}}]",
+                ),
+                description="Alerts HomeBedConsumerLagHigh, HomeBedConsumerLagGrowing.",
+            )
+        )
+        .with_panel(
+            graph(
+                "Consumed per second by group and outcome",
+                Query(
+                    rate("homebed_kafka_consumed_total", "group, outcome"),
+                    "{{group}} {{outcome}}",
+                    zero_when_absent=True,
+                ),
+                unit="reqps",
+            )
+        )
+        .with_panel(
+            graph(
+                "Handler time p99 by group",
+                Query(
+                    quantile(0.99, "homebed_kafka_handle_duration_seconds", "group"),
+                    "{{group}}",
+                    zero_when_absent=True,
+                ),
+                unit="s",
+            )
+        )
+        .with_panel(
+            graph(
+                "Dead letters (per hour)",
+                Query(
+                    increase("homebed_kafka_dlq_total", "service, topic", "1h"),
+                    "{{service}} {{topic}}.dlq",
+                    zero_when_absent=True,
+                ),
+                description="Alert HomeBedDeadLetters. `python -m chassis.dlq list --topic …`.",
+            )
+        )
+        .with_row(db.Row("Outbox and relay"))
+        .with_panel(
+            graph(
+                "Outbox backlog",
+                Query("sum by (service) (homebed_outbox_backlog)", "{{service}}"),
+                description="Alert HomeBedOutboxBacklogGrowing.",
+            )
+        )
+        .with_panel(
+            graph(
+                "Outbox oldest event age",
+                Query("max by (service) (homebed_outbox_oldest_age_seconds)", "{{service}}"),
+                unit="s",
+                description="Alert HomeBedOutboxStale above 60 s.",
+            )
+        )
+        .with_panel(
+            graph(
+                "Published per second by topic (relay and express)",
+                Query(
+                    rate("homebed_kafka_produced_total", "service, topic"),
+                    "{{service}} → {{topic}}",
+                    zero_when_absent=True,
+                ),
+                Query(
+                    rate("homebed_outbox_express_total", "service, outcome"),
+                    "express {{service}} {{outcome}}",
+                    zero_when_absent=True,
+                ),
+                unit="reqps",
+            )
+        )
+        .with_panel(
+            graph(
+                "Relay errors: failed produce attempts",
+                Query(
+                    rate("homebed_kafka_produce_errors_total", "service, topic"),
+                    "{{service}} → {{topic}}",
+                    zero_when_absent=True,
+                ),
+                unit="reqps",
+                description="Alert HomeBedKafkaProduceErrors.",
+            )
+        )
+    )
+
+
+def business() -> db.Dashboard:
+    return (
+        _base(
+            "homebed-business",
+            "HomeBed · Service levels",
+            "What the seeds require of providers and of the platform: the 15-minute arrival "
+            "(001 §四(三)2), the daily visit and the monthly minimums (001 §四(三)3), the T+1 "
+            "report (000 §三(二)). Beds by region and subsidies join when their metrics land.",
+        )
+        .with_row(db.Row("15-minute arrival (001 §四(三)2)"))
+        .with_panel(
+            single(
+                "Alarms on time, last 24 h",
+                Query(
+                    "1 - sum(increase(homebed_iot_alarms_sla_breached_total[1d]))"
+                    " / clamp_min(sum(increase(homebed_iot_alarms_raised_total[1d])), 1)",
+                    zero_when_absent=True,
+                ),
+                unit="percentunit",
+                description="Share of the day's alarms with someone on site within 15 "
+                "minutes. Alert HomeBedAlarmArrivalBreachRateHigh below 95%.",
+            )
+        )
+        .with_panel(
+            single(
+                "15-minute breaches, last 24 h",
+                Query(
+                    "sum(increase(homebed_iot_alarms_sla_breached_total[1d]))",
+                    zero_when_absent=True,
+                ),
+            )
+        )
+        .with_row(db.Row("Visits vs minimums (001 §四(三)3)"))
+        .with_panel(
+            graph(
+                "Bed-days without a verified visit, by provider (per day)",
+                Query(
+                    increase("homebed_records_missed_days_total", "provider_id", "1d"),
+                    "{{provider_id}}",
+                    zero_when_absent=True,
+                ),
+                description="每日上门服务不少于 1 次. Alert HomeBedDailyVisitMissed.",
+            )
+        )
+        .with_panel(
+            graph(
+                "minimum.breached by rule (per day)",
+                Query(
+                    increase("homebed_records_minimum_breaches_total", "rule", "1d"),
+                    "{{rule}}",
+                    zero_when_absent=True,
+                ),
+                description="daily_visit, monthly_hours (30 hours a month, pro-rated), "
+                "medic_biweekly. Alert HomeBedServiceMinimumBreached.",
+            )
+        )
+        .with_row(db.Row("T+1 report to the city platform (000 §三(二))"))
+        .with_panel(
+            graph(
+                "Report days late, by provider",
+                Query(
+                    "max by (provider_id) (homebed_city_reports_late)",
+                    "{{provider_id}}",
+                    zero_when_absent=True,
+                ),
+                width=8,
+                description="Not acknowledged by 24:00 of T+1. Alert HomeBedCityReportLate.",
+            )
+        )
+        .with_panel(
+            graph(
+                "Batches failing delivery, by provider",
+                Query(
+                    "max by (provider_id) (homebed_city_reports_failed)",
+                    "{{provider_id}}",
+                    zero_when_absent=True,
+                ),
+                width=8,
+                description="Alert HomeBedCityReportFailing after 30 minutes.",
+            )
+        )
+        .with_panel(
+            graph(
+                "Delivery attempts by outcome (per hour)",
+                Query(
+                    increase("homebed_city_report_attempts_total", "outcome", "1h"),
+                    "{{outcome}}",
+                    zero_when_absent=True,
+                ),
+                width=8,
+            )
+        )
+    )
+
+
+DASHBOARDS = {
+    "homebed-golden-signals": golden_signals,
+    "homebed-iot": iot,
+    "homebed-backbone": backbone,
+    "homebed-business": business,
+}
+
+
+def render(name: str) -> str:
+    built = DASHBOARDS[name]().build()
+    return json.dumps(built, cls=JSONEncoder, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="fail if the files are stale")
+    args = parser.parse_args(argv)
+    stale = []
+    OUT.mkdir(exist_ok=True)
+    for name in DASHBOARDS:
+        path = OUT / f"{name}.json"
+        text = render(name)
+        if args.check:
+            if not path.exists() or path.read_text() != text:
+                stale.append(path.name)
+        else:
+            path.write_text(text)
+    expected = {f"{name}.json" for name in DASHBOARDS}
+    extra = sorted(p.name for p in OUT.glob("*.json") if p.name not in expected)
+    if args.check and (stale or extra):
+        print(
+            f"stale dashboards {stale}, unknown {extra}: run python deploy/grafana/dashboards.py",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
