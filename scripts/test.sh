@@ -25,6 +25,9 @@ promtool="$(dirname "$(bash deploy/prometheus/prometheus.sh ensure)")/promtool"
 "$promtool" check rules deploy/prometheus/alerts.yml
 (cd deploy/prometheus && "$promtool" test rules alerts_test.yml)
 
+step "kustomize for the Kubernetes overlays (built once from the Go module proxy)"
+bash deploy/k8s/kustomize.sh ensure
+
 run_pytest() {
   local rc=0
   $UV run pytest "$@" || rc=$?
