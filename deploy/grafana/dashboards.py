@@ -216,6 +216,20 @@ def golden_signals() -> db.Dashboard:
                 width=8,
             )
         )
+        .with_panel(
+            graph(
+                "Database pool: connections in use / pool size",
+                Query(
+                    f"sum by (service) (homebed_db_pool_in_use{SERVICE})"
+                    f" / sum by (service) (homebed_db_pool_size{SERVICE})",
+                    "{{service}}",
+                ),
+                unit="percentunit",
+                width=24,
+                description="Above 100% the pool runs on overflow connections (as many again); "
+                "requests then wait for a connection.",
+            )
+        )
         .with_row(db.Row("Gateway → upstreams"))
         .with_panel(
             graph(
@@ -394,15 +408,16 @@ def iot() -> db.Dashboard:
         )
         .with_panel(
             graph(
-                "15-minute breaches by type (per hour)",
+                "15-minute breaches by provider and type (per hour)",
                 Query(
-                    increase("homebed_iot_alarms_sla_breached_total", "alarm_type", "1h"),
-                    "{{alarm_type}}",
+                    increase(
+                        "homebed_iot_alarms_sla_breached_total", "provider_id, alarm_type", "1h"
+                    ),
+                    "{{provider_id}} {{alarm_type}}",
                     zero_when_absent=True,
                 ),
                 description="Alarms with nobody on site within 15 minutes. Alert "
-                "HomeBedAlarmArrivalLate on each. By provider: the alarm list "
-                "(GET /v1/alarms?sla_breached=true); the metric carries no provider label.",
+                "HomeBedAlarmArrivalLate on each; the alarms: GET /v1/alarms?sla_breached=true.",
             )
         )
         .with_panel(
@@ -523,7 +538,22 @@ def business() -> db.Dashboard:
             "HomeBed · Service levels",
             "What the seeds require of providers and of the platform: the 15-minute arrival "
             "(001 §四(三)2), the daily visit and the monthly minimums (001 §四(三)3), the T+1 "
-            "report (000 §三(二)). Beds by region and subsidies join when their metrics land.",
+            "report (000 §三(二)); beds by county and status. Subsidies join when svc-subsidy "
+            "exports its metrics.",
+        )
+        .with_row(db.Row("Beds"))
+        .with_panel(
+            graph(
+                "Beds by county and status",
+                Query(
+                    "sum by (region_code, status) (homebed_beds)",
+                    "{{region_code}} {{status}}",
+                    zero_when_absent=True,
+                ),
+                width=24,
+                description="From svc-reporting's supervision read model (intake.beds.v1), "
+                "refreshed by its delivery job; county = the first 6 digits of GB/T 2260.",
+            )
         )
         .with_row(db.Row("15-minute arrival (001 §四(三)2)"))
         .with_panel(
@@ -544,6 +574,16 @@ def business() -> db.Dashboard:
                 "15-minute breaches, last 24 h",
                 Query(
                     "sum(increase(homebed_iot_alarms_sla_breached_total[1d]))",
+                    zero_when_absent=True,
+                ),
+            )
+        )
+        .with_panel(
+            graph(
+                "15-minute breaches by provider, last 24 h",
+                Query(
+                    increase("homebed_iot_alarms_sla_breached_total", "provider_id", "1d"),
+                    "{{provider_id}}",
                     zero_when_absent=True,
                 ),
             )

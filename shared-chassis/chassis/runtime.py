@@ -32,7 +32,7 @@ from chassis.kafka.outbox_relay import OutboxRelay
 from chassis.kafka.producer import ProducerTuning, create_producer
 from chassis.migrations import upgrade_to_head
 from chassis.observability.context import current_correlation_id
-from chassis.observability.metrics import DEPENDENCY_UP
+from chassis.observability.metrics import DB_POOL_IN_USE, DB_POOL_SIZE, DEPENDENCY_UP
 from chassis.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
@@ -145,6 +145,7 @@ class ServiceRuntime:
             Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
         self.engine = create_engine(url, ping=self.settings.database_ping)
         self.session_factory = create_session_factory(self.engine)
+        watch_pool(self.settings.service_name, self.engine)
         if self.settings.auto_migrate and self.migrations is not None:
             await upgrade_to_head(self.engine, self.migrations)
         for task in self.background:
@@ -293,3 +294,14 @@ class ServiceRuntime:
             self._spawn(runner.run_forever(), f"consumer-{self.consumer_group}")
         for task in self.kafka_background:
             self._spawn(task(self), task.__name__)
+
+
+def watch_pool(service: str, engine: AsyncEngine) -> None:
+    """The pool's saturation as gauges read at scrape time (a pool without counts reads 0)."""
+    pool = engine.sync_engine.pool
+
+    def count(method: str) -> Callable[[], float]:
+        return lambda: float(getattr(pool, method, lambda: 0)())
+
+    DB_POOL_IN_USE.labels(service).set_function(count("checkedout"))
+    DB_POOL_SIZE.labels(service).set_function(count("size"))

@@ -30,8 +30,8 @@ ALARMS_RESOLVED = Counter(
 )
 ALARMS_SLA_BREACHED = Counter(
     "homebed_iot_alarms_sla_breached_total",
-    "Alarms with nobody on site within 15 minutes (001 §四(三)2).",
-    ["service", "alarm_type"],
+    "Alarms with nobody on site within 15 minutes (001 §四(三)2), by type and provider.",
+    ["service", "alarm_type", "provider_id"],  # provider ids, never a person
 )
 _MINUTE_BUCKETS = (15, 30, 60, 120, 180, 300, 420, 600, 900, 1200, 1800, 3600)
 ALARM_TIME_TO_ACK = Histogram(

@@ -1,4 +1,5 @@
-"""Delivery metrics of the T+1 report. Labels are provider ids only: never a person."""
+"""Delivery metrics of the T+1 report and the beds of the supervision read model. Labels are
+provider ids and county codes only: never a person."""
 
 from __future__ import annotations
 
@@ -13,6 +14,11 @@ REPORTS_FAILED = Gauge(
     "homebed_city_reports_failed",
     "Report batches whose last delivery attempt failed (retried with backoff)",
     ["provider_id"],
+)
+BEDS = Gauge(
+    "homebed_beds",
+    "Beds of the supervision read model by county (GB/T 2260, 6 digits) and lifecycle status",
+    ["region_code", "status"],
 )
 DELIVERY_ATTEMPTS = Counter(
     "homebed_city_report_attempts_total",

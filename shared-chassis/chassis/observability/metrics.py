@@ -74,6 +74,16 @@ OUTBOX_EXPRESS = Counter(
     "takes over: failed), or left to the relay behind an earlier event of their key (queued).",
     ["service", "outcome"],
 )
+DB_POOL_IN_USE = Gauge(
+    "homebed_db_pool_in_use",
+    "Database connections checked out of the pool (saturation: compare with the pool size).",
+    ["service"],
+)
+DB_POOL_SIZE = Gauge(
+    "homebed_db_pool_size",
+    "Connections the pool keeps (it may open as many again as overflow).",
+    ["service"],
+)
 DEPENDENCY_UP = Gauge(
     "homebed_dependency_up",
     "1 when a dependency answered the last readiness check.",

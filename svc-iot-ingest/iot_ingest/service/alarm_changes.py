@@ -144,4 +144,4 @@ def observe_metrics(alarm: Alarm, changes: Sequence[AlarmChange]) -> None:
         elif change.kind is ChangeKind.RESOLVED and alarm.outcome is not None:
             ALARMS_RESOLVED.labels(SERVICE, alarm.alarm_type, alarm.outcome.value).inc()
         elif change.kind is ChangeKind.SLA_BREACHED:
-            ALARMS_SLA_BREACHED.labels(SERVICE, alarm.alarm_type).inc()
+            ALARMS_SLA_BREACHED.labels(SERVICE, alarm.alarm_type, alarm.provider_id).inc()

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from prometheus_client import REGISTRY
 
 from chassis.principal import Role
 from chassis.testing.principals import principal_headers
@@ -170,6 +171,8 @@ async def test_list_filters(iot) -> None:
 
 async def test_escalation_and_sla_breach_with_controlled_time(iot) -> None:
     _, alarm = await _fall(iot)
+    breaches = {"service": "svc-iot-ingest", "alarm_type": "fall_detected", "provider_id": "p1"}
+    counted = REGISTRY.get_sample_value("homebed_iot_alarms_sla_breached_total", breaches) or 0
     raised_at = datetime.fromisoformat(alarm["raised_at"])
     assert await run_escalations(uow=iot.runtime.uow(), now=raised_at + timedelta(seconds=119)) == 0
     assert await run_escalations(uow=iot.runtime.uow(), now=raised_at + timedelta(minutes=2)) == 1
@@ -186,6 +189,10 @@ async def test_escalation_and_sla_breach_with_controlled_time(iot) -> None:
         ("alarm.sla_breached", None),
     ]
     assert payloads[-1].sla_breached
+    # the ops dashboard's "15-minute breaches by provider" (deploy/grafana/dashboards.py)
+    assert REGISTRY.get_sample_value("homebed_iot_alarms_sla_breached_total", breaches) == (
+        counted + 1
+    )
     detail = await iot.client.get(
         f"/v1/alarms/{alarm['alarm_id']}",
         headers=principal_headers(Role.CAREGIVER, "admin-1", provider_id="p1"),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -28,8 +29,8 @@ from reporting.domain.delivery import (
     latest_due_day,
     original_batch_id,
 )
-from reporting.metrics import DELIVERY_ATTEMPTS, REPORTS_FAILED, REPORTS_LATE
-from reporting.repository import BatchRepository, ProviderRepository
+from reporting.metrics import BEDS, DELIVERY_ATTEMPTS, REPORTS_FAILED, REPORTS_LATE
+from reporting.repository import BatchRepository, ProviderRepository, SupervisionRepository
 from reporting.service.assembly import assemble
 from reporting.service.sources import CityPlatform, Delivery, Sources, SourceUnavailable
 from reporting.tables import ReportBatchRow
@@ -230,10 +231,13 @@ async def send_due(
 
 
 async def refresh_metrics(*, uow: UnitOfWork, now: datetime) -> None:
-    """Late and failed report days per provider (gauges)."""
+    """Late and failed report days per provider, beds per county and status (gauges)."""
     late: dict[str, int] = {}
     failed: dict[str, int] = {}
+    beds: Counter[tuple[str, str]] = Counter()
     async with uow:
+        for bed in await uow.repo(SupervisionRepository).beds():
+            beds[(bed.region_code[:6], bed.status)] += 1
         for b in await uow.repo(BatchRepository).listed(None, None, None):
             late.setdefault(b.provider_id, 0)
             failed.setdefault(b.provider_id, 0)
@@ -246,6 +250,9 @@ async def refresh_metrics(*, uow: UnitOfWork, now: datetime) -> None:
         REPORTS_LATE.labels(provider_id).set(count)
     for provider_id, count in failed.items():
         REPORTS_FAILED.labels(provider_id).set(count)
+    BEDS.clear()  # a county and status no bed has any more leaves the gauge
+    for (region_code, status), count in beds.items():
+        BEDS.labels(region_code, status).set(count)
 
 
 async def run_daily_push(
