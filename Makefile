@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help run test test-stress chaos lint schemas infra-up infra-down topics bench-kafka bench-ingest bench-alarm bench-gateway bench-records
+.PHONY: help run test test-stress chaos lint schemas infra-up infra-down topics bench-kafka bench-ingest bench-alarm bench-gateway bench-records ops-files
 
 help:
 	@echo "make run           start Kafka and the six services on SQLite under var/ (Ctrl-C stops all)"
@@ -10,6 +10,7 @@ help:
 	@echo "make test-stress   make test ten times in a row with one core kept busy (COUNT=n)"
 	@echo "make chaos         minutes-long fault scenarios on their own broker and PostgreSQL"
 	@echo "make schemas       regenerate the checked-in JSON Schemas and AsyncAPI document"
+	@echo "make ops-files     regenerate the Grafana dashboards and the Kubernetes manifests"
 	@echo "make bench-kafka   raw producer baseline against a local broker"
 	@echo "make bench-ingest | bench-alarm | bench-gateway   service benchmarks"
 
@@ -30,6 +31,9 @@ lint:
 
 schemas:
 	@source scripts/ensure-tools.sh && $$UV run python -m homebed_schemas.export
+
+ops-files:
+	@source scripts/ensure-tools.sh && $$UV run python deploy/grafana/dashboards.py && $$UV run python deploy/k8s/generate.py
 
 infra-up:
 	@bash scripts/infra.sh start dev

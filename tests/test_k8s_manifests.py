@@ -33,6 +33,7 @@ OPERATOR_KINDS = {
     "Cluster": "postgresql.cnpg.io/v1",
     "ScaledObject": "keda.sh/v1alpha1",
     "ServiceMonitor": "monitoring.coreos.com/v1",
+    "PrometheusRule": "monitoring.coreos.com/v1",
 }
 HELPER_ENV = {"DB_USER", "DB_PASSWORD"}  # composed into the database URL, from CNPG's secret
 
@@ -293,3 +294,15 @@ def test_one_postgres_cluster_per_database_and_each_process_uses_its_own() -> No
         url = env_of(name)[f"{prefix}DATABASE_URL"]["value"]
         assert url.startswith("postgresql+asyncpg://")
         assert url.endswith(f"/{spec['database']}")
+
+
+def test_the_alert_rules_and_dashboards_ship_as_they_are_checked() -> None:
+    import json
+
+    rules = of_kind("PrometheusRule")["homebed"]["spec"]["groups"]
+    alerts = yaml.safe_load((ROOT / "deploy/prometheus/alerts.yml").read_text())["groups"]
+    assert rules == alerts
+    shipped = of_kind("ConfigMap")["homebed-dashboards"]["data"]
+    generated = {p.name: p.read_text() for p in (ROOT / "deploy/grafana/dashboards").glob("*.json")}
+    assert shipped == generated
+    assert all(json.loads(text)["uid"] for text in shipped.values())
