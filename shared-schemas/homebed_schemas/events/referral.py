@@ -164,6 +164,16 @@ class ReferralServiceEnded(ReferralEvent):
     )
 
 
+class ReferralDeadlineMissed(ReferralEvent):
+    """A step's deadline passed before the referral moved on (escalated once per step); the
+    status is the one the referral is still in. Deadlines are data per jurisdiction (Chinese
+    working days); `escalate_to` says who is told."""
+
+    step: Literal["acknowledge", "decide", "start", "complete"]
+    due_at: datetime
+    escalate_to: tuple[str, ...] = Field(min_length=1, max_length=3)
+
+
 REFERRAL_EVENTS: dict[str, type[BaseModel]] = {
     "referral.requested": ReferralEvent,
     "referral.received": ReferralEvent,
@@ -175,4 +185,7 @@ REFERRAL_EVENTS: dict[str, type[BaseModel]] = {
     "referral.cancelled": ReferralWithReason,
     "referral.completed": ReferralCompleted,
     "referral.service_ended": ReferralServiceEnded,
+    # a finer step (Task.businessStatus) and a missed deadline: the status does not change
+    "referral.business_status_changed": ReferralEvent,
+    "referral.deadline_missed": ReferralDeadlineMissed,
 }
