@@ -130,6 +130,8 @@ class Referral:
     service_ended_on: date | None = None
     due_at: datetime | None = None
     escalated_at: datetime | None = None
+    # home_bed path: the hospital's pre-filled application data (no PII), as JSON values
+    discharge: dict[str, str | None] | None = None
     changes: list[Change] = field(default_factory=list)
 
     @classmethod
@@ -148,6 +150,7 @@ class Referral:
         elder_id: str | None = None,
         provider_id: str | None = None,
         consent_id: str | None = None,
+        discharge: dict[str, str | None] | None = None,
     ) -> Referral:
         referral = cls(
             id=id,
@@ -164,6 +167,7 @@ class Referral:
             elder_id=elder_id,
             provider_id=provider_id,
             consent_id=consent_id,
+            discharge=discharge,
         )
         referral._start_step(at, deadlines)
         referral.changes.append(Change("referral.requested", S.REQUESTED, at))

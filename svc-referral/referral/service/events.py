@@ -40,6 +40,7 @@ def payload(referral: Referral, change: Change, deadlines: DeadlineRules) -> Bas
         if change.event_type == "referral.service_ended"
         else None,
         "consent_id": referral.consent_id,
+        "discharge": referral.discharge,
         "occurred_at": change.at,
     }
     if change.event_type == "referral.deadline_missed":

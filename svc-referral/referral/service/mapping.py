@@ -38,6 +38,7 @@ def to_domain(row: ReferralRow) -> Referral:
         service_ended_on=row.service_ended_on,
         due_at=row.due_at,
         escalated_at=row.escalated_at,
+        discharge=row.discharge,
     )
 
 
@@ -57,6 +58,7 @@ def to_row(referral: Referral, *, created_by: str) -> ReferralRow:
         elder_id=referral.elder_id,
         provider_id=referral.provider_id,
         consent_id=referral.consent_id,
+        discharge=referral.discharge,
         created_by=created_by,
         created_at=referral.created_at,
     )

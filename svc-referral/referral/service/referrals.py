@@ -276,15 +276,9 @@ async def _new_referral(
             at=ctx.now,
             deadlines=load_deadlines(discharge.jurisdiction),
             provider_id=receiver.organisation_id,
+            discharge=discharge.model_dump(mode="json"),
         )
         row = to_row(referral, created_by=principal.sub)
-        row.discharge = {
-            "expected_discharge_on": discharge.expected_discharge_on.isoformat(),
-            "follow_up_visit_on": discharge.follow_up_visit_on.isoformat()
-            if discharge.follow_up_visit_on
-            else None,
-            "summary": discharge.summary,
-        }
         row.note = cmd.note
         return row, referral
     if cmd.discharge is not None:
