@@ -15,6 +15,7 @@ from intake.api.discharge_applications import router as discharge_applications_r
 from intake.api.elders import router as elders_router
 from intake.api.eligibility import router as eligibility_router
 from intake.api.internal_city_report import router as internal_city_report_router
+from intake.api.internal_referral_archive import router as internal_referral_archive_router
 from intake.api.providers import router as providers_router
 from intake.api.targets import router as targets_router
 
@@ -32,4 +33,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     elders_router,
     internal_city_report_router,
     discharge_applications_router,
+    internal_referral_archive_router,
 )
