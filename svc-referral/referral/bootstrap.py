@@ -14,6 +14,7 @@ from chassis.app import create_service_app
 from chassis.clock import Clock, utc_now
 from chassis.runtime import ServiceRuntime
 from referral.api import ROUTERS
+from referral.clients import ArchiveSources
 from referral.consumers import TOPIC_HANDLERS
 from referral.domain.backoff import Backoff
 from referral.service.referrals import sweep_deadlines
@@ -29,6 +30,7 @@ def create_app(
     *,
     clock: Clock = utc_now,
     webhook_http: httpx.AsyncClient | None = None,
+    archive_http: httpx.AsyncClient | None = None,
 ) -> FastAPI:
     settings = settings or Settings()
     runtime = ServiceRuntime(
@@ -60,4 +62,15 @@ def create_app(
         )
         if webhook_http is None:
             runtime.on_stop(http.aclose)
-    return create_service_app(runtime=runtime, title="HomeBed referral (转介转养)", routers=ROUTERS)
+    sources_http = archive_http or httpx.AsyncClient(follow_redirects=False)
+    if archive_http is None:
+        runtime.on_stop(sources_http.aclose)
+    app = create_service_app(runtime=runtime, title="HomeBed referral (转介转养)", routers=ROUTERS)
+    app.state.archive_sources = ArchiveSources(
+        sources_http,
+        intake_url=settings.intake_url,
+        service_records_url=settings.service_records_url,
+        iot_ingest_url=settings.iot_ingest_url,
+        key=settings.internal_token_key.get_secret_value(),
+    )
+    return app

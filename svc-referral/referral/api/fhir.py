@@ -21,7 +21,7 @@ class FhirResponse(JSONResponse):
     media_type = FHIR_JSON
 
 
-def _doc(description: str) -> dict[int | str, dict[str, Any]]:
+def fhir_doc(description: str) -> dict[int | str, dict[str, Any]]:
     return {
         200: {"description": description, "content": {FHIR_JSON: {"schema": {"type": "object"}}}}
     }
@@ -30,7 +30,7 @@ def _doc(description: str) -> dict[int | str, dict[str, Any]]:
 @router.get(
     "/metadata",
     response_class=FhirResponse,
-    responses=_doc("CapabilityStatement"),
+    responses=fhir_doc("CapabilityStatement"),
 )
 async def metadata(ctx: ContextDep) -> FhirResponse:
     return FhirResponse(resources.capability_statement(published=ctx.now))
@@ -39,7 +39,7 @@ async def metadata(ctx: ContextDep) -> FhirResponse:
 @router.get(
     "/Task",
     response_class=FhirResponse,
-    responses={**_doc("Bundle (searchset) of Task"), **problem_responses(422)},
+    responses={**fhir_doc("Bundle (searchset) of Task"), **problem_responses(422)},
 )
 async def search_tasks(
     request: Request,
@@ -69,7 +69,7 @@ async def search_tasks(
 @router.get(
     "/Task/{task_id}",
     response_class=FhirResponse,
-    responses={**_doc("Task"), **problem_responses(404)},
+    responses={**fhir_doc("Task"), **problem_responses(404)},
 )
 async def read_task(task_id: str, uow: UowDep, ctx: ContextDep) -> FhirResponse:
     return FhirResponse(await fhir_views.task(uow=uow, ctx=ctx, task_id=task_id))
@@ -78,7 +78,7 @@ async def read_task(task_id: str, uow: UowDep, ctx: ContextDep) -> FhirResponse:
 @router.get(
     "/ServiceRequest/{request_id}",
     response_class=FhirResponse,
-    responses={**_doc("ServiceRequest"), **problem_responses(404)},
+    responses={**fhir_doc("ServiceRequest"), **problem_responses(404)},
 )
 async def read_service_request(request_id: str, uow: UowDep, ctx: ContextDep) -> FhirResponse:
     return FhirResponse(await fhir_views.service_request(uow=uow, ctx=ctx, request_id=request_id))
@@ -87,7 +87,7 @@ async def read_service_request(request_id: str, uow: UowDep, ctx: ContextDep) ->
 @router.get(
     "/Consent/{consent_id}",
     response_class=FhirResponse,
-    responses={**_doc("Consent"), **problem_responses(404)},
+    responses={**fhir_doc("Consent"), **problem_responses(404)},
 )
 async def read_consent(consent_id: str, uow: UowDep, ctx: ContextDep) -> FhirResponse:
     return FhirResponse(await fhir_views.consent(uow=uow, ctx=ctx, consent_id=consent_id))
