@@ -31,6 +31,7 @@ from chassis.db import UnitOfWork
 from chassis.dto import Page
 from chassis.errors import NotFound, Unprocessable
 from chassis.principal import Role
+from homebed_schemas.events.referral import REFERRAL_EVENTS
 from referral.domain.backoff import Backoff
 from referral.schemas.webhooks import (
     AttemptRead,
@@ -186,6 +187,16 @@ async def create_subscription(
 ) -> SubscriptionCreated:
     """A partner subscribes its URL; the signing secret is shown once, in this answer."""
     require_role(ctx.principal, Role.HOSPITAL)
+    unknown = sorted(set(cmd.event_types) - set(REFERRAL_EVENTS))
+    if unknown:
+        raise Unprocessable(
+            [
+                (
+                    "body.event_types",
+                    f"unknown: {', '.join(unknown)}; known: {', '.join(REFERRAL_EVENTS)}",
+                )
+            ]
+        )
     secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
     row = WebhookSubscriptionRow(
         id=str(uuid.uuid4()),
