@@ -6,6 +6,7 @@ a delivery."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
@@ -173,7 +174,7 @@ async def test_retries_stop_after_24_hours_then_resend(
     assert delivery["next_attempt_at"] is None
     assert 6 <= delivery["attempts"] == len(attempts_at) <= 20
     assert max(attempts_at) <= started + timedelta(hours=24)
-    gaps = [b - a for a, b in zip(attempts_at, attempts_at[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(attempts_at)]
     assert gaps[-1] > gaps[0]  # exponential
 
     receiver.failures = 0
