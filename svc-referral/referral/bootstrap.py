@@ -17,6 +17,7 @@ from referral.api import ROUTERS
 from referral.clients import ArchiveSources
 from referral.consumers import TOPIC_HANDLERS
 from referral.domain.backoff import Backoff
+from referral.sealing import SecretSealer
 from referral.service.referrals import sweep_deadlines
 from referral.service.webhooks import deliver_due
 from referral.settings import Settings
@@ -33,6 +34,7 @@ def create_app(
     archive_http: httpx.AsyncClient | None = None,
 ) -> FastAPI:
     settings = settings or Settings()
+    sealer = SecretSealer(settings.webhook_secret_key.get_secret_value())
     runtime = ServiceRuntime(
         settings=settings,
         tables=CHASSIS_TABLES,
@@ -56,6 +58,7 @@ def create_app(
                 http=http,
                 backoff=Backoff(),
                 rng=Random(),
+                sealer=sealer,
                 timeout_seconds=settings.webhook_timeout_seconds,
             ),
             name="referral-webhook-delivery",
@@ -66,6 +69,7 @@ def create_app(
     if archive_http is None:
         runtime.on_stop(sources_http.aclose)
     app = create_service_app(runtime=runtime, title="HomeBed referral (转介转养)", routers=ROUTERS)
+    app.state.webhook_sealer = sealer
     app.state.archive_sources = ArchiveSources(
         sources_http,
         intake_url=settings.intake_url,

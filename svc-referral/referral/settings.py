@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from chassis.settings import ServiceSettings
@@ -18,6 +18,10 @@ class Settings(ServiceSettings):
     webhook_poll_seconds: float = Field(default=2.0, gt=0)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     webhooks_enabled: bool = True
+    # seals the partners' webhook signing secrets at rest (refused in prod while dev-only)
+    webhook_secret_key: SecretStr = SecretStr(
+        "dev-only-referral-webhook-secret-sealing-key-0123456789"
+    )
     # the archive's sources (internal routes, a service principal)
     intake_url: str = "http://127.0.0.1:8001"
     service_records_url: str = "http://127.0.0.1:8002"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from chassis.api import ContextDep, PageDep, UowDep
 from chassis.dto import Page
@@ -17,6 +17,7 @@ from referral.schemas.webhooks import (
     SubscriptionCreated,
     SubscriptionRead,
 )
+from referral.sealing import SecretSealer
 from referral.service import webhooks
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
@@ -24,9 +25,10 @@ router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
 @router.post("/subscriptions", status_code=201, responses=problem_responses(403))
 async def create_subscription(
-    body: SubscriptionCreate, uow: UowDep, ctx: ContextDep
+    body: SubscriptionCreate, request: Request, uow: UowDep, ctx: ContextDep
 ) -> SubscriptionCreated:
-    return await webhooks.create_subscription(uow=uow, ctx=ctx, cmd=body)
+    sealer: SecretSealer = request.app.state.webhook_sealer
+    return await webhooks.create_subscription(uow=uow, ctx=ctx, cmd=body, sealer=sealer)
 
 
 @router.get("/subscriptions", responses=problem_responses(403))

@@ -10,9 +10,7 @@ answers 500 never loses a delivery.
 
 from __future__ import annotations
 
-import base64
 import json
-import secrets
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -42,6 +40,7 @@ from referral.schemas.webhooks import (
     SubscriptionCreated,
     SubscriptionRead,
 )
+from referral.sealing import SecretSealer
 from referral.tables import WebhookAttemptRow, WebhookDeliveryRow, WebhookSubscriptionRow
 
 PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
@@ -88,6 +87,7 @@ async def stage_deliveries(
 def signed_request(
     delivery: WebhookDeliveryRow, secret: str, now: datetime
 ) -> tuple[bytes, dict[str, str]]:
+    """`secret`: the opened `whsec_…` secret."""
     """The body and the Standard Webhooks headers over it (id, timestamp, v1 signature)."""
     body = json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False)
     signature = Webhook(secret).sign(delivery.id, now, body)
@@ -107,6 +107,7 @@ async def deliver_due(
     http: httpx.AsyncClient,
     backoff: Backoff,
     rng: Random,
+    sealer: SecretSealer,
     timeout_seconds: float = 10.0,
 ) -> int:
     """Attempt every due delivery once; returns how many were attempted."""
@@ -124,7 +125,9 @@ async def deliver_due(
             )
         )
     for delivery_id in due:
-        await _attempt(delivery_id, uow_factory(), clock, http, backoff, rng, timeout_seconds)
+        await _attempt(
+            delivery_id, uow_factory(), clock, http, backoff, rng, sealer, timeout_seconds
+        )
     return len(due)
 
 
@@ -135,6 +138,7 @@ async def _attempt(
     http: httpx.AsyncClient,
     backoff: Backoff,
     rng: Random,
+    sealer: SecretSealer,
     timeout_seconds: float,
 ) -> None:
     async with uow:
@@ -151,7 +155,7 @@ async def _attempt(
         if sub is None or not sub.active:
             error = "subscription inactive"
         else:
-            body, headers = signed_request(delivery, sub.secret, now)
+            body, headers = signed_request(delivery, sealer.open(sub.id, sub.secret), now)
             try:
                 answer = await http.post(
                     sub.url, content=body, headers=headers, timeout=timeout_seconds
@@ -183,7 +187,7 @@ async def _attempt(
 
 
 async def create_subscription(
-    *, uow: UnitOfWork, ctx: RequestContext, cmd: SubscriptionCreate
+    *, uow: UnitOfWork, ctx: RequestContext, cmd: SubscriptionCreate, sealer: SecretSealer
 ) -> SubscriptionCreated:
     """A partner subscribes its URL; the signing secret is shown once, in this answer."""
     require_role(ctx.principal, Role.HOSPITAL)
@@ -197,18 +201,19 @@ async def create_subscription(
                 )
             ]
         )
-    secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+    subscription_id, raw = str(uuid.uuid4()), sealer.new_secret()
     row = WebhookSubscriptionRow(
-        id=str(uuid.uuid4()),
+        id=subscription_id,
         partner_id=ctx.principal.sub,
         url=str(cmd.url),
         event_types=list(cmd.event_types),
-        secret=secret,
+        secret=sealer.seal(subscription_id, raw),
         active=True,
         created_at=ctx.now,
     )
     async with uow:
         uow.session.add(row)
+        secret = sealer.open(subscription_id, row.secret)
         answer = SubscriptionCreated(**_subscription(row).model_dump(), secret=secret)
         await uow.commit()
         return answer

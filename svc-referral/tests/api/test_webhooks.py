@@ -18,12 +18,14 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook
 
 from chassis.clock import ManualClock
 from referral.bootstrap import create_app
 from referral.domain.backoff import Backoff
 from referral.service.webhooks import deliver_due
+from referral.tables import WebhookSubscriptionRow
 from referral.testing import admin, bed_event, feed, hospital, referral_settings
 
 HOME = {
@@ -118,7 +120,12 @@ async def setup(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Callable[[R
 
 async def run_worker(app: FastAPI, clock: ManualClock, http: httpx.AsyncClient, rng: Random) -> int:
     return await deliver_due(
-        uow_factory=app.state.runtime.uow, clock=clock, http=http, backoff=Backoff(), rng=rng
+        uow_factory=app.state.runtime.uow,
+        clock=clock,
+        http=http,
+        backoff=Backoff(),
+        rng=rng,
+        sealer=app.state.webhook_sealer,
     )
 
 
@@ -153,6 +160,11 @@ async def test_signed_delivery_survives_failures_and_a_timeout(
     assert accepted.status_code == 200
     assert await run_worker(app, clock, http, rng) == 1
     assert [r["type"] for r in receiver.received] == ["referral.requested", "referral.accepted"]
+    async with app.state.runtime.uow() as uow:  # sealed at rest: the table cannot sign
+        stored = await uow.session.scalar(select(WebhookSubscriptionRow.secret))
+    assert stored is not None
+    assert receiver.secret is not None
+    assert receiver.secret.removeprefix("whsec_") not in stored
 
 
 async def test_retries_stop_after_24_hours_then_resend(
