@@ -49,6 +49,7 @@ EXCLUDED: dict[str, list[tuple[str, str]]] = {
 LENIENT_QUERIES: dict[str, list[tuple[str, str]]] = {
     "iot-ingest": [("GET", "/v1/alarms")],  # raised_before
     "service-records": [("GET", "/v1/visits")],  # day_from, day_to
+    "referral": [("GET", "/v1/referrals")],  # updated_after
 }
 QUIET_IOT = {
     "escalation_poll_seconds": 3600,

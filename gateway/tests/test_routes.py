@@ -97,8 +97,9 @@ ROLE_MATRIX = [
     ("GET", "/v1/bed-targets", {Role.OFFICER, Role.OPS}),
     ("GET", "/v1/alarms/stream", {Role.CAREGIVER, Role.PROVIDER_ADMIN, Role.OPS}),
     ("PUT", "/v1/beds/B1/rules", {Role.PROVIDER_ADMIN, Role.OPS}),
-    ("POST", "/v1/referrals/inbound", {Role.HOSPITAL}),
-    ("GET", "/v1/referrals/inbound/R1", {Role.HOSPITAL}),
+    ("POST", "/v1/referrals/R1/actions/accept", {Role.PROVIDER_ADMIN, Role.HOSPITAL}),
+    ("GET", "/v1/webhooks/deliveries", {Role.HOSPITAL}),
+    ("GET", "/v1/fhir/Task/T1", {Role.HOSPITAL, Role.PROVIDER_ADMIN}),
     ("POST", "/v1/settlements/S1/approval", {Role.OFFICER}),
     (
         "POST",

@@ -369,3 +369,27 @@ class AcceptanceRow(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own dict
+
+
+class DischargeApplicationRow(Base):
+    """hospital → home bed (004 §二(四)1): a partner hospital's discharge referral accepted by a
+    provider opens a pre-filled application here; the provider completes it with the family (the
+    elder's identity is entered in intake, never carried by the event) and eligibility runs as
+    usual. Closed when the referral is rejected, cancelled or failed."""
+
+    __tablename__ = "discharge_applications"
+
+    referral_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    provider_id: Mapped[str] = mapped_column(String(64), index=True)
+    hospital_id: Mapped[str] = mapped_column(String(64))
+    hospital_name: Mapped[str | None] = mapped_column(String(200))
+    jurisdiction: Mapped[str] = mapped_column(String(6))
+    region_code: Mapped[str] = mapped_column(String(12), index=True)
+    expected_discharge_on: Mapped[date] = mapped_column(Date)
+    follow_up_visit_on: Mapped[date | None] = mapped_column(Date)
+    summary: Mapped[str | None] = mapped_column(Text)
+    referral_status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(8), index=True)  # open | closed
+    last_event_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

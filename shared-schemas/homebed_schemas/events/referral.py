@@ -80,6 +80,19 @@ class ReferralParty(_Payload):
     kind: OrganisationKind
 
 
+class ReferralDischarge(_Payload):
+    """hospital → home bed: what the partner hospital pre-fills for intake's application (no PII:
+    the elder's identity is entered in intake by the receiving provider with the family)."""
+
+    jurisdiction: str = Field(pattern=r"^\d{6}$")
+    region_code: str = Field(pattern=r"^\d{6,12}$", description="where the elder lives")
+    expected_discharge_on: date
+    follow_up_visit_on: date | None = Field(
+        default=None, description="the follow-up visit that found the elder fit to go home"
+    )
+    summary: str | None = Field(default=None, max_length=500)
+
+
 class ReferralEvent(_Payload):
     """One change of a referral: `status` is the Task status reached by the event."""
 
@@ -123,12 +136,17 @@ class ReferralEvent(_Payload):
     consent_id: str | None = Field(
         default=None, max_length=64, description="the consent covering what the receiver sees"
     )
+    discharge: ReferralDischarge | None = Field(
+        default=None, description="home_bed path only: the pre-filled application's data"
+    )
     occurred_at: datetime
 
     @model_validator(mode="after")
     def _a_bed_unless_coming_home(self) -> ReferralEvent:
         if self.path is not ReferralPath.HOME_BED and (self.bed_id is None or not self.elder_id):
             raise ValueError(f"a {self.path.value} referral names its bed_id and elder_id")
+        if self.discharge is not None and self.path is not ReferralPath.HOME_BED:
+            raise ValueError("only a home_bed referral carries a discharge")
         return self
 
 
@@ -164,6 +182,16 @@ class ReferralServiceEnded(ReferralEvent):
     )
 
 
+class ReferralDeadlineMissed(ReferralEvent):
+    """A step's deadline passed before the referral moved on (escalated once per step); the
+    status is the one the referral is still in. Deadlines are data per jurisdiction (Chinese
+    working days); `escalate_to` says who is told."""
+
+    step: Literal["acknowledge", "decide", "start", "complete"]
+    due_at: datetime
+    escalate_to: tuple[str, ...] = Field(min_length=1, max_length=3)
+
+
 REFERRAL_EVENTS: dict[str, type[BaseModel]] = {
     "referral.requested": ReferralEvent,
     "referral.received": ReferralEvent,
@@ -175,4 +203,7 @@ REFERRAL_EVENTS: dict[str, type[BaseModel]] = {
     "referral.cancelled": ReferralWithReason,
     "referral.completed": ReferralCompleted,
     "referral.service_ended": ReferralServiceEnded,
+    # a finer step (Task.businessStatus) and a missed deadline: the status does not change
+    "referral.business_status_changed": ReferralEvent,
+    "referral.deadline_missed": ReferralDeadlineMissed,
 }

@@ -120,6 +120,7 @@ class RevealPurpose(StrEnum):
     EMERGENCY_CONTACT = "emergency_contact"  # 紧急联系家属
     CITY_REPORT = "city_report"  # 市平台 T+1 上报 (000 附件1)
     LEGAL_REQUEST = "legal_request"  # 依法调取
+    REFERRAL = "referral"  # 转介转养: the receiver's archive, under the elder's consent (issue 13)
 
 
 class RevealIn(Input):

@@ -36,6 +36,7 @@ from intake.service.bed_endings import REFERRAL_SERVICE, end_bed
 from intake.service.bed_lifecycle import bed_since
 from intake.service.beds import bed_answer, visible_bed
 from intake.service.context import IntakeContext
+from intake.service.discharge_applications import discharge_referral_changed
 from intake.service.events import emit_bed_event
 from intake.tables import BedReferralRow, BedRow
 
@@ -72,6 +73,9 @@ async def referral_changed(
         row = _referral_row(event, now=now)
         changes.add(row)
     _update_row(row, event, now=now)
+    if event.path is ReferralPath.HOME_BED:  # no bed yet: a pre-filled application instead
+        row.outcome = await discharge_referral_changed(uow=uow, event=event, now=now)
+        return
     bed = await uow.repo(SqlRepository).bed(event.bed_id) if event.bed_id else None
     problem = _why_not_this_bed(event, bed)
     if problem is not None or bed is None:

@@ -294,7 +294,7 @@ async def test_unknown_foreign_and_poison_are_no_ops_or_dead_letters(
     assert len(bus.topics[f"{TOPIC}.dlq"]) == 3
     assert (await referral_row(app, "ref-x")).outcome == "no-op: unknown bed"
     assert (await referral_row(app, "ref-y")).outcome == "no-op: the bed belongs to another elder"
-    assert (await referral_row(app, "ref-home")).outcome.startswith("no-op: a home_bed referral")
+    assert (await referral_row(app, "ref-home")).outcome.startswith("recorded: no application")
     assert "after today" in (await referral_row(app, "ref-z")).outcome
     assert (await bed(app, bed_id)).status == "established"
     assert await bed_events(app) == []

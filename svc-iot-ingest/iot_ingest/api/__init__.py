@@ -10,6 +10,7 @@ from iot_ingest.api import (
     devices,
     internal,
     internal_city_report,
+    internal_referral_archive,
     monitoring,
     stream,
     workers,
@@ -24,4 +25,5 @@ ROUTERS: list[APIRouter] = [
     workers.router,
     internal.router,
     internal_city_report.router,
+    internal_referral_archive.router,
 ]
