@@ -30,7 +30,12 @@ from intake.testing import XUANCHENG_PLAN, grant_consents
 from iot_ingest.bootstrap import create_app as create_iot
 from iot_ingest.settings import Settings as IotSettings
 
-pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
+pytestmark = [
+    pytest.mark.kafka,
+    pytest.mark.postgres,
+    # several services start in-process: a hang guard sized for a loaded 2-core CI box, not a timing
+    pytest.mark.timeout(360),
+]
 
 PROVIDER = "prov-e2e"
 

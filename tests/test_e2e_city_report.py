@@ -47,7 +47,12 @@ from reporting.settings import Settings as ReportingSettings
 from service_records.bootstrap import create_app as create_records
 from service_records.settings import Settings as RecordsSettings
 
-pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
+pytestmark = [
+    pytest.mark.kafka,
+    pytest.mark.postgres,
+    # several services start in-process: a hang guard sized for a loaded 2-core CI box, not a timing
+    pytest.mark.timeout(360),
+]
 
 T = date(2026, 3, 2)  # the report day (a Monday)
 SERVICES_NOW = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)  # 12:00 Shanghai on T

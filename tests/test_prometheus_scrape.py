@@ -18,7 +18,12 @@ import yaml
 
 from chassis.testing.eventually import eventually
 
-pytestmark = [pytest.mark.kafka, pytest.mark.prometheus]
+pytestmark = [
+    pytest.mark.kafka,
+    pytest.mark.prometheus,
+    # several services start in-process: a hang guard sized for a loaded 2-core CI box, not a timing
+    pytest.mark.timeout(360),
+]
 
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
 
