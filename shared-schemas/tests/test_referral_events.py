@@ -53,6 +53,8 @@ def test_the_topic_carries_the_referral_lifecycle() -> None:
             "failed",
             "cancelled",
             "service_ended",
+            "business_status_changed",
+            "deadline_missed",
         )
     }
     assert {p.value for p in ReferralPath} == {
