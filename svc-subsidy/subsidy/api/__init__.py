@@ -4,4 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-ROUTERS: list[APIRouter] = []
+from subsidy.api import previews
+
+ROUTERS: list[APIRouter] = [previews.router]
