@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from subsidy.api import previews
+from subsidy.api import ledger, previews, settlements
 
-ROUTERS: list[APIRouter] = [previews.router]
+ROUTERS: list[APIRouter] = [previews.router, settlements.router, ledger.router]

@@ -37,3 +37,24 @@ def load_profile(code: str) -> SubsidyProfile:
 def load_all_profiles() -> dict[str, SubsidyProfile]:
     """Every profile, validated (at start-up, so a bad file fails fast)."""
     return {code: load_profile(code) for code in known_jurisdictions()}
+
+
+def configured_profile(
+    code: str, configuration: dict[str, dict[str, dict[str, int]]]
+) -> SubsidyProfile:
+    """The profile with the amounts the seeds leave to configuration filled in, e.g.
+    `{"341800": {"operating": {"monthly_rate_fen": 31000}}}` (settings `rule_configuration`)."""
+    profile = load_profile(code)
+    overrides = configuration.get(code)
+    if not overrides:
+        return profile
+    rules = []
+    for rule in profile.rules:
+        changes = overrides.get(rule.kind)
+        if changes:
+            unknown = set(changes) - set(type(rule).model_fields)
+            if unknown:
+                raise ValueError(f"{code} {rule.kind}: no such setting {sorted(unknown)}")
+            rule = type(rule).model_validate({**rule.model_dump(), **changes})
+        rules.append(rule)
+    return profile.model_copy(update={"rules": tuple(rules)})
