@@ -162,3 +162,23 @@ async def feed(app: FastAPI, envelope: Envelope, topic: str = "intake.beds.v1") 
     async with uow:
         await handler(uow, envelope)
         await uow.commit()
+
+
+JULY = {"provider_id": PROVIDER, "jurisdiction": CITY, "period": "2022-07"}
+
+
+async def seed_bed(app: FastAPI, bed_id: str = BED) -> None:
+    """The issue's example bed: established 2022-04-15, accepted 2022-05-20 with 3600 yuan of
+    investment (2000 of it home modification), dibao, moderate, 800 yuan a month."""
+    await feed(app, bed_event(bed_id=bed_id))
+    await feed(app, acceptance_event(bed_id=bed_id))
+    await feed(
+        app,
+        bed_event(
+            "bed.accepted",
+            bed_id=bed_id,
+            status="accepted",
+            accepted_on=date(2022, 5, 20),
+            occurred_at=datetime(2022, 5, 20, 2, tzinfo=UTC),
+        ),
+    )

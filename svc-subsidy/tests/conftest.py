@@ -32,3 +32,10 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://subsidy") as http:
         yield http
+
+
+@pytest.fixture
+async def postgres_app(postgres_url: str, clock: ManualClock) -> AsyncIterator[FastAPI]:
+    application = create_app(subsidy_settings(postgres_url), clock=clock)
+    async with LifespanManager(application, startup_timeout=60):
+        yield application

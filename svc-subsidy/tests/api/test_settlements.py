@@ -13,30 +13,14 @@ from fastapi import FastAPI
 from chassis.principal import Role
 from chassis.testing.principals import principal_headers
 from subsidy.testing import (
+    JULY,
     OTHER_PROVIDER,
-    PROVIDER,
-    acceptance_event,
     admin,
     bed_event,
     feed,
     officer,
+    seed_bed,
 )
-
-JULY = {"provider_id": PROVIDER, "jurisdiction": "341800", "period": "2022-07"}
-
-
-async def seed_bed(app: FastAPI) -> None:
-    await feed(app, bed_event())
-    await feed(app, acceptance_event())
-    await feed(
-        app,
-        bed_event(
-            "bed.accepted",
-            status="accepted",
-            accepted_on=date(2022, 5, 20),
-            occurred_at=datetime(2022, 5, 20, 2, tzinfo=UTC),
-        ),
-    )
 
 
 async def run(client: httpx.AsyncClient, body: dict[str, Any], headers: dict[str, str]) -> Any:

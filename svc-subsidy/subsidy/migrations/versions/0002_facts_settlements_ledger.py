@@ -307,6 +307,7 @@ BEGIN
   RAISE EXCEPTION 'ledger rows are immutable: % on % refused (post a new transfer instead)',
     TG_OP, TG_TABLE_NAME USING ERRCODE = 'restrict_violation';
 END $$;
+---
 CREATE FUNCTION ledger_check_transfer_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE total bigint;
 BEGIN
@@ -324,7 +325,8 @@ END $$;
 def _ledger_guards() -> None:
     dialect = op.get_bind().dialect.name
     if dialect == "postgresql":
-        op.execute(PG_FUNCTIONS)
+        for function in PG_FUNCTIONS.split("---"):  # asyncpg: one command per statement
+            op.execute(function)
         for table in IMMUTABLE:
             op.execute(
                 f"CREATE TRIGGER {table}_immutable BEFORE UPDATE OR DELETE ON {table} "
