@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from subsidy.api import ledger, previews, settlements
+from subsidy.api import ledger, previews, reports, settlements
 
-ROUTERS: list[APIRouter] = [previews.router, settlements.router, ledger.router]
+ROUTERS: list[APIRouter] = [previews.router, settlements.router, ledger.router, reports.router]

@@ -40,7 +40,7 @@ from subsidy.service.reads import settlement_read
 from subsidy.tables import BedFactRow
 
 
-def _facts(
+def bed_facts(
     row: BedFactRow,
     suspensions: tuple[Suspension, ...],
     paid: int,
@@ -89,7 +89,7 @@ async def compute_lines(
         BedInput(
             bed.bed_id,
             bed.elder_id,
-            _facts(
+            bed_facts(
                 bed,
                 suspensions.get(bed.bed_id, ()),
                 paid.get(bed.elder_id, 0),
@@ -118,7 +118,7 @@ async def compute_lines(
             recomputed[(bed_id, month_text)] = BedInput(
                 bed_id,
                 bed.elder_id,
-                _facts(
+                bed_facts(
                     bed,
                     suspensions.get(bed_id, ()),
                     paid_then.get(bed.elder_id, 0),
