@@ -215,14 +215,15 @@ class LedgerEntryRow(Base):
     __tablename__ = "ledger_entries"
 
     id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
-    transfer_id: Mapped[str] = mapped_column(
-        String(128), ForeignKey("ledger_transfers.id"), index=True
-    )
+    transfer_id: Mapped[str] = mapped_column(String(128), ForeignKey("ledger_transfers.id"))
     account_id: Mapped[str] = mapped_column(
         String(128), ForeignKey("ledger_accounts.id"), index=True
     )
     amount_fen: Mapped[int] = mapped_column(BigInteger)  # debit > 0, credit < 0
     line_id: Mapped[str | None] = mapped_column(String(128))
+
+    # (transfer, id): the sum-to-zero trigger finds a transfer's first entry in O(log n)
+    __table_args__ = (Index("ix_ledger_entries_transfer_first", "transfer_id", "id"),)
 
 
 CHASSIS_TABLES = chassis_tables(Base.metadata)

@@ -33,8 +33,9 @@ class LedgerRepository:
             {"id": a, "kind": account_kind(a), "created_at": now} for a in sorted(set(account_ids))
         ]
         if rows:
-            statement = self._insert(ACCOUNTS).values(rows).on_conflict_do_nothing()  # type: ignore[attr-defined]
-            await self.session.execute(statement)
+            # executemany of one cached statement: a VALUES list per call would be compiled anew
+            statement = self._insert(ACCOUNTS).on_conflict_do_nothing()  # type: ignore[attr-defined]
+            await self.session.execute(statement, rows)
 
     async def insert_transfer(self, spec: TransferSpec, now: datetime) -> bool:
         """Insert the transfer and its entries; False when its id (or its pending) is taken."""

@@ -72,12 +72,32 @@ class SettlementRepository:
         return list(rows.all()), int(total or 0)
 
     async def lines(self, settlement_id: str) -> list[SettledLine]:
-        rows = await self.session.scalars(
-            select(SettlementLineRow)
-            .where(SettlementLineRow.settlement_id == settlement_id)
-            .order_by(SettlementLineRow.position)
+        """The settlement's lines in their order (plain rows: no ORM identity map to fill)."""
+        rows = await self.session.execute(
+            select(
+                LINES.c.bed_id,
+                LINES.c.elder_id,
+                LINES.c.for_period,
+                LINES.c.kind,
+                LINES.c.amount_fen,
+                LINES.c.payee,
+                LINES.c.rule,
+                LINES.c.seed,
+                LINES.c.explanation,
+                LINES.c.funding,
+            )
+            .where(LINES.c.settlement_id == settlement_id)
+            .order_by(LINES.c.position)
         )
-        return [_settled(row) for row in rows]
+        return [
+            SettledLine(
+                bed_id=bed,
+                elder_id=elder,
+                for_period=month,
+                line=Line(kind, amount, payee, rule, seed, text, parse_funding(funding)),
+            )
+            for bed, elder, month, kind, amount, payee, rule, seed, text, funding in rows
+        ]
 
     async def line_rows(
         self, settlement_id: str, *, limit: int, offset: int
