@@ -67,7 +67,8 @@ def test_any_sequence_keeps_the_ledger_balanced(ops: list[Op]) -> None:
 async def _scenario(folder: Path, ops: list[Op]) -> None:
     clock = ManualClock(datetime(2022, 10, 1, 4, tzinfo=UTC))
     app = create_app(subsidy_settings(f"sqlite+aiosqlite:///{folder}/p.db"), clock=clock)
-    async with LifespanManager(app, startup_timeout=60):
+    # migrations on a loaded box can outlast asgi-lifespan's short default
+    async with LifespanManager(app, startup_timeout=300, shutdown_timeout=60):
         for bed in BEDS:
             await seed_bed(app, bed)
         transport = httpx.ASGITransport(app=app)
