@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help run test test-stress chaos lint schemas infra-up infra-down topics bench-kafka bench-ingest bench-alarm bench-gateway bench-records ops-files
+.PHONY: help run test test-stress chaos lint schemas infra-up infra-down topics bench-kafka bench-ingest bench-alarm bench-gateway bench-records ops-files bench-settlement
 
 help:
 	@echo "make run           start Kafka and the six services on SQLite under var/ (Ctrl-C stops all)"
@@ -13,6 +13,7 @@ help:
 	@echo "make ops-files     regenerate the Grafana dashboards and the Kubernetes manifests"
 	@echo "make bench-kafka   raw producer baseline against a local broker"
 	@echo "make bench-ingest | bench-alarm | bench-gateway   service benchmarks"
+	@echo "make bench-settlement   a month of subsidy settlement, 100,000 beds (svc-subsidy)"
 
 run:
 	@bash scripts/run.sh
@@ -55,3 +56,6 @@ bench-gateway:
 
 bench-records:
 	@export HOMEBED_TEST_PG_PORT=$${HOMEBED_TEST_PG_PORT:-56132} HOMEBED_TEST_KAFKA_PORT=$${HOMEBED_TEST_KAFKA_PORT:-39792} HOMEBED_INFRA_DIR=$${HOMEBED_INFRA_DIR:-/tmp/homebed-infra-recbench}; source scripts/ensure-tools.sh && bash scripts/infra.sh start test >/dev/null && trap 'bash scripts/infra.sh stop test >/dev/null' EXIT && $$UV run python bench/records_bench.py --dsn postgresql://postgres@127.0.0.1:$$HOMEBED_TEST_PG_PORT/postgres
+
+bench-settlement:
+	@export HOMEBED_TEST_PG_PORT=$${HOMEBED_TEST_PG_PORT:-56232} HOMEBED_TEST_KAFKA_PORT=$${HOMEBED_TEST_KAFKA_PORT:-39892} HOMEBED_INFRA_DIR=$${HOMEBED_INFRA_DIR:-/tmp/homebed-infra-subbench}; source scripts/ensure-tools.sh && bash scripts/infra.sh start test >/dev/null && trap 'bash scripts/infra.sh stop test >/dev/null' EXIT && $$UV run python bench/subsidy_bench.py --dsn postgresql://postgres@127.0.0.1:$$HOMEBED_TEST_PG_PORT/postgres

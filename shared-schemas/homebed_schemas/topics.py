@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
-from homebed_schemas.events import bed_workflows, intake, iot, records, referral
+from homebed_schemas.events import bed_workflows, intake, iot, records, referral, subsidy
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,7 @@ SUBSIDY_SETTLEMENTS = TopicSpec(
     partitions=3,
     producer="svc-subsidy",
     description="Subsidy settlements: calculated, approved, paid, reversed.",
+    events=subsidy.SETTLEMENT_EVENTS,
 )
 
 TOPICS: tuple[TopicSpec, ...] = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from chassis.settings import ServiceSettings
@@ -12,3 +13,8 @@ class Settings(ServiceSettings):
 
     service_name: str = "svc-subsidy"
     database_url: str = "sqlite+aiosqlite:///var/svc-subsidy.db"
+    consumer_group: str = "svc-subsidy"  # intake.beds.v1 and records.visits.v1
+    # Amounts the seeds leave open, per jurisdiction and rule kind (JSON in the env), e.g.
+    # {"341800": {"operating": {"monthly_rate_fen": 31000}},
+    #  "330326": {"voucher_settlement": {"monthly_voucher_fen": 30000, "hourly_value_fen": 6000}}}
+    rule_configuration: dict[str, dict[str, dict[str, int]]] = Field(default_factory=dict)

@@ -1,14 +1,229 @@
-"""SQLAlchemy tables of svc-subsidy: its own metadata, with the chassis outbox and dedupe tables."""
+"""SQLAlchemy tables of svc-subsidy: entitlement facts, settlements, the ledger, the chassis tables.
+
+The ledger tables are append-only: on PostgreSQL a trigger refuses every UPDATE and DELETE of
+`ledger_transfers` and `ledger_entries`, and a deferred constraint trigger checks at commit that
+each transfer's entries sum to zero (migration 0002).
+"""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import DeclarativeBase
+from datetime import date, datetime
 
-from chassis.db import chassis_tables
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from chassis.db import UtcDateTime, chassis_tables
+
+ID = 64
+AutoId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Base(DeclarativeBase):
     pass
+
+
+# -- entitlement facts (from intake.beds.v1 and records.visits.v1) ---------------------------
+
+
+class BedFactRow(Base):
+    """The latest facts of a bed, as the settlement run reads them."""
+
+    __tablename__ = "bed_facts"
+
+    bed_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    elder_id: Mapped[str] = mapped_column(String(ID), index=True)
+    provider_id: Mapped[str] = mapped_column(String(ID))
+    jurisdiction: Mapped[str] = mapped_column(String(6))
+    region_code: Mapped[str] = mapped_column(String(12))
+    status: Mapped[str] = mapped_column(String(24))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    ability_level: Mapped[str | None] = mapped_column(String(12))
+    economic_status: Mapped[str | None] = mapped_column(String(12))
+    package_fee_fen: Mapped[int | None] = mapped_column(BigInteger)
+    contract_start: Mapped[date | None] = mapped_column(Date)
+    contract_end: Mapped[date | None] = mapped_column(Date)
+    established_on: Mapped[date | None] = mapped_column(Date)
+    accepted_on: Mapped[date | None] = mapped_column(Date)
+    terminated_on: Mapped[date | None] = mapped_column(Date)
+    construction_investment_fen: Mapped[int | None] = mapped_column(BigInteger)
+    modification_cost_fen: Mapped[int | None] = mapped_column(BigInteger)
+    modification_consent: Mapped[bool | None] = mapped_column(Boolean)
+    voucher_fen: Mapped[int | None] = mapped_column(BigInteger)
+    payments_suspended: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_event_at: Mapped[datetime] = mapped_column(UtcDateTime(timezone=True))
+
+    __table_args__ = (Index("ix_bed_facts_provider_period", "provider_id", "jurisdiction"),)
+
+
+class BedSuspensionRow(Base):
+    __tablename__ = "bed_suspensions"
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    bed_id: Mapped[str] = mapped_column(String(ID), index=True)
+    start: Mapped[date] = mapped_column(Date)
+    resumed_on: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (UniqueConstraint("bed_id", "start", name="uq_suspension_start"),)
+
+
+class FactHistoryRow(Base):
+    """Every fact event as received: the history a late correction is judged against."""
+
+    __tablename__ = "fact_history"
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    bed_id: Mapped[str] = mapped_column(String(ID), index=True)
+    event_id: Mapped[str] = mapped_column(String(ID), unique=True)
+    event_type: Mapped[str] = mapped_column(String(48))
+    effective_on: Mapped[date | None] = mapped_column(Date)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime(timezone=True))
+    data: Mapped[str] = mapped_column(Text)
+
+
+class VisitValueRow(Base):
+    """The latest version of a visit: counted when verified and on site."""
+
+    __tablename__ = "visit_values"
+
+    visit_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    bed_id: Mapped[str] = mapped_column(String(ID))
+    provider_id: Mapped[str] = mapped_column(String(ID))
+    service_date: Mapped[date] = mapped_column(Date)
+    service_seconds: Mapped[int] = mapped_column(Integer)
+    value_fen: Mapped[int | None] = mapped_column(BigInteger)
+    counted: Mapped[bool] = mapped_column(Boolean)
+
+    __table_args__ = (Index("ix_visit_values_bed_date", "bed_id", "service_date"),)
+
+
+class ReopenedPeriodRow(Base):
+    """A month whose facts changed after it was settled: adjusted in a later period."""
+
+    __tablename__ = "reopened_periods"
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    bed_id: Mapped[str] = mapped_column(String(ID))
+    provider_id: Mapped[str] = mapped_column(String(ID))
+    jurisdiction: Mapped[str] = mapped_column(String(6))
+    period: Mapped[str] = mapped_column(String(7))
+    reason: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime(timezone=True))
+    consumed_by: Mapped[str | None] = mapped_column(String(ID))
+
+    __table_args__ = (Index("ix_reopened_open", "provider_id", "jurisdiction", "consumed_by"),)
+
+
+# -- settlements ----------------------------------------------------------------------------
+
+
+class SettlementRow(Base):
+    __tablename__ = "settlements"
+
+    id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    provider_id: Mapped[str] = mapped_column(String(ID))
+    jurisdiction: Mapped[str] = mapped_column(String(6))
+    period: Mapped[str] = mapped_column(String(7))
+    status: Mapped[str] = mapped_column(String(12))
+    policy_version: Mapped[str] = mapped_column(String(32))
+    run_no: Mapped[int] = mapped_column(Integer)
+    submission_no: Mapped[int] = mapped_column(Integer)
+    lines_digest: Mapped[str] = mapped_column(String(64))
+    line_count: Mapped[int] = mapped_column(Integer)
+    total_fen: Mapped[int] = mapped_column(BigInteger)
+    ran_at: Mapped[datetime] = mapped_column(UtcDateTime(timezone=True))
+    ran_by: Mapped[str] = mapped_column(String(128))
+    submitted_by: Mapped[str | None] = mapped_column(String(128))
+    submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime(timezone=True))
+    approved_by: Mapped[str | None] = mapped_column(String(128))
+    approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime(timezone=True))
+    rejected_by: Mapped[str | None] = mapped_column(String(128))
+    rejected_reason: Mapped[str | None] = mapped_column(String(500))
+    paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime(timezone=True))
+    payment_reference: Mapped[str | None] = mapped_column(String(64))
+    pending_transfer_id: Mapped[str | None] = mapped_column(String(128))
+
+    __table_args__ = (
+        UniqueConstraint("provider_id", "jurisdiction", "period", name="uq_settlement_scope"),
+    )
+
+
+class SettlementLineRow(Base):
+    __tablename__ = "settlement_lines"
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    settlement_id: Mapped[str] = mapped_column(String(ID), ForeignKey("settlements.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    bed_id: Mapped[str] = mapped_column(String(ID))
+    elder_id: Mapped[str] = mapped_column(String(ID), index=True)
+    for_period: Mapped[str] = mapped_column(String(7))
+    kind: Mapped[str] = mapped_column(String(24))
+    rule: Mapped[str] = mapped_column(String(48))
+    seed: Mapped[str] = mapped_column(String(48))
+    payee: Mapped[str] = mapped_column(String(12))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    funding: Mapped[str] = mapped_column(String(200))
+    explanation: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        UniqueConstraint(
+            "settlement_id", "elder_id", "for_period", "kind", name="uq_line_per_elder_kind"
+        ),
+    )
+
+
+# -- the ledger (append-only) ---------------------------------------------------------------
+
+
+class LedgerAccountRow(Base):
+    __tablename__ = "ledger_accounts"
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(timezone=True))
+
+
+class LedgerTransferRow(Base):
+    __tablename__ = "ledger_transfers"
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    flag: Mapped[str] = mapped_column(String(12))  # single | pending | post | void
+    pending_id: Mapped[str | None] = mapped_column(
+        String(128), ForeignKey("ledger_transfers.id"), unique=True
+    )
+    references_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    reference: Mapped[str] = mapped_column(String(128), index=True)
+    memo: Mapped[str] = mapped_column(String(500))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(timezone=True))
+
+
+class LedgerEntryRow(Base):
+    __tablename__ = "ledger_entries"
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    transfer_id: Mapped[str] = mapped_column(String(128), ForeignKey("ledger_transfers.id"))
+    account_id: Mapped[str] = mapped_column(
+        String(128), ForeignKey("ledger_accounts.id"), index=True
+    )
+    amount_fen: Mapped[int] = mapped_column(BigInteger)  # debit > 0, credit < 0
+    line_id: Mapped[str | None] = mapped_column(String(128))
+
+    # (transfer, id): the sum-to-zero trigger finds a transfer's first entry in O(log n)
+    __table_args__ = (Index("ix_ledger_entries_transfer_first", "transfer_id", "id"),)
 
 
 CHASSIS_TABLES = chassis_tables(Base.metadata)

@@ -111,6 +111,11 @@ class BedEvent(_Payload):
         default=None,
         description="the referral whose family sickbed the home bed is combined with (000 §三(五))",
     )
+    elder_birth_date: date | None = Field(
+        default=None,
+        description="the elder's birth date (from the ID number): svc-subsidy needs the age on a "
+        "given month (001 §四(七)2 年满60周岁). None from producers older than this field",
+    )
     occurred_at: datetime
 
 

@@ -53,6 +53,12 @@ class VisitEvent(_Payload):
     )
     caregiver_present: bool | None = None
     reason: str | None = Field(default=None, description="why corrected or voided")
+    value_fen: int | None = Field(
+        default=None,
+        ge=0,
+        description="the value of the services delivered in fen, when the provider priced them; "
+        "svc-subsidy settles e-vouchers against it (004 §二(四)3 服务后结算). None: unpriced",
+    )
     occurred_at: datetime
 
 

@@ -133,13 +133,16 @@ async def emit_bed_event(
     """Stage `bed.<name>`, with the elder's masked name and address; the use case commits it
     with its rows."""
     repo = uow.repo(SqlRepository)
-    masked = masked_elder(
-        await repo.application(bed.application_id), await repo.elder(bed.elder_id)
-    )
+    elder = await repo.elder(bed.elder_id)
+    masked = masked_elder(await repo.application(bed.application_id), elder)
+    # svc-subsidy needs the age in a given month (001 §四(七)2); the ID number never leaves
+    facts: dict[str, Any] = {"elder_birth_date": elder.birth_date} if elder else {}
     await uow.emit(
         topic=BEDS_TOPIC,
         key=bed.id,
         type_=f"bed.{name}",
         subject=bed.id,
-        data=bed_payload(bed, contract, name, now=now, masked=masked, details=details),
+        data=bed_payload(
+            bed, contract, name, now=now, masked=masked, details={**facts, **(details or {})}
+        ),
     )

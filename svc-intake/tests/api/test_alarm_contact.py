@@ -6,7 +6,7 @@ iot.alarms.v1); provider admins read it as before."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -100,6 +100,8 @@ async def test_bed_events_carry_the_masked_name_and_address_only(
     payload = BedEvent.model_validate(Envelope.model_validate_json(raw).data)
     assert payload.elder_name_masked == "张**"
     assert payload.address_masked == "鳌峰街道 梅园路 * 号 *** 室"
+    # svc-subsidy's age rule (001 §四(七)2) reads the birth date; the ID number never leaves
+    assert payload.elder_birth_date == date(1946, 5, 1)
     text = orjson.loads(raw)
     assert body["name"] not in str(text)
     assert body["current_address"]["detail"] not in str(text)

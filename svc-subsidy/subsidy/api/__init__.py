@@ -4,4 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-ROUTERS: list[APIRouter] = []
+from subsidy.api import ledger, previews, reports, settlements
+
+ROUTERS: list[APIRouter] = [previews.router, settlements.router, ledger.router, reports.router]

@@ -1,0 +1,212 @@
+"""One month's subsidy settlement of a whole county on PostgreSQL (issue 14, make bench-settlement).
+
+Builds svc-subsidy's own schema (its Alembic migrations, with the ledger's triggers) in a
+throwaway database and loads, with plain SQL, 100,000 Pingyang beds (004: e-vouchers settled
+after service, modification subsidy on acceptance) of 200 providers and 3,000,000 verified
+on-site visits of July 2022 with their value. Then times, in the same run:
+- the settlement: for every provider the whole use-case path of the service — run (facts,
+  visit values aggregated, calculators, lines written), submit (one pending ledger transfer with
+  every line's entries, accounts created), approve by another officer (posted), payment
+  confirmation (payment transfer) — each its own transaction through the unit of work, with the
+  outbox events staged;
+- the floor: `INSERT … SELECT` of the same number of rows into copies of the settlement-line and
+  ledger-entry tables (what writing the result costs with no logic at all).
+Progress goes to stderr; the last line is
+`settlement_s=<n> beds=<n> floor_s=<n> ratio=<r>` (ratio = settlement / floor).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from datetime import UTC, datetime
+
+import asyncpg
+from asgi_lifespan import LifespanManager
+
+from chassis.clock import ManualClock
+from chassis.context import RequestContext
+from chassis.principal import Principal, Role
+from subsidy.bootstrap import create_app
+from subsidy.policies.loader import configured_profile
+from subsidy.schemas.settlements import PaymentConfirmation, SettlementRun
+from subsidy.service import settlement_flow, settlement_run
+from subsidy.testing import subsidy_settings
+
+DATABASE = "subsidy_bench"
+PINGYANG = "330326"
+PERIOD = "2022-07"
+PROVIDERS = int(__import__("os").environ.get("BENCH_PROVIDERS", "200"))
+STEPS = [0.0, 0.0, 0.0]  # run, submit, approve: where the time goes
+CONFIGURATION = {PINGYANG: {"voucher_settlement": {"monthly_voucher_fen": 30000}}}
+
+# Beds established 2022-01-xx; one in twelve accepted in July (its modification is due then);
+# home-modification consent in force for all but one in fifty.
+LOAD_BEDS = """
+INSERT INTO bed_facts (bed_id, elder_id, provider_id, jurisdiction, region_code, status,
+  birth_date, ability_level, economic_status, package_fee_fen, contract_start, contract_end,
+  established_on, accepted_on, terminated_on, construction_investment_fen, modification_cost_fen,
+  modification_consent, voucher_fen, payments_suspended, last_event_at)
+SELECT 'bed-' || b, 'elder-' || b, 'prov-' || (b % $2), '330326', '330326', 'accepted',
+       DATE '1940-01-01' + (b % 5000), 'moderate', 'other', 80000,
+       DATE '2022-01-01' + (b % 28), DATE '2023-01-01' + (b % 28), DATE '2022-01-01' + (b % 28),
+       CASE WHEN b % 12 = 0 THEN DATE '2022-07-01' + (b % 28) ELSE DATE '2022-02-15' END,
+       NULL, 360000, 150000 + (b % 300) * 1000, b % 50 <> 0, NULL, false, now()
+FROM generate_series(1, $1) b
+"""
+# One on-site visit a bed a day, each priced; about 1 % voided (not counted).
+LOAD_VISITS = """
+INSERT INTO visit_values (visit_id, version, bed_id, provider_id, service_date, service_seconds,
+                          value_fen, counted)
+SELECT 'v-' || b || '-' || d, 1, 'bed-' || b, 'prov-' || (b % $4), DATE '2022-07-01' + d,
+       3500 + (b * 31 + d * 17) % 400, 500 + (b * 7 + d) % 1000, (b * 13 + d) % 97 <> 0
+FROM generate_series($1::int, $2::int) b, generate_series(0, $3::int - 1) d
+"""
+FLOOR = """
+CREATE TEMP TABLE floor_lines (LIKE settlement_lines INCLUDING DEFAULTS);
+CREATE TEMP TABLE floor_entries (LIKE ledger_entries INCLUDING DEFAULTS);
+"""
+FLOOR_LINES = """
+INSERT INTO floor_lines (id, settlement_id, position, bed_id, elder_id, for_period, kind, rule,
+                         seed, payee, amount_fen, funding, explanation)
+SELECT 'ln-' || n, 'stl-' || (n % 200), n, 'bed-' || n, 'elder-' || n, '2022-07',
+       'voucher_settlement', 'py-voucher', '004 §二(四)3', 'provider', n % 30000,
+       'district=' || (n % 30000),
+       'settled after service: min(voucher 300.00, verified services 290.10) = 290.10 yuan'
+FROM generate_series(1, $1) n
+"""
+FLOOR_ENTRIES = """
+INSERT INTO floor_entries (id, transfer_id, account_id, amount_fen, line_id)
+SELECT n, 'stl-' || (n % 200), 'elder_voucher:elder-' || n, n % 30000 - 15000, 'ln-' || n
+FROM generate_series(1, $1) n
+"""
+
+
+def progress(text: str) -> None:
+    print(f"  {text}", file=sys.stderr, flush=True)
+
+
+def with_database(dsn: str, name: str) -> str:
+    return dsn.rsplit("/", 1)[0] + "/" + name
+
+
+def context(role: Role, sub: str, now: datetime, provider_id: str | None = None) -> RequestContext:
+    principal = Principal(sub=sub, role=role, provider_id=provider_id, region_codes=(PINGYANG,))
+    return RequestContext(principal=principal, now=now, request_id=None)
+
+
+async def load(conn: asyncpg.Connection, beds: int, days: int) -> int:
+    await conn.execute(LOAD_BEDS, beds, PROVIDERS)
+    step = 10_000
+    for first in range(1, beds + 1, step):
+        last = min(beds, first + step - 1)
+        await conn.execute(LOAD_VISITS, first, last, days, PROVIDERS)
+        progress(f"loaded the visits of {last}/{beds} beds")
+    await conn.execute("ANALYZE bed_facts; ANALYZE visit_values")
+    return int(await conn.fetchval("SELECT count(*) FROM visit_values"))
+
+
+async def settle_all(app: object, clock: ManualClock) -> tuple[float, int]:
+    runtime = app.state.runtime  # type: ignore[attr-defined]
+    profile = configured_profile(PINGYANG, CONFIGURATION)
+    officer = context(Role.OFFICER, "officer-maker", clock())
+    checker = context(Role.OFFICER, "officer-checker", clock())
+    started = time.perf_counter()
+    lines = 0
+    for n in range(PROVIDERS):
+        provider = f"prov-{n}"
+        cmd = SettlementRun(provider_id=provider, jurisdiction=PINGYANG, period=PERIOD)
+        t0 = time.perf_counter()
+        ran = await settlement_run.run_settlement(
+            uow=runtime.uow(), ctx=officer, cmd=cmd, profile=profile
+        )
+        t1 = time.perf_counter()
+        await settlement_flow.submit_settlement(
+            uow=runtime.uow(), ctx=officer, settlement_id=ran.id
+        )
+        t2 = time.perf_counter()
+        await settlement_flow.approve_settlement(
+            uow=runtime.uow(), ctx=checker, settlement_id=ran.id
+        )
+        t3 = time.perf_counter()
+        STEPS[0] += t1 - t0
+        STEPS[1] += t2 - t1
+        STEPS[2] += t3 - t2
+        await settlement_flow.confirm_payment(
+            uow=runtime.uow(),
+            ctx=checker,
+            settlement_id=ran.id,
+            cmd=PaymentConfirmation(payment_reference=f"PY-{n}", amount_fen=ran.total_fen),
+        )
+        lines += ran.line_count
+        if (n + 1) % 20 == 0 or n < 3:
+            progress(
+                f"settled {n + 1}/{PROVIDERS} providers, {lines} lines "
+                f"(run {STEPS[0]:.1f} s, submit {STEPS[1]:.1f} s, approve {STEPS[2]:.1f} s)"
+            )
+    return time.perf_counter() - started, lines
+
+
+async def floor(conn: asyncpg.Connection, lines: int, entries: int) -> float:
+    await conn.execute("DROP TABLE IF EXISTS floor_lines; DROP TABLE IF EXISTS floor_entries")
+    await conn.execute(FLOOR)
+    started = time.perf_counter()
+    async with conn.transaction():
+        await conn.execute(FLOOR_LINES, lines)
+        await conn.execute(FLOOR_ENTRIES, entries)
+    elapsed = time.perf_counter() - started
+    progress(f"floor: {lines} lines + {entries} entries by INSERT … SELECT in {elapsed:.2f} s")
+    return elapsed
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--dsn", default="postgresql://postgres@127.0.0.1:56132/postgres")
+    parser.add_argument("--beds", type=int, default=100_000)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    args = parser.parse_args()
+    admin = await asyncpg.connect(args.dsn)
+    try:
+        await admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+        await admin.execute(f"CREATE DATABASE {DATABASE}")
+    finally:
+        await admin.close()
+    url = with_database(args.dsn, DATABASE).replace("postgresql://", "postgresql+asyncpg://", 1)
+    clock = ManualClock(datetime(2022, 8, 3, 2, tzinfo=UTC))
+    app = create_app(subsidy_settings(url, rule_configuration=CONFIGURATION), clock=clock)
+    async with LifespanManager(app, startup_timeout=120):
+        progress("service schema migrated (facts, settlements, ledger with its triggers)")
+        conn = await asyncpg.connect(with_database(args.dsn, DATABASE))
+        try:
+            visits = await load(conn, args.beds, args.days)
+            progress(f"loaded {args.beds} beds and {visits} visits")
+            elapsed, lines = await settle_all(app, clock)
+            entries = int(await conn.fetchval("SELECT count(*) FROM ledger_entries"))
+            balance = await conn.fetchval("SELECT coalesce(sum(amount_fen), 0) FROM ledger_entries")
+            total = await conn.fetchval("SELECT sum(total_fen) FROM settlements")
+            progress(
+                f"settled {lines} lines, {entries} ledger entries (sum {balance}), "
+                f"{total} fen in {elapsed:.2f} s"
+            )
+            if balance != 0:
+                raise SystemExit("the ledger does not balance")
+            floor_s = await floor(conn, lines, entries)
+        finally:
+            await conn.close()
+    if not args.keep:
+        admin = await asyncpg.connect(args.dsn)
+        try:
+            await admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+        finally:
+            await admin.close()
+    print(
+        f"settlement_s={elapsed:.2f} beds={args.beds} floor_s={floor_s:.2f} "
+        f"ratio={elapsed / floor_s:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,183 @@
+"""The monthly settlement of one provider in one jurisdiction: its lines, its state machine.
+
+States (openIMIS claim batch + maker-checker): draft → submitted → approved → paid; a rejection
+sends a submitted settlement back to draft. Lines are deterministic: the same facts give the
+same lines in the same order with the same ids, byte for byte (`digest`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from chassis.errors import Forbidden, IllegalTransition
+from subsidy.domain.ledger import (
+    Entry,
+    elder_voucher,
+    funder_account,
+    provider_payable,
+)
+from subsidy.domain.lines import FundingLeg, Line
+
+
+class SettlementStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    PAID = "paid"
+
+
+class SettlementAction(StrEnum):
+    RUN = "run"
+    SUBMIT = "submit"
+    APPROVE = "approve"
+    REJECT = "reject"
+    CONFIRM_PAYMENT = "confirm_payment"
+
+
+TRANSITIONS: dict[SettlementStatus, dict[SettlementAction, SettlementStatus]] = {
+    SettlementStatus.DRAFT: {
+        SettlementAction.RUN: SettlementStatus.DRAFT,
+        SettlementAction.SUBMIT: SettlementStatus.SUBMITTED,
+    },
+    SettlementStatus.SUBMITTED: {
+        SettlementAction.APPROVE: SettlementStatus.APPROVED,
+        SettlementAction.REJECT: SettlementStatus.DRAFT,
+    },
+    SettlementStatus.APPROVED: {SettlementAction.CONFIRM_PAYMENT: SettlementStatus.PAID},
+    SettlementStatus.PAID: {},
+}
+
+
+def allowed_actions(status: SettlementStatus) -> list[str]:
+    return [a.value for a in TRANSITIONS[status]]
+
+
+def next_status(status: SettlementStatus, action: SettlementAction) -> SettlementStatus:
+    """The state after `action`, or IllegalTransition (409) listing what is allowed."""
+    target = TRANSITIONS[status].get(action)
+    if target is None:
+        raise IllegalTransition(
+            state=status.value,
+            action=action.value,
+            allowed_actions=allowed_actions(status),
+            entity="settlement",
+        )
+    return target
+
+
+def require_checker(*, submitted_by: str | None, approver: str) -> None:
+    """Maker-checker: whoever submitted a settlement may not approve or reject it."""
+    if submitted_by == approver:
+        raise Forbidden("maker-checker: the officer who submitted may not also decide")
+
+
+def settlement_id(provider_id: str, jurisdiction: str, period: str) -> str:
+    """One settlement per provider, jurisdiction and month: its id says which."""
+    return f"stl-{jurisdiction}-{period}-{provider_id}"
+
+
+@dataclass(frozen=True)
+class SettledLine:
+    """A line of a settlement: a calculator line for one elder, for the month it accounts for
+    (`for_period` = the settlement's period, or an earlier one for an adjustment)."""
+
+    bed_id: str
+    elder_id: str
+    for_period: str
+    line: Line
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.elder_id, self.for_period, self.line.kind)
+
+    def line_id(self, settlement: str) -> str:
+        digest = hashlib.sha256("|".join((settlement, *self.key)).encode()).hexdigest()[:24]
+        return f"ln-{digest}"
+
+    def canonical(self) -> list[object]:
+        line = self.line
+        return [
+            self.bed_id,
+            self.elder_id,
+            self.for_period,
+            line.kind,
+            line.rule,
+            line.seed,
+            line.payee,
+            line.amount_fen,
+            funding_text(line.funding),
+            line.explanation,
+        ]
+
+
+def funding_text(legs: Iterable[FundingLeg]) -> str:
+    return ",".join(f"{leg.level}={leg.amount_fen}" for leg in legs)
+
+
+def parse_funding(text: str) -> tuple[FundingLeg, ...]:
+    legs = []
+    for part in filter(None, text.split(",")):
+        level, amount = part.split("=")
+        legs.append(FundingLeg(level, int(amount)))  # type: ignore[arg-type]
+    return tuple(legs)
+
+
+def ordered(lines: Iterable[SettledLine]) -> list[SettledLine]:
+    """The one order of a settlement's lines: elder, month, kind."""
+    return sorted(lines, key=lambda s: s.key)
+
+
+def digest(lines: Sequence[SettledLine]) -> str:
+    """SHA-256 over the canonical lines: equal digests = byte-for-byte equal settlements."""
+    hasher = hashlib.sha256()
+    for line in lines:
+        hasher.update(json.dumps(line.canonical(), ensure_ascii=False).encode())
+        hasher.update(b"\n")
+    return hasher.hexdigest()
+
+
+def posting_entries(
+    settlement: str, provider_id: str, jurisdiction: str, lines: Sequence[SettledLine]
+) -> tuple[Entry, ...]:
+    """The settlement's ledger entries: each funding leg debits its funder, the provider's
+    payable is credited; a voucher line passes through the elder's service account first."""
+    entries: list[Entry] = []
+    payable = provider_payable(provider_id)
+    for settled in lines:
+        line_id = settled.line_id(settlement)
+        for leg in settled.line.funding:
+            if leg.amount_fen:
+                entries.append(
+                    Entry(funder_account(leg.level, jurisdiction), leg.amount_fen, line_id)
+                )
+        amount = settled.line.amount_fen
+        if amount == 0:
+            continue
+        if settled.line.kind == "voucher_settlement":
+            voucher = elder_voucher(settled.elder_id)
+            entries.append(Entry(voucher, -amount, line_id))  # credited to the service account
+            entries.append(Entry(voucher, amount, line_id))  # spent on delivered services
+        entries.append(Entry(payable, -amount, line_id))
+    return tuple(entries)
+
+
+@dataclass(frozen=True)
+class LineChange:
+    key: tuple[str, str, str]
+    before_fen: int | None
+    after_fen: int | None
+
+
+def diff(before: Iterable[SettledLine], after: Iterable[SettledLine]) -> list[LineChange]:
+    """What a new run would change against the stored lines (added, removed, amount changed)."""
+    old = {s.key: s.line.amount_fen for s in before}
+    new = {s.key: s.line.amount_fen for s in after}
+    changes = []
+    for key in sorted(old.keys() | new.keys()):
+        if old.get(key) != new.get(key):
+            changes.append(LineChange(key, old.get(key), new.get(key)))
+    return changes

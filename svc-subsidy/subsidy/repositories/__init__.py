@@ -1,0 +1,1 @@
+"""Repositories of svc-subsidy, one per aggregate; none commits."""

@@ -1,0 +1,140 @@
+"""The ledger's rows: accounts, immutable transfers and their entries; posted balances."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import cast
+
+from sqlalchemy import Table, and_, exists, func, insert, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from subsidy.domain.ledger import Entry, TransferSpec, account_kind
+from subsidy.tables import LedgerAccountRow, LedgerEntryRow, LedgerTransferRow
+
+ACCOUNTS = cast(Table, LedgerAccountRow.__table__)
+TRANSFERS = cast(Table, LedgerTransferRow.__table__)
+ENTRIES = cast(Table, LedgerEntryRow.__table__)
+
+
+class LedgerRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def _insert(self, table: object) -> object:
+        dialect = self.session.get_bind().dialect.name
+        return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)  # type: ignore[arg-type]
+
+    async def ensure_accounts(self, account_ids: Iterable[str], now: datetime) -> None:
+        rows = [
+            {"id": a, "kind": account_kind(a), "created_at": now} for a in sorted(set(account_ids))
+        ]
+        if rows:
+            # executemany of one cached statement: a VALUES list per call would be compiled anew
+            statement = self._insert(ACCOUNTS).on_conflict_do_nothing()  # type: ignore[attr-defined]
+            await self.session.execute(statement, rows)
+
+    async def insert_transfer(self, spec: TransferSpec, now: datetime) -> bool:
+        """Insert the transfer and its entries; False when its id (or its pending) is taken."""
+        statement = (
+            self._insert(TRANSFERS)  # type: ignore[attr-defined]
+            .values(
+                id=spec.id,
+                kind=spec.kind,
+                flag=spec.flag,
+                pending_id=spec.pending_id,
+                references_id=spec.references_id,
+                reference=spec.reference,
+                memo=spec.memo,
+                fingerprint=spec.fingerprint(),
+                amount_fen=spec.amount_fen,
+                created_at=now,
+            )
+            .on_conflict_do_nothing()
+        )
+        result = await self.session.execute(statement)
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return False
+        if spec.entries:
+            await self.ensure_accounts((e.account_id for e in spec.entries), now)
+            await self.session.execute(
+                insert(ENTRIES),
+                [
+                    {
+                        "transfer_id": spec.id,
+                        "account_id": e.account_id,
+                        "amount_fen": e.amount_fen,
+                        "line_id": e.line_id,
+                    }
+                    for e in spec.entries
+                ],
+            )
+        return True
+
+    async def get(self, transfer_id: str) -> TransferSpec | None:
+        row = await self.session.get(LedgerTransferRow, transfer_id)
+        if row is None:
+            return None
+        entries = (
+            await self.session.execute(
+                select(ENTRIES.c.account_id, ENTRIES.c.amount_fen, ENTRIES.c.line_id)
+                .where(ENTRIES.c.transfer_id == transfer_id)
+                .order_by(ENTRIES.c.id)
+            )
+        ).all()
+        return TransferSpec(
+            id=row.id,
+            kind=row.kind,
+            reference=row.reference,
+            memo=row.memo,
+            flag=row.flag,  # type: ignore[arg-type]
+            entries=tuple(Entry(a, amount, line) for a, amount, line in entries),
+            pending_id=row.pending_id,
+            references_id=row.references_id,
+        )
+
+    async def resolution_of(self, pending_id: str) -> str | None:
+        """`post` or `void` once the pending transfer is resolved, else None."""
+        return await self.session.scalar(
+            select(TRANSFERS.c.flag).where(TRANSFERS.c.pending_id == pending_id)
+        )
+
+    async def posted_balances(
+        self, account_ids: Sequence[str] | None = None
+    ) -> list[tuple[str, int]]:
+        """Per account: entries of single transfers and of pending ones that were posted."""
+        resolution = aliased(LedgerTransferRow)
+        posted = exists().where(
+            and_(resolution.pending_id == TRANSFERS.c.id, resolution.flag == "post")
+        )
+        statement = (
+            select(ENTRIES.c.account_id, func.sum(ENTRIES.c.amount_fen))
+            .join(TRANSFERS, TRANSFERS.c.id == ENTRIES.c.transfer_id)
+            .where(or_(TRANSFERS.c.flag == "single", and_(TRANSFERS.c.flag == "pending", posted)))
+            .group_by(ENTRIES.c.account_id)
+            .order_by(ENTRIES.c.account_id)
+        )
+        if account_ids is not None:
+            statement = statement.where(ENTRIES.c.account_id.in_(account_ids))
+        return [(a, int(total)) for a, total in (await self.session.execute(statement)).all()]
+
+    async def pending_balances(self) -> list[tuple[str, int]]:
+        resolution = aliased(LedgerTransferRow)
+        resolved = exists().where(resolution.pending_id == TRANSFERS.c.id)
+        statement = (
+            select(ENTRIES.c.account_id, func.sum(ENTRIES.c.amount_fen))
+            .join(TRANSFERS, TRANSFERS.c.id == ENTRIES.c.transfer_id)
+            .where(and_(TRANSFERS.c.flag == "pending", ~resolved))
+            .group_by(ENTRIES.c.account_id)
+        )
+        return [(a, int(total)) for a, total in (await self.session.execute(statement)).all()]
+
+    async def transfer_sums(self) -> list[tuple[str, int]]:
+        """Each transfer's entry sum (all zero in a sound ledger): for reconciliation."""
+        statement = select(ENTRIES.c.transfer_id, func.sum(ENTRIES.c.amount_fen)).group_by(
+            ENTRIES.c.transfer_id
+        )
+        return [(t, int(s)) for t, s in (await self.session.execute(statement)).all()]
