@@ -538,7 +538,8 @@ def business() -> db.Dashboard:
             "HomeBed · Service levels",
             "What the seeds require of providers and of the platform: the 15-minute arrival "
             "(001 §四(三)2), the daily visit and the monthly minimums (001 §四(三)3), the T+1 "
-            "report (000 §三(二)); beds by county and status. Subsidies join when svc-subsidy "
+            "report (000 §三(二)), the platform update of a bed's end (001 §四(六)); beds by county "
+            "and status. Subsidies join when svc-subsidy "
             "exports its metrics.",
         )
         .with_row(db.Row("Beds"))
@@ -550,9 +551,22 @@ def business() -> db.Dashboard:
                     "{{region_code}} {{status}}",
                     zero_when_absent=True,
                 ),
-                width=24,
+                width=16,
                 description="From svc-reporting's supervision read model (intake.beds.v1), "
                 "refreshed by its delivery job; county = the first 6 digits of GB/T 2260.",
+            )
+        )
+        .with_panel(
+            graph(
+                "Bed ends overdue for the platform update, by provider and county",
+                Query(
+                    "sum by (provider_id, region_code) (homebed_bed_updates_overdue)",
+                    "{{provider_id}} {{region_code}}",
+                    zero_when_absent=True,
+                ),
+                width=8,
+                description="撤床/转养 past the 5-working-day deadline (001 §四(六)) that no "
+                "report taken by the city platform carries yet. Alert HomeBedPlatformUpdateOverdue.",
             )
         )
         .with_row(db.Row("15-minute arrival (001 §四(三)2)"))
