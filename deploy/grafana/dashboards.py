@@ -342,6 +342,18 @@ def iot() -> db.Dashboard:
         )
         .with_panel(
             graph(
+                "Devices offline now, by provider",
+                Query(
+                    "max by (provider_id) (homebed_iot_devices_offline)",
+                    "{{provider_id}}",
+                    zero_when_absent=True,
+                ),
+                description="Active devices silent past their type's heartbeat, counted by the "
+                "connectivity check (iot-ingest's worker loop, not the telemetry or alarm lane).",
+            )
+        )
+        .with_panel(
+            graph(
                 "Rule-engine signals and failures (per hour)",
                 Query(
                     increase("homebed_iot_rule_signals_total", "rule, kind", "1h"),

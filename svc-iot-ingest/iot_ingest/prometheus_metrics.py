@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 SERVICE = "svc-iot-ingest"
 
@@ -55,6 +55,12 @@ DEVICE_CONNECTIVITY = Counter(
     "homebed_iot_device_connectivity_total",
     "Devices going offline or coming back online.",
     ["service", "change"],
+)
+DEVICES_OFFLINE = Gauge(
+    "homebed_iot_devices_offline",
+    "Active devices offline now (silent past their type's heartbeat), by provider; set by the "
+    "connectivity check, off the telemetry and alarm lanes.",
+    ["service", "provider_id"],  # provider ids, never a person
 )
 RULE_ENGINE_FAILURES = Counter(
     "homebed_iot_rule_engine_failures_total",
