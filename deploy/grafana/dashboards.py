@@ -299,7 +299,6 @@ def iot() -> db.Dashboard:
                 Query(
                     rate("homebed_iot_readings_total", "outcome"),
                     "{{outcome}}",
-                    zero_when_absent=True,
                 ),
                 unit="reqps",
                 width=8,
@@ -311,7 +310,6 @@ def iot() -> db.Dashboard:
                 Query(
                     rate("homebed_iot_readings_refused_total", "reason"),
                     "{{reason}}",
-                    zero_when_absent=True,
                 ),
                 unit="reqps",
                 width=8,
@@ -323,7 +321,6 @@ def iot() -> db.Dashboard:
                 Query(
                     rate("homebed_iot_telemetry_batches_total", "result"),
                     "{{result}}",
-                    zero_when_absent=True,
                 ),
                 unit="reqps",
                 width=8,
@@ -335,7 +332,6 @@ def iot() -> db.Dashboard:
                 Query(
                     increase("homebed_iot_device_connectivity_total", "change", "1h"),
                     "{{change}}",
-                    zero_when_absent=True,
                 ),
                 description="Alert HomeBedDevicesDroppingOffline: more than 20 in 15 minutes.",
             )
@@ -363,7 +359,6 @@ def iot() -> db.Dashboard:
                 Query(
                     increase("homebed_iot_rule_engine_failures_total", "service", "1h"),
                     "failures",
-                    zero_when_absent=True,
                 ),
                 description="Alert HomeBedRuleEngineFailing on any failure.",
             )
@@ -375,7 +370,6 @@ def iot() -> db.Dashboard:
                 Query(
                     increase("homebed_iot_alarms_raised_total", "alarm_type", "1h"),
                     "{{alarm_type}}",
-                    zero_when_absent=True,
                 ),
                 width=8,
             )
@@ -386,12 +380,10 @@ def iot() -> db.Dashboard:
                 Query(
                     quantile(0.5, "homebed_iot_alarm_time_to_ack_seconds", "alarm_type", "", "1h"),
                     "p50 {{alarm_type}}",
-                    zero_when_absent=True,
                 ),
                 Query(
                     quantile(0.9, "homebed_iot_alarm_time_to_ack_seconds", "alarm_type", "", "1h"),
                     "p90 {{alarm_type}}",
-                    zero_when_absent=True,
                 ),
                 unit="s",
                 width=8,
@@ -405,14 +397,12 @@ def iot() -> db.Dashboard:
                         0.5, "homebed_iot_alarm_time_to_arrival_seconds", "alarm_type", "", "1h"
                     ),
                     "p50 {{alarm_type}}",
-                    zero_when_absent=True,
                 ),
                 Query(
                     quantile(
                         0.9, "homebed_iot_alarm_time_to_arrival_seconds", "alarm_type", "", "1h"
                     ),
                     "p90 {{alarm_type}}",
-                    zero_when_absent=True,
                 ),
                 unit="s",
                 width=8,
@@ -438,7 +428,6 @@ def iot() -> db.Dashboard:
                 Query(
                     increase("homebed_iot_alarms_resolved_total", "alarm_type, outcome", "1h"),
                     "{{alarm_type}} {{outcome}}",
-                    zero_when_absent=True,
                 ),
             )
         )
@@ -632,7 +621,6 @@ def business() -> db.Dashboard:
                 Query(
                     increase("homebed_records_minimum_breaches_total", "rule", "1d"),
                     "{{rule}}",
-                    zero_when_absent=True,
                 ),
                 description="daily_visit, monthly_hours (30 hours a month, pro-rated), "
                 "medic_biweekly. Alert HomeBedServiceMinimumBreached.",

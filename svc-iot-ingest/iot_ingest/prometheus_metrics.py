@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
 
+from iot_ingest.domain.alarm_types import AlarmType
+from iot_ingest.domain.alarms.lifecycle import AlarmOutcome
+from iot_ingest.domain.connectivity import Connectivity
+from iot_ingest.domain.validation import RefusalReason
+
 SERVICE = "svc-iot-ingest"
 
 READINGS = Counter(
@@ -67,3 +72,34 @@ RULE_ENGINE_FAILURES = Counter(
     "Rule-engine batches or ticks that failed (the consumer re-reads and restarts its poll).",
     ["service"],
 )
+
+
+def _known_from_the_start() -> None:
+    """Series whose label values are known before anything happens show at 0 from the start, so
+    a dashboard needs no `or vector(0)` and a typo in a panel shows as no data. Providers and rule
+    ids are not known in advance: those series appear with their first event."""
+    for outcome in ("accepted", "duplicate", "refused", "late"):
+        READINGS.labels(SERVICE, outcome)
+    for reason in RefusalReason:
+        READINGS_REFUSED.labels(SERVICE, reason.value)
+    for result in (
+        "accepted",
+        "rate_limited",
+        "unauthorized",
+        "suspended",
+        "invalid",
+        "unavailable",
+    ):
+        TELEMETRY_BATCHES.labels(SERVICE, result)
+    for change in Connectivity:
+        DEVICE_CONNECTIVITY.labels(SERVICE, change.value)
+    RULE_ENGINE_FAILURES.labels(SERVICE)
+    for alarm_type in AlarmType:
+        ALARMS_RAISED.labels(SERVICE, alarm_type.value)
+        ALARM_TIME_TO_ACK.labels(SERVICE, alarm_type.value)
+        ALARM_TIME_TO_ARRIVAL.labels(SERVICE, alarm_type.value)
+        for outcome in AlarmOutcome:
+            ALARMS_RESOLVED.labels(SERVICE, alarm_type.value, outcome.value)
+
+
+_known_from_the_start()
