@@ -85,19 +85,10 @@ UNKNOWN_UNTIL_AN_EVENT = {
         "homebed_gateway_request_duration_seconds_bucket",
     ): "route of the first request",
 }
-# Not yet initialised although their labels are known at start (the chassis consumer knows its
-# topics and group, the producer its topics, the gateway its upstreams and failure kinds): they
-# keep `or vector(0)` until the chassis and the gateway create their children at start.
+# Not yet initialised although their labels are known at start (the producer its topics, the
+# gateway its upstreams and failure kinds): they keep `or vector(0)` until the chassis' producer
+# and the gateway create their children at start, as the chassis' consumers do.
 NOT_YET_INITIALISED = {
-    (
-        "homebed-backbone / Consumed per second by group and outcome",
-        "homebed_kafka_consumed_total",
-    ): "chassis consumer",
-    (
-        "homebed-backbone / Handler time p99 by group",
-        "homebed_kafka_handle_duration_seconds_bucket",
-    ): "chassis consumer",
-    ("homebed-backbone / Dead letters (per hour)", "homebed_kafka_dlq_total"): "chassis consumer",
     (
         "homebed-backbone / Published per second by topic (relay and express)",
         "homebed_kafka_produced_total",

@@ -458,7 +458,6 @@ def backbone() -> db.Dashboard:
                 Query(
                     rate("homebed_kafka_consumed_total", "group, outcome"),
                     "{{group}} {{outcome}}",
-                    zero_when_absent=True,
                 ),
                 unit="reqps",
             )
@@ -469,7 +468,6 @@ def backbone() -> db.Dashboard:
                 Query(
                     quantile(0.99, "homebed_kafka_handle_duration_seconds", "group"),
                     "{{group}}",
-                    zero_when_absent=True,
                 ),
                 unit="s",
             )
@@ -480,7 +478,6 @@ def backbone() -> db.Dashboard:
                 Query(
                     increase("homebed_kafka_dlq_total", "service, topic", "1h"),
                     "{{service}} {{topic}}.dlq",
-                    zero_when_absent=True,
                 ),
                 description="Alert HomeBedDeadLetters. `python -m chassis.dlq list --topic …`.",
             )
