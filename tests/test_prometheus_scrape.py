@@ -85,9 +85,10 @@ UNKNOWN_UNTIL_AN_EVENT = {
         "homebed_gateway_request_duration_seconds_bucket",
     ): "route of the first request",
 }
-# Not yet initialised although their labels are known at start (the producer its topics, the
-# gateway its upstreams and failure kinds): they keep `or vector(0)` until the chassis' producer
-# and the gateway create their children at start, as the chassis' consumers do.
+# Not yet initialised although their labels are bounded (the producer's topics, the gateway's
+# route patterns and limit kinds, credential schemes and reasons): they keep `or vector(0)` until
+# the chassis' producer and the gateway create their children at start, as the chassis' consumers
+# and the gateway's upstream failures do.
 NOT_YET_INITIALISED = {
     (
         "homebed-backbone / Published per second by topic (relay and express)",
@@ -101,10 +102,6 @@ NOT_YET_INITIALISED = {
         "homebed-backbone / Relay errors: failed produce attempts",
         "homebed_kafka_produce_errors_total",
     ): "chassis producer",
-    (
-        "homebed-golden-signals / Upstream failures, rate-limited and refused credentials",
-        "homebed_gateway_upstream_failures_total",
-    ): "gateway",
     (
         "homebed-golden-signals / Upstream failures, rate-limited and refused credentials",
         "homebed_gateway_rate_limited_total",

@@ -266,7 +266,6 @@ def golden_signals() -> db.Dashboard:
                 Query(
                     rate("homebed_gateway_upstream_failures_total", "upstream, kind"),
                     "failure {{upstream}} {{kind}}",
-                    zero_when_absent=True,
                 ),
                 Query(
                     rate("homebed_gateway_rate_limited_total", "kind"),
