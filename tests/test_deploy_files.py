@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import re
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
+from sqlalchemy.engine import make_url
 
 from chassis.settings import ServiceSettings
 from gateway.settings import GatewaySettings
@@ -84,3 +88,68 @@ def test_compose_roles_are_the_service_s_roles() -> None:
     assert set(roles.values()) <= set(ROLE_DEFAULTS)
     shares = {name: COMPOSE["services"][name]["cpu_shares"] for name in roles}
     assert shares["iot-ingest"] > shares["iot-ingest-telemetry"] > shares["iot-ingest-worker"]
+
+
+INIT_SQL = Path(__file__).resolve().parents[1] / "deploy/postgres/init-databases.sql"
+K8S_SERVICES = Path(__file__).resolve().parents[1] / "deploy/k8s/services.yaml"
+
+
+def _created_databases() -> set[str]:
+    return set(re.findall(r"(?im)^\s*CREATE\s+DATABASE\s+\"?(\w+)\"?\s*;", INIT_SQL.read_text()))
+
+
+def _database_of(url: str) -> str | None:
+    """The database a PostgreSQL URL names (None for SQLite and other schemes)."""
+    parsed = make_url(url.replace("${POSTGRES_PASSWORD}", "secret"))
+    return parsed.database if parsed.get_backend_name() == "postgresql" else None
+
+
+def _named_databases(
+    compose: dict[str, Any], settings_classes: Iterable[type[ServiceSettings]]
+) -> dict[str, str]:
+    """Every PostgreSQL database a compose service's environment or a settings default names,
+    with who names it."""
+    named: dict[str, str] = {}
+    for name, service in compose["services"].items():
+        for variable, value in (service.get("environment") or {}).items():
+            if isinstance(value, str) and value.startswith("postgresql"):
+                database = _database_of(value)
+                if database:
+                    named[database] = f"compose {name} {variable}"
+    for settings_class in settings_classes:
+        for field, info in settings_class.model_fields.items():
+            if isinstance(info.default, str) and info.default.startswith("postgresql"):
+                database = _database_of(info.default)
+                if database:
+                    named[database] = f"{settings_class.__module__} {field}"
+    return named
+
+
+def _missing(named: dict[str, str]) -> dict[str, str]:
+    created = _created_databases()
+    return {database: who for database, who in named.items() if database not in created}
+
+
+def test_the_init_script_creates_every_database_compose_and_settings_name() -> None:
+    named = _named_databases(COMPOSE, {*APPS.values(), *WORKERS.values()})
+    assert "reporting" in named, "compose names no reporting database: the check proves nothing"
+    missing = _missing(named)
+    assert not missing, f"deploy/postgres/init-databases.sql does not create {missing}"
+
+
+def test_the_check_sees_a_database_the_script_does_not_create() -> None:
+    url = "postgresql+asyncpg://postgres:${POSTGRES_PASSWORD}@postgres/ghost"
+    compose = {"services": {"ghost": {"environment": {"HOMEBED_GHOST_DATABASE_URL": url}}}}
+    assert _missing(_named_databases(compose, [])) == {
+        "ghost": "compose ghost HOMEBED_GHOST_DATABASE_URL"
+    }
+    assert _database_of("sqlite+aiosqlite:///var/svc-reporting.db") is None
+
+
+def test_the_init_script_creates_every_kubernetes_database() -> None:
+    """k8s runs one CloudNativePG Cluster per database; compose's single PostgreSQL holds the
+    same set, so a service moves between the two without a database appearing or vanishing."""
+    processes = yaml.safe_load(K8S_SERVICES.read_text())["processes"]
+    databases = {p["database"] for p in processes.values() if p.get("database")}
+    assert databases, "services.yaml names no database"
+    assert databases <= _created_databases(), databases - _created_databases()

@@ -18,13 +18,6 @@ import yaml
 
 from chassis.testing.eventually import eventually
 
-pytestmark = [
-    pytest.mark.kafka,
-    pytest.mark.prometheus,
-    # several services start in-process: a hang guard sized for a loaded 2-core CI box, not a timing
-    pytest.mark.timeout(360),
-]
-
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
 
 # name (the `app` label of prometheus.yml), module, env prefix. The gateway is started apart (its
@@ -35,6 +28,106 @@ SERVICES = (
     ("svc-iot-ingest", "iot_ingest.main:app", "HOMEBED_IOT_INGEST_"),
     ("svc-reporting", "reporting.main:app", "HOMEBED_REPORTING_"),
 )
+
+
+# Panels whose query may end in `or vector(0)`: a metric whose labels are only known once an event
+# names them (a provider, a county, a rule id, an HTTP status) has no series before it, so the
+# panel shows 0 rather than "no data". Everything else is initialised at 0 by its service
+# (prometheus-client children created at import) and must return real series here. Keyed by
+# "<dashboard> / <panel title>" and the metric; the test fails on an entry here that no panel
+# needs and on a panel that falls back without an entry.
+UNKNOWN_UNTIL_AN_EVENT = {
+    ("homebed-business / Beds by county and status", "homebed_beds"): "county",
+    (
+        "homebed-business / Bed ends overdue for the platform update, by provider and county",
+        "homebed_bed_updates_overdue",
+    ): "provider, county",
+    (
+        "homebed-business / Alarms on time, last 24 h",
+        "homebed_iot_alarms_sla_breached_total",
+    ): "provider",
+    (
+        "homebed-business / 15-minute breaches, last 24 h",
+        "homebed_iot_alarms_sla_breached_total",
+    ): "provider",
+    (
+        "homebed-business / 15-minute breaches by provider, last 24 h",
+        "homebed_iot_alarms_sla_breached_total",
+    ): "provider",
+    (
+        "homebed-iot / 15-minute breaches by provider and type (per hour)",
+        "homebed_iot_alarms_sla_breached_total",
+    ): "provider",
+    (
+        "homebed-business / Bed-days without a verified visit, by provider (per day)",
+        "homebed_records_missed_days_total",
+    ): "provider",
+    ("homebed-business / Report days late, by provider", "homebed_city_reports_late"): "provider",
+    (
+        "homebed-business / Batches failing delivery, by provider",
+        "homebed_city_reports_failed",
+    ): "provider",
+    (
+        "homebed-business / Delivery attempts by outcome (per hour)",
+        "homebed_city_report_attempts_total",
+    ): "provider",
+    ("homebed-iot / Devices offline now, by provider", "homebed_iot_devices_offline"): "provider",
+    (
+        "homebed-iot / Rule-engine signals and failures (per hour)",
+        "homebed_iot_rule_signals_total",
+    ): "rule id (per-bed rules are data)",
+    (
+        "homebed-golden-signals / Gateway requests by upstream and status",
+        "homebed_gateway_requests_total",
+    ): "HTTP status",
+    (
+        "homebed-golden-signals / Gateway p99 by upstream",
+        "homebed_gateway_request_duration_seconds_bucket",
+    ): "route of the first request",
+}
+# Not yet initialised although their labels are bounded (the producer's topics, the gateway's
+# route patterns and limit kinds, credential schemes and reasons): they keep `or vector(0)` until
+# the chassis' producer and the gateway create their children at start, as the chassis' consumers
+# and the gateway's upstream failures do.
+NOT_YET_INITIALISED = {
+    (
+        "homebed-backbone / Published per second by topic (relay and express)",
+        "homebed_kafka_produced_total",
+    ): "chassis producer",
+    (
+        "homebed-backbone / Published per second by topic (relay and express)",
+        "homebed_outbox_express_total",
+    ): "chassis outbox",
+    (
+        "homebed-backbone / Relay errors: failed produce attempts",
+        "homebed_kafka_produce_errors_total",
+    ): "chassis producer",
+    (
+        "homebed-golden-signals / Upstream failures, rate-limited and refused credentials",
+        "homebed_gateway_rate_limited_total",
+    ): "gateway",
+    (
+        "homebed-golden-signals / Upstream failures, rate-limited and refused credentials",
+        "homebed_gateway_auth_failures_total",
+    ): "gateway",
+}
+ZERO_FALLBACK = " or vector(0)"
+
+
+def _metric_of(expr: str) -> str:
+    return re.findall(r"\b(homebed_[a-z_]+)", expr)[0]
+
+
+def test_only_the_listed_panels_fall_back_to_zero() -> None:
+    """Runs without infrastructure: the list above is exactly the panels that fall back."""
+    falling_back = {
+        (title, _metric_of(written))
+        for title, _, written in _panel_queries()
+        if written.endswith(ZERO_FALLBACK)
+    }
+    listed = set(UNKNOWN_UNTIL_AN_EVENT) | set(NOT_YET_INITIALISED)
+    assert falling_back - listed == set(), "falls back to 0 without a reason listed here"
+    assert listed - falling_back == set(), "listed here but no panel falls back any more"
 
 
 async def _query(client: httpx.AsyncClient, expr: str) -> list[dict[str, object]]:
@@ -63,6 +156,10 @@ async def _ready(url: str) -> int:
             return 0
 
 
+@pytest.mark.kafka
+@pytest.mark.prometheus
+# several services start in-process: a hang guard sized for a loaded 2-core CI box, not a timing
+@pytest.mark.timeout(360)
 async def test_prometheus_scrapes_the_services_loads_rules_and_every_panel_returns_series(
     kafka_bootstrap: str, prometheus_binary: str, tmp_path: Path, spawn, free_port
 ) -> None:
@@ -183,7 +280,9 @@ async def test_prometheus_scrapes_the_services_loads_rules_and_every_panel_retur
                 base = re.sub(r"_(bucket|count|sum|total)$", "", name)
                 assert name in metadata or base in metadata, f"{title}: {name} never scraped"
 
-        for title, expr, _ in queries:
+        for title, expr, written in queries:
+            if written.endswith(ZERO_FALLBACK):
+                continue  # trivially "returns series": the listed ones are checked by name above
             await eventually(
                 lambda expr=expr: _query(prom, expr),
                 within=30,
@@ -192,6 +291,7 @@ async def test_prometheus_scrapes_the_services_loads_rules_and_every_panel_retur
             )
 
 
+@pytest.mark.prometheus
 def test_alert_rules_pass_their_promtool_unit_tests(prometheus_binary: str) -> None:
     promtool = Path(prometheus_binary).with_name("promtool")
     result = subprocess.run(

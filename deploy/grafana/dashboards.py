@@ -266,7 +266,6 @@ def golden_signals() -> db.Dashboard:
                 Query(
                     rate("homebed_gateway_upstream_failures_total", "upstream, kind"),
                     "failure {{upstream}} {{kind}}",
-                    zero_when_absent=True,
                 ),
                 Query(
                     rate("homebed_gateway_rate_limited_total", "kind"),
@@ -299,7 +298,6 @@ def iot() -> db.Dashboard:
                 Query(
                     rate("homebed_iot_readings_total", "outcome"),
                     "{{outcome}}",
-                    zero_when_absent=True,
                 ),
                 unit="reqps",
                 width=8,
@@ -311,7 +309,6 @@ def iot() -> db.Dashboard:
                 Query(
                     rate("homebed_iot_readings_refused_total", "reason"),
                     "{{reason}}",
-                    zero_when_absent=True,
                 ),
                 unit="reqps",
                 width=8,
@@ -323,7 +320,6 @@ def iot() -> db.Dashboard:
                 Query(
                     rate("homebed_iot_telemetry_batches_total", "result"),
                     "{{result}}",
-                    zero_when_absent=True,
                 ),
                 unit="reqps",
                 width=8,
@@ -335,9 +331,20 @@ def iot() -> db.Dashboard:
                 Query(
                     increase("homebed_iot_device_connectivity_total", "change", "1h"),
                     "{{change}}",
-                    zero_when_absent=True,
                 ),
                 description="Alert HomeBedDevicesDroppingOffline: more than 20 in 15 minutes.",
+            )
+        )
+        .with_panel(
+            graph(
+                "Devices offline now, by provider",
+                Query(
+                    "max by (provider_id) (homebed_iot_devices_offline)",
+                    "{{provider_id}}",
+                    zero_when_absent=True,
+                ),
+                description="Active devices silent past their type's heartbeat, counted by the "
+                "connectivity check (iot-ingest's worker loop, not the telemetry or alarm lane).",
             )
         )
         .with_panel(
@@ -351,7 +358,6 @@ def iot() -> db.Dashboard:
                 Query(
                     increase("homebed_iot_rule_engine_failures_total", "service", "1h"),
                     "failures",
-                    zero_when_absent=True,
                 ),
                 description="Alert HomeBedRuleEngineFailing on any failure.",
             )
@@ -363,7 +369,6 @@ def iot() -> db.Dashboard:
                 Query(
                     increase("homebed_iot_alarms_raised_total", "alarm_type", "1h"),
                     "{{alarm_type}}",
-                    zero_when_absent=True,
                 ),
                 width=8,
             )
@@ -374,12 +379,10 @@ def iot() -> db.Dashboard:
                 Query(
                     quantile(0.5, "homebed_iot_alarm_time_to_ack_seconds", "alarm_type", "", "1h"),
                     "p50 {{alarm_type}}",
-                    zero_when_absent=True,
                 ),
                 Query(
                     quantile(0.9, "homebed_iot_alarm_time_to_ack_seconds", "alarm_type", "", "1h"),
                     "p90 {{alarm_type}}",
-                    zero_when_absent=True,
                 ),
                 unit="s",
                 width=8,
@@ -393,14 +396,12 @@ def iot() -> db.Dashboard:
                         0.5, "homebed_iot_alarm_time_to_arrival_seconds", "alarm_type", "", "1h"
                     ),
                     "p50 {{alarm_type}}",
-                    zero_when_absent=True,
                 ),
                 Query(
                     quantile(
                         0.9, "homebed_iot_alarm_time_to_arrival_seconds", "alarm_type", "", "1h"
                     ),
                     "p90 {{alarm_type}}",
-                    zero_when_absent=True,
                 ),
                 unit="s",
                 width=8,
@@ -426,7 +427,6 @@ def iot() -> db.Dashboard:
                 Query(
                     increase("homebed_iot_alarms_resolved_total", "alarm_type, outcome", "1h"),
                     "{{alarm_type}} {{outcome}}",
-                    zero_when_absent=True,
                 ),
             )
         )
@@ -457,7 +457,6 @@ def backbone() -> db.Dashboard:
                 Query(
                     rate("homebed_kafka_consumed_total", "group, outcome"),
                     "{{group}} {{outcome}}",
-                    zero_when_absent=True,
                 ),
                 unit="reqps",
             )
@@ -468,7 +467,6 @@ def backbone() -> db.Dashboard:
                 Query(
                     quantile(0.99, "homebed_kafka_handle_duration_seconds", "group"),
                     "{{group}}",
-                    zero_when_absent=True,
                 ),
                 unit="s",
             )
@@ -479,7 +477,6 @@ def backbone() -> db.Dashboard:
                 Query(
                     increase("homebed_kafka_dlq_total", "service, topic", "1h"),
                     "{{service}} {{topic}}.dlq",
-                    zero_when_absent=True,
                 ),
                 description="Alert HomeBedDeadLetters. `python -m chassis.dlq list --topic …`.",
             )
@@ -538,7 +535,8 @@ def business() -> db.Dashboard:
             "HomeBed · Service levels",
             "What the seeds require of providers and of the platform: the 15-minute arrival "
             "(001 §四(三)2), the daily visit and the monthly minimums (001 §四(三)3), the T+1 "
-            "report (000 §三(二)); beds by county and status. Subsidies join when svc-subsidy "
+            "report (000 §三(二)), the platform update of a bed's end (001 §四(六)); beds by county "
+            "and status. Subsidies join when svc-subsidy "
             "exports its metrics.",
         )
         .with_row(db.Row("Beds"))
@@ -550,9 +548,22 @@ def business() -> db.Dashboard:
                     "{{region_code}} {{status}}",
                     zero_when_absent=True,
                 ),
-                width=24,
+                width=16,
                 description="From svc-reporting's supervision read model (intake.beds.v1), "
                 "refreshed by its delivery job; county = the first 6 digits of GB/T 2260.",
+            )
+        )
+        .with_panel(
+            graph(
+                "Bed ends overdue for the platform update, by provider and county",
+                Query(
+                    "sum by (provider_id, region_code) (homebed_bed_updates_overdue)",
+                    "{{provider_id}} {{region_code}}",
+                    zero_when_absent=True,
+                ),
+                width=8,
+                description="撤床/转养 past the 5-working-day deadline (001 §四(六)) that no "
+                "report taken by the city platform carries yet. Alert HomeBedPlatformUpdateOverdue.",
             )
         )
         .with_row(db.Row("15-minute arrival (001 §四(三)2)"))
@@ -606,7 +617,6 @@ def business() -> db.Dashboard:
                 Query(
                     increase("homebed_records_minimum_breaches_total", "rule", "1d"),
                     "{{rule}}",
-                    zero_when_absent=True,
                 ),
                 description="daily_visit, monthly_hours (30 hours a month, pro-rated), "
                 "medic_biweekly. Alert HomeBedServiceMinimumBreached.",

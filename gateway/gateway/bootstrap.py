@@ -181,6 +181,8 @@ def _upstream(name: str, settings: GatewaySettings, monotonic: Callable[[], floa
         tls=ssl.create_default_context() if scheme == b"https" else None,
     )
     metrics.BREAKER_STATE.labels(name).set(BreakerState.CLOSED)
+    for kind in metrics.UPSTREAM_FAILURE_KINDS:  # at 0 from the start: the panel needs no fallback
+        metrics.UPSTREAM_FAILURES.labels(name, kind)
     return Upstream(
         name=name,
         scheme=scheme,

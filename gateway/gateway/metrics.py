@@ -27,6 +27,7 @@ RETRIES = Counter(
     "Retries of idempotent requests to an upstream.",
     ["route", "upstream"],
 )
+UPSTREAM_FAILURE_KINDS = ("connect", "timeout", "protocol", "status")  # proxy/forwarding.py
 UPSTREAM_FAILURES = Counter(
     "homebed_gateway_upstream_failures_total",
     "Failed upstream attempts by kind (connect, timeout, protocol, status).",

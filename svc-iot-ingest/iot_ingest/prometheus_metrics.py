@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
+
+from iot_ingest.domain.alarm_types import AlarmType
+from iot_ingest.domain.alarms.lifecycle import AlarmOutcome
+from iot_ingest.domain.connectivity import Connectivity
+from iot_ingest.domain.validation import RefusalReason
 
 SERVICE = "svc-iot-ingest"
 
@@ -56,8 +61,45 @@ DEVICE_CONNECTIVITY = Counter(
     "Devices going offline or coming back online.",
     ["service", "change"],
 )
+DEVICES_OFFLINE = Gauge(
+    "homebed_iot_devices_offline",
+    "Active devices offline now (silent past their type's heartbeat), by provider; set by the "
+    "connectivity check, off the telemetry and alarm lanes.",
+    ["service", "provider_id"],  # provider ids, never a person
+)
 RULE_ENGINE_FAILURES = Counter(
     "homebed_iot_rule_engine_failures_total",
     "Rule-engine batches or ticks that failed (the consumer re-reads and restarts its poll).",
     ["service"],
 )
+
+
+def _known_from_the_start() -> None:
+    """Series whose label values are known before anything happens show at 0 from the start, so
+    a dashboard needs no `or vector(0)` and a typo in a panel shows as no data. Providers and rule
+    ids are not known in advance: those series appear with their first event."""
+    for outcome in ("accepted", "duplicate", "refused", "late"):
+        READINGS.labels(SERVICE, outcome)
+    for reason in RefusalReason:
+        READINGS_REFUSED.labels(SERVICE, reason.value)
+    for result in (
+        "accepted",
+        "rate_limited",
+        "unauthorized",
+        "suspended",
+        "invalid",
+        "unavailable",
+    ):
+        TELEMETRY_BATCHES.labels(SERVICE, result)
+    for change in Connectivity:
+        DEVICE_CONNECTIVITY.labels(SERVICE, change.value)
+    RULE_ENGINE_FAILURES.labels(SERVICE)
+    for alarm_type in AlarmType:
+        ALARMS_RAISED.labels(SERVICE, alarm_type.value)
+        ALARM_TIME_TO_ACK.labels(SERVICE, alarm_type.value)
+        ALARM_TIME_TO_ARRIVAL.labels(SERVICE, alarm_type.value)
+        for outcome in AlarmOutcome:
+            ALARMS_RESOLVED.labels(SERVICE, alarm_type.value, outcome.value)
+
+
+_known_from_the_start()

@@ -25,3 +25,9 @@ DELIVERY_ATTEMPTS = Counter(
     "Delivery attempts to the city platform by outcome",
     ["provider_id", "outcome"],
 )
+UPDATES_OVERDUE = Gauge(
+    "homebed_bed_updates_overdue",
+    "Bed ends past their platform-update deadline (5 working days, 001 §四(六)) that no report "
+    "taken by the city platform carries yet, by provider and county",
+    ["provider_id", "region_code"],
+)

@@ -66,6 +66,9 @@ class SupervisedBedRow(Base):
     status: Mapped[str] = mapped_column(String(24))
     established_on: Mapped[date | None] = mapped_column(Date)
     ended_on: Mapped[date | None] = mapped_column(Date)
+    # an end's platform update (001 §四(六)): its deadline and when intake recorded the end
+    update_deadline: Mapped[date | None] = mapped_column(Date)
+    end_recorded_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
 
 

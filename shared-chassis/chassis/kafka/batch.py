@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 
 from chassis.db import UnitOfWork
-from chassis.kafka.consumer import PoisonMessage, dead_letter, is_transient
+from chassis.kafka.consumer import PoisonMessage, dead_letter, is_transient, show_from_the_start
 from chassis.kafka.consumer_loop import ConsumerLoop, Poll
 from chassis.kafka.crash import crash_after_applied
 from chassis.observability.metrics import KAFKA_CONSUMED
@@ -135,6 +135,7 @@ class BatchConsumer(ConsumerLoop):
             poll_timeout_ms=poll_timeout_ms,
         )
         self.topic = topic
+        show_from_the_start(service, [topic], group_id)
         self._offsets = offsets
         self._uow_factory = uow_factory
         self._apply = apply

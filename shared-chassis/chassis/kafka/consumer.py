@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
@@ -171,6 +171,19 @@ async def dead_letter(
     )
 
 
+CONSUMED_OUTCOMES = ("applied", "duplicate", "retried", "dead_lettered")
+
+
+def show_from_the_start(service: str, topics: Iterable[str], group_id: str) -> None:
+    """Create a consumer's series at 0 (its topics and group are known before any message): a
+    dashboard of consumption and dead letters then needs no `or vector(0)`."""
+    for topic in topics:
+        for outcome in CONSUMED_OUTCOMES:
+            KAFKA_CONSUMED.labels(service, topic, group_id, outcome)
+        KAFKA_DLQ.labels(service, topic, group_id)
+        KAFKA_HANDLE_LATENCY.labels(service, topic, group_id)
+
+
 class MessageApplier:
     """The per-message strategy of the runner, free of the Kafka consumer: apply once, retry a
     bounded number of times (without limit while the database or network is down), then DLQ.
@@ -195,6 +208,7 @@ class MessageApplier:
         self._dlq_producer = dlq_producer
         self._config = config
         self._sleep = sleep
+        show_from_the_start(service, self._handlers, config.group_id)
 
     async def process(self, record: ConsumerRecord[bytes, bytes]) -> str:
         """ "applied", "duplicate" or "dead_lettered"; returns once the record is settled."""

@@ -21,6 +21,7 @@ from datetime import date, datetime
 from chassis.clock import Clock
 from chassis.db import UnitOfWork
 from reporting.domain.delivery import (
+    SHANGHAI,
     BatchKind,
     BatchStatus,
     backoff,
@@ -29,11 +30,18 @@ from reporting.domain.delivery import (
     latest_due_day,
     original_batch_id,
 )
-from reporting.metrics import BEDS, DELIVERY_ATTEMPTS, REPORTS_FAILED, REPORTS_LATE
+from reporting.domain.platform_update import RecordedEnd, update_overdue
+from reporting.metrics import (
+    BEDS,
+    DELIVERY_ATTEMPTS,
+    REPORTS_FAILED,
+    REPORTS_LATE,
+    UPDATES_OVERDUE,
+)
 from reporting.repository import BatchRepository, ProviderRepository, SupervisionRepository
 from reporting.service.assembly import assemble
 from reporting.service.sources import CityPlatform, Delivery, Sources, SourceUnavailable
-from reporting.tables import ReportBatchRow
+from reporting.tables import ReportBatchRow, SupervisedBedRow
 
 logger = logging.getLogger(__name__)
 
@@ -231,13 +239,14 @@ async def send_due(
 
 
 async def refresh_metrics(*, uow: UnitOfWork, now: datetime) -> None:
-    """Late and failed report days per provider, beds per county and status (gauges)."""
+    """Late and failed report days per provider, beds per county and status, bed ends overdue
+    for their platform update per provider and county (gauges)."""
     late: dict[str, int] = {}
     failed: dict[str, int] = {}
     beds: Counter[tuple[str, str]] = Counter()
+    overdue: Counter[tuple[str, str]] = Counter()
+    taken: dict[tuple[str, date], list[datetime]] = {}
     async with uow:
-        for bed in await uow.repo(SupervisionRepository).beds():
-            beds[(bed.region_code[:6], bed.status)] += 1
         for b in await uow.repo(BatchRepository).listed(None, None, None):
             late.setdefault(b.provider_id, 0)
             failed.setdefault(b.provider_id, 0)
@@ -246,6 +255,18 @@ async def refresh_metrics(*, uow: UnitOfWork, now: datetime) -> None:
                 late[b.provider_id] += 1
             if b.status == BatchStatus.FAILED:
                 failed[b.provider_id] += 1
+            if b.status in (BatchStatus.SENT, BatchStatus.ACKNOWLEDGED) and b.sent_at is not None:
+                taken.setdefault((b.provider_id, b.report_date), []).append(b.sent_at)
+        today = now.astimezone(SHANGHAI).date()
+        for bed in await uow.repo(SupervisionRepository).beds():
+            county = bed.region_code[:6]
+            beds[(county, bed.status)] += 1
+            overdue[(bed.provider_id, county)] += 0  # every provider and county shows, at 0 too
+            end = _recorded_end(bed)
+            if end is not None and update_overdue(
+                end, taken_at=taken.get((end.provider_id, end.ended_on), ()), today=today
+            ):
+                overdue[(bed.provider_id, county)] += 1
     for provider_id, count in late.items():
         REPORTS_LATE.labels(provider_id).set(count)
     for provider_id, count in failed.items():
@@ -253,6 +274,22 @@ async def refresh_metrics(*, uow: UnitOfWork, now: datetime) -> None:
     BEDS.clear()  # a county and status no bed has any more leaves the gauge
     for (region_code, status), count in beds.items():
         BEDS.labels(region_code, status).set(count)
+    UPDATES_OVERDUE.clear()
+    for (provider_id, region_code), count in overdue.items():
+        UPDATES_OVERDUE.labels(provider_id, region_code).set(count)
+
+
+def _recorded_end(bed: SupervisedBedRow) -> RecordedEnd | None:
+    """The bed's end, when the read model knows its day, deadline and recording (ends announced
+    before the read model kept deadlines have none: they are not judged)."""
+    if bed.ended_on is None or bed.update_deadline is None or bed.end_recorded_at is None:
+        return None
+    return RecordedEnd(
+        provider_id=bed.provider_id,
+        ended_on=bed.ended_on,
+        recorded_at=bed.end_recorded_at,
+        update_deadline=bed.update_deadline,
+    )
 
 
 async def run_daily_push(

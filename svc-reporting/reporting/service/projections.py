@@ -73,7 +73,14 @@ async def bed_changed(*, uow: UnitOfWork, event: BedEvent) -> None:
     row.region_code = event.region_code
     row.status = event.status
     row.established_on = event.established_on
-    row.ended_on = event.event_date if event.status in ENDED else None
+    ended = event.status in ENDED
+    # the same end announced again keeps the time it was first recorded (the update's start)
+    same_end = ended and row.ended_on == event.event_date and row.end_recorded_at is not None
+    row.end_recorded_at = (
+        row.end_recorded_at if same_end else (event.occurred_at if ended else None)
+    )
+    row.ended_on = event.event_date if ended else None
+    row.update_deadline = event.update_deadline if ended else None
     row.updated_at = event.occurred_at
     if event.status in ENDED and event.event_date is not None:
         await _ended_late(uow, event, event.event_date)
