@@ -5,3 +5,4 @@ CREATE DATABASE service_records;
 CREATE DATABASE iot_ingest;
 CREATE DATABASE referral;
 CREATE DATABASE subsidy;
+CREATE DATABASE notify;
