@@ -88,12 +88,13 @@ def create_app(
     async def run_dispatcher(_runtime: ServiceRuntime) -> None:
         await dispatcher.run_forever(settings.dispatch_poll_seconds)
 
-    runtime.add_task(run_dispatcher)
-    runtime.every(
-        settings.sweep_seconds,
-        partial(repeat_due_steps, uow_factory=runtime.uow, clock=clock, wake=dispatcher.wake),
-        name="repeat-steps",
-    )
+    if settings.background_dispatch:
+        runtime.add_task(run_dispatcher)
+        runtime.every(
+            settings.sweep_seconds,
+            partial(repeat_due_steps, uow_factory=runtime.uow, clock=clock, wake=dispatcher.wake),
+            name="repeat-steps",
+        )
     runtime.on_stop(http.aclose)
     app = create_service_app(runtime=runtime, title="HomeBed notify (通知与升级)", routers=ROUTERS)
     app.state.notify = Components(

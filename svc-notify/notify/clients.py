@@ -21,7 +21,7 @@ class IotAlarms:
         try:
             answer = await self.client.post(
                 f"{self.base_url}/internal/v1/alarms/{alarm_id}/acknowledge",
-                json={"by": by, "via": "sms"},
+                json={"by": by},
                 headers={PRINCIPAL_HEADER: mint_internal_token(SERVICE_PRINCIPAL, self.key)},
             )
         except httpx.HTTPError as exc:

@@ -34,6 +34,8 @@ class Settings(ServiceSettings):
     # acknowledging an alarm from an SMS reply: iot-ingest's internal route
     iot_ingest_url: str = Field(default="http://127.0.0.1:8003", pattern=r"^https?://")
     # the dispatcher: how often it looks for due deliveries when nothing woke it
+    # off in tests that drive the dispatcher themselves (Dispatcher.dispatch_due)
+    background_dispatch: bool = True
     dispatch_poll_seconds: float = Field(default=0.5, gt=0)
     dispatch_batch_size: int = Field(default=50, ge=1, le=1000)
     # retries of a delivery whose every channel failed, then it is visible as failed

@@ -9,6 +9,7 @@ from iot_ingest.api import (
     device_lanes,
     devices,
     internal,
+    internal_alarm_ack,
     internal_city_report,
     monitoring,
     stream,
@@ -24,4 +25,5 @@ ROUTERS: list[APIRouter] = [
     workers.router,
     internal.router,
     internal_city_report.router,
+    internal_alarm_ack.router,
 ]

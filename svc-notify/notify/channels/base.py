@@ -44,5 +44,8 @@ class ChannelAdapter(Protocol):
         ...
 
 
+CENTRE_PREFIX = "centre:"
+
+
 def centre_owner(provider_id: str) -> str:
-    return f"centre:{provider_id}"
+    return f"{CENTRE_PREFIX}{provider_id}"

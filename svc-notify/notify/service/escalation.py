@@ -8,6 +8,7 @@ from datetime import datetime
 
 from chassis.clock import Clock
 from chassis.db import UnitOfWork
+from notify.channels.base import CENTRE_PREFIX
 from notify.domain.delivery import DeliveryStatus
 from notify.repository import ChainRepository, DeliveryRepository
 from notify.tables import DeliveryRow
@@ -31,7 +32,10 @@ async def repeat_due_steps(
             originals = [
                 d
                 for d in await deliveries.of_step(chain.step_event_id, chain.step)
+                # the monitoring centre's screen shows the alarm until it is handled: people
+                # are reminded, the screen is not
                 if d.status != DeliveryStatus.UNROUTABLE.value
+                and not d.recipient_id.startswith(CENTRE_PREFIX)
             ]
             round_no = chain.next_round(now)
             for original in originals:
