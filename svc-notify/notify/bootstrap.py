@@ -64,6 +64,7 @@ def create_app(
         tables=CHASSIS_TABLES,
         migrations=MIGRATIONS,
         topic_handlers=topic_handlers(notifications),
+        consumer_group=settings.consumer_group,
         clock=clock,
     )
     dispatcher = Dispatcher(

@@ -7,7 +7,7 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify.domain.chain import AlarmChain, ChainState
@@ -241,6 +241,15 @@ class DeliveryRepository(_Repo):
             .order_by(DeliveryRow.id)
         )
         return list(rows)
+
+    async def fill_region(self, bed_id: str, region_code: str) -> None:
+        """Deliveries made before the bed's event reached notify get its region (the officers
+        of the region read them)."""
+        await self.session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.bed_id == bed_id, DeliveryRow.region_code.is_(None))
+            .values(region_code=region_code)
+        )
 
     async def open_of_subject(self, subject: str) -> list[DeliveryRow]:
         rows = await self.session.scalars(

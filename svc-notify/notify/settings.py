@@ -19,6 +19,8 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="HOMEBED_NOTIFY_", extra="ignore")
 
     service_name: str = "svc-notify"
+    # the Kafka consumer group (tests give each run its own); default: the service name
+    consumer_group: str | None = None
     database_url: str = "sqlite+aiosqlite:///var/svc-notify.db"
     # phones at rest: "kid:base64url(32 bytes)[,kid:...]"; the active id encrypts
     pii_keys: SecretStr = SecretStr(DEV_PII_KEYS)

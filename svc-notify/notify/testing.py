@@ -19,10 +19,12 @@ from chassis.testing.principals import principal_headers
 from homebed_schemas.envelope import Envelope
 from notify.bootstrap import create_app
 from notify.channels.base import ChannelAdapter
+from notify.channels.sms import HttpSmsProvider, SmsChannel, VoiceChannel
 from notify.service.dispatch import Dispatcher
 from notify.service.escalation import repeat_due_steps
 from notify.service.notifications import Notifications
 from notify.settings import Settings
+from notify.sms_stub import StubState, create_stub
 
 
 def notify_settings(database_url: str, **extra: Any) -> Settings:
@@ -109,6 +111,20 @@ class Notify:
         return await self.client.get(
             f"/v1/notification-deliveries/alarms/{alarm_id}", headers=headers
         )
+
+
+@asynccontextmanager
+async def stub_channels(state: StubState) -> AsyncIterator[dict[str, ChannelAdapter]]:
+    """SMS and voice through the provider stub (notify.sms_stub), in-process."""
+    stub_app = create_stub(Settings(), state=state)
+    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=stub_app), base_url="http://sms")
+    provider = HttpSmsProvider(
+        http, base_url="http://sms", api_key=Settings().sms_gateway_key.get_secret_value()
+    )
+    try:
+        yield {"sms": SmsChannel(provider), "voice": VoiceChannel(provider)}
+    finally:
+        await http.aclose()
 
 
 @asynccontextmanager

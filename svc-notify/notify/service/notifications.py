@@ -72,6 +72,7 @@ class Notifications:
                 address_masked=bed.address_masked,
             )
         )
+        await uow.repo(DeliveryRepository).fill_region(bed.bed_id, bed.region_code)
 
     async def on_event(self, uow: UnitOfWork, topic: str, envelope: Envelope) -> int:
         """Apply one event; returns how many deliveries it created."""

@@ -148,3 +148,16 @@ async def test_acknowledgement_cancels_what_has_not_gone_out(
     assert (await notify.inbox("cg-1"))["unread"] == 0
     record = (await notify.record("al-2", ops())).json()
     assert {d["status"] for d in record["deliveries"]} == {"cancelled"}
+
+
+async def test_a_bed_known_after_its_alarm_gives_the_region_to_its_deliveries(
+    notify: Notify, clock: ManualClock
+) -> None:
+    await staff_with_schedules(notify, clock)
+    raised = alarm_envelope(
+        "alarm.raised", alarm_id="al-3", bed_id="bed-3", raised_at=clock(), at=clock()
+    )
+    await notify.feed(ALARMS, raised)
+    assert (await notify.record("al-3", officer("330102"))).status_code == 404
+    await notify.feed("intake.beds.v1", bed_envelope("bed-3", at=clock()))
+    assert (await notify.record("al-3", officer("330102"))).status_code == 200
