@@ -80,15 +80,16 @@ async def inbox_events(
         quiet_since = time.monotonic()
         while not await disconnected():
             wake.clear()
-            async with uow_factory() as uow:
+            async with uow_factory() as uow:  # the frames are built before the session ends
                 inbox = uow.repo(InboxRepository)
                 rows = await inbox.after(owner, last_event_id)
                 unread = await inbox.unread(owner) if rows else 0
-            for row in rows:
-                last_event_id = row.id
-                data = inbox_item(row).model_dump(mode="json") | {"unread": unread}
-                yield b"id: %d\nevent: notification\ndata: %s\n\n" % (row.id, orjson.dumps(data))
-            if rows:
+                frames = [(row.id, inbox_item(row)) for row in rows]
+            for item_id, item in frames:
+                last_event_id = item_id
+                data = item.model_dump(mode="json") | {"unread": unread}
+                yield b"id: %d\nevent: notification\ndata: %s\n\n" % (item_id, orjson.dumps(data))
+            if frames:
                 quiet_since = time.monotonic()
                 continue
             if time.monotonic() - quiet_since > KEEPALIVE_SECONDS:
