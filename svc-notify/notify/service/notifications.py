@@ -307,6 +307,8 @@ def template_values(
         "last_seen": tpl.shanghai_clock(_as_datetime(data.get("last_seen_at"))),
         "period": str(data.get("period") or tpl.UNKNOWN),
         "minimum": str(data.get("rule") or tpl.UNKNOWN),
+        "status": str(data.get("status") or tpl.UNKNOWN),
+        "reason": str(data.get("reason") or tpl.UNKNOWN),
     }
     if alarm is not None:
         values |= {
