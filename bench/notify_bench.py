@@ -106,7 +106,7 @@ async def read_stream(
             if line.startswith("data: "):
                 arrived = time.time()
                 item = orjson.loads(line[6:])
-                frames.setdefault(item["subject"], []).append(arrived)
+                frames.setdefault(item["subject"], []).append((arrived, item["title"]))
 
 
 async def register_fall_devices(url: str, bed_ids: list[str], parallel: int = 8) -> list[str]:
@@ -210,7 +210,7 @@ async def run(args: argparse.Namespace) -> str:
         tokens_file.write_bytes(orjson.dumps(telemetry_tokens))
         load = TelemetryLoad()
         await load.start(running.telemetry_url, tokens_file, args.readings_per_s)
-        frames: dict[str, list[float]] = {}
+        frames: dict[str, list[tuple[float, str]]] = {}
         ready = asyncio.Event()
         reader = asyncio.create_task(read_stream(notify_url, frames, ready))
         try:
@@ -235,12 +235,14 @@ async def run(args: argparse.Namespace) -> str:
                 await reader
             await load.stop()
     latencies = [
-        (frames[f.alarm_id][0] - f.due) * 1000
+        (frames[f.alarm_id][0][0] - f.due) * 1000
         for f in falls
         if f.alarm_id is not None and f.alarm_id in frames
     ]
     lost = sum(1 for f in falls if f.alarm_id is None or f.alarm_id not in frames)
-    duplicates = sum(len(times) - 1 for times in frames.values())
+    # the same message twice (same title); reminders of the step have their own titles
+    duplicates = sum(len(seen) - len({title for _, title in seen}) for seen in frames.values())
+    reminders = sum(len({title for _, title in seen}) - 1 for seen in frames.values())
     failed_posts = sum(1 for f in falls if f.status != 201)
     p50 = statistics.median(latencies) if latencies else float("nan")
     p99 = quantile(latencies, 0.99) if latencies else float("nan")
@@ -250,7 +252,7 @@ async def run(args: argparse.Namespace) -> str:
     )
     return (
         f"notify_p50_ms={p50:.1f} notify_p99_ms={p99:.1f} lost={lost} duplicates={duplicates}"
-        f" falls={falls_n} readings_per_s={readings_per_s:.0f}"
+        f" falls={falls_n} reminders={reminders} readings_per_s={readings_per_s:.0f}"
     )
 
 

@@ -143,10 +143,11 @@ class ChainRepository(_Repo):
             setattr(row, name, value)
 
     async def repeat_candidates(self, now: datetime, *, limit: int) -> list[str]:
+        """Open chains whose step is due to repeat (`next_round_at` passed)."""
         rows = await self.session.scalars(
             select(ChainRow.alarm_id)
-            .where(ChainRow.state == ChainState.OPEN.value, ChainRow.repeat_minutes.is_not(None))
-            .order_by(ChainRow.last_round_at)
+            .where(ChainRow.state == ChainState.OPEN.value, ChainRow.next_round_at <= now)
+            .order_by(ChainRow.next_round_at)
             .limit(limit)
         )
         return list(rows)

@@ -103,6 +103,7 @@ class ChainRow(Base):
     arrival_deadline: Mapped[datetime | None] = mapped_column(UtcDateTime)
     acknowledged_by: Mapped[str | None] = mapped_column(String(128))
     acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    next_round_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
 
 
 class DeliveryRow(Base):

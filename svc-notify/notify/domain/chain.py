@@ -33,6 +33,17 @@ class AlarmChain:
     arrival_deadline: datetime | None
     acknowledged_by: str | None = None
     acknowledged_at: datetime | None = None
+    # when the current step repeats (None: no repeat due); stored so the sweep reads only the
+    # chains that are due
+    next_round_at: datetime | None = None
+
+    def _schedule(self) -> None:
+        due = self.state is ChainState.OPEN and self.repeat_minutes
+        self.next_round_at = (
+            self.last_round_at + timedelta(minutes=self.repeat_minutes)
+            if due and self.repeat_minutes
+            else None
+        )
 
     def enter_step(
         self, *, step: int, event_id: str, rule_id: str, repeat_minutes: int | None, now: datetime
@@ -45,6 +56,7 @@ class AlarmChain:
         self.step_started_at = self.last_round_at = now
         self.repeat_no = 0
         self.repeat_minutes = repeat_minutes
+        self._schedule()
         return True
 
     def acknowledge(self, *, by: str | None, at: datetime) -> bool:
@@ -52,10 +64,12 @@ class AlarmChain:
             return False
         self.state = ChainState.ACKNOWLEDGED
         self.acknowledged_by, self.acknowledged_at = by, at
+        self._schedule()
         return True
 
     def close(self) -> None:
         self.state = ChainState.CLOSED
+        self._schedule()
 
     def repeat_due(self, now: datetime) -> bool:
         if self.state is not ChainState.OPEN or not self.repeat_minutes:
@@ -65,4 +79,5 @@ class AlarmChain:
     def next_round(self, now: datetime) -> int:
         self.repeat_no += 1
         self.last_round_at = now
+        self._schedule()
         return self.repeat_no

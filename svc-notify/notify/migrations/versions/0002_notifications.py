@@ -35,7 +35,11 @@ def upgrade() -> None:
         sa.Column("arrival_deadline", chassis.db.UtcDateTime(timezone=True), nullable=True),
         sa.Column("acknowledged_by", sa.String(length=128), nullable=True),
         sa.Column("acknowledged_at", chassis.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("next_round_at", chassis.db.UtcDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("alarm_id"),
+    )
+    op.create_index(
+        op.f("ix_alarm_chains_next_round_at"), "alarm_chains", ["next_round_at"], unique=False
     )
     op.create_index(op.f("ix_alarm_chains_state"), "alarm_chains", ["state"], unique=False)
     op.create_table(
@@ -207,5 +211,6 @@ def downgrade() -> None:
     op.drop_index("ix_deliveries_due", table_name="deliveries")
     op.drop_table("deliveries")
     op.drop_table("beds")
+    op.drop_index(op.f("ix_alarm_chains_next_round_at"), table_name="alarm_chains")
     op.drop_index(op.f("ix_alarm_chains_state"), table_name="alarm_chains")
     op.drop_table("alarm_chains")
