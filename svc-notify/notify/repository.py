@@ -160,18 +160,20 @@ def _chain(row: ChainRow) -> AlarmChain:
 
 
 class DeliveryRepository(_Repo):
-    async def exists(
-        self, *, source_event_id: str, step: int, recipient_id: str, repeat_no: int
-    ) -> bool:
-        found = await self.session.scalar(
-            select(DeliveryRow.id).where(
+    async def recipients_of(self, source_event_id: str, step: int) -> set[str]:
+        """Who already has a first-round delivery of this event and step."""
+        rows = await self.session.scalars(
+            select(DeliveryRow.recipient_id).where(
                 DeliveryRow.source_event_id == source_event_id,
                 DeliveryRow.step == step,
-                DeliveryRow.recipient_id == recipient_id,
-                DeliveryRow.repeat_no == repeat_no,
+                DeliveryRow.repeat_no == 0,
             )
         )
-        return found is not None
+        return set(rows)
+
+    def stage(self, row: DeliveryRow) -> None:
+        """Added to the transaction, written at its flush or commit (no round trip now)."""
+        self.session.add(row)
 
     async def add(self, row: DeliveryRow) -> DeliveryRow:
         self.session.add(row)

@@ -3,6 +3,7 @@ quiet hours, hold it for the flood digest, retry later, or give up visibly."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -74,8 +75,9 @@ def after_failure(
     return DeliveryStatus.PENDING, now + backoff * (2 ** (attempts - 1))
 
 
-def ack_code(delivery_seq: int) -> str:
-    """A short code to reply with (`回复 1234 确认`), unique among one person's open alarms
-    in practice (derived from the delivery's sequence, never a secret: the reply must also
-    come from the person's own number)."""
-    return f"{(delivery_seq * 7919) % 9000 + 1000}"
+def ack_code(subject: str, recipient_id: str) -> str:
+    """A short code to reply with (`回复 1234 确认`): the same for every message of one alarm to
+    one person (repeats and steps), from a hash of both. Not a secret: the reply must also come
+    from the person's own number; among one person's open alarms the newest wins a collision."""
+    digest = hashlib.sha256(f"{subject}\x00{recipient_id}".encode()).digest()
+    return f"{int.from_bytes(digest[:4], 'big') % 9000 + 1000}"

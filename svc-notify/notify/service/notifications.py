@@ -152,23 +152,18 @@ class Notifications:
                 now=now,
             )
         deliveries = uow.repo(DeliveryRepository)
+        # a redelivered event (the runner dedupes by event id; this guards direct callers)
+        seen = await deliveries.recipients_of(facts.event_id, step)
         created = 0
-        seen: set[str] = set()
         for target in targets:
             if target.recipient_id in seen:
-                continue  # one person named by two audiences of the rule: one message
+                continue  # already told, or named by two audiences of the rule: one message
             seen.add(target.recipient_id)
-            if await deliveries.exists(
-                source_event_id=facts.event_id,
-                step=step,
-                recipient_id=target.recipient_id,
-                repeat_no=0,
-            ):
-                continue  # a redelivered event
-            row = await deliveries.add(
-                self._delivery(rule, facts, target, step=step, bed=bed, now=now, in_chain=in_chain)
+            row = self._delivery(
+                rule, facts, target, step=step, bed=bed, now=now, in_chain=in_chain
             )
             self._render(row, rule, facts, target, bed=bed, step=step, now=now)
+            deliveries.stage(row)
             created += 1
         return created
 
@@ -280,7 +275,8 @@ class Notifications:
     ) -> None:
         alarm = facts.alarm
         sms = Channel.SMS.value in target.channels or Channel.VOICE.value in target.channels
-        row.ack_code = ack_code(row.id) if alarm is not None and sms else None
+        sms_alarm = alarm is not None and sms
+        row.ack_code = ack_code(facts.subject, target.recipient_id) if sms_alarm else None
         values = template_values(
             facts, bed=bed, goes_on_site=target.goes_on_site, step=step, now=now
         )

@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.structs import OffsetAndMetadata
 
 from chassis.clock import ManualClock
 from chassis.db import encode_envelope
@@ -30,6 +31,32 @@ from notify.testing import (
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
 
+async def start_group_at_end(bootstrap: str, group: str, topics: list[str]) -> None:
+    """The shared topics hold other tests' events: this run's group starts after them."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in topics
+            for p in sorted(
+                consumer.partitions_for_topic(topic) or await _partitions(consumer, topic)
+            )
+        ]
+        consumer.assign(partitions)
+        ends = await consumer.end_offsets(partitions)
+        await consumer.commit({tp: OffsetAndMetadata(offset, "") for tp, offset in ends.items()})
+    finally:
+        await consumer.stop()
+
+
+async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
+    await consumer._client.force_metadata_update()
+    return consumer.partitions_for_topic(topic) or set()
+
+
 async def test_escalation_until_acknowledged_over_kafka(
     kafka_bootstrap: str, postgres_url: str, unique_name: str
 ) -> None:
@@ -46,6 +73,11 @@ async def test_escalation_until_acknowledged_over_kafka(
         dispatch_poll_seconds=0.05,
         sweep_seconds=0.05,
         consumer_max_attempts=2,
+    )
+    await start_group_at_end(
+        kafka_bootstrap,
+        f"notify-{unique_name}",
+        [INTAKE_BEDS.name, IOT_ALARMS.name, IOT_DEVICES.name],
     )
     stub = StubState()
     bed, alarm = f"bed-{unique_name}", f"al-{unique_name}"
