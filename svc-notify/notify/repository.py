@@ -196,6 +196,20 @@ class DeliveryRepository(_Repo):
         )
         return list(rows)
 
+    async def lock_due_pending(self, now: datetime, *, limit: int) -> list[DeliveryRow]:
+        """Pending deliveries due now, locked (others' locked rows skipped): safety first."""
+        rows = await self.session.scalars(
+            select(DeliveryRow)
+            .where(
+                DeliveryRow.status == DeliveryStatus.PENDING.value,
+                DeliveryRow.next_attempt_at <= now,
+            )
+            .order_by(DeliveryRow.safety.desc(), DeliveryRow.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list(rows)
+
     async def held_due(self, recipient_id: str, now: datetime) -> list[DeliveryRow]:
         rows = await self.session.scalars(
             select(DeliveryRow)
