@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help run test test-stress chaos lint schemas infra-up infra-down topics bench-kafka bench-ingest bench-alarm bench-gateway bench-records ops-files bench-settlement
+.PHONY: help run test test-stress chaos lint schemas infra-up infra-down topics bench-kafka bench-ingest bench-alarm bench-gateway bench-records ops-files bench-settlement bench-notify
 
 help:
 	@echo "make run           start Kafka and the six services on SQLite under var/ (Ctrl-C stops all)"
@@ -50,6 +50,9 @@ bench-ingest:
 
 bench-alarm:
 	@bash scripts/bench.sh alarm_bench $(ARGS)
+
+bench-notify:
+	@bash scripts/bench.sh notify_bench $(ARGS)
 
 bench-gateway:
 	@bash scripts/bench.sh gateway_bench

@@ -26,6 +26,8 @@ services=(
   "svc-subsidy subsidy.main:app 8005"
   "city-platform-stub reporting.city_platform_stub:app 8017"
   "svc-reporting reporting.main:app 8007"
+  "sms-stub notify.sms_stub:app 8016"
+  "svc-notify notify.main:app 8006"
 )
 # svc-iot-ingest's other processes (its README, "Running"): they share its database, so they
 # start once it is ready (migrated). Bulk work at a lower CPU priority than the alarm lane

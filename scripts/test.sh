@@ -15,7 +15,8 @@ $UV run ruff format --check .
 step "mypy (strict on the chassis, contracts and domain modules)"
 $UV run mypy shared-schemas/homebed_schemas shared-chassis/chassis gateway/gateway \
   svc-intake/intake svc-service-records/service_records svc-iot-ingest/iot_ingest \
-  svc-referral/referral svc-subsidy/subsidy svc-reporting/reporting
+  svc-referral/referral svc-subsidy/subsidy svc-reporting/reporting \
+  svc-notify/notify
 
 step "event contracts (checked-in JSON Schema and AsyncAPI are current)"
 $UV run python -m homebed_schemas.export --check

@@ -18,6 +18,7 @@ from chassis.settings import ServiceSettings
 from gateway.settings import GatewaySettings
 from intake.settings import Settings as IntakeSettings
 from iot_ingest.settings import Settings as IotSettings
+from notify.settings import Settings as NotifySettings
 from referral.settings import Settings as ReferralSettings
 from reporting.settings import Settings as ReportingSettings
 from service_records.settings import Settings as ServiceRecordsSettings
@@ -35,6 +36,7 @@ APPS: dict[str, type[ServiceSettings]] = {
     "referral": ReferralSettings,
     "subsidy": SubsidySettings,
     "reporting": ReportingSettings,
+    "notify": NotifySettings,
 }
 WORKERS: dict[str, type[ServiceSettings]] = {"iot-ingest-worker": IotSettings}
 

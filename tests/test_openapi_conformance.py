@@ -43,6 +43,7 @@ CHECKS = (
 EXCLUDED: dict[str, list[tuple[str, str]]] = {
     # Server-Sent Events: the response never ends while the client stays connected.
     "iot-ingest": [("GET", "/v1/alarms/stream")],
+    "notify": [("GET", "/v1/inbox/stream"), ("GET", "/v1/monitoring-centre/stream")],
 }
 # negative_data_rejection, switched off where pydantic's lax mode is the documented behaviour:
 # a date or date-time query parameter also accepts a number (a Unix timestamp).
@@ -79,6 +80,7 @@ SERVICES: dict[str, Callable[[str], FastAPI]] = {
     "service-records": _service("service_records"),
     "referral": _service("referral"),
     "subsidy": _service("subsidy"),
+    "notify": _service("notify"),
 }
 
 

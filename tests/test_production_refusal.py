@@ -8,6 +8,7 @@ from chassis.settings import ServiceSettings
 from gateway.settings import GatewaySettings
 from intake.settings import Settings as IntakeSettings
 from iot_ingest.settings import Settings as IotSettings
+from notify.settings import Settings as NotifySettings
 from referral.settings import Settings as ReferralSettings
 from reporting.settings import Settings as ReportingSettings
 from service_records.settings import Settings as ServiceRecordsSettings
@@ -21,6 +22,7 @@ SERVICES: list[type[ServiceSettings]] = [
     ServiceRecordsSettings,
     SubsidySettings,
     ReportingSettings,
+    NotifySettings,
 ]
 
 
@@ -29,6 +31,13 @@ DEV_SECRETS = {
     "gateway": ("internal_token_key", "partner_key_encryption_key"),
     "intake": ("internal_token_key", "pii_keys", "blind_index_key"),
     "reporting": ("internal_token_key", "city_platform_secret"),
+    "notify": (
+        "internal_token_key",
+        "pii_keys",
+        "blind_index_key",
+        "sms_gateway_key",
+        "sms_inbound_secret",
+    ),
 }
 
 

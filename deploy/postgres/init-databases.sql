@@ -6,3 +6,4 @@ CREATE DATABASE iot_ingest;
 CREATE DATABASE referral;
 CREATE DATABASE subsidy;
 CREATE DATABASE reporting;
+CREATE DATABASE notify;

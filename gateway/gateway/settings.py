@@ -34,6 +34,7 @@ DEFAULT_UPSTREAM_PORTS = {
     "referral": 8004,
     "subsidy": 8005,
     "reporting": 8007,
+    "notify": 8006,
 }
 
 

@@ -9,6 +9,7 @@ from iot_ingest.api import (
     device_lanes,
     devices,
     internal,
+    internal_alarm_ack,
     internal_city_report,
     internal_referral_archive,
     monitoring,
@@ -26,4 +27,5 @@ ROUTERS: list[APIRouter] = [
     internal.router,
     internal_city_report.router,
     internal_referral_archive.router,
+    internal_alarm_ack.router,
 ]

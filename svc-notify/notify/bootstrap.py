@@ -1,0 +1,118 @@
+"""Composition root: settings, runtime, channels, dispatcher, sweeps, routers; nothing connects
+before the lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from functools import partial
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+
+from chassis.app import create_service_app
+from chassis.clock import Clock, utc_now
+from chassis.runtime import ServiceRuntime
+from notify.api import ROUTERS
+from notify.channels.base import ChannelAdapter
+from notify.channels.hub import InboxHub
+from notify.channels.in_app import InAppChannel, MonitoringCentreChannel
+from notify.channels.sms import HttpSmsProvider, SmsChannel, VoiceChannel
+from notify.channels.webhook import WebhookChannel
+from notify.clients import IotAlarms
+from notify.components import Components
+from notify.consumers import topic_handlers
+from notify.domain.delivery import FloodPolicy
+from notify.policies.loader import load_rules, load_templates
+from notify.runtime import NotifyRuntime
+from notify.service.dispatch import Dispatcher, RetryPolicy
+from notify.service.escalation import repeat_due_steps
+from notify.service.notifications import Notifications
+from notify.settings import Settings
+from notify.tables import CHASSIS_TABLES
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock = utc_now,
+    channels: dict[str, ChannelAdapter] | None = None,
+) -> FastAPI:
+    """`channels` replaces channel adapters by name (tests: an SMS provider that fails)."""
+    settings = settings or Settings()
+    templates = load_templates()
+    rules = load_rules()
+    hub = InboxHub()
+    http = httpx.AsyncClient(timeout=settings.sms_gateway_timeout_seconds)
+    unix_now = lambda: int(clock().timestamp())  # noqa: E731 - the webhook's timestamp
+    adapters: dict[str, ChannelAdapter] = {
+        "in_app": InAppChannel(),
+        "monitoring_centre": MonitoringCentreChannel(),
+        "webhook": WebhookChannel(http, unix_now=unix_now),
+        "sms": SmsChannel(_sms_provider(settings, http)),
+        "voice": VoiceChannel(_sms_provider(settings, http)),
+    }
+    adapters.update(channels or {})
+    # set after a commit that created deliveries; the dispatcher waits on it between polls
+    due = asyncio.Event()
+    notifications = Notifications(rules=rules, templates=templates, clock=clock, wake=due.set)
+    runtime: ServiceRuntime = NotifyRuntime(
+        settings=settings,
+        tables=CHASSIS_TABLES,
+        migrations=MIGRATIONS,
+        topic_handlers=topic_handlers(notifications),
+        consumer_group=settings.consumer_group,
+        clock=clock,
+    )
+    dispatcher = Dispatcher(
+        due=due,
+        uow_factory=runtime.uow,
+        clock=clock,
+        channels=adapters,
+        cipher=settings.field_cipher(),
+        hub=hub,
+        flood=FloodPolicy(
+            threshold=settings.flood_threshold,
+            window=timedelta(seconds=settings.flood_window_seconds),
+        ),
+        retry=RetryPolicy(
+            max_attempts=settings.max_attempts,
+            backoff=timedelta(seconds=settings.retry_backoff_seconds),
+        ),
+        digest_template=templates["digest"],
+        batch_size=settings.dispatch_batch_size,
+    )
+
+    async def run_dispatcher(_runtime: ServiceRuntime) -> None:
+        await dispatcher.run_forever(settings.dispatch_poll_seconds)
+
+    if settings.background_dispatch:
+        runtime.add_task(run_dispatcher)
+        runtime.every(
+            settings.sweep_seconds,
+            partial(repeat_due_steps, uow_factory=runtime.uow, clock=clock, wake=dispatcher.wake),
+            name="repeat-steps",
+        )
+    runtime.on_stop(http.aclose)
+    app = create_service_app(runtime=runtime, title="HomeBed notify (通知与升级)", routers=ROUTERS)
+    app.state.notify = Components(
+        settings=settings,
+        cipher=settings.field_cipher(),
+        blind_index_key=settings.blind_index_key_bytes(),
+        hub=hub,
+        acknowledger=IotAlarms(
+            http, settings.iot_ingest_url, settings.internal_token_key.get_secret_value()
+        ),
+    )
+    app.state.dispatcher = dispatcher
+    app.state.notifications = notifications
+    return app
+
+
+def _sms_provider(settings: Settings, http: httpx.AsyncClient) -> HttpSmsProvider:
+    return HttpSmsProvider(
+        http, base_url=settings.sms_gateway_url, api_key=settings.sms_gateway_key.get_secret_value()
+    )

@@ -1,0 +1,27 @@
+"""Kafka handlers of svc-notify, built by the composition root around its `Notifications`
+(the handlers stamp deliveries with the injected clock and wake the dispatcher): the bed
+projection from intake.beds.v1, and every topic a rule names that the registry knows."""
+
+from __future__ import annotations
+
+from chassis.db import UnitOfWork
+from chassis.kafka.consumer import Handler
+from homebed_schemas.envelope import Envelope
+from homebed_schemas.topics import INTAKE_BEDS, TOPICS_BY_NAME
+from notify.service.notifications import Notifications
+
+
+def topic_handlers(notifications: Notifications) -> dict[str, Handler]:
+    handlers: dict[str, Handler] = {INTAKE_BEDS.name: notifications.on_bed_event}
+    for topic in sorted(notifications.rules.topics()):
+        if topic in TOPICS_BY_NAME:  # a producer not registered yet: its rules wait (README)
+            handlers[topic] = _for_topic(notifications, topic)
+    return handlers
+
+
+def _for_topic(notifications: Notifications, topic: str) -> Handler:
+    async def handle(uow: UnitOfWork, envelope: Envelope) -> None:
+        await notifications.on_event(uow, topic, envelope)
+
+    handle.__name__ = f"handle_{topic.replace('.', '_')}"
+    return handle

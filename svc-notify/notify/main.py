@@ -1,0 +1,3 @@
+from notify.bootstrap import create_app
+
+app = create_app()

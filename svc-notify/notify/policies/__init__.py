@@ -1,0 +1,1 @@
+"""Notification rules and templates as data, with their loader."""

@@ -1,0 +1,402 @@
+"""Queries of svc-notify, one repository per aggregate; none commits (the use case does)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from notify.domain.chain import AlarmChain, ChainState
+from notify.domain.delivery import OPEN_STATUSES, DeliveryStatus
+from notify.tables import (
+    AttemptRow,
+    BedRow,
+    ChainRow,
+    DeliveryRow,
+    InboxRow,
+    OverrideRow,
+    RecipientRow,
+    ScheduleRow,
+)
+
+_OPEN = [s.value for s in OPEN_STATUSES]
+
+
+class _Repo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+
+class RecipientRepository(_Repo):
+    async def get(self, person_id: str) -> RecipientRow | None:
+        return await self.session.get(RecipientRow, person_id)
+
+    async def by_phone_index(self, index: str) -> RecipientRow | None:
+        found = await self.session.scalars(
+            select(RecipientRow).where(RecipientRow.phone_index == index)
+        )
+        return found.first()
+
+    def add(self, row: RecipientRow) -> None:
+        self.session.add(row)
+
+    async def page(
+        self, *, provider_id: str | None, limit: int, offset: int
+    ) -> tuple[list[RecipientRow], int]:
+        query = select(RecipientRow)
+        if provider_id is not None:
+            query = query.where(RecipientRow.provider_id == provider_id)
+        total = await self.session.scalar(select(func.count()).select_from(query.subquery()))
+        rows = await self.session.scalars(
+            query.order_by(RecipientRow.person_id).limit(limit).offset(offset)
+        )
+        return list(rows), int(total or 0)
+
+    async def of_provider_with_role(self, provider_id: str, role: str) -> list[RecipientRow]:
+        rows = await self.session.scalars(
+            select(RecipientRow)
+            .where(RecipientRow.provider_id == provider_id, RecipientRow.active.is_(True))
+            .order_by(RecipientRow.person_id)
+        )
+        return [r for r in rows if role in r.roles]
+
+    async def officers(self) -> list[RecipientRow]:
+        rows = await self.session.scalars(
+            select(RecipientRow).where(
+                RecipientRow.kind == "officer", RecipientRow.active.is_(True)
+            )
+        )
+        return list(rows)
+
+    async def family_of(self, bed_id: str) -> list[RecipientRow]:
+        rows = await self.session.scalars(
+            select(RecipientRow).where(RecipientRow.kind == "family", RecipientRow.active.is_(True))
+        )
+        return [r for r in rows if bed_id in r.bed_ids]
+
+
+class ScheduleRepository(_Repo):
+    async def get(self, provider_id: str, role: str) -> ScheduleRow | None:
+        found = await self.session.scalars(
+            select(ScheduleRow).where(
+                ScheduleRow.provider_id == provider_id, ScheduleRow.role == role
+            )
+        )
+        return found.first()
+
+    def add(self, row: ScheduleRow | OverrideRow) -> None:
+        self.session.add(row)
+
+    async def of_provider(self, provider_id: str | None) -> list[ScheduleRow]:
+        query = select(ScheduleRow).order_by(ScheduleRow.provider_id, ScheduleRow.role)
+        if provider_id is not None:
+            query = query.where(ScheduleRow.provider_id == provider_id)
+        return list(await self.session.scalars(query))
+
+    async def overrides(self, schedule_id: str, *, ending_after: datetime) -> list[OverrideRow]:
+        rows = await self.session.scalars(
+            select(OverrideRow)
+            .where(OverrideRow.schedule_id == schedule_id, OverrideRow.ends_at > ending_after)
+            .order_by(OverrideRow.starts_at)
+        )
+        return list(rows)
+
+
+class BedRepository(_Repo):
+    async def get(self, bed_id: str) -> BedRow | None:
+        return await self.session.get(BedRow, bed_id)
+
+    async def upsert(self, row: BedRow) -> None:
+        found = await self.session.get(BedRow, row.bed_id)
+        if found is None:
+            self.session.add(row)
+            return
+        found.provider_id, found.region_code = row.provider_id, row.region_code
+        # an event without the masked values keeps what the bed had (older producers)
+        found.elder_name_masked = row.elder_name_masked or found.elder_name_masked
+        found.address_masked = row.address_masked or found.address_masked
+
+
+_CHAIN_FIELDS = [f.name for f in fields(AlarmChain)]
+
+
+class ChainRepository(_Repo):
+    async def get(self, alarm_id: str, *, lock: bool = False) -> AlarmChain | None:
+        query = select(ChainRow).where(ChainRow.alarm_id == alarm_id)
+        if lock:
+            query = query.with_for_update()
+        row = (await self.session.scalars(query)).first()
+        return None if row is None else _chain(row)
+
+    async def save(self, chain: AlarmChain) -> None:
+        values: dict[str, Any] = {name: getattr(chain, name) for name in _CHAIN_FIELDS}
+        values["state"] = chain.state.value
+        row = await self.session.get(ChainRow, chain.alarm_id)
+        if row is None:
+            self.session.add(ChainRow(**values))
+            return
+        for name, value in values.items():
+            setattr(row, name, value)
+
+    async def repeat_candidates(self, now: datetime, *, limit: int) -> list[str]:
+        """Open chains whose step is due to repeat (`next_round_at` passed)."""
+        rows = await self.session.scalars(
+            select(ChainRow.alarm_id)
+            .where(ChainRow.state == ChainState.OPEN.value, ChainRow.next_round_at <= now)
+            .order_by(ChainRow.next_round_at)
+            .limit(limit)
+        )
+        return list(rows)
+
+
+def _chain(row: ChainRow) -> AlarmChain:
+    values = {name: getattr(row, name) for name in _CHAIN_FIELDS}
+    values["state"] = ChainState(row.state)
+    return AlarmChain(**values)
+
+
+class DeliveryRepository(_Repo):
+    async def recipients_of(self, source_event_id: str, step: int) -> set[str]:
+        """Who already has a first-round delivery of this event and step."""
+        rows = await self.session.scalars(
+            select(DeliveryRow.recipient_id).where(
+                DeliveryRow.source_event_id == source_event_id,
+                DeliveryRow.step == step,
+                DeliveryRow.repeat_no == 0,
+            )
+        )
+        return set(rows)
+
+    def stage(self, row: DeliveryRow) -> None:
+        """Added to the transaction, written at its flush or commit (no round trip now)."""
+        self.session.add(row)
+
+    async def add(self, row: DeliveryRow) -> DeliveryRow:
+        self.session.add(row)
+        await self.session.flush()
+        return row
+
+    async def get(self, delivery_id: int, *, lock: bool = False) -> DeliveryRow | None:
+        query = select(DeliveryRow).where(DeliveryRow.id == delivery_id)
+        if lock:
+            query = query.with_for_update(skip_locked=True)
+        return (await self.session.scalars(query)).first()
+
+    async def due_ids(self, now: datetime, *, limit: int) -> list[int]:
+        """Open deliveries due now: safety first, then oldest."""
+        rows = await self.session.scalars(
+            select(DeliveryRow.id)
+            .where(DeliveryRow.status.in_(_OPEN), DeliveryRow.next_attempt_at <= now)
+            .order_by(DeliveryRow.safety.desc(), DeliveryRow.id)
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def lock_due_pending(self, now: datetime, *, limit: int) -> list[DeliveryRow]:
+        """Pending deliveries due now, locked (others' locked rows skipped): safety first."""
+        rows = await self.session.scalars(
+            select(DeliveryRow)
+            .where(
+                DeliveryRow.status == DeliveryStatus.PENDING.value,
+                DeliveryRow.next_attempt_at <= now,
+            )
+            .order_by(DeliveryRow.safety.desc(), DeliveryRow.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list(rows)
+
+    async def held_due(self, recipient_id: str, now: datetime) -> list[DeliveryRow]:
+        rows = await self.session.scalars(
+            select(DeliveryRow)
+            .where(
+                DeliveryRow.recipient_id == recipient_id,
+                DeliveryRow.status == DeliveryStatus.HELD.value,
+                DeliveryRow.next_attempt_at <= now,
+            )
+            .order_by(DeliveryRow.id)
+            .with_for_update()
+        )
+        return list(rows)
+
+    async def sent_individually_since(self, recipient_id: str, since: datetime) -> list[datetime]:
+        """When the person's non-safety messages went out one by one since `since` (flood)."""
+        rows = await self.session.scalars(
+            select(DeliveryRow.sent_at)
+            .where(
+                DeliveryRow.recipient_id == recipient_id,
+                DeliveryRow.safety.is_(False),
+                DeliveryRow.status == DeliveryStatus.SENT.value,
+                DeliveryRow.sent_at >= since,
+                DeliveryRow.rule_id != "digest",
+            )
+            .order_by(DeliveryRow.sent_at)
+        )
+        return [r for r in rows if r is not None]
+
+    async def held_window_end(self, recipient_id: str) -> datetime | None:
+        """The end of the digest window already open for the person, if any."""
+        return await self.session.scalar(
+            select(func.min(DeliveryRow.next_attempt_at)).where(
+                DeliveryRow.recipient_id == recipient_id,
+                DeliveryRow.status == DeliveryStatus.HELD.value,
+            )
+        )
+
+    async def of_step(self, source_event_id: str, step: int) -> list[DeliveryRow]:
+        rows = await self.session.scalars(
+            select(DeliveryRow)
+            .where(
+                DeliveryRow.source_event_id == source_event_id,
+                DeliveryRow.step == step,
+                DeliveryRow.repeat_no == 0,
+            )
+            .order_by(DeliveryRow.id)
+        )
+        return list(rows)
+
+    async def fill_region(self, bed_id: str, region_code: str) -> None:
+        """Deliveries made before the bed's event reached notify get its region (the officers
+        of the region read them)."""
+        await self.session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.bed_id == bed_id, DeliveryRow.region_code.is_(None))
+            .values(region_code=region_code)
+        )
+
+    async def open_of_subject(self, subject: str) -> list[DeliveryRow]:
+        rows = await self.session.scalars(
+            select(DeliveryRow)
+            .where(DeliveryRow.subject == subject, DeliveryRow.status.in_(_OPEN))
+            .with_for_update()
+        )
+        return list(rows)
+
+    async def of_subject(self, subject: str) -> list[DeliveryRow]:
+        rows = await self.session.scalars(
+            select(DeliveryRow).where(DeliveryRow.subject == subject).order_by(DeliveryRow.id)
+        )
+        return list(rows)
+
+    async def open_with_code(self, recipient_id: str, code: str) -> DeliveryRow | None:
+        rows = await self.session.scalars(
+            select(DeliveryRow)
+            .where(
+                DeliveryRow.recipient_id == recipient_id,
+                DeliveryRow.ack_code == code,
+                DeliveryRow.status.in_([DeliveryStatus.SENT.value, *_OPEN]),
+            )
+            .order_by(DeliveryRow.id.desc())
+        )
+        return rows.first()
+
+    async def page(
+        self,
+        *,
+        provider_id: str | None,
+        region_prefixes: Sequence[str] | None,
+        subject: str | None,
+        status: str | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[DeliveryRow], int]:
+        query = select(DeliveryRow)
+        if provider_id is not None:
+            query = query.where(DeliveryRow.provider_id == provider_id)
+        if region_prefixes is not None:
+            query = query.where(
+                or_(*[DeliveryRow.region_code.startswith(p) for p in region_prefixes])
+                if region_prefixes
+                else DeliveryRow.id < 0
+            )
+        if subject is not None:
+            query = query.where(DeliveryRow.subject == subject)
+        if status is not None:
+            query = query.where(DeliveryRow.status == status)
+        total = await self.session.scalar(select(func.count()).select_from(query.subquery()))
+        rows = await self.session.scalars(
+            query.order_by(DeliveryRow.id.desc()).limit(limit).offset(offset)
+        )
+        return list(rows), int(total or 0)
+
+    def add_attempt(self, row: AttemptRow) -> None:
+        self.session.add(row)
+
+    async def attempts_of(self, delivery_ids: Sequence[int]) -> list[AttemptRow]:
+        if not delivery_ids:
+            return []
+        rows = await self.session.scalars(
+            select(AttemptRow)
+            .where(AttemptRow.delivery_id.in_(list(delivery_ids)))
+            .order_by(AttemptRow.id)
+        )
+        return list(rows)
+
+
+class InboxRepository(_Repo):
+    async def add(
+        self,
+        *,
+        owner: str,
+        delivery_id: int,
+        subject: str,
+        title: str,
+        body: str,
+        safety: bool,
+        at: datetime,
+    ) -> None:
+        self.session.add(
+            InboxRow(
+                owner=owner,
+                delivery_id=delivery_id,
+                subject=subject,
+                title=title,
+                body=body,
+                safety=safety,
+                created_at=at,
+                read_at=None,
+            )
+        )
+
+    async def after(self, owner: str, after_id: int, *, limit: int = 100) -> list[InboxRow]:
+        rows = await self.session.scalars(
+            select(InboxRow)
+            .where(InboxRow.owner == owner, InboxRow.id > after_id)
+            .order_by(InboxRow.id)
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def last_id(self, owner: str) -> int:
+        found = await self.session.scalar(
+            select(func.max(InboxRow.id)).where(InboxRow.owner == owner)
+        )
+        return int(found or 0)
+
+    async def unread(self, owner: str) -> int:
+        found = await self.session.scalar(
+            select(func.count()).where(InboxRow.owner == owner, InboxRow.read_at.is_(None))
+        )
+        return int(found or 0)
+
+    async def page(
+        self, owner: str, *, unread_only: bool, limit: int, offset: int
+    ) -> tuple[list[InboxRow], int]:
+        query = select(InboxRow).where(InboxRow.owner == owner)
+        if unread_only:
+            query = query.where(InboxRow.read_at.is_(None))
+        total = await self.session.scalar(select(func.count()).select_from(query.subquery()))
+        rows = await self.session.scalars(
+            query.order_by(InboxRow.id.desc()).limit(limit).offset(offset)
+        )
+        return list(rows), int(total or 0)
+
+    async def get(self, owner: str, item_id: int) -> InboxRow | None:
+        found = await self.session.scalars(
+            select(InboxRow).where(InboxRow.owner == owner, InboxRow.id == item_id)
+        )
+        return found.first()

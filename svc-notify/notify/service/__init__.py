@@ -1,0 +1,1 @@
+"""The service layer of svc-notify (docs/service-template.md)."""

@@ -1,0 +1,337 @@
+"""Events in, deliveries out: each matching rule names an audience, each person gets one
+delivery per event, step and repeat (the unique constraint makes a redelivered event harmless).
+An alarm's chain follows iot-ingest's events: raised opens it, escalated moves it up a step,
+acknowledged (or dispatched, arrived) stops it at once and cancels what has not gone out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from chassis.clock import Clock
+from chassis.db import UnitOfWork
+from chassis.kafka.consumer import decode_payload
+from homebed_schemas.envelope import Envelope
+from homebed_schemas.events.intake import BED_EVENTS, BedEvent
+from homebed_schemas.events.iot import AlarmEvent
+from notify import metrics
+from notify.domain import templates as tpl
+from notify.domain.chain import AlarmChain, ChainState
+from notify.domain.delivery import DeliveryStatus, ack_code
+from notify.domain.recipients import Channel
+from notify.domain.rules import ChainRole, Rule, RuleBook
+from notify.domain.templates import Template
+from notify.repository import BedRepository, ChainRepository, DeliveryRepository
+from notify.service.audience import Target, resolve
+from notify.tables import BedRow, DeliveryRow
+
+BEDS_TOPIC = "intake.beds.v1"
+ALARMS_TOPIC = "iot.alarms.v1"
+
+
+@dataclass(frozen=True)
+class EventFacts:
+    """What a rule needs of any event, read tolerantly from its payload."""
+
+    event_id: str
+    topic: str
+    type: str
+    subject: str
+    occurred_at: datetime
+    data: Mapping[str, Any]
+    provider_id: str | None
+    bed_id: str | None
+    alarm: AlarmEvent | None
+
+
+class Notifications:
+    """The consumer-side use cases; `wake` tells the dispatcher after the commit."""
+
+    def __init__(
+        self,
+        *,
+        rules: RuleBook,
+        templates: Mapping[str, Template],
+        clock: Clock,
+        wake: Callable[[], None],
+    ) -> None:
+        self.rules, self.templates, self.clock, self.wake = rules, templates, clock, wake
+
+    async def on_bed_event(self, uow: UnitOfWork, envelope: Envelope) -> None:
+        if envelope.type not in BED_EVENTS:
+            return  # workflow and acceptance events carry another payload
+        bed = decode_payload(envelope, BedEvent)
+        await uow.repo(BedRepository).upsert(
+            BedRow(
+                bed_id=bed.bed_id,
+                provider_id=bed.provider_id,
+                region_code=bed.region_code,
+                elder_name_masked=bed.elder_name_masked,
+                address_masked=bed.address_masked,
+            )
+        )
+        await uow.repo(DeliveryRepository).fill_region(bed.bed_id, bed.region_code)
+
+    async def on_event(self, uow: UnitOfWork, topic: str, envelope: Envelope) -> int:
+        """Apply one event; returns how many deliveries it created."""
+        facts = self._facts(topic, envelope)
+        now = self.clock()
+        if facts.alarm is not None:
+            await self._follow_chain(uow, facts, now)
+        created = 0
+        for rule in self.rules.matching(topic, envelope.type, facts.data):
+            created += await self._apply_rule(uow, rule, facts, now)
+        if created:
+            after_commit(uow, self.wake)
+        return created
+
+    def _facts(self, topic: str, envelope: Envelope) -> EventFacts:
+        data = envelope.data
+        alarm = decode_payload(envelope, AlarmEvent) if topic == ALARMS_TOPIC else None
+        provider = data.get("provider_id")
+        bed = data.get("bed_id")
+        return EventFacts(
+            event_id=str(envelope.id),
+            topic=topic,
+            type=envelope.type,
+            subject=alarm.alarm_id if alarm is not None else envelope.subject,
+            occurred_at=alarm.occurred_at if alarm is not None else envelope.time,
+            data=data,
+            provider_id=provider if isinstance(provider, str) else None,
+            bed_id=bed if isinstance(bed, str) else None,
+            alarm=alarm,
+        )
+
+    async def _follow_chain(self, uow: UnitOfWork, facts: EventFacts, now: datetime) -> None:
+        """Acknowledged (dispatched, arrived): the chain stops and open deliveries are
+        cancelled at once; resolved, cleared, closed: the chain ends."""
+        alarm = facts.alarm
+        assert alarm is not None
+        if facts.type not in self.rules.chain_stops:
+            return
+        chains = uow.repo(ChainRepository)
+        chain = await chains.get(alarm.alarm_id, lock=True)
+        if chain is None:
+            return
+        acknowledged = chain.acknowledge(by=alarm.actor, at=alarm.occurred_at)
+        if facts.type in ("alarm.resolved", "alarm.cleared", "alarm.closed_without_arrival"):
+            chain.close()
+        await chains.save(chain)
+        for row in await uow.repo(DeliveryRepository).open_of_subject(alarm.alarm_id):
+            if row.context.get("cancel_on_ack"):
+                row.status = DeliveryStatus.CANCELLED.value
+                row.next_attempt_at = None
+                row.last_error = f"stopped by {facts.type} at {now.isoformat()}"
+                metrics.OUTCOMES.labels(DeliveryStatus.CANCELLED.value).inc()
+        if acknowledged:
+            waited = (alarm.occurred_at - chain.raised_at).total_seconds()
+            metrics.TIME_TO_ACK.observe(max(waited, 0.0))
+
+    async def _apply_rule(
+        self, uow: UnitOfWork, rule: Rule, facts: EventFacts, now: datetime
+    ) -> int:
+        alarm = facts.alarm
+        step = rule.step_of(facts.data)
+        in_chain = rule.chain is not ChainRole.NONE and alarm is not None
+        if in_chain and not await self._chain_takes(uow, rule, facts, step, now):
+            return 0
+        bed = await uow.repo(BedRepository).get(facts.bed_id) if facts.bed_id else None
+        targets: list[Target] = []
+        for audience in rule.audience:
+            targets += await resolve(
+                uow,
+                audience=audience,
+                rules=self.rules,
+                provider_id=facts.provider_id,
+                bed=bed,
+                bed_id=facts.bed_id,
+                escalation_target=alarm.escalation_target if alarm else None,
+                assignee=alarm.assignee if alarm else None,
+                now=now,
+            )
+        deliveries = uow.repo(DeliveryRepository)
+        # a redelivered event (the runner dedupes by event id; this guards direct callers)
+        seen = await deliveries.recipients_of(facts.event_id, step)
+        created = 0
+        for target in targets:
+            if target.recipient_id in seen:
+                continue  # already told, or named by two audiences of the rule: one message
+            seen.add(target.recipient_id)
+            row = self._delivery(
+                rule, facts, target, step=step, bed=bed, now=now, in_chain=in_chain
+            )
+            self._render(row, rule, facts, target, bed=bed, step=step, now=now)
+            deliveries.stage(row)
+            created += 1
+        return created
+
+    async def _chain_takes(
+        self, uow: UnitOfWork, rule: Rule, facts: EventFacts, step: int, now: datetime
+    ) -> bool:
+        """Opens the chain (raised) or moves it up (escalated). An escalation after the
+        acknowledgement goes out only to the regulator's targets (street office)."""
+        alarm = facts.alarm
+        assert alarm is not None
+        chains = uow.repo(ChainRepository)
+        chain = await chains.get(alarm.alarm_id, lock=True)
+        if chain is None:
+            chain = AlarmChain(
+                alarm_id=alarm.alarm_id,
+                provider_id=alarm.provider_id,
+                bed_id=alarm.bed_id,
+                alarm_type=alarm.alarm_type,
+                safety=self.rules.is_safety(alarm.alarm_type),
+                step=0,
+                step_event_id="",
+                step_rule_id=rule.id,
+                step_started_at=now,
+                last_round_at=now,
+                repeat_no=0,
+                repeat_minutes=None,
+                state=ChainState.OPEN,
+                raised_at=alarm.raised_at,
+                arrival_deadline=alarm.arrival_deadline,
+            )
+        if chain.state is not ChainState.OPEN:
+            return rule.chain is ChainRole.ESCALATE and (
+                alarm.escalation_target in self.rules.after_acknowledgement_targets
+            )
+        if chain.step_event_id == facts.event_id:
+            return True  # this very event, redelivered: deliveries dedupe themselves
+        if chain.enter_step(
+            step=step,
+            event_id=facts.event_id,
+            rule_id=rule.id,
+            repeat_minutes=rule.repeat_minutes,
+            now=now,
+        ):
+            await chains.save(chain)
+            return True
+        return False  # an older step than the chain is at
+
+    def _delivery(
+        self,
+        rule: Rule,
+        facts: EventFacts,
+        target: Target,
+        *,
+        step: int,
+        bed: BedRow | None,
+        now: datetime,
+        in_chain: bool,
+    ) -> DeliveryRow:
+        alarm = facts.alarm
+        safety = self.rules.is_safety(alarm.alarm_type) if alarm else False
+        status = DeliveryStatus.UNROUTABLE if target.unroutable else DeliveryStatus.PENDING
+        if target.person is not None and not target.channels:
+            status = DeliveryStatus.UNROUTABLE
+        regulator = (
+            alarm is not None
+            and alarm.escalation_target in self.rules.after_acknowledgement_targets
+        )
+        return DeliveryRow(
+            source_event_id=facts.event_id,
+            topic=facts.topic,
+            event_type=facts.type,
+            rule_id=rule.id,
+            step=step,
+            repeat_no=0,
+            recipient_id=target.recipient_id,
+            provider_id=facts.provider_id,
+            region_code=bed.region_code if bed else None,
+            bed_id=facts.bed_id,
+            subject=facts.subject,
+            safety=safety,
+            title="",
+            body="",
+            channels=list(target.channels),
+            status=status.value,
+            attempts=0,
+            next_attempt_at=now if status is DeliveryStatus.PENDING else None,
+            created_at=now,
+            event_at=facts.occurred_at,
+            last_error=target.unroutable,
+            context={
+                "label": target.label,
+                "goes_on_site": target.goes_on_site,
+                # an acknowledgement cancels what the chain has not sent yet, except the
+                # regulator's message
+                "cancel_on_ack": in_chain and not regulator,
+            },
+        )
+
+    def _render(
+        self,
+        row: DeliveryRow,
+        rule: Rule,
+        facts: EventFacts,
+        target: Target,
+        *,
+        bed: BedRow | None,
+        step: int,
+        now: datetime,
+    ) -> None:
+        alarm = facts.alarm
+        sms = Channel.SMS.value in target.channels or Channel.VOICE.value in target.channels
+        sms_alarm = alarm is not None and sms
+        row.ack_code = ack_code(facts.subject, target.recipient_id) if sms_alarm else None
+        values = template_values(
+            facts, bed=bed, goes_on_site=target.goes_on_site, step=step, now=now
+        )
+        values["ack_code"] = row.ack_code or "—"
+        row.title, row.body = self.templates[rule.template].render(values)
+        if row.ack_code is None:
+            row.body = row.body.replace("回复 — 确认接警。", "")
+
+
+def template_values(
+    facts: EventFacts, *, bed: BedRow | None, goes_on_site: bool, step: int, now: datetime
+) -> dict[str, str]:
+    alarm, data = facts.alarm, facts.data
+    address = bed.address_masked if bed and bed.address_masked else None
+    values = {
+        "elder": (bed.elder_name_masked if bed else None) or "老人",
+        "address": f"（{address}）"
+        if goes_on_site and address
+        else ("" if not address else tpl.ADDRESS_HIDDEN),
+        "step": str(step),
+        "subject": facts.subject,
+        "provider": facts.provider_id or tpl.UNKNOWN,
+        "device_type": str(data.get("device_type") or tpl.UNKNOWN),
+        "last_seen": tpl.shanghai_clock(_as_datetime(data.get("last_seen_at"))),
+        "period": str(data.get("period") or tpl.UNKNOWN),
+        "minimum": str(data.get("rule") or tpl.UNKNOWN),
+        "status": str(data.get("status") or tpl.UNKNOWN),
+        "reason": str(data.get("reason") or tpl.UNKNOWN),
+    }
+    if alarm is not None:
+        values |= {
+            "alarm_type": tpl.alarm_type_label(alarm.alarm_type),
+            "minutes_left": tpl.minutes_left(alarm.arrival_deadline, now),
+            "deadline": tpl.shanghai_clock(alarm.arrival_deadline),
+            "role": alarm.escalation_target or tpl.UNKNOWN,
+        }
+    return values
+
+
+def _as_datetime(value: object) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def after_commit(uow: UnitOfWork, callback: Callable[[], None]) -> None:
+    """Run `callback` once the unit of work commits (notify's HookedUnitOfWork); a plain unit
+    of work (tests building their own) just runs it: the dispatcher's poll catches up."""
+    register = getattr(uow, "after_commit", None)
+    if register is None:
+        callback()
+    else:
+        register(callback)

@@ -1,0 +1,64 @@
+"""Settings of svc-notify (env prefix HOMEBED_NOTIFY_); PII keys and channel secrets fail fast in
+production (anything marked dev-only is refused by ServiceSettings)."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import SettingsConfigDict
+
+from chassis.settings import ServiceSettings
+from notify.crypto import FieldCipher, parse_keyring, to_key_bytes
+
+DEV_PII_KEYS = "k0:dev-only-notify-pii-encryption-key"
+DEV_BLIND_INDEX_KEY = "dev-only-notify-blind-index-key"
+DEV_SMS_GATEWAY_KEY = "dev-only-sms-gateway-key"
+DEV_SMS_INBOUND_SECRET = "dev-only-sms-inbound-secret"  # noqa: S105 - refused in prod
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="HOMEBED_NOTIFY_", extra="ignore")
+
+    service_name: str = "svc-notify"
+    # the Kafka consumer group (tests give each run its own); default: the service name
+    consumer_group: str | None = None
+    database_url: str = "sqlite+aiosqlite:///var/svc-notify.db"
+    # phones at rest: "kid:base64url(32 bytes)[,kid:...]"; the active id encrypts
+    pii_keys: SecretStr = SecretStr(DEV_PII_KEYS)
+    pii_active_key_id: str = "k0"
+    blind_index_key: SecretStr = SecretStr(DEV_BLIND_INDEX_KEY)
+    # the SMS/voice provider adapter: the stub of `make run` (notify.sms_stub) by default
+    sms_gateway_url: str = Field(default="http://127.0.0.1:8016", pattern=r"^https?://")
+    sms_gateway_key: SecretStr = SecretStr(DEV_SMS_GATEWAY_KEY)
+    sms_gateway_timeout_seconds: float = Field(default=3.0, gt=0)
+    # the provider signs the replies it forwards (Standard Webhooks) with this secret
+    sms_inbound_secret: SecretStr = SecretStr(DEV_SMS_INBOUND_SECRET)
+    webhook_timeout_seconds: float = Field(default=3.0, gt=0)
+    # acknowledging an alarm from an SMS reply: iot-ingest's internal route
+    iot_ingest_url: str = Field(default="http://127.0.0.1:8003", pattern=r"^https?://")
+    # the dispatcher: how often it looks for due deliveries when nothing woke it
+    # off in tests that drive the dispatcher themselves (Dispatcher.dispatch_due)
+    background_dispatch: bool = True
+    dispatch_poll_seconds: float = Field(default=0.5, gt=0)
+    dispatch_batch_size: int = Field(default=50, ge=1, le=1000)
+    # retries of a delivery whose every channel failed, then it is visible as failed
+    max_attempts: int = Field(default=5, ge=1, le=50)
+    retry_backoff_seconds: float = Field(default=30.0, gt=0)
+    # the escalation sweep: repeats within a step until acknowledged
+    sweep_seconds: float = Field(default=5.0, gt=0)
+    # a flood: more than this many non-safety messages to one person within the window are
+    # held and sent as one digest at the window's end
+    flood_threshold: int = Field(default=3, ge=1)
+    flood_window_seconds: int = Field(default=60, ge=1)
+    stream_poll_seconds: float = Field(default=1.0, gt=0)
+
+    @field_validator("pii_keys")
+    @classmethod
+    def _keyring_parses(cls, value: SecretStr) -> SecretStr:
+        parse_keyring(value.get_secret_value())
+        return value
+
+    def field_cipher(self) -> FieldCipher:
+        return FieldCipher(parse_keyring(self.pii_keys.get_secret_value()), self.pii_active_key_id)
+
+    def blind_index_key_bytes(self) -> bytes:
+        return to_key_bytes(self.blind_index_key.get_secret_value())

@@ -1,0 +1,163 @@
+"""The alarm's chain from iot-ingest's events: raised → the on-call caregiver (repeated every
+minute while nobody acknowledges) → escalated → the on-call duty manager → acknowledged: the
+chain stops at once, a late escalation never fires; the regulator's step still goes out
+(001 §四(三)2: "15 分钟内到达老人家中")."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from chassis.clock import ManualClock
+from chassis.principal import Role
+from notify.sms_stub import StubState
+from notify.testing import (
+    ALARMS,
+    Notify,
+    alarm_envelope,
+    bed_envelope,
+    officer,
+    ops,
+    staff_with_schedules,
+)
+
+
+async def test_step_one_unacknowledged_step_two_acknowledged_step_three_never(
+    notify: Notify, clock: ManualClock, stub: StubState
+) -> None:
+    await staff_with_schedules(notify, clock)
+    await notify.feed("intake.beds.v1", bed_envelope("bed-1", at=clock()))
+    raised_at = clock()
+    raised = alarm_envelope(
+        "alarm.raised", alarm_id="al-1", bed_id="bed-1", raised_at=raised_at, at=raised_at
+    )
+    assert await notify.feed(ALARMS, raised) == 2  # the on-call caregiver and the centre
+    assert await notify.feed(ALARMS, raised) == 0  # redelivered: nothing twice
+    await notify.dispatch()
+    inbox = await notify.inbox("cg-1")
+    assert inbox["unread"] == 1
+    [message] = inbox["items"]
+    assert message["title"] == "【家床告警】跌倒"
+    assert "张**（梅园路 * 号 *** 室）" in message["body"]  # the caregiver goes: sees the address
+    assert "15分钟" not in message["title"]
+    assert "请在15分钟内" in message["body"]
+
+    clock.advance(timedelta(minutes=1))  # nobody acknowledged: step 1 repeats
+    assert await notify.sweep() == 1
+    await notify.dispatch()
+    assert (await notify.inbox("cg-1"))["unread"] == 2
+
+    clock.advance(timedelta(minutes=1))
+    escalated = alarm_envelope(
+        "alarm.escalated",
+        alarm_id="al-1",
+        bed_id="bed-1",
+        raised_at=raised_at,
+        at=clock(),
+        escalation_level=1,
+        escalation_target="duty_manager",
+    )
+    assert await notify.feed(ALARMS, escalated) == 2  # step 2: the duty manager on call, the centre
+    await notify.dispatch()
+    [to_manager] = stub.messages
+    assert to_manager["to"] == "13900000002"
+    assert "已升级至duty_manager" in to_manager["text"]
+    assert "梅园路" not in to_manager["text"]  # the address only for who goes
+    assert "还剩13分钟" in to_manager["text"]
+    clock.advance(timedelta(seconds=30))
+    assert await notify.sweep() == 0  # a step repeats on its own schedule (2 minutes)
+
+    acknowledged = alarm_envelope(
+        "alarm.acknowledged",
+        alarm_id="al-1",
+        bed_id="bed-1",
+        raised_at=raised_at,
+        at=clock(),
+        status="acknowledged",
+        actor="dm-1",
+    )
+    await notify.feed(ALARMS, acknowledged)
+    clock.advance(timedelta(minutes=10))
+    assert await notify.sweep() == 0  # stopped at once: no repeat of step 2
+    late = alarm_envelope(
+        "alarm.escalated",
+        alarm_id="al-1",
+        bed_id="bed-1",
+        raised_at=raised_at,
+        at=clock(),
+        escalation_level=2,
+        escalation_target="director",
+    )
+    assert await notify.feed(ALARMS, late) == 0  # step 3 never fires after the acknowledgement
+    await notify.dispatch()
+    assert len(stub.messages) == 1
+
+    # nobody arrived within 15 minutes: the regulator's step goes out despite the acknowledgement
+    regulator = alarm_envelope(
+        "alarm.escalated",
+        alarm_id="al-1",
+        bed_id="bed-1",
+        raised_at=raised_at,
+        at=clock(),
+        escalation_level=3,
+        escalation_target="street_office",
+    )
+    assert await notify.feed(ALARMS, regulator) == 2  # the region's officer and the centre
+    await notify.dispatch()
+    assert (await notify.inbox("off-1", Role.OFFICER))["unread"] == 1
+
+    record = await notify.record("al-1", officer("330102"))
+    assert record.status_code == 200, record.text
+    body = record.json()
+    assert (body["state"], body["acknowledged_by"]) == ("acknowledged", "dm-1")
+    told = [(d["recipient_id"], d["step"], d["repeat_no"], d["status"]) for d in body["deliveries"]]
+    assert ("cg-1", 1, 0, "sent") in told
+    assert ("cg-1", 1, 1, "sent") in told
+    assert ("dm-1", 2, 0, "sent") in told
+    assert ("off-1", 4, 0, "sent") in told
+    assert not [t for t in told if t[1] == 3]
+    sms = next(d for d in body["deliveries"] if d["recipient_id"] == "dm-1")
+    assert [(a["channel"], a["ok"]) for a in sms["attempts"]] == [("sms", True)]
+    assert (await notify.record("al-1", officer("330326"))).status_code == 404  # not their region
+    assert (await notify.record("al-1", ops())).status_code == 200
+
+
+async def test_acknowledgement_cancels_what_has_not_gone_out(
+    notify: Notify, clock: ManualClock
+) -> None:
+    await staff_with_schedules(notify, clock)
+    raised_at = clock()
+    await notify.feed(
+        ALARMS,
+        alarm_envelope(
+            "alarm.raised", alarm_id="al-2", bed_id="bed-2", raised_at=raised_at, at=raised_at
+        ),
+    )
+    await notify.feed(
+        ALARMS,
+        alarm_envelope(
+            "alarm.acknowledged",
+            alarm_id="al-2",
+            bed_id="bed-2",
+            raised_at=raised_at,
+            at=clock(),
+            status="acknowledged",
+            actor="cg-1",
+        ),
+    )
+    await notify.dispatch()
+    assert (await notify.inbox("cg-1"))["unread"] == 0
+    record = (await notify.record("al-2", ops())).json()
+    assert {d["status"] for d in record["deliveries"]} == {"cancelled"}
+
+
+async def test_a_bed_known_after_its_alarm_gives_the_region_to_its_deliveries(
+    notify: Notify, clock: ManualClock
+) -> None:
+    await staff_with_schedules(notify, clock)
+    raised = alarm_envelope(
+        "alarm.raised", alarm_id="al-3", bed_id="bed-3", raised_at=clock(), at=clock()
+    )
+    await notify.feed(ALARMS, raised)
+    assert (await notify.record("al-3", officer("330102"))).status_code == 404
+    await notify.feed("intake.beds.v1", bed_envelope("bed-3", at=clock()))
+    assert (await notify.record("al-3", officer("330102"))).status_code == 200
