@@ -128,7 +128,9 @@ def test_default_table_has_public_eligibility_and_no_device_routes() -> None:
     public = [rule.path for rule in table.rules if any(a == "public" for a in rule.access.values())]
     # the policy calculator, the care-plan catalogues (policy data) and the provider register
     # applicants choose from (reads only)
-    assert public == ["/v1/eligibility", "/v1/care-catalogues", "/v1/providers"]
+    # /v1/sms/inbound: the SMS provider's reply callback carries no person's token; svc-notify
+    # verifies its Standard Webhooks signature (whsec_ secret) before reading it
+    assert public == ["/v1/eligibility", "/v1/care-catalogues", "/v1/providers", "/v1/sms/inbound"]
     providers = table.match("/v1/providers/prov-a")
     assert providers is not None
     assert providers.is_public("GET")
