@@ -6,14 +6,13 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, and_, exists, func, or_, select
+from sqlalchemy import Table, and_, exists, func, insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from subsidy.domain.ledger import Entry, TransferSpec, account_kind
-from subsidy.repositories.bulk import insert_rows
 from subsidy.tables import LedgerAccountRow, LedgerEntryRow, LedgerTransferRow
 
 ACCOUNTS = cast(Table, LedgerAccountRow.__table__)
@@ -61,11 +60,17 @@ class LedgerRepository:
             return False
         if spec.entries:
             await self.ensure_accounts((e.account_id for e in spec.entries), now)
-            await insert_rows(
-                self.session,
-                ENTRIES,
-                ("transfer_id", "account_id", "amount_fen", "line_id"),
-                [(spec.id, e.account_id, e.amount_fen, e.line_id) for e in spec.entries],
+            await self.session.execute(
+                insert(ENTRIES),
+                [
+                    {
+                        "transfer_id": spec.id,
+                        "account_id": e.account_id,
+                        "amount_fen": e.amount_fen,
+                        "line_id": e.line_id,
+                    }
+                    for e in spec.entries
+                ],
             )
         return True
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, select
+from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,26 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from subsidy.domain.lines import Line
 from subsidy.domain.periods import Period
 from subsidy.domain.settlement import SettledLine, funding_text, parse_funding
-from subsidy.repositories.bulk import insert_rows
 from subsidy.tables import BedFactRow, SettlementLineRow, SettlementRow
 
 LINES = cast(Table, SettlementLineRow.__table__)
 SETTLED = ("approved", "paid")
-LINE_COLUMNS = (
-    "id",
-    "settlement_id",
-    "position",
-    "bed_id",
-    "elder_id",
-    "for_period",
-    "kind",
-    "rule",
-    "seed",
-    "payee",
-    "amount_fen",
-    "funding",
-    "explanation",
-)
 
 
 class SettlementRepository:
@@ -136,26 +120,24 @@ class SettlementRepository:
         await self.session.execute(delete(LINES).where(LINES.c.settlement_id == settlement_id))
         if not lines:
             return
-        await insert_rows(
-            self.session,
-            LINES,
-            LINE_COLUMNS,
+        await self.session.execute(
+            insert(LINES),
             [
-                (
-                    settled.line_id(settlement_id),
-                    settlement_id,
-                    position,
-                    settled.bed_id,
-                    settled.elder_id,
-                    settled.for_period,
-                    settled.line.kind,
-                    settled.line.rule,
-                    settled.line.seed,
-                    settled.line.payee,
-                    settled.line.amount_fen,
-                    funding_text(settled.line.funding),
-                    settled.line.explanation,
-                )
+                {
+                    "id": settled.line_id(settlement_id),
+                    "settlement_id": settlement_id,
+                    "position": position,
+                    "bed_id": settled.bed_id,
+                    "elder_id": settled.elder_id,
+                    "for_period": settled.for_period,
+                    "kind": settled.line.kind,
+                    "rule": settled.line.rule,
+                    "seed": settled.line.seed,
+                    "payee": settled.line.payee,
+                    "amount_fen": settled.line.amount_fen,
+                    "funding": funding_text(settled.line.funding),
+                    "explanation": settled.line.explanation,
+                }
                 for position, settled in enumerate(lines)
             ],
         )
