@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -143,25 +144,29 @@ def digest(lines: Sequence[SettledLine]) -> str:
 def posting_entries(
     settlement: str, provider_id: str, jurisdiction: str, lines: Sequence[SettledLine]
 ) -> tuple[Entry, ...]:
-    """The settlement's ledger entries: each funding leg debits its funder, the provider's
-    payable is credited; a voucher line passes through the elder's service account first."""
-    entries: list[Entry] = []
-    payable = provider_payable(provider_id)
+    """The settlement's ledger entries, one per account and direction: each funding level's
+    funder is debited its legs' sum, the provider's payable is credited the lines' sum; vouchers
+    pass through the elder's service account (credited, then spent on delivered services).
+    Why aggregated: a county month is ~10⁵ lines; the lines keep each amount's explanation and
+    the transfer references the settlement (`settlement` names it in the transfer, not here)."""
+    del settlement  # the transfer's reference: entries no longer point at single lines
+    funders: dict[str, int] = defaultdict(int)
+    vouchers: dict[str, int] = defaultdict(int)
+    payable_fen = 0
     for settled in lines:
-        line_id = settled.line_id(settlement)
         for leg in settled.line.funding:
-            if leg.amount_fen:
-                entries.append(
-                    Entry(funder_account(leg.level, jurisdiction), leg.amount_fen, line_id)
-                )
+            funders[funder_account(leg.level, jurisdiction)] += leg.amount_fen
         amount = settled.line.amount_fen
-        if amount == 0:
-            continue
         if settled.line.kind == "voucher_settlement":
-            voucher = elder_voucher(settled.elder_id)
-            entries.append(Entry(voucher, -amount, line_id))  # credited to the service account
-            entries.append(Entry(voucher, amount, line_id))  # spent on delivered services
-        entries.append(Entry(payable, -amount, line_id))
+            vouchers[elder_voucher(settled.elder_id)] += amount
+        payable_fen -= amount
+    entries = [Entry(account, amount) for account, amount in sorted(funders.items()) if amount]
+    for account, amount in sorted(vouchers.items()):
+        if amount:
+            entries.append(Entry(account, -amount))  # credited to the service account
+            entries.append(Entry(account, amount))  # spent on delivered services
+    if payable_fen:
+        entries.append(Entry(provider_payable(provider_id), payable_fen))
     return tuple(entries)
 
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, case, func, select, update
+from sqlalchemy import Row, Table, and_, case, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -168,19 +168,15 @@ class FactsRepository:
 
     # -- reads of the settlement run ---------------------------------------------------------
 
-    async def beds_of(self, provider_id: str, jurisdiction: str) -> list[BedFactRow]:
-        return list(
-            (
-                await self.session.scalars(
-                    select(BedFactRow)
-                    .where(
-                        BedFactRow.provider_id == provider_id,
-                        BedFactRow.jurisdiction == jurisdiction,
-                    )
-                    .order_by(BedFactRow.bed_id)
-                )
-            ).all()
+    async def beds_of(self, provider_id: str, jurisdiction: str) -> list[Row[Any]]:
+        """The provider's beds as plain rows (the columns of BedFactRow by name): a month's
+        run reads every bed once and never changes them, so no ORM identity map to fill."""
+        rows = await self.session.execute(
+            select(*BEDS.c)
+            .where(BEDS.c.provider_id == provider_id, BEDS.c.jurisdiction == jurisdiction)
+            .order_by(BEDS.c.bed_id)
         )
+        return list(rows.all())
 
     async def suspensions_of(
         self, provider_id: str, jurisdiction: str

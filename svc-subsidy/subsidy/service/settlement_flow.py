@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
+from collections.abc import Sequence
 
 from chassis.access import require_role
 from chassis.context import RequestContext
@@ -25,6 +26,7 @@ from subsidy.domain.ledger import (
 from subsidy.domain.money import yuan
 from subsidy.domain.periods import Period
 from subsidy.domain.settlement import (
+    SettledLine,
     SettlementAction,
     SettlementStatus,
     next_status,
@@ -171,7 +173,7 @@ async def payment_file(*, uow: UnitOfWork, ctx: RequestContext, settlement_id: s
         require_officer_of(ctx.principal, row.jurisdiction)
         if row.status not in (SettlementStatus.APPROVED, SettlementStatus.PAID):
             raise Conflict(f"a {row.status} settlement has no payment file yet")
-        per_level = await _per_level(settlements, row.id)
+        per_level = _per_level(await settlements.lines(row.id))
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["provider", "account", "amount", "reference", "payer"])
@@ -188,9 +190,9 @@ async def payment_file(*, uow: UnitOfWork, ctx: RequestContext, settlement_id: s
     return out.getvalue()
 
 
-async def _per_level(settlements: SettlementRepository, settlement_id: str) -> dict[str, int]:
+def _per_level(lines: Sequence[SettledLine]) -> dict[str, int]:
     totals: dict[str, int] = defaultdict(int)
-    for settled in await settlements.lines(settlement_id):
+    for settled in lines:
         for leg in settled.line.funding:
             totals[leg.level] += leg.amount_fen
     return dict(totals)
@@ -207,7 +209,8 @@ async def confirm_payment(
         status = next_status(SettlementStatus(row.status), SettlementAction.CONFIRM_PAYMENT)
         if cmd.amount_fen != row.total_fen:
             raise Unprocessable([("amount_fen", f"the settlement's total is {row.total_fen} fen")])
-        per_level = await _per_level(settlements, row.id)
+        lines = await settlements.lines(row.id)  # read once: the funding levels and the event
+        per_level = _per_level(lines)
         transfer_id = f"{row.id}:paid"
         entries = [Entry(provider_payable(row.provider_id), row.total_fen)]
         entries += [
@@ -230,7 +233,6 @@ async def confirm_payment(
         await settlements.mark(
             row, status=status.value, paid_at=ctx.now, payment_reference=cmd.payment_reference
         )
-        lines = await settlements.lines(row.id)
         await emit_settlement(uow, row, "paid", lines, now=ctx.now, transfer_id=transfer_id)
         await uow.commit()
         return settlement_read(row)

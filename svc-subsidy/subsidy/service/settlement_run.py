@@ -8,6 +8,9 @@ runs or crashes there is one line per (elder, month, kind). Two runs racing seri
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import Row
 
 from chassis.context import RequestContext
 from chassis.db import UnitOfWork
@@ -41,7 +44,7 @@ from subsidy.tables import BedFactRow
 
 
 def bed_facts(
-    row: BedFactRow,
+    row: BedFactRow | Row[Any],
     suspensions: tuple[Suspension, ...],
     paid: int,
     services: int | None,

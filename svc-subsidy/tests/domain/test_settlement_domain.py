@@ -16,6 +16,7 @@ from subsidy.domain.anomalies import (
     two_active_beds,
 )
 from subsidy.domain.facts import BedFacts
+from subsidy.domain.ledger import Entry
 from subsidy.domain.periods import Period
 from subsidy.domain.settlement import (
     SettlementAction,
@@ -82,6 +83,21 @@ def test_postings_sum_to_zero_and_vouchers_pass_through_the_elder() -> None:
         "elder_voucher:elder-1",
         "provider_payable:prov-a",
     ]
+
+
+def test_postings_are_one_entry_per_account_and_direction() -> None:
+    bed = replace(BED, voucher_fen=30000, services_delivered_fen=12000)
+    beds = [BedInput(f"bed-{n}", f"elder-{n}", bed) for n in (1, 2, 3)]
+    month = settle_month(PINGYANG, JULY, beds)
+    entries = posting_entries("stl", "prov-a", "330326", month.lines)
+    total = sum(s.line.amount_fen for s in month.lines)
+    assert sum(e.amount_fen for e in entries) == 0
+    assert entries[0] == Entry("funder:district:330326", total)
+    assert entries[-1] == Entry("provider_payable:prov-a", -total)
+    assert [e.account_id for e in entries[1:-1]] == [
+        f"elder_voucher:elder-{n}" for n in (1, 1, 2, 2, 3, 3)
+    ]
+    assert posting_entries("stl", "prov-a", "330326", list(reversed(month.lines))) == entries
 
 
 def test_adjustment_is_the_difference_with_what_was_settled() -> None:

@@ -44,7 +44,7 @@ BEDS = ("bed-1", "bed-2")
 
 
 def checker() -> dict[str, str]:
-    """Minted when used: a module-level token would expire before a late test runs (60 s TTL)."""
+    """Minted when used: a token minted at import expires before this test runs in a full suite."""
     return officer("officer-2")
 
 
