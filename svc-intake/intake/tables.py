@@ -89,6 +89,9 @@ class ApplicationRow(Base):
     # another active application or bed of the elder the caller could not see (issue 10 #9):
     # accepted without telling them, shown to officers only, never approved while that one lives
     duplicate_of: Mapped[str | None] = mapped_column(String(36))
+    # the partner hospital's discharge referral this application completes (004 §二(四)1):
+    # one application per referral
+    discharge_referral_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     # one-time code provider staff hand to the elder or family (HMAC at rest, expiring)
     link_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     link_code_expires_at: Mapped[datetime | None]
@@ -389,7 +392,8 @@ class DischargeApplicationRow(Base):
     follow_up_visit_on: Mapped[date | None] = mapped_column(Date)
     summary: Mapped[str | None] = mapped_column(Text)
     referral_status: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(8), index=True)  # open | closed
+    status: Mapped[str] = mapped_column(String(8), index=True)  # open | linked | closed
+    application_id: Mapped[str | None] = mapped_column(String(36))  # linked: the application
     last_event_at: Mapped[datetime]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

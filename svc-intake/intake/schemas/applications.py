@@ -57,6 +57,12 @@ class ApplicationCreate(Input):
     has_stable_caregiver: bool | None = None
     is_renter: bool | None = None
     economic_status: EconomicStatus | None = None
+    discharge_referral_id: ShortText | None = Field(
+        default=None,
+        description="the open pre-filled application (`GET /v1/discharge-applications`) of a "
+        "partner hospital's discharge referral this application completes: same provider and "
+        "jurisdiction, one application per referral",
+    )
 
 
 class ApplicationUpdate(Input):
@@ -224,6 +230,9 @@ class ApplicationRead(Output):
     bed_id: str | None
     duplicate_of: str | None = Field(
         description="officers only: the elder's other active application or bed"
+    )
+    discharge_referral_id: str | None = Field(
+        description="the partner hospital's discharge referral this application completes"
     )
     created_at: datetime
     updated_at: datetime

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from pydantic import Field
+
 from chassis.dto import Output
 
 
@@ -18,5 +20,9 @@ class DischargeApplicationRead(Output):
     follow_up_visit_on: date | None
     summary: str | None
     referral_status: str
-    status: str
+    status: str = Field(
+        description="open: waiting for the provider; linked: an application completes it "
+        "(`application_id`); closed: the referral was rejected, cancelled or failed first"
+    )
+    application_id: str | None = Field(description="linked: the application that completes it")
     created_at: datetime

@@ -40,6 +40,7 @@ from intake.service.context import (
     SOCIAL_SECURITY_NO,
     IntakeContext,
 )
+from intake.service.discharge_applications import link_to_application
 from intake.service.events import emit_application_event
 from intake.service.facts import eligibility_snapshot, evaluate_application
 from intake.service.pilot_area import settle_pilot_area, stored_declaration
@@ -49,6 +50,7 @@ from intake.tables import ApplicationRow, ElderRow
 
 ACTORS = (Role.ELDER, Role.FAMILY, Role.PROVIDER_ADMIN, Role.CAREGIVER, Role.OFFICER)
 ONE_ACTIVE = "this elder already has an active application or bed (one per elder)"
+ONE_EACH = f"{ONE_ACTIVE}, and one application per discharge referral"
 SAME_OFFICER = "each review level needs a different officer"
 
 
@@ -119,16 +121,26 @@ async def create_application(
             is_renter=cmd.is_renter,
             economic_status=cmd.economic_status.value if cmd.economic_status else None,
             reviews=[],
+            discharge_referral_id=cmd.discharge_referral_id,
             created_at=ctx.now,
             updated_at=ctx.now,
         )
+        if cmd.discharge_referral_id is not None:
+            await link_to_application(
+                uow=uow,
+                referral_id=cmd.discharge_referral_id,
+                application_id=row.id,
+                provider_id=provider_id,
+                jurisdiction=profile.jurisdiction,
+                now=ctx.now,
+            )
         settle_pilot_area(row, declared=cmd.in_pilot_area, sent_now=True)
         _seal_contacts(ctx, row, cmd.caregiver, cmd.emergency_contact)
         repo.add(row)
         try:
             await repo.flush()  # the one-active-per-elder constraint answers here
         except IntegrityError:
-            raise Conflict(ONE_ACTIVE) from None
+            raise Conflict(ONE_ACTIVE if cmd.discharge_referral_id is None else ONE_EACH) from None
         answer = await application_answer(uow, ctx, row, elder)
         await uow.commit()
         return answer
@@ -338,11 +350,12 @@ def _new_elder(ctx: IntakeContext, cmd: ApplicationCreate, number: str, index: s
 
 IDENTITY_FIELDS = {"jurisdiction", "provider_id", "name", "sex", "birth_date", "id_number"}
 FACT_FIELDS = {"in_pilot_area", "has_stable_caregiver", "is_renter", "economic_status"}
+LINK_FIELDS = {"discharge_referral_id"}  # a column of its own
 
 
 def _form(ctx: IntakeContext, data: dict[str, Any]) -> dict[str, Any]:
     """The stored form: no ID number, phones sealed apart, social-security number sealed."""
-    form = {k: v for k, v in data.items() if k not in IDENTITY_FIELDS | FACT_FIELDS}
+    form = {k: v for k, v in data.items() if k not in IDENTITY_FIELDS | FACT_FIELDS | LINK_FIELDS}
     for contact in ("caregiver", "emergency_contact"):
         if isinstance(form.get(contact), dict):
             form[contact] = {k: v for k, v in form[contact].items() if k != "phone"}

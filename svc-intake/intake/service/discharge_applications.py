@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, false, func, or_, select
 from chassis.access import require_role
 from chassis.db import UnitOfWork
 from chassis.dto import Page
-from chassis.errors import Unprocessable
+from chassis.errors import Conflict, Unprocessable
 from chassis.principal import Role
 from homebed_schemas.events.referral import ReferralEvent, ReferralStatus
 from intake.schemas.discharge_applications import DischargeApplicationRead
@@ -23,7 +23,8 @@ from intake.tables import DischargeApplicationRow
 
 OPENS = frozenset({ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS, ReferralStatus.COMPLETED})
 CLOSES = frozenset({ReferralStatus.REJECTED, ReferralStatus.CANCELLED, ReferralStatus.FAILED})
-OPEN, CLOSED = "open", "closed"
+OPEN, LINKED, CLOSED = "open", "linked", "closed"
+STATUSES = (OPEN, LINKED, CLOSED)
 
 
 async def discharge_referral_changed(
@@ -57,7 +58,8 @@ async def discharge_referral_changed(
         uow.session.add(row)
         return "application opened: pre-filled from the hospital's discharge"
     row.referral_status = event.status.value
-    row.status = CLOSED if event.status in CLOSES else row.status
+    # a linked one has become a real application, which lives on by its own rules
+    row.status = CLOSED if event.status in CLOSES and row.status == OPEN else row.status
     row.last_event_at, row.updated_at = event.occurred_at, now
     return f"application {row.status}: the referral is {event.status.value}"
 
@@ -68,8 +70,8 @@ async def list_discharge_applications(
     """The receiving provider's pre-filled applications (officers: their regions)."""
     principal = ctx.principal
     require_role(principal, Role.PROVIDER_ADMIN, Role.CAREGIVER, Role.OFFICER)
-    if status is not None and status not in (OPEN, CLOSED):
-        raise Unprocessable([("query.status", "open | closed")])
+    if status is not None and status not in STATUSES:
+        raise Unprocessable([("query.status", " | ".join(STATUSES))])
     table = DischargeApplicationRow
     where: list[ColumnElement[bool]] = []
     if principal.role is Role.OFFICER:
@@ -103,11 +105,40 @@ async def list_discharge_applications(
                 summary=r.summary,
                 referral_status=r.referral_status,
                 status=r.status,
+                application_id=r.application_id,
                 created_at=r.created_at,
             )
             for r in rows
         ]
         return Page(items=items, total=int(total or 0), limit=limit, offset=offset)
+
+
+async def link_to_application(
+    *,
+    uow: UnitOfWork,
+    referral_id: str,
+    application_id: str,
+    provider_id: str | None,
+    jurisdiction: str,
+    now: datetime,
+) -> None:
+    """The application completing a discharge referral's pre-filled one (004 §二(四)1): the
+    receiving provider's own, same jurisdiction, while it is open; marks it linked. Never
+    commits: the application's transaction does."""
+    field = "body.discharge_referral_id"
+    row = await uow.session.get(DischargeApplicationRow, referral_id)
+    if row is None or provider_id is None or row.provider_id != provider_id:
+        # another provider's referral answers like a missing one
+        raise Unprocessable([(field, "no pre-filled discharge application of this provider")])
+    if row.jurisdiction != jurisdiction:
+        raise Unprocessable(
+            [("body.jurisdiction", f"the discharge referral is in {row.jurisdiction}")]
+        )
+    if row.status == LINKED:
+        raise Conflict(f"discharge referral {referral_id} is already completed by an application")
+    if row.status == CLOSED:
+        raise Conflict(f"discharge referral {referral_id} was {row.referral_status}: closed")
+    row.status, row.application_id, row.updated_at = LINKED, application_id, now
 
 
 def _region_prefix(code: str) -> str:

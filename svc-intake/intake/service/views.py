@@ -101,6 +101,7 @@ def application_read(
         pending=list(eligibility.get("pending", [])),
         bed_id=bed_id,
         duplicate_of=actions.duplicate_of,
+        discharge_referral_id=row.discharge_referral_id,
         created_at=row.created_at,
         updated_at=row.updated_at,
     )

@@ -5,6 +5,7 @@ application in intake; the provider lists it, officers of the region too; a canc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -92,3 +93,60 @@ async def test_accepted_discharge_opens_a_prefilled_application(
     closed = (await client.get(ROUTE, params={"status": "closed"}, headers=admin)).json()
     assert closed["items"][0]["referral_status"] == "cancelled"
     assert (await client.get(ROUTE, params={"bogus": "1"}, headers=admin)).status_code == 422
+
+
+async def test_an_application_completes_the_discharge_and_links_back(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    make_id: Callable[..., str],
+    new_application: Callable[..., dict[str, Any]],
+) -> None:
+    bus = InMemoryBus()
+    await bus.send(TOPIC, discharge("accepted", 0), b"ref-home-1")
+    await bus.send(TOPIC, discharge("accepted", 0, referral_id="ref-home-2"), b"ref-home-2")
+    assert await deliver(bus, app) == {"applied": 2}
+    admin = principal_headers(Role.PROVIDER_ADMIN, "admin-a", provider_id="prov-a")
+    other = principal_headers(Role.PROVIDER_ADMIN, "admin-b", provider_id="prov-b")
+    body = new_application(make_id("341802", "19450307"), discharge_referral_id="ref-home-1")
+
+    theirs = {**body, "provider_id": "prov-b"}
+    refused = await client.post("/v1/applications", json=theirs, headers=other)
+    assert refused.status_code == 422  # another provider's referral is not theirs to complete
+    assert refused.json()["errors"][0]["field"] == "body.discharge_referral_id"
+    elsewhere = {**body, "jurisdiction": "310105", "provider_id": None}
+    wrong = await client.post("/v1/applications", json=elsewhere, headers=admin)
+    assert wrong.status_code == 422
+    assert wrong.json()["errors"][0]["field"] == "body.jurisdiction"
+
+    created = await client.post("/v1/applications", json=body, headers=admin)
+    assert created.status_code == 201, created.text
+    application = created.json()
+    assert application["discharge_referral_id"] == "ref-home-1"
+    assert "discharge_referral_id" not in application["form"]
+    linked = (await client.get(ROUTE, params={"status": "linked"}, headers=admin)).json()
+    assert [(i["referral_id"], i["application_id"]) for i in linked["items"]] == [
+        ("ref-home-1", application["id"])
+    ]
+    assert (await client.get(ROUTE, params={"status": "open"}, headers=admin)).json()["total"] == 1
+
+    again = new_application(make_id("341802", "19460408"), discharge_referral_id="ref-home-1")
+    twice = await client.post("/v1/applications", json=again, headers=admin)
+    assert twice.status_code == 409
+    assert "already completed" in twice.json()["detail"]
+
+    # the hospital cancelling after the link leaves the application and the link alone
+    await bus.send(TOPIC, discharge("cancelled", 9, reason_code="condition_changed"), b"ref-home-1")
+    assert await deliver(bus, app) == {"applied": 1}
+    after = (await client.get(ROUTE, params={"status": "linked"}, headers=admin)).json()
+    assert after["items"][0]["referral_status"] == "cancelled"
+    # a closed referral cannot be completed
+    await bus.send(
+        TOPIC,
+        discharge("rejected", 9, referral_id="ref-home-2", reason_code="no_capacity"),
+        b"ref-home-2",
+    )
+    assert await deliver(bus, app) == {"applied": 1}
+    late = new_application(make_id("341802", "19470509"), discharge_referral_id="ref-home-2")
+    closed = await client.post("/v1/applications", json=late, headers=admin)
+    assert closed.status_code == 409
+    assert "closed" in closed.json()["detail"]
