@@ -27,6 +27,16 @@ def _require_env(name: str, what: str) -> str:
     return value
 
 
+LONG_FIRST = ("conformance", "long")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The minutes-long tests first (a stable sort keeps the rest in place): xdist hands tests
+    out in collection order, and one started last keeps a single worker busy alone at the end."""
+    items.sort(key=lambda item: 0 if any(item.get_closest_marker(m) for m in LONG_FIRST) else 1)
+
+
 @pytest.fixture(scope="session")
 def kafka_bootstrap() -> str:
     """host:port of the real Kafka broker."""
