@@ -33,6 +33,7 @@ from iot_ingest.streams.rule_engine import RuleEngine
 from iot_ingest.streams.storage import project_storage
 from iot_ingest.tables import CHASSIS_TABLES, consumer_offsets
 from iot_ingest.telemetry.auth import DeviceAuthenticator
+from iot_ingest.telemetry.cache_invalidation import DeviceCacheListener, asyncpg_dsn
 from iot_ingest.telemetry.lane import TelemetryLane
 from iot_ingest.telemetry.rate_limit import DeviceRateLimiter
 from iot_ingest.telemetry.seq_window import SeqWindows
@@ -74,6 +75,16 @@ def create_app(
         source=runtime.events.source,
         wall_clock=runtime.clock,
     )
+    device_cache_dsn = asyncpg_dsn(settings.database_url)
+    if device_cache_dsn is not None:  # other processes' device changes, at once (PostgreSQL)
+        cache_listener = DeviceCacheListener(
+            device_cache_dsn, forget=lane.forget_device, forget_all=authenticator.clear
+        )
+
+        async def listen_for_device_changes(_runtime: ServiceRuntime) -> None:
+            await cache_listener.run_forever()
+
+        runtime.add_task(listen_for_device_changes)
     rule_engine = RuleEngine(
         tick_every=timedelta(seconds=settings.monitor_tick_seconds),
         ownership=PartitionOwnership(),  # owns the beds of the partitions Kafka assigns it

@@ -14,6 +14,7 @@ from chassis.upsert import upsert
 from homebed_schemas.events.iot import DeviceType
 from iot_ingest.domain.devices import Device, DeviceStatus, KnownBed
 from iot_ingest.tables import beds, devices
+from iot_ingest.telemetry.cache_invalidation import announce_devices
 
 
 class DuplicateSerial(Exception):
@@ -158,6 +159,7 @@ class DeviceRepository:
                 last_seq=-1,
             )
         )
+        await announce_devices(self.session, [device_id])
 
     async def set_status(self, device: Device, status: DeviceStatus) -> None:
         """Revoked and removed devices lose their token; a removed one frees its serial."""
@@ -167,6 +169,7 @@ class DeviceRepository:
         await self.session.execute(
             update(devices).where(devices.c.device_id == device.device_id).values(**values)
         )
+        await announce_devices(self.session, [device.device_id])
 
     async def page(
         self, *, provider_id: str | None, bed_id: str | None, limit: int, offset: int
@@ -277,16 +280,20 @@ class DeviceRepository:
     async def hand_over_bed(self, bed_id: str, provider_id: str) -> int:
         """The bed's registered devices pass to `provider_id` (the bed moved, 001 §四(六)); removed
         ones stay with the provider that had them. Returns how many moved."""
-        result = await self.session.execute(
-            update(devices)
-            .where(
-                devices.c.bed_id == bed_id,
-                devices.c.provider_id != provider_id,
-                devices.c.status != DeviceStatus.REMOVED.value,
-            )
-            .values(provider_id=provider_id)
+        where = (
+            devices.c.bed_id == bed_id,
+            devices.c.provider_id != provider_id,
+            devices.c.status != DeviceStatus.REMOVED.value,
         )
-        return int(getattr(result, "rowcount", 0) or 0)
+        ids = list(
+            (await self.session.execute(select(devices.c.device_id).where(*where))).scalars()
+        )
+        if ids:
+            await self.session.execute(
+                update(devices).where(devices.c.device_id.in_(ids)).values(provider_id=provider_id)
+            )
+            await announce_devices(self.session, ids)
+        return len(ids)
 
     async def suspend_for_consent(
         self, bed_id: str, scope: str, device_types: Collection[str], *, at: datetime
@@ -308,6 +315,7 @@ class DeviceRepository:
                 .where(devices.c.device_id.in_(ids))
                 .values(suspended_for=scope, suspended_at=at)
             )
+            await announce_devices(self.session, ids)
         return ids
 
     async def resume_for_consent(self, bed_id: str, scope: str) -> list[str]:
@@ -323,6 +331,7 @@ class DeviceRepository:
                 .where(devices.c.device_id.in_(ids))
                 .values(suspended_for=None, suspended_at=None)
             )
+            await announce_devices(self.session, ids)
         return ids
 
 

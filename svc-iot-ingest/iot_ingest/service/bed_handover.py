@@ -3,8 +3,8 @@
 provider's staff no longer see or act on it and the new provider's do.
 
 - devices: the bed's registered devices are the new provider's (their lists, management, the
-  readings they send from now on; a token cache elsewhere may name the old provider for up to
-  `device_cache_seconds`, but new alarms always take the bed's provider);
+  readings they send from now on; the other processes' token caches are told on commit, and
+  new alarms always take the bed's provider);
 - open alarms: handed over (`Alarm.hand_over`): read models, the SSE stream and the escalation
   chain are the new provider's; an alarm dispatched to the old provider's worker is released
   and waits for the new provider's dispatch; `alarm.handed_over` is published, written on the

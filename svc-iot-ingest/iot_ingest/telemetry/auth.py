@@ -1,11 +1,12 @@
 """Device token check for the device lanes, with a short cache so the hot path rarely queries.
 
-Revoking or rotating in this process takes effect at once; in other instances within the cache
-TTL (default 30 s). A bed's state never makes a valid token invalid: a device of a suspended or
+Revoking or rotating takes effect at once here and, on PostgreSQL, in the other processes too
+(`cache_invalidation`: LISTEN/NOTIFY); the cache TTL (default 30 s) bounds what a lost notice
+leaves. A bed's state never makes a valid token invalid: a device of a suspended or
 ended bed is still authenticated (its safety events must not be lost), and the lanes say in
 their answers that the bed is not in service. A device suspended for a missing consent (a
 camera whose video consent was withdrawn, 000 §三(三)) is authenticated too, and the lane refuses
-its data with a problem naming the consent; a withdrawal reaches a cache within its TTL.
+its data with a problem naming the consent; a withdrawal reaches every cache the same way.
 """
 
 from __future__ import annotations
