@@ -158,6 +158,10 @@ class WebhookSubscriptionRow(Base):
     secret: Mapped[str] = mapped_column(String(100))  # whsec_…, shown once on creation
     active: Mapped[bool]
     created_at: Mapped[datetime]
+    # a rotation keeps signing with the secret it replaced until the partner has switched
+    previous_secret: Mapped[str | None] = mapped_column(String(100))
+    previous_secret_expires_at: Mapped[datetime | None]
+    secret_rotated_at: Mapped[datetime | None]
 
 
 class WebhookDeliveryRow(Base):

@@ -13,6 +13,7 @@ from referral.schemas.webhooks import (
     DeliveryRead,
     ResendRange,
     ResendResult,
+    SecretRotation,
     SubscriptionCreate,
     SubscriptionCreated,
     SubscriptionRead,
@@ -41,6 +42,19 @@ async def deactivate_subscription(
     subscription_id: str, uow: UowDep, ctx: ContextDep
 ) -> SubscriptionRead:
     return await webhooks.deactivate_subscription(uow=uow, ctx=ctx, subscription_id=subscription_id)
+
+
+@router.post(
+    "/subscriptions/{subscription_id}/rotate-secret", responses=problem_responses(403, 404, 409)
+)
+async def rotate_secret(
+    subscription_id: str, body: SecretRotation, request: Request, uow: UowDep, ctx: ContextDep
+) -> SubscriptionCreated:
+    """A fresh signing secret, shown once; the old one also signs during `overlap_hours`."""
+    sealer: SecretSealer = request.app.state.webhook_sealer
+    return await webhooks.rotate_secret(
+        uow=uow, ctx=ctx, subscription_id=subscription_id, cmd=body, sealer=sealer
+    )
 
 
 @router.get("/deliveries", responses=problem_responses(403))

@@ -25,10 +25,24 @@ class SubscriptionRead(Output):
     event_types: list[str]
     active: bool
     created_at: datetime
+    secret_rotated_at: datetime | None
+    previous_secret_expires_at: datetime | None = Field(
+        description="until then deliveries carry a second signature, by the secret replaced"
+    )
 
 
 class SubscriptionCreated(SubscriptionRead):
     secret: str = Field(description="whsec_…: the signing secret, shown only once")
+
+
+class SecretRotation(Input):
+    overlap_hours: int = Field(
+        default=24,
+        ge=0,
+        le=168,
+        description="how long deliveries are also signed with the old secret (Standard Webhooks "
+        "space-separated signatures), so the partner can switch without refusing any; 0: at once",
+    )
 
 
 class AttemptRead(Output):

@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterable
-from datetime import datetime
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta
 from random import Random
 from typing import Any
 
@@ -27,7 +27,7 @@ from chassis.clock import Clock
 from chassis.context import RequestContext
 from chassis.db import UnitOfWork
 from chassis.dto import Page
-from chassis.errors import NotFound, Unprocessable
+from chassis.errors import Conflict, NotFound, Unprocessable
 from chassis.principal import Role
 from homebed_schemas.events.referral import REFERRAL_EVENTS
 from referral.domain.backoff import Backoff
@@ -36,6 +36,7 @@ from referral.schemas.webhooks import (
     DeliveryRead,
     ResendRange,
     ResendResult,
+    SecretRotation,
     SubscriptionCreate,
     SubscriptionCreated,
     SubscriptionRead,
@@ -85,12 +86,12 @@ async def stage_deliveries(
 
 
 def signed_request(
-    delivery: WebhookDeliveryRow, secret: str, now: datetime
+    delivery: WebhookDeliveryRow, secrets: Sequence[str], now: datetime
 ) -> tuple[bytes, dict[str, str]]:
-    """`secret`: the opened `whsec_…` secret."""
-    """The body and the Standard Webhooks headers over it (id, timestamp, v1 signature)."""
+    """The body and the Standard Webhooks headers over it (id, timestamp, one `v1,` signature
+    per secret, space-separated: any of them verifies). `secrets`: the opened `whsec_…` ones."""
     body = json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False)
-    signature = Webhook(secret).sign(delivery.id, now, body)
+    signature = " ".join(Webhook(secret).sign(delivery.id, now, body) for secret in secrets)
     headers = {
         "content-type": "application/json",
         "webhook-id": delivery.id,
@@ -155,7 +156,7 @@ async def _attempt(
         if sub is None or not sub.active:
             error = "subscription inactive"
         else:
-            body, headers = signed_request(delivery, sealer.open(sub.id, sub.secret), now)
+            body, headers = signed_request(delivery, signing_secrets(sub, sealer, now), now)
             try:
                 answer = await http.post(
                     sub.url, content=body, headers=headers, timeout=timeout_seconds
@@ -184,6 +185,15 @@ async def _attempt(
             delivery.next_attempt_at = retry
             delivery.status = PENDING if retry is not None else DEAD
         await uow.commit()
+
+
+def signing_secrets(sub: WebhookSubscriptionRow, sealer: SecretSealer, now: datetime) -> list[str]:
+    """The current secret, and the one it replaced while the rotation's overlap lasts."""
+    secrets = [sealer.open(sub.id, sub.secret)]
+    expires = sub.previous_secret_expires_at
+    if sub.previous_secret is not None and expires is not None and now < expires:
+        secrets.append(sealer.open(sub.id, sub.previous_secret))
+    return secrets
 
 
 async def create_subscription(
@@ -306,6 +316,35 @@ async def resend_range(*, uow: UnitOfWork, ctx: RequestContext, cmd: ResendRange
         return ResendResult(requeued=len(rows), delivery_ids=[r.id for r in rows][:100])
 
 
+async def rotate_secret(
+    *,
+    uow: UnitOfWork,
+    ctx: RequestContext,
+    subscription_id: str,
+    cmd: SecretRotation,
+    sealer: SecretSealer,
+) -> SubscriptionCreated:
+    """A fresh signing secret, shown once; the old one keeps signing beside it for the overlap
+    (a second rotation during an overlap ends the first one's: two secrets at most)."""
+    require_role(ctx.principal, Role.HOSPITAL)
+    async with uow:
+        row = await uow.session.get(WebhookSubscriptionRow, subscription_id)
+        if row is None or row.partner_id != ctx.principal.sub:
+            raise NotFound("webhook subscription")
+        if not row.active:
+            raise Conflict("the subscription is deactivated: subscribe again instead")
+        overlap = timedelta(hours=cmd.overlap_hours)
+        row.previous_secret = row.secret if overlap else None
+        row.previous_secret_expires_at = ctx.now + overlap if overlap else None
+        row.secret = sealer.seal(row.id, sealer.new_secret())
+        row.secret_rotated_at = ctx.now
+        answer = SubscriptionCreated(
+            **_subscription(row).model_dump(), secret=sealer.open(row.id, row.secret)
+        )
+        await uow.commit()
+        return answer
+
+
 def _requeue(row: WebhookDeliveryRow, now: datetime) -> None:
     # the retry window counts from the re-send: created_at moves, the attempts log stays
     row.status, row.next_attempt_at, row.created_at = PENDING, now, now
@@ -319,6 +358,8 @@ def _subscription(row: WebhookSubscriptionRow) -> SubscriptionRead:
         event_types=list(row.event_types),
         active=row.active,
         created_at=row.created_at,
+        secret_rotated_at=row.secret_rotated_at,
+        previous_secret_expires_at=row.previous_secret_expires_at,
     )
 
 

@@ -49,10 +49,12 @@ class Receiver:
         self.failures, self.timeout_first, self.clock = failures, timeout_first, clock
         self.secret: str | None = None
         self.received: list[dict[str, Any]] = []
+        self.requests: list[httpx.Request] = []
         self.attempts = 0
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.attempts += 1
+        self.requests.append(request)
         assert self.secret is not None
         payload = self.verify(request)
         if self.timeout_first and self.attempts == 1:
@@ -214,3 +216,57 @@ async def test_retries_stop_after_24_hours_then_resend(
         f"/v1/webhooks/deliveries/{delivery['id']}/resend", headers=hospital("hosp-2")
     )
     assert refused.status_code == 404
+
+
+async def test_a_rotated_secret_signs_beside_the_old_one_for_the_overlap(
+    setup: Callable[[Receiver], Any], clock: ManualClock
+) -> None:
+    receiver = Receiver(clock=clock)
+    app, client, http = await setup(receiver)
+    old = receiver.secret
+    (sub,) = (await client.get("/v1/webhooks/subscriptions", headers=hospital())).json()
+    route = f"/v1/webhooks/subscriptions/{sub['id']}/rotate-secret"
+    assert (await client.post(route, json={}, headers=hospital("hosp-2"))).status_code == 404
+    bad = await client.post(route, json={"overlap_hours": 500}, headers=hospital())
+    assert bad.status_code == 422
+    assert "overlap_hours" in bad.text
+
+    rotated = await client.post(route, json={"overlap_hours": 2}, headers=hospital())
+    assert rotated.status_code == 200, rotated.text
+    new = rotated.json()["secret"]
+    assert new.startswith("whsec_")
+    assert new != old
+    assert rotated.json()["previous_secret_expires_at"] is not None
+
+    # during the overlap a receiver still on the old secret and one on the new both verify
+    await client.post("/v1/referrals", json=HOME, headers=hospital())
+    rng = Random(5)
+    assert await run_worker(app, clock, http, rng) == 1
+    assert receiver.received[-1]["type"] == "referral.requested"  # verified with the old one
+    (delivery,) = (await client.get("/v1/webhooks/deliveries", headers=hospital())).json()["items"]
+    receiver.secret = new
+    resent = f"/v1/webhooks/deliveries/{delivery['id']}/resend"
+    assert (await client.post(resent, headers=hospital())).status_code == 200
+    assert await run_worker(app, clock, http, rng) == 1
+    assert len(receiver.received) == 2  # verified with the new one
+
+    assert len(receiver.requests[-1].headers["webhook-signature"].split(" ")) == 2
+
+    # after it only the new secret signs: a receiver left on the old one could not verify
+    clock.advance(timedelta(hours=2, seconds=1))
+    assert (await client.post(resent, headers=hospital())).status_code == 200
+    assert await run_worker(app, clock, http, rng) == 1
+    assert len(receiver.received) == 3
+    last = receiver.requests[-1]
+    sent = datetime.fromtimestamp(int(last.headers["webhook-timestamp"]), UTC)
+    signatures = last.headers["webhook-signature"].split(" ")
+    assert old is not None
+    by_old = Webhook(old).sign(last.headers["webhook-id"], sent, last.content.decode())
+    assert signatures == [
+        Webhook(new).sign(last.headers["webhook-id"], sent, last.content.decode())
+    ]
+    assert by_old not in signatures
+
+    deactivated = f"/v1/webhooks/subscriptions/{sub['id']}/deactivate"
+    assert (await client.post(deactivated, headers=hospital())).status_code == 200
+    assert (await client.post(route, json={}, headers=hospital())).status_code == 409
