@@ -38,7 +38,7 @@ from subsidy.schemas.settlements import (
     SettlementRun,
 )
 from subsidy.service.access import require_scope
-from subsidy.service.events import emit_settlement
+from subsidy.service.events import by_kind, emit_settlement
 from subsidy.service.reads import settlement_read
 from subsidy.tables import BedFactRow
 
@@ -183,7 +183,7 @@ async def run_settlement(
             ran_at=ctx.now,
             ran_by=ctx.principal.sub,
         )
-        await emit_settlement(uow, row, "calculated", lines, now=ctx.now)
+        await emit_settlement(uow, row, "calculated", by_kind(lines), now=ctx.now)
         await uow.commit()
         return settlement_read(row)
 
