@@ -52,7 +52,8 @@ from subsidy.service.reads import settlement_read, visible_settlement
 async def submit_settlement(
     *, uow: UnitOfWork, ctx: RequestContext, settlement_id: str
 ) -> SettlementRead:
-    """The maker submits: the lines are reserved in the ledger as one pending transfer."""
+    """The maker submits: the lines are reserved in the ledger as one pending transfer;
+    settlement.submitted tells the region's officers there is one to check."""
     async with uow:
         settlements = uow.repo(SettlementRepository)
         row = await visible_settlement(settlements, ctx, settlement_id, lock=True)
@@ -88,6 +89,8 @@ async def submit_settlement(
             rejected_by=None,
             rejected_reason=None,
         )
+        totals = await settlements.kind_totals(row.id)  # the checker's queue: who, how much
+        await emit_settlement(uow, row, "submitted", totals, now=ctx.now, transfer_id=pending_id)
         await uow.commit()
         return settlement_read(row)
 

@@ -4,11 +4,13 @@ clawback as a reversing transfer (001 §四(七), §五(四))."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from chassis.principal import Role
 from chassis.testing.principals import principal_headers
@@ -194,3 +196,41 @@ async def test_clawback_reverses_and_suspends(app: FastAPI, client: httpx.AsyncC
     assert accounts["funder:city:341800"] == 60000
     august = await run(client, {**JULY, "period": "2022-08"}, admin())
     assert august["total_fen"] == 0  # further payments suspended
+
+
+async def test_submission_tells_the_officers(app: FastAPI, client: httpx.AsyncClient) -> None:
+    """settlement.submitted on subsidy.settlements.v1 (svc-notify's `settlement-submitted` rule
+    tells the region's officers): who submitted, the totals, the pending transfer; the event
+    is staged in the outbox with the submission (one transaction)."""
+    await seed_bed(app)
+    stl = (await run(client, JULY, admin()))["id"]
+    assert await outbox_events(app, "settlement.submitted") == []
+    submitted = await client.post(f"/v1/settlements/{stl}/submission", headers=admin())
+    assert submitted.status_code == 200, submitted.text
+    [event] = await outbox_events(app, "settlement.submitted")
+    assert event["key"] == "prov-a"
+    data = event["data"]
+    assert data["settlement_id"] == stl
+    assert data["status"] == "submitted"
+    assert data["submitted_by"] == "admin-a"
+    assert data["approved_by"] is None
+    assert data["total_fen"] == 210000
+    assert data["by_kind_fen"] == {"construction": 150000, "low_income_service": 60000}
+    assert data["ledger_transfer_id"] == f"{stl}:s1"
+    # a second submission of the same settlement is refused: still one event
+    again = await client.post(f"/v1/settlements/{stl}/submission", headers=admin())
+    assert again.status_code == 409
+    assert len(await outbox_events(app, "settlement.submitted")) == 1
+
+
+async def outbox_events(app: FastAPI, event_type: str) -> list[dict[str, Any]]:
+    runtime = app.state.runtime
+    uow = runtime.uow()
+    async with uow:
+        outbox = uow.tables.outbox
+        rows = await uow.session.execute(
+            select(outbox.c.key, outbox.c.payload)
+            .where(outbox.c.event_type == event_type)
+            .order_by(outbox.c.id)
+        )
+        return [{"key": key, **json.loads(payload)} for key, payload in rows]
