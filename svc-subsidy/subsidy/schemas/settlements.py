@@ -31,6 +31,15 @@ class LineClawback(Input):
     suspend_further_payments: StrictBool = True
 
 
+class ClawbackRecovery(Input):
+    payment_reference: str = Field(min_length=1, max_length=64)
+    amount_fen: StrictInt = Field(description="must equal the clawed-back amount of the line")
+
+
+class SuspensionLifting(Input):
+    reason: str = Field(min_length=2, max_length=500)
+
+
 class SettlementRead(Output):
     id: str
     provider_id: str
@@ -107,3 +116,19 @@ class ClawbackRead(Output):
     amount_fen: int
     transfer_id: str
     further_payments_suspended: bool
+
+
+class RecoveryRead(Output):
+    line_id: str
+    amount_fen: int
+    transfer_id: str
+    references_transfer_id: str = Field(description="the clawback transfer it settles")
+    payment_reference: str
+
+
+class SuspensionLiftedRead(Output):
+    bed_id: str
+    payments_suspended: bool
+    lifted_by: str
+    lifted_at: datetime
+    reason: str

@@ -234,3 +234,90 @@ async def outbox_events(app: FastAPI, event_type: str) -> list[dict[str, Any]]:
             .order_by(outbox.c.id)
         )
         return [{"key": key, **json.loads(payload)} for key, payload in rows]
+
+
+async def test_recovery_of_a_paid_clawback_and_lifting_the_suspension(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """退赔补贴 (002 §七(三)4, 001 §五(四)): a paid line clawed back is owed by the provider
+    (receivable); its repayment is a new transfer back to the funder's treasury, once. Then an
+    officer of the region lifts the bed's payment suspension and the next month settles again."""
+    await seed_bed(app)
+    stl = (await run(client, JULY, admin()))["id"]
+    await client.post(f"/v1/settlements/{stl}/submission", headers=admin())
+    await client.post(f"/v1/settlements/{stl}/approval", headers=officer())
+    lines = (await client.get(f"/v1/settlements/{stl}/lines", headers=admin())).json()["items"]
+    construction = next(x for x in lines if x["kind"] == "construction")
+    recovery_url = f"/v1/settlements/{stl}/lines/{construction['id']}/recovery"
+    repaid = {"payment_reference": "BANK-R-1", "amount_fen": 150000}
+    not_yet = await client.post(recovery_url, json=repaid, headers=officer())
+    assert not_yet.status_code == 409  # nothing clawed back yet
+    paid = await client.post(
+        f"/v1/settlements/{stl}/payment-confirmation",
+        json={"payment_reference": "BANK-1", "amount_fen": 210000},
+        headers=officer(),
+    )
+    assert paid.status_code == 200, paid.text
+    clawback_url = f"/v1/settlements/{stl}/lines/{construction['id']}/clawback"
+    clawed = await client.post(clawback_url, json={"reason": "建设投入凭证造假"}, headers=officer())
+    assert clawed.status_code == 200, clawed.text
+
+    assert (await client.post(recovery_url, json=repaid, headers=admin())).status_code == 403
+    wrong = await client.post(recovery_url, json={**repaid, "amount_fen": 1}, headers=officer())
+    assert wrong.status_code == 422
+    assert "amount_fen" in wrong.text
+    done = await client.post(recovery_url, json=repaid, headers=officer())
+    assert done.status_code == 200, done.text
+    assert done.json() == {
+        "line_id": construction["id"],
+        "amount_fen": 150000,
+        "transfer_id": f"recovery:{construction['id']}",
+        "references_transfer_id": f"clawback:{construction['id']}",
+        "payment_reference": "BANK-R-1",
+    }
+    assert (await client.post(recovery_url, json=repaid, headers=officer())).status_code == 409
+    balance = (await client.get("/v1/ledger/trial-balance", headers=officer())).json()
+    assert balance["balanced"] is True
+    accounts = {a["account_id"]: a["posted_fen"] for a in balance["accounts"]}
+    assert accounts["clawback_receivable:prov-a"] == 0
+    assert accounts["treasury:city:341800"] == -210000 + 150000
+    assert accounts["funder:city:341800"] == 60000
+
+    august = {**JULY, "period": "2022-08"}
+    assert (await run(client, august, admin()))["total_fen"] == 0  # still suspended
+    lift_url = "/v1/payment-suspensions/bed-1/lifting"
+    reason = {"reason": "退赔已到账，恢复拨付"}
+    assert (await client.post(lift_url, json=reason, headers=admin())).status_code == 403
+    far = officer("officer-9", regions=("310105",))
+    assert (await client.post(lift_url, json=reason, headers=far)).status_code == 404
+    unknown = "/v1/payment-suspensions/bed-x/lifting"
+    assert (await client.post(unknown, json=reason, headers=officer())).status_code == 404
+    lifted = await client.post(lift_url, json=reason, headers=officer("officer-2"))
+    assert lifted.status_code == 200, lifted.text
+    assert lifted.json()["payments_suspended"] is False
+    assert lifted.json()["lifted_by"] == "officer-2"
+    assert (await client.post(lift_url, json=reason, headers=officer())).status_code == 409
+    again = await run(client, august, admin())
+    assert again["total_fen"] == 60000  # August's low-income service line: settled again
+
+
+async def test_recovery_of_an_unpaid_clawback_is_refused(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """Clawed back before payment: deducted from the payable, so there is nothing to repay."""
+    await seed_bed(app)
+    stl = (await run(client, JULY, admin()))["id"]
+    await client.post(f"/v1/settlements/{stl}/submission", headers=admin())
+    await client.post(f"/v1/settlements/{stl}/approval", headers=officer())
+    lines = (await client.get(f"/v1/settlements/{stl}/lines", headers=admin())).json()["items"]
+    line_id = next(x for x in lines if x["kind"] == "construction")["id"]
+    base = f"/v1/settlements/{stl}/lines/{line_id}"
+    clawed = await client.post(f"{base}/clawback", json={"reason": "核查不实"}, headers=officer())
+    assert clawed.status_code == 200, clawed.text
+    refused = await client.post(
+        f"{base}/recovery",
+        json={"payment_reference": "BANK-R-2", "amount_fen": 150000},
+        headers=officer(),
+    )
+    assert refused.status_code == 409
+    assert "unpaid payable" in refused.text
