@@ -25,6 +25,7 @@ SUBSIDY_MATRIX = [
     ("POST", "/v1/settlements/S1/lines/L1/clawback", {Role.OFFICER}),
     ("POST", "/v1/settlements/S1/lines/L1/recovery", {Role.OFFICER}),
     ("POST", "/v1/payment-suspensions/B1/lifting", {Role.OFFICER}),
+    ("POST", "/v1/platform-acceptances", {Role.OFFICER}),
     ("GET", "/v1/ledger/trial-balance", {Role.OFFICER, Role.OPS}),
 ]
 

@@ -134,6 +134,19 @@ class ReopenedPeriodRow(Base):
     __table_args__ = (Index("ix_reopened_open", "provider_id", "jurisdiction", "consumed_by"),)
 
 
+class PlatformAcceptanceRow(Base):
+    """A provider's information platform passed acceptance (002 §八3): recorded by an officer,
+    the source of the platform subsidy. One per provider (同一家服务机构只能享受一次)."""
+
+    __tablename__ = "platform_acceptances"
+
+    provider_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    jurisdiction: Mapped[str] = mapped_column(String(6))
+    accepted_on: Mapped[date] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(String(128))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime(timezone=True))
+
+
 # -- settlements ----------------------------------------------------------------------------
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from subsidy.api import ledger, previews, reports, settlements, suspensions
+from subsidy.api import ledger, platform, previews, reports, settlements, suspensions
 
 ROUTERS: list[APIRouter] = [
     previews.router,
     settlements.router,
     suspensions.router,
+    platform.router,
     ledger.router,
     reports.router,
 ]

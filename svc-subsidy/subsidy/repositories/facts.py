@@ -18,6 +18,7 @@ from subsidy.tables import (
     BedFactRow,
     BedSuspensionRow,
     FactHistoryRow,
+    PlatformAcceptanceRow,
     ReopenedPeriodRow,
     SettlementRow,
     VisitValueRow,
@@ -75,6 +76,9 @@ class FactsRepository:
             .on_conflict_do_nothing()
         )
         await self.session.execute(statement)
+
+    async def platform_acceptance(self, provider_id: str) -> PlatformAcceptanceRow | None:
+        return await self.session.get(PlatformAcceptanceRow, provider_id)
 
     async def bed(self, bed_id: str) -> BedFactRow | None:
         return await self.session.get(BedFactRow, bed_id)

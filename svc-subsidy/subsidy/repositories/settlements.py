@@ -212,6 +212,21 @@ class SettlementRepository:
         )
         return {elder: int(total) for elder, total in rows}
 
+    async def provider_level_settled(self, provider_id: str, kind: str, other_than: str) -> int:
+        """What approved or paid settlements of the provider (not `other_than`) already paid of
+        a provider-level kind (platform once, scale award once per tier: 002 §八3, §八2)."""
+        total = await self.session.scalar(
+            select(func.coalesce(func.sum(SettlementLineRow.amount_fen), 0))
+            .join(SettlementRow, SettlementRow.id == SettlementLineRow.settlement_id)
+            .where(
+                SettlementRow.provider_id == provider_id,
+                SettlementRow.id != other_than,
+                SettlementRow.status.in_(SETTLED),
+                SettlementLineRow.kind == kind,
+            )
+        )
+        return int(total or 0)
+
     async def settled_for(
         self, provider_id: str, jurisdiction: str, pairs: Iterable[tuple[str, str]]
     ) -> dict[tuple[str, str], list[SettledLine]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import Field, StrictBool, StrictInt
@@ -38,6 +38,12 @@ class ClawbackRecovery(Input):
 
 class SuspensionLifting(Input):
     reason: str = Field(min_length=2, max_length=500)
+
+
+class PlatformAcceptance(Input):
+    provider_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    jurisdiction: str = JURISDICTION
+    accepted_on: date = Field(description="the day the provider's platform passed acceptance")
 
 
 class SettlementRead(Output):
@@ -132,3 +138,12 @@ class SuspensionLiftedRead(Output):
     lifted_by: str
     lifted_at: datetime
     reason: str
+
+
+class PlatformAcceptanceRead(Output):
+    provider_id: str
+    jurisdiction: str
+    accepted_on: date
+    recorded_by: str
+    recorded_at: datetime
+    settles_in: str = Field(description="the month whose settlement carries the subsidy")
