@@ -23,6 +23,9 @@ SUBSIDY_MATRIX = [
     ("GET", "/v1/settlements/S1/payment-file", {Role.OFFICER}),
     ("POST", "/v1/settlements/S1/payment-confirmation", {Role.OFFICER}),
     ("POST", "/v1/settlements/S1/lines/L1/clawback", {Role.OFFICER}),
+    ("POST", "/v1/settlements/S1/lines/L1/recovery", {Role.OFFICER}),
+    ("POST", "/v1/payment-suspensions/B1/lifting", {Role.OFFICER}),
+    ("POST", "/v1/platform-acceptances", {Role.OFFICER}),
     ("GET", "/v1/ledger/trial-balance", {Role.OFFICER, Role.OPS}),
 ]
 

@@ -1,8 +1,9 @@
 """SQLAlchemy tables of svc-subsidy: entitlement facts, settlements, the ledger, the chassis tables.
 
 The ledger tables are append-only: on PostgreSQL a trigger refuses every UPDATE and DELETE of
-`ledger_transfers` and `ledger_entries`, and a deferred constraint trigger checks at commit that
-each transfer's entries sum to zero (migration 0002).
+`ledger_transfers` and `ledger_entries` (migration 0002), a deferred constraint trigger checks at
+commit that each transfer's entries sum to zero, and entries are accepted only in their
+transfer's own transaction (migration 0003).
 """
 
 from __future__ import annotations
@@ -105,7 +106,15 @@ class VisitValueRow(Base):
     value_fen: Mapped[int | None] = mapped_column(BigInteger)
     counted: Mapped[bool] = mapped_column(Boolean)
 
-    __table_args__ = (Index("ix_visit_values_bed_date", "bed_id", "service_date"),)
+    # covering on PostgreSQL: a month's aggregate per bed reads the index only (migration 0003)
+    __table_args__ = (
+        Index(
+            "ix_visit_values_bed_date",
+            "bed_id",
+            "service_date",
+            postgresql_include=["value_fen", "service_seconds", "counted"],
+        ),
+    )
 
 
 class ReopenedPeriodRow(Base):
@@ -123,6 +132,19 @@ class ReopenedPeriodRow(Base):
     consumed_by: Mapped[str | None] = mapped_column(String(ID))
 
     __table_args__ = (Index("ix_reopened_open", "provider_id", "jurisdiction", "consumed_by"),)
+
+
+class PlatformAcceptanceRow(Base):
+    """A provider's information platform passed acceptance (002 §八3): recorded by an officer,
+    the source of the platform subsidy. One per provider (同一家服务机构只能享受一次)."""
+
+    __tablename__ = "platform_acceptances"
+
+    provider_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    jurisdiction: Mapped[str] = mapped_column(String(6))
+    accepted_on: Mapped[date] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(String(128))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime(timezone=True))
 
 
 # -- settlements ----------------------------------------------------------------------------

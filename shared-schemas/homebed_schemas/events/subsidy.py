@@ -1,8 +1,10 @@
 """Payloads of `subsidy.settlements.v1` (producer: svc-subsidy), keyed by provider_id.
 
 A settlement is one provider's subsidy for one month in one jurisdiction (openIMIS claim batch):
-`settlement.calculated` after each run (not after a dry run), `settlement.approved` when an
-officer other than the submitter approved it and the ledger posted it, `settlement.paid` on the
+`settlement.calculated` after each run (not after a dry run), `settlement.submitted` when the
+maker submits it for checking (`submitted_by`, the pending transfer; the region's officers are
+told), `settlement.approved` when an officer other than the submitter approved it and the
+ledger posted it, `settlement.paid` on the
 payment confirmation, `settlement.reversed` when a paid or approved line is clawed back
 (001 §五(四), 002 §七(三)4). Amounts are integer fen. No elder's name or ID appears here.
 """
@@ -33,7 +35,9 @@ class SettlementEvent(_Payload):
     submitted_by: str | None = None
     approved_by: str | None = None
     ledger_transfer_id: str | None = Field(
-        default=None, description="approved: the posted transfer; paid: the payment transfer"
+        default=None,
+        description="submitted: the pending transfer; approved: the posted transfer; "
+        "paid: the payment transfer",
     )
     payment_reference: str | None = None
     occurred_at: datetime
@@ -58,6 +62,7 @@ class SettlementReversed(_Payload):
 
 SETTLEMENT_EVENTS: dict[str, type[BaseModel]] = {
     "settlement.calculated": SettlementEvent,
+    "settlement.submitted": SettlementEvent,
     "settlement.approved": SettlementEvent,
     "settlement.paid": SettlementEvent,
     "settlement.reversed": SettlementReversed,

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from subsidy.api import ledger, previews, reports, settlements
+from subsidy.api import ledger, platform, previews, reports, settlements, suspensions
 
-ROUTERS: list[APIRouter] = [previews.router, settlements.router, ledger.router, reports.router]
+ROUTERS: list[APIRouter] = [
+    previews.router,
+    settlements.router,
+    suspensions.router,
+    platform.router,
+    ledger.router,
+    reports.router,
+]

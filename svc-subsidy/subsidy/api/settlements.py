@@ -12,8 +12,10 @@ from chassis.problems import problem_responses
 from subsidy.api.deps import ProfilesDep
 from subsidy.schemas.settlements import (
     ClawbackRead,
+    ClawbackRecovery,
     LineClawback,
     PaymentConfirmation,
+    RecoveryRead,
     SettlementDiffRead,
     SettlementLineRead,
     SettlementRead,
@@ -21,7 +23,7 @@ from subsidy.schemas.settlements import (
     SettlementRun,
     SettlementSummary,
 )
-from subsidy.service import reads, settlement_flow, settlement_run
+from subsidy.service import reads, recovery, settlement_flow, settlement_run
 
 router = APIRouter(prefix="/v1/settlements", tags=["settlements"])
 
@@ -133,5 +135,17 @@ async def claw_back_line(
     settlement_id: str, line_id: str, body: LineClawback, uow: UowDep, ctx: ContextDep
 ) -> ClawbackRead:
     return await settlement_flow.claw_back_line(
+        uow=uow, ctx=ctx, settlement_id=settlement_id, line_id=line_id, cmd=body
+    )
+
+
+@router.post(
+    "/{settlement_id}/lines/{line_id}/recovery",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def recover_clawback(
+    settlement_id: str, line_id: str, body: ClawbackRecovery, uow: UowDep, ctx: ContextDep
+) -> RecoveryRead:
+    return await recovery.recover_clawback(
         uow=uow, ctx=ctx, settlement_id=settlement_id, line_id=line_id, cmd=body
     )

@@ -2,11 +2,14 @@
 
 `calculate(profile, period, bed)` returns the lines due for that bed in that month and a note
 for every rule it had to skip. Pure: no clock, no I/O; the same inputs give the same lines.
+A settlement run plans the month once (`plan_month`: the rules valid in it, each with its last
+coverable day) and calls `calculate_planned` per bed: the same calculators, no per-bed lookups.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
@@ -25,26 +28,55 @@ from subsidy.domain.policy import (
 )
 
 Outcome = Line | SkippedRule | None  # None: the rule has nothing to say about this month
+Calculator = Callable[[Rule, date | None, Period, BedFacts], Outcome]
 
 
-def calculate(profile: SubsidyProfile, period: Period, bed: BedFacts) -> Calculation:
-    """The lines due for one bed in one month under a profile (rules in profile order)."""
-    lines: list[Line] = []
-    skipped: list[SkippedRule] = []
-    pilot_block = _pilot_block(profile, bed)
+@dataclass(frozen=True, slots=True)
+class PlannedRule:
+    rule: Rule
+    calculator: Calculator
+    until: date | None  # the last day a line may cover (validity, pilot grace)
+
+
+@dataclass(frozen=True, slots=True)
+class MonthPlan:
+    """What does not depend on the bed: the profile's per-bed rules valid in the month."""
+
+    profile: SubsidyProfile
+    period: Period
+    rules: tuple[PlannedRule, ...]
+
+
+def plan_month(profile: SubsidyProfile, period: Period) -> MonthPlan:
+    planned = []
     for rule in profile.rules:
         calculator = _CALCULATORS.get(rule.kind)
         if calculator is None:
             continue  # provider-level rules (scale award, platform) and clawback
-        if not rule.valid_in(period.first_day, period.last_day):
-            continue
+        if rule.valid_in(period.first_day, period.last_day):
+            planned.append(PlannedRule(rule, calculator, _until(rule, profile)))
+    return MonthPlan(profile, period, tuple(planned))
+
+
+def calculate(profile: SubsidyProfile, period: Period, bed: BedFacts) -> Calculation:
+    """The lines due for one bed in one month under a profile (rules in profile order)."""
+    return calculate_planned(plan_month(profile, period), bed)
+
+
+def calculate_planned(plan: MonthPlan, bed: BedFacts) -> Calculation:
+    lines: list[Line] = []
+    skipped: list[SkippedRule] = []
+    pilot_block = _pilot_block(plan.profile, bed)
+    period = plan.period
+    for planned in plan.rules:
+        rule = planned.rule
         if pilot_block is not None:
             skipped.append(SkippedRule(rule.kind, rule.id, pilot_block))
             continue
-        outcome = calculator(rule, profile, period, bed)
+        outcome = planned.calculator(rule, planned.until, period, bed)
         if isinstance(outcome, Line):
             lines.append(outcome)
-        elif isinstance(outcome, SkippedRule):
+        elif outcome is not None:
             skipped.append(outcome)
     return Calculation(lines=tuple(lines), skipped=tuple(skipped))
 
@@ -94,7 +126,7 @@ def _line(rule: Rule, amount: int, explanation: str, funding: tuple[FundingLeg, 
     )
 
 
-def construction(rule: Rule, profile: SubsidyProfile, period: Period, bed: BedFacts) -> Outcome:
+def construction(rule: Rule, until: date | None, period: Period, bed: BedFacts) -> Outcome:
     assert isinstance(rule, ConstructionRule)
     missing = _missing(rule, bed, "established_on", "contract_start", "contract_end")
     if missing:
@@ -126,7 +158,6 @@ def construction(rule: Rule, profile: SubsidyProfile, period: Period, bed: BedFa
             f"not due: the bed's service ended {last_service}, before tranche {last_index} "
             f"fell due on {due}",
         )
-    until = _until(rule, profile)
     if until is not None and due > until:
         return _skip(rule, f"not due: tranche {last_index} falls due {due}, after {until}")
     total = min(bed.construction_investment_fen, rule.cap_fen)
@@ -152,9 +183,7 @@ def _tranche_cumulative(rule: ConstructionRule, total: int, through: int) -> int
     return sum(percent_of(total, t.percent) for t in rule.tranches[:through])
 
 
-def low_income_service(
-    rule: Rule, profile: SubsidyProfile, period: Period, bed: BedFacts
-) -> Outcome:
+def low_income_service(rule: Rule, until: date | None, period: Period, bed: BedFacts) -> Outcome:
     assert isinstance(rule, LowIncomeServiceRule)
     missing = _missing(
         rule,
@@ -181,7 +210,7 @@ def low_income_service(
             rule,
             f"not eligible: economic status {bed.economic_status} not in {rule.economic_status_in}",
         )
-    days = active_days(bed, period, until=_until(rule, profile))
+    days = active_days(bed, period, until=until)
     if days is None or days.empty:
         return None
     fee = prorate(bed.package_fee_fen, days.days, period.days)
@@ -195,14 +224,14 @@ def low_income_service(
     )
 
 
-def operating(rule: Rule, profile: SubsidyProfile, period: Period, bed: BedFacts) -> Outcome:
+def operating(rule: Rule, until: date | None, period: Period, bed: BedFacts) -> Outcome:
     assert isinstance(rule, OperatingRule)
     if rule.percent_of_package is None and rule.monthly_rate_fen is None:
         return _skip(rule, "skipped: the monthly operating rate is not configured (seed is silent)")
     missing = _missing(rule, bed, "accepted_on", "established_on", "contract_start", "contract_end")
     if missing:
         return missing
-    days = active_days(bed, period, from_day=bed.accepted_on, until=_until(rule, profile))
+    days = active_days(bed, period, from_day=bed.accepted_on, until=until)
     if days is None or days.empty:
         return None
     share = Fraction(days.days, period.days)
@@ -226,7 +255,7 @@ def operating(rule: Rule, profile: SubsidyProfile, period: Period, bed: BedFacts
     return _line(rule, amount, f"{how} = {yuan(amount)} yuan")
 
 
-def modification(rule: Rule, profile: SubsidyProfile, period: Period, bed: BedFacts) -> Outcome:
+def modification(rule: Rule, until: date | None, period: Period, bed: BedFacts) -> Outcome:
     assert isinstance(rule, ModificationRule)
     if bed.accepted_on is None or not period.contains(bed.accepted_on):
         return None  # due once, in the month of acceptance
@@ -239,7 +268,6 @@ def modification(rule: Rule, profile: SubsidyProfile, period: Period, bed: BedFa
     if rule.requires_consent and bed.modification_consent is not True:
         state = "refused" if bed.modification_consent is False else "missing"
         return _skip(rule, f"not due: the elder's or family's modification consent is {state}")
-    until = _until(rule, profile)
     if until is not None and bed.accepted_on > until:
         return _skip(rule, f"not due: accepted {bed.accepted_on}, after {until}")
     base = min(bed.modification_cost_fen, rule.cap_fen)
@@ -258,11 +286,9 @@ def modification(rule: Rule, profile: SubsidyProfile, period: Period, bed: BedFa
     return _line(rule, amount, f"{how} = {yuan(amount)} yuan", tuple(legs))
 
 
-def voucher_settlement(
-    rule: Rule, profile: SubsidyProfile, period: Period, bed: BedFacts
-) -> Outcome:
+def voucher_settlement(rule: Rule, until: date | None, period: Period, bed: BedFacts) -> Outcome:
     assert isinstance(rule, VoucherRule)
-    days = active_days(bed, period, until=_until(rule, profile))
+    days = active_days(bed, period, until=until)
     if days is None:
         return _missing(rule, bed, "established_on", "contract_start", "contract_end")
     if days.empty:
@@ -283,7 +309,7 @@ def voucher_settlement(
     return _line(rule, amount, how)
 
 
-_CALCULATORS: dict[str, Callable[[Rule, SubsidyProfile, Period, BedFacts], Outcome]] = {
+_CALCULATORS: dict[str, Calculator] = {
     "construction": construction,
     "low_income_service": low_income_service,
     "operating": operating,

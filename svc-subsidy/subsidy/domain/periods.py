@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -14,6 +14,16 @@ _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 class Period:
     year: int
     month: int
+    # computed once: the calculators ask for them for every bed of a county month
+    first_day: date = field(init=False, compare=False, repr=False)
+    last_day: date = field(init=False, compare=False, repr=False)
+    days: int = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        days = calendar.monthrange(self.year, self.month)[1]
+        object.__setattr__(self, "days", days)
+        object.__setattr__(self, "first_day", date(self.year, self.month, 1))
+        object.__setattr__(self, "last_day", date(self.year, self.month, days))
 
     @classmethod
     def parse(cls, text: str) -> Period:
@@ -25,18 +35,6 @@ class Period:
     @classmethod
     def of(cls, day: date) -> Period:
         return cls(day.year, day.month)
-
-    @property
-    def first_day(self) -> date:
-        return date(self.year, self.month, 1)
-
-    @property
-    def last_day(self) -> date:
-        return date(self.year, self.month, self.days)
-
-    @property
-    def days(self) -> int:
-        return calendar.monthrange(self.year, self.month)[1]
 
     def shifted(self, months: int) -> Period:
         index = self.year * 12 + self.month - 1 + months

@@ -18,7 +18,13 @@ from homebed_schemas.events.intake import AbilityLevel, EconomicStatus
 
 FunderLevel = Literal["city", "district"]  # district = 区/县 (a county such as Pingyang too)
 LineKind = Literal[
-    "construction", "low_income_service", "operating", "modification", "voucher_settlement"
+    "construction",
+    "low_income_service",
+    "operating",
+    "modification",
+    "voucher_settlement",
+    "platform",  # provider-level (002 §八3)
+    "scale_award",  # provider-level (002 §八2)
 ]
 LINE_KINDS: tuple[LineKind, ...] = (
     "construction",
@@ -26,6 +32,8 @@ LINE_KINDS: tuple[LineKind, ...] = (
     "operating",
     "modification",
     "voucher_settlement",
+    "platform",
+    "scale_award",
 )
 
 

@@ -3,9 +3,13 @@ average at least `elders_per_tier`·n qualifying elders a month; each tier once.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from subsidy.domain.periods import Period
+from subsidy.domain.facts import BedFacts, active_days
+from subsidy.domain.lines import FundingLeg, Line
+from subsidy.domain.money import yuan
+from subsidy.domain.periods import Period, add_months, day_before
 from subsidy.domain.policy import ScaleAwardRule
 
 
@@ -53,3 +57,72 @@ def scale_awards(rule: ScaleAwardRule, months: list[MonthCount]) -> list[ScaleAw
                 )
             )
     return awards
+
+
+def qualifying_elders(beds: Iterable[tuple[str, BedFacts]], period: Period) -> int:
+    """Elders counted for a month (002 §八2 "签约服务总人数 … 每人签约服务周期达到 1 个月及以上"):
+    distinct elders with a bed in service at least one day of the month (active days, so
+    suspended or ended contracts do not count) whose contract runs at least one month
+    (end ≥ start + 1 month − 1 day). Interpretation: the seed counts signed elders."""
+    counted: set[str] = set()
+    for elder_id, bed in beds:
+        if bed.contract_start is None or bed.contract_end is None:
+            continue
+        if day_before(add_months(bed.contract_start, 1)) > bed.contract_end:
+            continue  # a contract shorter than a month
+        days = active_days(bed, period)
+        if days is not None and not days.empty:
+            counted.add(elder_id)
+    return len(counted)
+
+
+def month_counts(beds: Sequence[tuple[str, BedFacts]], through: Period) -> list[MonthCount]:
+    """The counts of every month from the first contract start of these beds to `through`."""
+    starts = [b.contract_start for _, b in beds if b.contract_start is not None]
+    if not starts:
+        return []
+    month = Period.of(min(starts))
+    counts = []
+    while month <= through:
+        counts.append(MonthCount(month, qualifying_elders(beds, month)))
+        month = month.shifted(1)
+    return counts
+
+
+def scale_award_line(
+    rule: ScaleAwardRule, months: list[MonthCount], period: Period, tiers_settled: int
+) -> Line | None:
+    """The awards whose earliest reaching window ends in `period` and are not settled yet:
+    one provider-level line (the city award and the district's 1:1 match as two legs)."""
+    due = [a for a in scale_awards(rule, months) if a.last == period and a.tier > tiers_settled]
+    if not due:
+        return None
+    levels: dict[str, int] = {}
+    for award in due:
+        levels[rule.funder] = levels.get(rule.funder, 0) + award.amount_fen
+        if award.district_match_fen:
+            levels["district"] = levels.get("district", 0) + award.district_match_fen
+    amount = sum(levels.values())
+    window = due[0].window
+    tiers = ", ".join(str(a.tier) for a in due)
+    counts = ", ".join(str(m.qualifying_elders) for m in months if due[0].first <= m.period)
+    return Line(
+        kind="scale_award",
+        amount_fen=amount,
+        payee="provider",
+        rule=rule.id,
+        seed=rule.seed,
+        explanation=(
+            f"tier {tiers}: {window} qualifying elders {counts} average ≥ "
+            f"{rule.elders_per_tier}·tier a month: award {yuan(rule.award_fen)} + district "
+            f"match {yuan(rule.award_fen * rule.district_match_ratio)} per tier = "
+            f"{yuan(amount)} yuan"
+        ),
+        funding=tuple(FundingLeg(level, fen) for level, fen in sorted(levels.items()) if fen),  # type: ignore[arg-type]
+    )
+
+
+def tiers_settled(settled_fen: int, rule: ScaleAwardRule) -> int:
+    """How many tiers earlier settlements paid (each tier: award + match)."""
+    per_tier = rule.award_fen * (1 + rule.district_match_ratio)
+    return settled_fen // per_tier if per_tier else 0

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from chassis.errors import Forbidden, IllegalTransition
 from subsidy.domain.ledger import (
@@ -134,31 +135,46 @@ def ordered(lines: Iterable[SettledLine]) -> list[SettledLine]:
 
 def digest(lines: Sequence[SettledLine]) -> str:
     """SHA-256 over the canonical lines: equal digests = byte-for-byte equal settlements."""
-    hasher = hashlib.sha256()
-    for line in lines:
-        hasher.update(json.dumps(line.canonical(), ensure_ascii=False).encode())
-        hasher.update(b"\n")
-    return hasher.hexdigest()
+    text = "".join(_CANONICAL.encode(line.canonical()) + "\n" for line in lines)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# one encoder for every line (json.dumps with options builds a new one per call): same bytes
+_CANONICAL = json.JSONEncoder(ensure_ascii=False)
+
+
+class LineAmount(NamedTuple):
+    """What the ledger and the payment need of a stored line: a plain tuple, no explanation."""
+
+    elder_id: str
+    kind: str
+    amount_fen: int
+    funding: str  # funding_text of the legs
+
+
+def line_amounts(lines: Iterable[SettledLine]) -> list[LineAmount]:
+    return [
+        LineAmount(s.elder_id, s.line.kind, s.line.amount_fen, funding_text(s.line.funding))
+        for s in lines
+    ]
 
 
 def posting_entries(
-    settlement: str, provider_id: str, jurisdiction: str, lines: Sequence[SettledLine]
+    provider_id: str, jurisdiction: str, lines: Iterable[LineAmount]
 ) -> tuple[Entry, ...]:
     """The settlement's ledger entries, one per account and direction: each funding level's
     funder is debited its legs' sum, the provider's payable is credited the lines' sum; vouchers
-    pass through the elder's service account (credited, then spent on delivered services).
-    Why aggregated: a county month is ~10⁵ lines; the lines keep each amount's explanation and
-    the transfer references the settlement (`settlement` names it in the transfer, not here)."""
-    del settlement  # the transfer's reference: entries no longer point at single lines
+    pass through the elder's service account (credited, then spent on delivered services: 004
+    §二(四)3, the account shows both). Why aggregated: a county month is ~10⁵ lines; the lines
+    keep each amount's explanation and the transfer references the settlement."""
     funders: dict[str, int] = defaultdict(int)
     vouchers: dict[str, int] = defaultdict(int)
     payable_fen = 0
-    for settled in lines:
-        for leg in settled.line.funding:
-            funders[funder_account(leg.level, jurisdiction)] += leg.amount_fen
-        amount = settled.line.amount_fen
-        if settled.line.kind == "voucher_settlement":
-            vouchers[elder_voucher(settled.elder_id)] += amount
+    for elder_id, kind, amount, funding in lines:
+        for level, leg_fen in funding_legs(funding):
+            funders[funder_account(level, jurisdiction)] += leg_fen
+        if kind == "voucher_settlement":
+            vouchers[elder_voucher(elder_id)] += amount
         payable_fen -= amount
     entries = [Entry(account, amount) for account, amount in sorted(funders.items()) if amount]
     for account, amount in sorted(vouchers.items()):
@@ -168,6 +184,25 @@ def posting_entries(
     if payable_fen:
         entries.append(Entry(provider_payable(provider_id), payable_fen))
     return tuple(entries)
+
+
+def funding_legs(text: str) -> list[tuple[str, int]]:
+    """(level, fen) pairs of a stored funding text, without building FundingLeg objects."""
+    legs = []
+    for part in text.split(","):
+        if part:
+            level, _, amount = part.partition("=")
+            legs.append((level, int(amount)))
+    return legs
+
+
+def per_level(lines: Iterable[LineAmount]) -> dict[str, int]:
+    """What each funding level pays for these lines."""
+    totals: dict[str, int] = defaultdict(int)
+    for line in lines:
+        for level, amount in funding_legs(line.funding):
+            totals[level] += amount
+    return dict(totals)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from subsidy.domain.calculators import calculate
+from subsidy.domain.calculators import calculate_planned, plan_month
 from subsidy.domain.facts import BedFacts
 from subsidy.domain.lines import FundingLeg, Line
 from subsidy.domain.money import yuan
@@ -41,12 +41,14 @@ def settle_month(profile: SubsidyProfile, period: Period, beds: Sequence[BedInpu
     already has (and a note for the anomaly report); suspended payments give no lines."""
     lines: dict[tuple[str, str, str], SettledLine] = {}
     notes: list[RunNote] = []
+    plan = plan_month(profile, period)
+    month = str(period)
     for bed in sorted(beds, key=lambda b: (b.facts.established_on or period.last_day, b.bed_id)):
         if bed.payments_suspended:
             notes.append(RunNote(bed.bed_id, "payments suspended after a clawback"))
             continue
-        for line in calculate(profile, period, bed.facts).lines:
-            settled = SettledLine(bed.bed_id, bed.elder_id, str(period), line)
+        for line in calculate_planned(plan, bed.facts).lines:
+            settled = SettledLine(bed.bed_id, bed.elder_id, month, line)
             if settled.key in lines:
                 other = lines[settled.key].bed_id
                 notes.append(
@@ -66,10 +68,11 @@ def adjustment_lines(
     settled for it (adjustments included); a difference is a line of the current settlement
     accounting for that month. Never an edit of the approved one."""
     merged: dict[tuple[str, str, str], SettledLine] = {}
+    plans = {m: plan_month(profile, Period.parse(m)) for _, m in recomputed}
     for (bed_id, month), bed in sorted(recomputed.items()):
         if bed.payments_suspended:
             continue  # clawed back: the clawback settled it, no adjustment either way
-        now_lines = list(calculate(profile, Period.parse(month), bed.facts).lines)
+        now_lines = list(calculate_planned(plans[month], bed.facts).lines)
         before: dict[str, list[Line]] = defaultdict(list)
         for old in settled.get((bed_id, month), ()):
             before[old.line.kind].append(old.line)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, and_, case, func, select, update
+from sqlalchemy import Row, Table, and_, case, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +18,7 @@ from subsidy.tables import (
     BedFactRow,
     BedSuspensionRow,
     FactHistoryRow,
+    PlatformAcceptanceRow,
     ReopenedPeriodRow,
     SettlementRow,
     VisitValueRow,
@@ -28,6 +29,16 @@ SUSPENSIONS = cast(Table, BedSuspensionRow.__table__)
 VISITS = cast(Table, VisitValueRow.__table__)
 REOPENED = cast(Table, ReopenedPeriodRow.__table__)
 SETTLED = ("approved", "paid")
+SERVICES_OF = text(
+    "SELECT b.bed_id, s.priced, s.unpriced_seconds, s.unpriced FROM bed_facts b "
+    "CROSS JOIN LATERAL (SELECT coalesce(sum(v.value_fen), 0) AS priced, "
+    "coalesce(sum(v.service_seconds) FILTER (WHERE v.value_fen IS NULL), 0) AS unpriced_seconds, "
+    "count(*) FILTER (WHERE v.value_fen IS NULL) AS unpriced, count(*) AS visits "
+    "FROM visit_values v WHERE v.bed_id = b.bed_id AND v.counted "
+    "AND v.service_date BETWEEN CAST(:first AS date) AND CAST(:last AS date)) s "
+    "WHERE b.provider_id = CAST(:provider_id AS text) "
+    "AND b.jurisdiction = CAST(:jurisdiction AS text) AND s.visits > 0"
+)
 
 
 class FactsRepository:
@@ -65,6 +76,9 @@ class FactsRepository:
             .on_conflict_do_nothing()
         )
         await self.session.execute(statement)
+
+    async def platform_acceptance(self, provider_id: str) -> PlatformAcceptanceRow | None:
+        return await self.session.get(PlatformAcceptanceRow, provider_id)
 
     async def bed(self, bed_id: str) -> BedFactRow | None:
         return await self.session.get(BedFactRow, bed_id)
@@ -197,27 +211,40 @@ class FactsRepository:
     ) -> dict[str, int | None]:
         """Per bed, the value of the month's counted visits (verified, on site), in fen; None
         when some visit carries no value and no hourly value is configured."""
-        unpriced_seconds = func.sum(
-            case((VISITS.c.value_fen.is_(None), VISITS.c.service_seconds), else_=0)
-        )
-        unpriced_count = func.sum(case((VISITS.c.value_fen.is_(None), 1), else_=0))
-        rows = await self.session.execute(
-            select(
-                VISITS.c.bed_id,
-                func.coalesce(func.sum(VISITS.c.value_fen), 0),
-                unpriced_seconds,
-                unpriced_count,
+        if self.session.get_bind().dialect.name == "postgresql":
+            # per bed, a lateral index scan of its month: the cost follows the provider's
+            # visits, not the county's (a join let the planner scan every visit per provider)
+            rows = await self.session.execute(
+                SERVICES_OF,
+                {
+                    "provider_id": provider_id,
+                    "jurisdiction": jurisdiction,
+                    "first": period.first_day,
+                    "last": period.last_day,
+                },
             )
-            .join(BEDS, BEDS.c.bed_id == VISITS.c.bed_id)
-            .where(
-                BEDS.c.provider_id == provider_id,
-                BEDS.c.jurisdiction == jurisdiction,
-                VISITS.c.counted.is_(True),
-                VISITS.c.service_date >= period.first_day,
-                VISITS.c.service_date <= period.last_day,
+        else:
+            unpriced_seconds = func.sum(
+                case((VISITS.c.value_fen.is_(None), VISITS.c.service_seconds), else_=0)
             )
-            .group_by(VISITS.c.bed_id)
-        )
+            unpriced_count = func.sum(case((VISITS.c.value_fen.is_(None), 1), else_=0))
+            rows = await self.session.execute(
+                select(
+                    VISITS.c.bed_id,
+                    func.coalesce(func.sum(VISITS.c.value_fen), 0),
+                    unpriced_seconds,
+                    unpriced_count,
+                )
+                .join(BEDS, BEDS.c.bed_id == VISITS.c.bed_id)
+                .where(
+                    BEDS.c.provider_id == provider_id,
+                    BEDS.c.jurisdiction == jurisdiction,
+                    VISITS.c.counted.is_(True),
+                    VISITS.c.service_date >= period.first_day,
+                    VISITS.c.service_date <= period.last_day,
+                )
+                .group_by(VISITS.c.bed_id)
+            )
         values: dict[str, int | None] = {}
         for bed_id, priced, seconds, count in rows:
             if int(count or 0) == 0:

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, and_, exists, func, insert, or_, select
+from sqlalchemy import Table, and_, exists, func, insert, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +18,17 @@ from subsidy.tables import LedgerAccountRow, LedgerEntryRow, LedgerTransferRow
 ACCOUNTS = cast(Table, LedgerAccountRow.__table__)
 TRANSFERS = cast(Table, LedgerTransferRow.__table__)
 ENTRIES = cast(Table, LedgerEntryRow.__table__)
+INSERT_ACCOUNTS = text(
+    "INSERT INTO ledger_accounts (id, kind, created_at) "
+    "SELECT a.id, a.kind, CAST(:now AS timestamptz) FROM unnest(CAST(:ids AS text[]), CAST(:kinds AS text[])) "
+    "AS a(id, kind) ON CONFLICT DO NOTHING"
+)
+INSERT_ENTRIES = text(
+    "INSERT INTO ledger_entries (transfer_id, account_id, amount_fen, line_id) "
+    "SELECT CAST(:transfer_id AS text), e.account, e.amount, e.line FROM unnest(CAST(:accounts AS text[]), "
+    "CAST(:amounts AS bigint[]), CAST(:lines AS text[])) WITH ORDINALITY AS e(account, amount, "
+    "line, n) ORDER BY e.n"
+)
 
 
 class LedgerRepository:
@@ -28,10 +39,16 @@ class LedgerRepository:
         dialect = self.session.get_bind().dialect.name
         return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)  # type: ignore[arg-type]
 
+    def _postgres(self) -> bool:
+        return self.session.get_bind().dialect.name == "postgresql"
+
     async def ensure_accounts(self, account_ids: Iterable[str], now: datetime) -> None:
-        rows = [
-            {"id": a, "kind": account_kind(a), "created_at": now} for a in sorted(set(account_ids))
-        ]
+        ids = sorted(set(account_ids))
+        if ids and self._postgres():  # one statement of arrays, whatever the number of accounts
+            kinds = [account_kind(a) for a in ids]
+            await self.session.execute(INSERT_ACCOUNTS, {"ids": ids, "kinds": kinds, "now": now})
+            return
+        rows = [{"id": a, "kind": account_kind(a), "created_at": now} for a in ids]
         if rows:
             # executemany of one cached statement: a VALUES list per call would be compiled anew
             statement = self._insert(ACCOUNTS).on_conflict_do_nothing()  # type: ignore[attr-defined]
@@ -60,6 +77,17 @@ class LedgerRepository:
             return False
         if spec.entries:
             await self.ensure_accounts((e.account_id for e in spec.entries), now)
+            if self._postgres():  # all the transfer's entries in one statement (0003's trigger)
+                await self.session.execute(
+                    INSERT_ENTRIES,
+                    {
+                        "transfer_id": spec.id,
+                        "accounts": [e.account_id for e in spec.entries],
+                        "amounts": [e.amount_fen for e in spec.entries],
+                        "lines": [e.line_id for e in spec.entries],
+                    },
+                )
+                return True
             await self.session.execute(
                 insert(ENTRIES),
                 [
@@ -94,6 +122,12 @@ class LedgerRepository:
             entries=tuple(Entry(a, amount, line) for a, amount, line in entries),
             pending_id=row.pending_id,
             references_id=row.references_id,
+        )
+
+    async def flag_of(self, transfer_id: str) -> str | None:
+        """The transfer's flag (single, pending, post, void), or None when it does not exist."""
+        return await self.session.scalar(
+            select(TRANSFERS.c.flag).where(TRANSFERS.c.id == transfer_id)
         )
 
     async def resolution_of(self, pending_id: str) -> str | None:

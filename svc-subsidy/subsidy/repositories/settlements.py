@@ -7,18 +7,43 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy import Table, delete, func, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from subsidy.domain.lines import Line
 from subsidy.domain.periods import Period
-from subsidy.domain.settlement import SettledLine, funding_text, parse_funding
+from subsidy.domain.settlement import LineAmount, SettledLine, funding_text, parse_funding
 from subsidy.tables import BedFactRow, SettlementLineRow, SettlementRow
 
 LINES = cast(Table, SettlementLineRow.__table__)
 SETTLED = ("approved", "paid")
+LINE_ARRAYS = (  # the columns a run writes as arrays, besides settlement_id and position
+    "id",
+    "bed_id",
+    "elder_id",
+    "for_period",
+    "kind",
+    "rule",
+    "seed",
+    "payee",
+    "amount_fen",
+    "funding",
+    "explanation",
+)
+INSERT_LINES = text(
+    "INSERT INTO settlement_lines (settlement_id, position, id, bed_id, elder_id, for_period, "
+    "kind, rule, seed, payee, amount_fen, funding, explanation) "
+    "SELECT CAST(:settlement_id AS text), l.n - 1, l.id, l.bed_id, l.elder_id, l.for_period, "
+    "l.kind, l.rule, l.seed, l.payee, l.amount_fen, l.funding, l.explanation "
+    "FROM unnest(CAST(:id AS text[]), CAST(:bed_id AS text[]), CAST(:elder_id AS text[]), "
+    "CAST(:for_period AS text[]), CAST(:kind AS text[]), CAST(:rule AS text[]), "
+    "CAST(:seed AS text[]), CAST(:payee AS text[]), CAST(:amount_fen AS bigint[]), "
+    "CAST(:funding AS text[]), CAST(:explanation AS text[])) WITH ORDINALITY "
+    "AS l(id, bed_id, elder_id, for_period, kind, rule, seed, payee, amount_fen, funding, "
+    "explanation, n)"
+)
 
 
 class SettlementRepository:
@@ -116,31 +141,55 @@ class SettlementRepository:
 
     async def replace_lines(self, settlement_id: str, lines: Sequence[SettledLine]) -> None:
         """A draft's lines are the last run's: the old ones go, the new ones come (the ledger
-        sees nothing of a draft)."""
+        sees nothing of a draft). On PostgreSQL one `INSERT … SELECT unnest(…)` writes them all:
+        one statement of column arrays instead of a row of parameters per line."""
         await self.session.execute(delete(LINES).where(LINES.c.settlement_id == settlement_id))
         if not lines:
+            return
+        columns: dict[str, list[Any]] = {name: [] for name in LINE_ARRAYS}
+        for settled in lines:
+            line = settled.line
+            columns["id"].append(settled.line_id(settlement_id))
+            columns["bed_id"].append(settled.bed_id)
+            columns["elder_id"].append(settled.elder_id)
+            columns["for_period"].append(settled.for_period)
+            columns["kind"].append(line.kind)
+            columns["rule"].append(line.rule)
+            columns["seed"].append(line.seed)
+            columns["payee"].append(line.payee)
+            columns["amount_fen"].append(line.amount_fen)
+            columns["funding"].append(funding_text(line.funding))
+            columns["explanation"].append(line.explanation)
+        if self.session.get_bind().dialect.name == "postgresql":
+            await self.session.execute(INSERT_LINES, {"settlement_id": settlement_id, **columns})
             return
         await self.session.execute(
             insert(LINES),
             [
-                {
-                    "id": settled.line_id(settlement_id),
-                    "settlement_id": settlement_id,
-                    "position": position,
-                    "bed_id": settled.bed_id,
-                    "elder_id": settled.elder_id,
-                    "for_period": settled.for_period,
-                    "kind": settled.line.kind,
-                    "rule": settled.line.rule,
-                    "seed": settled.line.seed,
-                    "payee": settled.line.payee,
-                    "amount_fen": settled.line.amount_fen,
-                    "funding": funding_text(settled.line.funding),
-                    "explanation": settled.line.explanation,
-                }
-                for position, settled in enumerate(lines)
+                {"settlement_id": settlement_id, "position": position}
+                | {name: values[position] for name, values in columns.items()}
+                for position in range(len(lines))
             ],
         )
+
+    async def line_amounts(self, settlement_id: str) -> list[LineAmount]:
+        """(elder, kind, amount, funding) of each line: what the ledger and the payment need,
+        as plain tuples (no Line objects, no explanations)."""
+        rows = await self.session.execute(
+            select(LINES.c.elder_id, LINES.c.kind, LINES.c.amount_fen, LINES.c.funding)
+            .where(LINES.c.settlement_id == settlement_id)
+            .order_by(LINES.c.position)
+        )
+        return [LineAmount(*row) for row in rows]
+
+    async def kind_totals(self, settlement_id: str) -> dict[str, int]:
+        rows = await self.session.execute(
+            select(LINES.c.kind, func.sum(LINES.c.amount_fen))
+            .where(LINES.c.settlement_id == settlement_id)
+            .group_by(LINES.c.kind)
+            .order_by(LINES.c.kind)
+        )
+        return {kind: int(total) for kind, total in rows}
 
     async def construction_paid_before(
         self, provider_id: str, jurisdiction: str, period: Period
@@ -162,6 +211,21 @@ class SettlementRepository:
             .group_by(SettlementLineRow.elder_id)
         )
         return {elder: int(total) for elder, total in rows}
+
+    async def provider_level_settled(self, provider_id: str, kind: str, other_than: str) -> int:
+        """What approved or paid settlements of the provider (not `other_than`) already paid of
+        a provider-level kind (platform once, scale award once per tier: 002 §八3, §八2)."""
+        total = await self.session.scalar(
+            select(func.coalesce(func.sum(SettlementLineRow.amount_fen), 0))
+            .join(SettlementRow, SettlementRow.id == SettlementLineRow.settlement_id)
+            .where(
+                SettlementRow.provider_id == provider_id,
+                SettlementRow.id != other_than,
+                SettlementRow.status.in_(SETTLED),
+                SettlementLineRow.kind == kind,
+            )
+        )
+        return int(total or 0)
 
     async def settled_for(
         self, provider_id: str, jurisdiction: str, pairs: Iterable[tuple[str, str]]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import Field, StrictBool, StrictInt
@@ -29,6 +29,21 @@ class PaymentConfirmation(Input):
 class LineClawback(Input):
     reason: str = Field(min_length=2, max_length=500)
     suspend_further_payments: StrictBool = True
+
+
+class ClawbackRecovery(Input):
+    payment_reference: str = Field(min_length=1, max_length=64)
+    amount_fen: StrictInt = Field(description="must equal the clawed-back amount of the line")
+
+
+class SuspensionLifting(Input):
+    reason: str = Field(min_length=2, max_length=500)
+
+
+class PlatformAcceptance(Input):
+    provider_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    jurisdiction: str = JURISDICTION
+    accepted_on: date = Field(description="the day the provider's platform passed acceptance")
 
 
 class SettlementRead(Output):
@@ -107,3 +122,28 @@ class ClawbackRead(Output):
     amount_fen: int
     transfer_id: str
     further_payments_suspended: bool
+
+
+class RecoveryRead(Output):
+    line_id: str
+    amount_fen: int
+    transfer_id: str
+    references_transfer_id: str = Field(description="the clawback transfer it settles")
+    payment_reference: str
+
+
+class SuspensionLiftedRead(Output):
+    bed_id: str
+    payments_suspended: bool
+    lifted_by: str
+    lifted_at: datetime
+    reason: str
+
+
+class PlatformAcceptanceRead(Output):
+    provider_id: str
+    jurisdiction: str
+    accepted_on: date
+    recorded_by: str
+    recorded_at: datetime
+    settles_in: str = Field(description="the month whose settlement carries the subsidy")

@@ -21,10 +21,10 @@ async def record_transfer(
     the same id with other fields is a Conflict, a second post/void of one pending too."""
     spec.validate()
     if spec.pending_id is not None:
-        pending = await ledger.get(spec.pending_id)
-        if pending is None:
+        flag = await ledger.flag_of(spec.pending_id)  # not its entries: only whether pending
+        if flag is None:
             raise NotFound(f"pending transfer {spec.pending_id}")
-        if pending.flag != "pending":
+        if flag != "pending":
             raise Conflict(f"transfer {spec.pending_id} is not pending")
     if await ledger.insert_transfer(spec, now):
         return spec, True

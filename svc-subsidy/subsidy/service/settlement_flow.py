@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from collections.abc import Sequence
 
 from chassis.access import require_role
 from chassis.context import RequestContext
@@ -26,11 +25,11 @@ from subsidy.domain.ledger import (
 from subsidy.domain.money import yuan
 from subsidy.domain.periods import Period
 from subsidy.domain.settlement import (
-    SettledLine,
     SettlementAction,
     SettlementStatus,
     next_status,
     parse_funding,
+    per_level,
     posting_entries,
     require_checker,
 )
@@ -53,17 +52,19 @@ from subsidy.service.reads import settlement_read, visible_settlement
 async def submit_settlement(
     *, uow: UnitOfWork, ctx: RequestContext, settlement_id: str
 ) -> SettlementRead:
-    """The maker submits: the lines are reserved in the ledger as one pending transfer."""
+    """The maker submits: the lines are reserved in the ledger as one pending transfer;
+    settlement.submitted tells the region's officers there is one to check."""
     async with uow:
         settlements = uow.repo(SettlementRepository)
         row = await visible_settlement(settlements, ctx, settlement_id, lock=True)
         status = next_status(SettlementStatus(row.status), SettlementAction.SUBMIT)
         if row.run_no == 0:
             raise Conflict("run the settlement before submitting it")
-        lines = await settlements.lines(row.id)
         submission = row.submission_no + 1
         pending_id = None
-        entries = posting_entries(row.id, row.provider_id, row.jurisdiction, lines)
+        entries = posting_entries(
+            row.provider_id, row.jurisdiction, await settlements.line_amounts(row.id)
+        )
         if entries:
             pending_id = f"{row.id}:s{submission}"
             await record_transfer(
@@ -88,6 +89,8 @@ async def submit_settlement(
             rejected_by=None,
             rejected_reason=None,
         )
+        totals = await settlements.kind_totals(row.id)  # the checker's queue: who, how much
+        await emit_settlement(uow, row, "submitted", totals, now=ctx.now, transfer_id=pending_id)
         await uow.commit()
         return settlement_read(row)
 
@@ -124,8 +127,8 @@ async def approve_settlement(
         await settlements.mark(
             row, status=status.value, approved_by=ctx.principal.sub, approved_at=ctx.now
         )
-        lines = await settlements.lines(row.id)
-        await emit_settlement(uow, row, "approved", lines, now=ctx.now, transfer_id=transfer_id)
+        totals = await settlements.kind_totals(row.id)
+        await emit_settlement(uow, row, "approved", totals, now=ctx.now, transfer_id=transfer_id)
         await uow.commit()
         return settlement_read(row)
 
@@ -173,11 +176,11 @@ async def payment_file(*, uow: UnitOfWork, ctx: RequestContext, settlement_id: s
         require_officer_of(ctx.principal, row.jurisdiction)
         if row.status not in (SettlementStatus.APPROVED, SettlementStatus.PAID):
             raise Conflict(f"a {row.status} settlement has no payment file yet")
-        per_level = _per_level(await settlements.lines(row.id))
+        levels = per_level(await settlements.line_amounts(row.id))
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["provider", "account", "amount", "reference", "payer"])
-        for level, amount in sorted(per_level.items()):
+        for level, amount in sorted(levels.items()):
             writer.writerow(
                 [
                     row.provider_id,
@@ -188,14 +191,6 @@ async def payment_file(*, uow: UnitOfWork, ctx: RequestContext, settlement_id: s
                 ]
             )
     return out.getvalue()
-
-
-def _per_level(lines: Sequence[SettledLine]) -> dict[str, int]:
-    totals: dict[str, int] = defaultdict(int)
-    for settled in lines:
-        for leg in settled.line.funding:
-            totals[leg.level] += leg.amount_fen
-    return dict(totals)
 
 
 async def confirm_payment(
@@ -209,13 +204,16 @@ async def confirm_payment(
         status = next_status(SettlementStatus(row.status), SettlementAction.CONFIRM_PAYMENT)
         if cmd.amount_fen != row.total_fen:
             raise Unprocessable([("amount_fen", f"the settlement's total is {row.total_fen} fen")])
-        lines = await settlements.lines(row.id)  # read once: the funding levels and the event
-        per_level = _per_level(lines)
+        amounts = await settlements.line_amounts(row.id)  # read once: levels and kinds
+        levels = per_level(amounts)
+        totals: dict[str, int] = defaultdict(int)
+        for line in amounts:
+            totals[line.kind] += line.amount_fen
         transfer_id = f"{row.id}:paid"
         entries = [Entry(provider_payable(row.provider_id), row.total_fen)]
         entries += [
             Entry(treasury(level, row.jurisdiction), -amount)
-            for level, amount in sorted(per_level.items())
+            for level, amount in sorted(levels.items())
             if amount
         ]
         if row.total_fen:
@@ -233,7 +231,7 @@ async def confirm_payment(
         await settlements.mark(
             row, status=status.value, paid_at=ctx.now, payment_reference=cmd.payment_reference
         )
-        await emit_settlement(uow, row, "paid", lines, now=ctx.now, transfer_id=transfer_id)
+        await emit_settlement(uow, row, "paid", totals, now=ctx.now, transfer_id=transfer_id)
         await uow.commit()
         return settlement_read(row)
 

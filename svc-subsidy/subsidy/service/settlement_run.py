@@ -16,8 +16,11 @@ from chassis.context import RequestContext
 from chassis.db import UnitOfWork
 from chassis.errors import IllegalTransition
 from subsidy.domain.facts import BedFacts, Suspension
+from subsidy.domain.lines import Line
 from subsidy.domain.periods import Period
-from subsidy.domain.policy import SubsidyProfile, VoucherRule
+from subsidy.domain.platform import PROVIDER_LEVEL, platform_line
+from subsidy.domain.policy import PlatformRule, ScaleAwardRule, SubsidyProfile, VoucherRule
+from subsidy.domain.scale_award import month_counts, scale_award_line, tiers_settled
 from subsidy.domain.settlement import (
     SettledLine,
     SettlementAction,
@@ -38,7 +41,7 @@ from subsidy.schemas.settlements import (
     SettlementRun,
 )
 from subsidy.service.access import require_scope
-from subsidy.service.events import emit_settlement
+from subsidy.service.events import by_kind, emit_settlement
 from subsidy.service.reads import settlement_read
 from subsidy.tables import BedFactRow
 
@@ -131,7 +134,38 @@ async def compute_lines(
             )
     settled = await settlements.settled_for(provider_id, jurisdiction, recomputed.keys())
     adjustments = adjustment_lines(profile, recomputed, settled)
-    return ordered([*month.lines, *adjustments])
+    provider_level = await _provider_lines(uow, profile, provider_id, period, inputs)
+    return ordered([*month.lines, *adjustments, *provider_level])
+
+
+async def _provider_lines(
+    uow: UnitOfWork,
+    profile: SubsidyProfile,
+    provider_id: str,
+    period: Period,
+    beds: list[BedInput],
+) -> list[SettledLine]:
+    """Provider-level lines: the platform subsidy in the month of its recorded acceptance
+    (002 §八3), the scale award in the month its earliest reaching window ends (002 §八2)."""
+    this = settlement_id(provider_id, profile.jurisdiction, str(period))
+    settlements = uow.repo(SettlementRepository)
+    found: list[Line] = []
+    platform = profile.rule_of("platform")
+    if isinstance(platform, PlatformRule):
+        acceptance = await uow.repo(FactsRepository).platform_acceptance(provider_id)
+        if acceptance is not None and acceptance.jurisdiction == profile.jurisdiction:
+            paid = await settlements.provider_level_settled(provider_id, "platform", this)
+            outcome = platform_line(platform, acceptance.accepted_on, period, paid > 0)
+            if isinstance(outcome, Line):
+                found.append(outcome)
+    scale = profile.rule_of("scale_award")
+    if isinstance(scale, ScaleAwardRule) and scale.valid_in(period.first_day, period.last_day):
+        months = month_counts([(b.elder_id, b.facts) for b in beds], period)
+        paid = await settlements.provider_level_settled(provider_id, "scale_award", this)
+        award = scale_award_line(scale, months, period, tiers_settled(paid, scale))
+        if award is not None:
+            found.append(award)
+    return [SettledLine(PROVIDER_LEVEL, PROVIDER_LEVEL, str(period), line) for line in found]
 
 
 async def run_settlement(
@@ -183,7 +217,7 @@ async def run_settlement(
             ran_at=ctx.now,
             ran_by=ctx.principal.sub,
         )
-        await emit_settlement(uow, row, "calculated", lines, now=ctx.now)
+        await emit_settlement(uow, row, "calculated", by_kind(lines), now=ctx.now)
         await uow.commit()
         return settlement_read(row)
 

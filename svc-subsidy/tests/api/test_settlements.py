@@ -4,11 +4,13 @@ clawback as a reversing transfer (001 §四(七), §五(四))."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from chassis.principal import Role
 from chassis.testing.principals import principal_headers
@@ -194,3 +196,128 @@ async def test_clawback_reverses_and_suspends(app: FastAPI, client: httpx.AsyncC
     assert accounts["funder:city:341800"] == 60000
     august = await run(client, {**JULY, "period": "2022-08"}, admin())
     assert august["total_fen"] == 0  # further payments suspended
+
+
+async def test_submission_tells_the_officers(app: FastAPI, client: httpx.AsyncClient) -> None:
+    """settlement.submitted on subsidy.settlements.v1 (svc-notify's `settlement-submitted` rule
+    tells the region's officers): who submitted, the totals, the pending transfer; the event
+    is staged in the outbox with the submission (one transaction)."""
+    await seed_bed(app)
+    stl = (await run(client, JULY, admin()))["id"]
+    assert await outbox_events(app, "settlement.submitted") == []
+    submitted = await client.post(f"/v1/settlements/{stl}/submission", headers=admin())
+    assert submitted.status_code == 200, submitted.text
+    [event] = await outbox_events(app, "settlement.submitted")
+    assert event["key"] == "prov-a"
+    data = event["data"]
+    assert data["settlement_id"] == stl
+    assert data["status"] == "submitted"
+    assert data["submitted_by"] == "admin-a"
+    assert data["approved_by"] is None
+    assert data["total_fen"] == 210000
+    assert data["by_kind_fen"] == {"construction": 150000, "low_income_service": 60000}
+    assert data["ledger_transfer_id"] == f"{stl}:s1"
+    # a second submission of the same settlement is refused: still one event
+    again = await client.post(f"/v1/settlements/{stl}/submission", headers=admin())
+    assert again.status_code == 409
+    assert len(await outbox_events(app, "settlement.submitted")) == 1
+
+
+async def outbox_events(app: FastAPI, event_type: str) -> list[dict[str, Any]]:
+    runtime = app.state.runtime
+    uow = runtime.uow()
+    async with uow:
+        outbox = uow.tables.outbox
+        rows = await uow.session.execute(
+            select(outbox.c.key, outbox.c.payload)
+            .where(outbox.c.event_type == event_type)
+            .order_by(outbox.c.id)
+        )
+        return [{"key": key, **json.loads(payload)} for key, payload in rows]
+
+
+async def test_recovery_of_a_paid_clawback_and_lifting_the_suspension(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """退赔补贴 (002 §七(三)4, 001 §五(四)): a paid line clawed back is owed by the provider
+    (receivable); its repayment is a new transfer back to the funder's treasury, once. Then an
+    officer of the region lifts the bed's payment suspension and the next month settles again."""
+    await seed_bed(app)
+    stl = (await run(client, JULY, admin()))["id"]
+    await client.post(f"/v1/settlements/{stl}/submission", headers=admin())
+    await client.post(f"/v1/settlements/{stl}/approval", headers=officer())
+    lines = (await client.get(f"/v1/settlements/{stl}/lines", headers=admin())).json()["items"]
+    construction = next(x for x in lines if x["kind"] == "construction")
+    recovery_url = f"/v1/settlements/{stl}/lines/{construction['id']}/recovery"
+    repaid = {"payment_reference": "BANK-R-1", "amount_fen": 150000}
+    not_yet = await client.post(recovery_url, json=repaid, headers=officer())
+    assert not_yet.status_code == 409  # nothing clawed back yet
+    paid = await client.post(
+        f"/v1/settlements/{stl}/payment-confirmation",
+        json={"payment_reference": "BANK-1", "amount_fen": 210000},
+        headers=officer(),
+    )
+    assert paid.status_code == 200, paid.text
+    clawback_url = f"/v1/settlements/{stl}/lines/{construction['id']}/clawback"
+    clawed = await client.post(clawback_url, json={"reason": "建设投入凭证造假"}, headers=officer())
+    assert clawed.status_code == 200, clawed.text
+
+    assert (await client.post(recovery_url, json=repaid, headers=admin())).status_code == 403
+    wrong = await client.post(recovery_url, json={**repaid, "amount_fen": 1}, headers=officer())
+    assert wrong.status_code == 422
+    assert "amount_fen" in wrong.text
+    done = await client.post(recovery_url, json=repaid, headers=officer())
+    assert done.status_code == 200, done.text
+    assert done.json() == {
+        "line_id": construction["id"],
+        "amount_fen": 150000,
+        "transfer_id": f"recovery:{construction['id']}",
+        "references_transfer_id": f"clawback:{construction['id']}",
+        "payment_reference": "BANK-R-1",
+    }
+    assert (await client.post(recovery_url, json=repaid, headers=officer())).status_code == 409
+    balance = (await client.get("/v1/ledger/trial-balance", headers=officer())).json()
+    assert balance["balanced"] is True
+    accounts = {a["account_id"]: a["posted_fen"] for a in balance["accounts"]}
+    assert accounts["clawback_receivable:prov-a"] == 0
+    assert accounts["treasury:city:341800"] == -210000 + 150000
+    assert accounts["funder:city:341800"] == 60000
+
+    august = {**JULY, "period": "2022-08"}
+    assert (await run(client, august, admin()))["total_fen"] == 0  # still suspended
+    lift_url = "/v1/payment-suspensions/bed-1/lifting"
+    reason = {"reason": "退赔已到账，恢复拨付"}
+    assert (await client.post(lift_url, json=reason, headers=admin())).status_code == 403
+    far = officer("officer-9", regions=("310105",))
+    assert (await client.post(lift_url, json=reason, headers=far)).status_code == 404
+    unknown = "/v1/payment-suspensions/bed-x/lifting"
+    assert (await client.post(unknown, json=reason, headers=officer())).status_code == 404
+    lifted = await client.post(lift_url, json=reason, headers=officer("officer-2"))
+    assert lifted.status_code == 200, lifted.text
+    assert lifted.json()["payments_suspended"] is False
+    assert lifted.json()["lifted_by"] == "officer-2"
+    assert (await client.post(lift_url, json=reason, headers=officer())).status_code == 409
+    again = await run(client, august, admin())
+    assert again["total_fen"] == 60000  # August's low-income service line: settled again
+
+
+async def test_recovery_of_an_unpaid_clawback_is_refused(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """Clawed back before payment: deducted from the payable, so there is nothing to repay."""
+    await seed_bed(app)
+    stl = (await run(client, JULY, admin()))["id"]
+    await client.post(f"/v1/settlements/{stl}/submission", headers=admin())
+    await client.post(f"/v1/settlements/{stl}/approval", headers=officer())
+    lines = (await client.get(f"/v1/settlements/{stl}/lines", headers=admin())).json()["items"]
+    line_id = next(x for x in lines if x["kind"] == "construction")["id"]
+    base = f"/v1/settlements/{stl}/lines/{line_id}"
+    clawed = await client.post(f"{base}/clawback", json={"reason": "核查不实"}, headers=officer())
+    assert clawed.status_code == 200, clawed.text
+    refused = await client.post(
+        f"{base}/recovery",
+        json={"payment_reference": "BANK-R-2", "amount_fen": 150000},
+        headers=officer(),
+    )
+    assert refused.status_code == 409
+    assert "unpaid payable" in refused.text

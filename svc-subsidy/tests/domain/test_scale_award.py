@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from subsidy.domain.facts import BedFacts, Suspension
 from subsidy.domain.periods import Period
 from subsidy.domain.policy import ScaleAwardRule
-from subsidy.domain.scale_award import MonthCount, scale_awards
+from subsidy.domain.scale_award import (
+    MonthCount,
+    month_counts,
+    qualifying_elders,
+    scale_award_line,
+    scale_awards,
+    tiers_settled,
+)
 from subsidy.policies.loader import load_profile
 
 RULE = load_profile("310105").rule_of("scale_award")
@@ -45,3 +55,46 @@ def test_a_missing_month_breaks_the_window() -> None:
     assert isinstance(RULE, ScaleAwardRule)
     gap = months("2021-01", [120] * 3) + months("2021-05", [120] * 3)
     assert scale_awards(RULE, gap) == []
+
+
+# -- settled from bed facts (002 §八2: "每人签约服务周期达到 1 个月及以上") ------------------------
+
+
+def _bed(start: date, end: date, **changes: object) -> BedFacts:
+    values: dict[str, object] = {
+        "contract_start": start,
+        "contract_end": end,
+        "established_on": start,
+        **changes,
+    }
+    return BedFacts(**values)  # type: ignore[arg-type]
+
+
+def test_qualifying_elders_exclude_short_contracts_idle_months_and_count_elders_once() -> None:
+    year = (date(2022, 1, 1), date(2022, 12, 31))
+    beds = [
+        ("elder-1", _bed(*year)),
+        ("elder-1", _bed(*year)),  # a second bed of the same elder: one elder
+        ("elder-2", _bed(date(2022, 1, 1), date(2022, 1, 30))),  # shorter than a month
+        ("elder-3", _bed(date(2022, 1, 10), date(2022, 2, 9))),  # exactly one month
+        ("elder-4", _bed(*year, suspensions=(Suspension(date(2022, 1, 1), None),))),
+    ]
+    assert qualifying_elders(beds, Period(2022, 1)) == 2
+    assert qualifying_elders(beds, Period(2022, 3)) == 1
+
+
+def test_the_award_is_settled_in_the_month_its_window_ends_once() -> None:
+    beds = [(f"elder-{n}", _bed(date(2022, 1, 1), date(2022, 12, 31))) for n in range(100)]
+    months = month_counts(beds, Period(2022, 6))
+    assert [m.qualifying_elders for m in months] == [100] * 6
+    assert scale_award_line(RULE, months, Period(2022, 5), tiers_settled=0) is None
+    line = scale_award_line(RULE, months, Period(2022, 6), tiers_settled=0)
+    assert line is not None
+    assert (line.kind, line.amount_fen, line.seed) == ("scale_award", 30000000, "002 §八2")
+    assert {(leg.level, leg.amount_fen) for leg in line.funding} == {
+        ("city", 15000000),
+        ("district", 15000000),
+    }
+    assert "2022-01..2022-06" in line.explanation
+    assert tiers_settled(30000000, RULE) == 1
+    assert scale_award_line(RULE, months, Period(2022, 6), tiers_settled=1) is None

@@ -22,6 +22,7 @@ from subsidy.domain.settlement import (
     SettlementAction,
     SettlementStatus,
     digest,
+    line_amounts,
     next_status,
     posting_entries,
     require_checker,
@@ -75,7 +76,7 @@ def test_one_line_per_elder_and_kind_and_deterministic() -> None:
 def test_postings_sum_to_zero_and_vouchers_pass_through_the_elder() -> None:
     bed = replace(BED, voucher_fen=30000, services_delivered_fen=12000)
     month = settle_month(PINGYANG, JULY, [BedInput("bed-1", "elder-1", bed)])
-    entries = posting_entries("stl", "prov-a", "330326", month.lines)
+    entries = posting_entries("prov-a", "330326", line_amounts(month.lines))
     assert sum(e.amount_fen for e in entries) == 0
     assert [e.account_id for e in entries] == [
         "funder:district:330326",
@@ -89,7 +90,7 @@ def test_postings_are_one_entry_per_account_and_direction() -> None:
     bed = replace(BED, voucher_fen=30000, services_delivered_fen=12000)
     beds = [BedInput(f"bed-{n}", f"elder-{n}", bed) for n in (1, 2, 3)]
     month = settle_month(PINGYANG, JULY, beds)
-    entries = posting_entries("stl", "prov-a", "330326", month.lines)
+    entries = posting_entries("prov-a", "330326", line_amounts(month.lines))
     total = sum(s.line.amount_fen for s in month.lines)
     assert sum(e.amount_fen for e in entries) == 0
     assert entries[0] == Entry("funder:district:330326", total)
@@ -97,7 +98,7 @@ def test_postings_are_one_entry_per_account_and_direction() -> None:
     assert [e.account_id for e in entries[1:-1]] == [
         f"elder_voucher:elder-{n}" for n in (1, 1, 2, 2, 3, 3)
     ]
-    assert posting_entries("stl", "prov-a", "330326", list(reversed(month.lines))) == entries
+    assert posting_entries("prov-a", "330326", line_amounts(reversed(month.lines))) == entries
 
 
 def test_adjustment_is_the_difference_with_what_was_settled() -> None:

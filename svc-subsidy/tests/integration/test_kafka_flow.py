@@ -1,7 +1,7 @@
 """Over real Kafka and PostgreSQL: a Pingyang bed's intake events (established, acceptance with
 the investment list, home-modification consent, accepted) and records' verified visits →
 facts → the month's settlement run → submitted → approved (posted) → payment file → paid, with
-settlement.calculated / approved / paid on subsidy.settlements.v1 (004 §二(四)3, §三(二))."""
+settlement.calculated / submitted / approved / paid on subsidy.settlements.v1 (004 §二(四)3, §三(二))."""
 
 from __future__ import annotations
 
@@ -174,5 +174,10 @@ async def test_intake_and_records_events_to_a_paid_settlement(
             events = await _read(kafka_bootstrap, SUBSIDY_SETTLEMENTS.name, stl)
             return sorted(str(e["type"]) for e in events)
 
-        types = await eventually(published, until=lambda t: len(t) >= 3, within=60)
-        assert types == ["settlement.approved", "settlement.calculated", "settlement.paid"]
+        types = await eventually(published, until=lambda t: len(t) >= 4, within=60)
+        assert types == [
+            "settlement.approved",
+            "settlement.calculated",
+            "settlement.paid",
+            "settlement.submitted",
+        ]

@@ -1,6 +1,7 @@
 """The stored ledger: replays return the original, the same id with other fields is refused,
 a pending transfer is posted or voided once, posted rows cannot be changed (SQLite and PostgreSQL),
-and on PostgreSQL an unbalanced transfer cannot commit."""
+and on PostgreSQL an unbalanced transfer cannot commit, nor can entries join a transfer recorded
+in an earlier transaction (migration 0003: the sum is checked once per transfer)."""
 
 from __future__ import annotations
 
@@ -102,6 +103,58 @@ async def test_postgres_refuses_an_unbalanced_transfer_at_commit(postgres_app: o
             "INSERT INTO ledger_entries (transfer_id, account_id, amount_fen) "
             "VALUES ('bad', 'funder:city:9', 5)",
         )
+
+
+@pytest.mark.postgres
+async def test_postgres_checks_a_transfer_split_over_statements_at_commit(
+    postgres_app: object,
+) -> None:
+    """Entries of one transfer in two statements of one transaction: balanced at commit, fine;
+    unbalanced, refused at commit."""
+    uow_factory = postgres_app.state.runtime.uow  # type: ignore[attr-defined]
+    prelude = (
+        "INSERT INTO ledger_accounts (id, kind, created_at) VALUES "
+        "('funder:city:8', 'funder', now()), ('provider_payable:q', 'provider_payable', now()) "
+        "ON CONFLICT DO NOTHING",
+    )
+
+    def transfer(id: str, second_fen: int) -> tuple[str, ...]:
+        header = (
+            "INSERT INTO ledger_transfers (id, kind, flag, reference, memo, fingerprint, "
+            "amount_fen, created_at) VALUES (:id, 'x', 'single', 'r', '', 'f', 7, now())"
+        )
+        entry = "INSERT INTO ledger_entries (transfer_id, account_id, amount_fen) VALUES "
+        return (
+            *prelude,
+            header.replace(":id", repr(id)),
+            entry + f"({id!r}, 'funder:city:8', 7)",
+            entry + f"({id!r}, 'provider_payable:q', {int(second_fen)})",
+        )
+
+    await execute(uow_factory(), *transfer("split-ok", -7))
+    with pytest.raises(DBAPIError, match="sum to zero"):
+        await execute(uow_factory(), *transfer("split-bad", -6))
+    assert await balances(uow_factory()) == {"funder:city:8": 7, "provider_payable:q": -7}
+
+
+@pytest.mark.postgres
+async def test_postgres_refuses_entries_added_to_a_recorded_transfer(
+    postgres_app: object,
+) -> None:
+    """A committed transfer's entries are closed: a balanced pair added later is refused too
+    (its transfer's sum was checked at its own commit and would not be checked again)."""
+    uow_factory = postgres_app.state.runtime.uow  # type: ignore[attr-defined]
+    await record(uow_factory(), spec("closed-1"))
+    with pytest.raises(DBAPIError, match="already recorded"):
+        await execute(
+            uow_factory(),
+            "INSERT INTO ledger_entries (transfer_id, account_id, amount_fen) VALUES "
+            "('closed-1', 'funder:city:341800', 5), ('closed-1', 'provider_payable:p', -5)",
+        )
+    assert await balances(uow_factory()) == {
+        "funder:city:341800": 1500,
+        "provider_payable:p": -1500,
+    }
 
 
 async def execute(uow: UnitOfWork, *statements: str) -> None:
