@@ -22,10 +22,11 @@ from notify.channels.sms import HttpSmsProvider, SmsChannel, VoiceChannel
 from notify.channels.webhook import WebhookChannel
 from notify.clients import IotAlarms
 from notify.components import Components
-from notify.consumers import topic_handlers
+from notify.consumers import batch_handlers
 from notify.domain.delivery import FloodPolicy
 from notify.policies.loader import load_rules, load_templates
 from notify.runtime import NotifyRuntime
+from notify.service.audience import OnCallCache
 from notify.service.dispatch import Dispatcher, RetryPolicy
 from notify.service.escalation import repeat_due_steps
 from notify.service.notifications import Notifications
@@ -49,8 +50,8 @@ def create_app(
     http = httpx.AsyncClient(timeout=settings.sms_gateway_timeout_seconds)
     unix_now = lambda: int(clock().timestamp())  # noqa: E731 - the webhook's timestamp
     adapters: dict[str, ChannelAdapter] = {
-        "in_app": InAppChannel(),
-        "monitoring_centre": MonitoringCentreChannel(),
+        "in_app": InAppChannel(hub),
+        "monitoring_centre": MonitoringCentreChannel(hub),
         "webhook": WebhookChannel(http, unix_now=unix_now),
         "sms": SmsChannel(_sms_provider(settings, http)),
         "voice": VoiceChannel(_sms_provider(settings, http)),
@@ -58,12 +59,15 @@ def create_app(
     adapters.update(channels or {})
     # set after a commit that created deliveries; the dispatcher waits on it between polls
     due = asyncio.Event()
-    notifications = Notifications(rules=rules, templates=templates, clock=clock, wake=due.set)
+    on_call = OnCallCache(ttl=timedelta(seconds=settings.on_call_cache_seconds))
+    notifications = Notifications(
+        rules=rules, templates=templates, clock=clock, wake=due.set, on_call=on_call
+    )
     runtime: ServiceRuntime = NotifyRuntime(
         settings=settings,
         tables=CHASSIS_TABLES,
         migrations=MIGRATIONS,
-        topic_handlers=topic_handlers(notifications),
+        batch_handlers=batch_handlers(notifications),
         consumer_group=settings.consumer_group,
         clock=clock,
     )
@@ -73,7 +77,6 @@ def create_app(
         clock=clock,
         channels=adapters,
         cipher=settings.field_cipher(),
-        hub=hub,
         flood=FloodPolicy(
             threshold=settings.flood_threshold,
             window=timedelta(seconds=settings.flood_window_seconds),
@@ -85,6 +88,8 @@ def create_app(
         digest_template=templates["digest"],
         batch_size=settings.dispatch_batch_size,
     )
+    if settings.instant_in_app:
+        notifications.send_now = dispatcher.send_now
 
     async def run_dispatcher(_runtime: ServiceRuntime) -> None:
         await dispatcher.run_forever(settings.dispatch_poll_seconds)
@@ -106,6 +111,7 @@ def create_app(
         acknowledger=IotAlarms(
             http, settings.iot_ingest_url, settings.internal_token_key.get_secret_value()
         ),
+        on_call=on_call,
     )
     app.state.dispatcher = dispatcher
     app.state.notifications = notifications
