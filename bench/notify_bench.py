@@ -40,10 +40,12 @@ sys.path.insert(0, str(Path(__file__).parent))
 from alarm_bench import (  # bench/ is on the path
     TelemetryLoad,
     run_stack,
+    stack_groups,
     start_prioritised,
     throwaway_postgres,
     wait_consuming,
 )
+from box_monitor import BoxMonitor, Group
 from ingest_bench import (
     connect,
     free_port,
@@ -168,7 +170,7 @@ async def run(args: argparse.Namespace) -> str:
         tempfile.TemporaryDirectory(prefix="notify-bench-") as tmp,
         contextlib.ExitStack() as stack,
     ):
-        dsn, _data = stack.enter_context(throwaway_postgres(tmp))
+        dsn, pg_data = stack.enter_context(throwaway_postgres(tmp))
         connection = await asyncpg.connect(dsn)
         await connection.execute("CREATE DATABASE notify")
         await connection.close()
@@ -213,6 +215,12 @@ async def run(args: argparse.Namespace) -> str:
         frames: dict[str, list[tuple[float, str]]] = {}
         ready = asyncio.Event()
         reader = asyncio.create_task(read_stream(notify_url, frames, ready))
+        # the box's CPU during the falls: this stack's processes and everything else (the box
+        # is shared): a reader can tell the load from the code
+        groups = stack_groups(running, load, pg_data)
+        groups.insert(0, Group("notify", lambda: [notify.pid]))
+        monitor = BoxMonitor(groups)
+        usage = None
         try:
             await wait_consuming(iot_url, list(running.groups.values()))
             await asyncio.wait_for(ready.wait(), 30)
@@ -221,6 +229,7 @@ async def run(args: argparse.Namespace) -> str:
             )
             await asyncio.sleep(args.ramp)
             falls = [Fall() for _ in range(falls_n)]
+            monitor.start()
             started = time.time()
             await post_falls(running.alarm_url, fall_tokens, falls, args.fall_rate)
             ended = time.time()
@@ -229,7 +238,9 @@ async def run(args: argparse.Namespace) -> str:
             while time.monotonic() < deadline and not wanted <= frames.keys():  # noqa: ASYNC110
                 await asyncio.sleep(0.2)
             readings_per_s, _failed = load.rate(started, ended)
+            usage = monitor.usage(started, ended)
         finally:
+            monitor.stop()
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await reader
@@ -244,6 +255,24 @@ async def run(args: argparse.Namespace) -> str:
     duplicates = sum(len(seen) - len({title for _, title in seen}) for seen in frames.values())
     reminders = sum(len({title for _, title in seen}) - 1 for seen in frames.values())
     failed_posts = sum(1 for f in falls if f.status != 201)
+    box = ""
+    if usage is not None:
+        log(
+            f"CPU over {usage.seconds:.0f} s of falls ({os.cpu_count()} CPUs): box "
+            f"{usage.box_busy_pct:.0f}% busy = {usage.cores_busy:.2f} cores, steal "
+            f"{usage.steal_pct:.1f}%; programs outside the bench {usage.others_pct:.0f}% of a core"
+        )
+        log("  process          CPU % of a core (peak 1 s)   waited for a CPU (ms per s)")
+        for name, pct in usage.group_pct.items():
+            log(
+                f"  {name:<16} {pct:6.1f} ({usage.group_peak_pct[name]:5.1f})"
+                f"              {usage.group_wait_ms_per_s[name]:8.1f}"
+            )
+        notify_pct = usage.group_pct.get("notify", 0.0)
+        box = (
+            f" box_busy_pct={usage.box_busy_pct:.0f} others_pct={usage.others_pct:.0f}"
+            f" notify_cpu_pct={notify_pct:.0f}"
+        )
     p50 = statistics.median(latencies) if latencies else float("nan")
     p99 = quantile(latencies, 0.99) if latencies else float("nan")
     log(
@@ -252,7 +281,7 @@ async def run(args: argparse.Namespace) -> str:
     )
     return (
         f"notify_p50_ms={p50:.1f} notify_p99_ms={p99:.1f} lost={lost} duplicates={duplicates}"
-        f" falls={falls_n} reminders={reminders} readings_per_s={readings_per_s:.0f}"
+        f" falls={falls_n} reminders={reminders} readings_per_s={readings_per_s:.0f}{box}"
     )
 
 

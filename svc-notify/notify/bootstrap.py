@@ -98,7 +98,13 @@ def create_app(
         runtime.add_task(run_dispatcher)
         runtime.every(
             settings.sweep_seconds,
-            partial(repeat_due_steps, uow_factory=runtime.uow, clock=clock, wake=dispatcher.wake),
+            partial(
+                repeat_due_steps,
+                uow_factory=runtime.uow,
+                clock=clock,
+                wake=dispatcher.wake,
+                send_now=notifications.send_now,
+            ),
             name="repeat-steps",
         )
     runtime.on_stop(http.aclose)

@@ -184,15 +184,16 @@ class ChainRepository(_Repo):
         for name, value in values.items():
             setattr(row, name, value)
 
-    async def repeat_candidates(self, now: datetime, *, limit: int) -> list[str]:
-        """Open chains whose step is due to repeat (`next_round_at` passed)."""
+    async def lock_repeat_due(self, now: datetime, *, limit: int) -> list[AlarmChain]:
+        """Open chains whose step is due to repeat, locked; those locked elsewhere skipped."""
         rows = await self.session.scalars(
-            select(ChainRow.alarm_id)
+            select(ChainRow)
             .where(ChainRow.state == ChainState.OPEN.value, ChainRow.next_round_at <= now)
             .order_by(ChainRow.next_round_at)
             .limit(limit)
+            .with_for_update(skip_locked=True)
         )
-        return list(rows)
+        return [_chain(r) for r in rows]
 
 
 def _chain(row: ChainRow) -> AlarmChain:
@@ -310,17 +311,19 @@ class DeliveryRepository(_Repo):
             )
         )
 
-    async def of_step(self, source_event_id: str, step: int) -> list[DeliveryRow]:
+    async def first_rounds(self, source_event_ids: set[str]) -> dict[str, list[DeliveryRow]]:
+        """The first-round deliveries of these events (every step), by event, in id order."""
+        if not source_event_ids:
+            return {}
         rows = await self.session.scalars(
             select(DeliveryRow)
-            .where(
-                DeliveryRow.source_event_id == source_event_id,
-                DeliveryRow.step == step,
-                DeliveryRow.repeat_no == 0,
-            )
+            .where(DeliveryRow.source_event_id.in_(source_event_ids), DeliveryRow.repeat_no == 0)
             .order_by(DeliveryRow.id)
         )
-        return list(rows)
+        found: dict[str, list[DeliveryRow]] = {}
+        for row in rows:
+            found.setdefault(row.source_event_id, []).append(row)
+        return found
 
     async def fill_region(self, bed_id: str, region_code: str) -> None:
         """Deliveries made before the bed's event reached notify get its region (the officers
