@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from chassis.app import create_service_app
 from chassis.clock import Clock, utc_now
 from chassis.runtime import ServiceRuntime
+from notify import metrics
 from notify.api import ROUTERS
 from notify.channels.base import ChannelAdapter
 from notify.channels.hub import InboxHub
@@ -57,6 +58,7 @@ def create_app(
         "voice": VoiceChannel(_sms_provider(settings, http)),
     }
     adapters.update(channels or {})
+    metrics.show_from_the_start(adapters)
     # set after a commit that created deliveries; the dispatcher waits on it between polls
     due = asyncio.Event()
     on_call = OnCallCache(ttl=timedelta(seconds=settings.on_call_cache_seconds))

@@ -214,6 +214,8 @@ class Notifications:
             self._render(row, rule, facts, target, bed=bed, step=step, now=now)
             deliveries.stage(row)
             uow.session.info.setdefault(_STAGED, []).append(row)
+            if row.status == DeliveryStatus.UNROUTABLE.value:
+                metrics.OUTCOMES.labels(row.status).inc()  # settled at once: nobody to tell
             created += 1
         return created
 
