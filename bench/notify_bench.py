@@ -222,7 +222,8 @@ async def run(args: argparse.Namespace) -> str:
         monitor = BoxMonitor(groups)
         usage = None
         try:
-            await wait_consuming(iot_url, list(running.groups.values()))
+            # a shared, loaded box can take minutes to settle the worker's groups
+            await wait_consuming(iot_url, list(running.groups.values()), args.setup_timeout)
             await asyncio.wait_for(ready.wait(), 30)
             log(
                 f"telemetry flowing; ramp {args.ramp:.0f} s, then {falls_n} falls at {args.fall_rate:.0f}/s"
@@ -240,7 +241,8 @@ async def run(args: argparse.Namespace) -> str:
             readings_per_s, _failed = load.rate(started, ended)
             usage = monitor.usage(started, ended)
         finally:
-            monitor.stop()
+            if monitor.samples:  # started
+                monitor.stop()
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await reader
@@ -299,6 +301,7 @@ async def main() -> None:
     parser.add_argument("--telemetry-devices", type=int, default=20)
     parser.add_argument("--ramp", type=float, default=5.0)
     parser.add_argument("--grace", type=float, default=30.0)
+    parser.add_argument("--setup-timeout", type=float, default=300.0)
     # the iot-ingest stack's layout and priorities, as make bench-alarm runs it
     parser.add_argument("--layout", choices=("lanes", "worker", "single"), default="lanes")
     parser.add_argument("--publish", choices=("express", "relay"), default="express")

@@ -357,6 +357,14 @@ def template_values(
         "minimum": str(data.get("rule") or tpl.UNKNOWN),
         "status": str(data.get("status") or tpl.UNKNOWN),
         "reason": str(data.get("reason") or tpl.UNKNOWN),
+        # referral.deadline_missed
+        "referral_step": tpl.REFERRAL_STEPS.get(str(data.get("step")), tpl.UNKNOWN),
+        "due_at": tpl.shanghai_clock(_as_datetime(data.get("due_at"))),
+        # city_report.late
+        "report_date": str(data.get("report_date") or tpl.UNKNOWN),
+        "deadline": tpl.shanghai_clock(_as_datetime(data.get("deadline"))),
+        "report_status": tpl.REPORT_STATUSES.get(str(data.get("status")), tpl.UNKNOWN),
+        "attempts": str(data.get("attempts", tpl.UNKNOWN)),
     }
     if alarm is not None:
         values |= {
