@@ -93,7 +93,7 @@ async def register_caregiver(notify_url: str) -> None:
 
 
 async def read_stream(
-    notify_url: str, frames: dict[str, list[float]], ready: asyncio.Event
+    notify_url: str, frames: dict[str, list[tuple[float, str, float]]], ready: asyncio.Event
 ) -> None:
     """The caregiver's phone: one SSE connection; alarm id -> arrival times of its frames."""
     principal = Principal(sub=CAREGIVER, role=Role.CAREGIVER, provider_id=PROVIDER)
@@ -108,7 +108,9 @@ async def read_stream(
             if line.startswith("data: "):
                 arrived = time.time()
                 item = orjson.loads(line[6:])
-                frames.setdefault(item["subject"], []).append((arrived, item["title"]))
+                # created_at: the inbox row's time (notify's clock when it wrote the message)
+                written = datetime.fromisoformat(item["created_at"]).timestamp()
+                frames.setdefault(item["subject"], []).append((arrived, item["title"], written))
 
 
 async def register_fall_devices(url: str, bed_ids: list[str], parallel: int = 8) -> list[str]:
@@ -212,7 +214,7 @@ async def run(args: argparse.Namespace) -> str:
         tokens_file.write_bytes(orjson.dumps(telemetry_tokens))
         load = TelemetryLoad()
         await load.start(running.telemetry_url, tokens_file, args.readings_per_s)
-        frames: dict[str, list[tuple[float, str]]] = {}
+        frames: dict[str, list[tuple[float, str, float]]] = {}
         ready = asyncio.Event()
         reader = asyncio.create_task(read_stream(notify_url, frames, ready))
         # the box's CPU during the falls: this stack's processes and everything else (the box
@@ -254,8 +256,22 @@ async def run(args: argparse.Namespace) -> str:
     ]
     lost = sum(1 for f in falls if f.alarm_id is None or f.alarm_id not in frames)
     # the same message twice (same title); reminders of the step have their own titles
-    duplicates = sum(len(seen) - len({title for _, title in seen}) for seen in frames.values())
-    reminders = sum(len({title for _, title in seen}) - 1 for seen in frames.values())
+    duplicates = sum(len(seen) - len({s[1] for s in seen}) for seen in frames.values())
+    reminders = sum(len({s[1] for s in seen}) - 1 for seen in frames.values())
+    # where the time goes: due -> the inbox row written (iot-ingest's lane, Kafka, notify's
+    # consumer) and written -> on the stream (commit, hand-over to the stream, SSE, client)
+    first = {f.alarm_id: (f.due, frames[f.alarm_id][0]) for f in falls if f.alarm_id in frames}
+    to_row = [(written - due) * 1000 for due, (_, _, written) in first.values()]
+    to_stream = [(arrived - written) * 1000 for _, (arrived, _, written) in first.values()]
+    for label, values in (
+        ("due -> inbox row written (alarm lane, Kafka, notify's consumer)", to_row),
+        ("inbox row written -> on the caregiver's stream", to_stream),
+    ):
+        if values:
+            log(
+                f"  {label}: p50 {statistics.median(values):.1f} ms, "
+                f"p99 {quantile(values, 0.99):.1f} ms"
+            )
     failed_posts = sum(1 for f in falls if f.status != 201)
     box = ""
     if usage is not None:

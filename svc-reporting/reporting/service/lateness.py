@@ -30,7 +30,7 @@ async def announce_late(*, uow: UnitOfWork, now: datetime) -> int:
                 report_date=batch.report_date,
                 batch_id=batch.batch_id,
                 deadline=deadline(batch.report_date),
-                status=batch.status,  # type: ignore[arg-type]  # pending, sent or failed here
+                status=batch.status,  # pending, sent or failed here
                 attempts=batch.attempts,
                 last_error=batch.last_error,
                 occurred_at=now,
