@@ -1,6 +1,6 @@
 """notify's consumer: the chassis runner's guarantees (each event applied once per group through
 `processed_events`, poison to the DLQ, the database down retried without limit), one transaction
-per poll and partition instead of one per message.
+per poll and topic instead of one per message.
 
 A fall costs a handful of statements whichever way; what a transaction per message adds is a
 commit, a dedupe query and the chain's, bed's and schedule's reads per fall. Per batch they are
@@ -40,10 +40,12 @@ class BatchRunner(ConsumerRunner):
         self._batch_handlers = dict(batch_handlers)
 
     async def _handle_poll(self, consumer: AIOKafkaConsumer, poll: Poll) -> None:
-        for tp, records in poll.items():
-            async with self._lock:
-                if tp not in consumer.assignment():
-                    continue  # revoked while we waited: the new owner will read these
+        async with self._lock:
+            owned = {tp: records for tp, records in poll.items() if tp in consumer.assignment()}
+            by_topic: dict[str, list[ConsumerRecord[bytes, bytes]]] = {}
+            for tp, records in owned.items():  # revoked meanwhile: the new owner reads them
+                by_topic.setdefault(tp.topic, []).extend(records)
+            for topic, records in by_topic.items():
                 try:
                     await self.apply_batch(records)
                 except asyncio.CancelledError:
@@ -51,18 +53,21 @@ class BatchRunner(ConsumerRunner):
                 except Exception as exc:
                     logger.warning(
                         "batch failed; applying it record by record",
-                        extra={"topic": tp.topic, "records": len(records), "error": repr(exc)},
+                        extra={"topic": topic, "records": len(records), "error": repr(exc)},
                     )
                     for record in records:
                         await self._apply_with_retries(record)
+            if owned:
                 # each record's effects are committed with its processed_events row: a crash
-                # before this line only redelivers records that are then skipped
-                await self._commit_offset(consumer, tp, records[-1].offset + 1)
+                # before this line only redelivers records that are then skipped. One commit
+                # for every partition of the poll (a round trip each would add up on a busy
+                # broker)
+                await consumer.commit({tp: rs[-1].offset + 1 for tp, rs in owned.items()})
         await self._report_lag(consumer)
 
     async def apply_batch(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
-        """The records of one partition in one transaction with their dedupe rows; raises
-        (nothing committed) when any record cannot be applied."""
+        """One topic's records of a poll (all its partitions) in one transaction with their
+        dedupe rows; raises (nothing committed) when any record cannot be applied."""
         topic = records[0].topic
         handler = self._batch_handlers.get(topic)
         if handler is None:
