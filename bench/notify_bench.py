@@ -40,10 +40,12 @@ sys.path.insert(0, str(Path(__file__).parent))
 from alarm_bench import (  # bench/ is on the path
     TelemetryLoad,
     run_stack,
+    stack_groups,
     start_prioritised,
     throwaway_postgres,
     wait_consuming,
 )
+from box_monitor import BoxMonitor, Group
 from ingest_bench import (
     connect,
     free_port,
@@ -65,6 +67,7 @@ CAREGIVER = "bench-caregiver"
 @dataclass
 class Fall:
     due: float = 0.0
+    answered: float = 0.0  # the 201 read (iot-ingest committed the alarm)
     status: int = 0
     alarm_id: str | None = None
 
@@ -91,7 +94,7 @@ async def register_caregiver(notify_url: str) -> None:
 
 
 async def read_stream(
-    notify_url: str, frames: dict[str, list[float]], ready: asyncio.Event
+    notify_url: str, frames: dict[str, list[tuple[float, str, float]]], ready: asyncio.Event
 ) -> None:
     """The caregiver's phone: one SSE connection; alarm id -> arrival times of its frames."""
     principal = Principal(sub=CAREGIVER, role=Role.CAREGIVER, provider_id=PROVIDER)
@@ -106,7 +109,9 @@ async def read_stream(
             if line.startswith("data: "):
                 arrived = time.time()
                 item = orjson.loads(line[6:])
-                frames.setdefault(item["subject"], []).append((arrived, item["title"]))
+                # created_at: the inbox row's time (notify's clock when it wrote the message)
+                written = datetime.fromisoformat(item["created_at"]).timestamp()
+                frames.setdefault(item["subject"], []).append((arrived, item["title"], written))
 
 
 async def register_fall_devices(url: str, bed_ids: list[str], parallel: int = 8) -> list[str]:
@@ -135,11 +140,18 @@ async def post_falls(url: str, tokens: list[str], falls: list[Fall], rate: float
                 {"seq": 1, "ts": datetime.now(UTC).isoformat(), "kind": "fall_detected"}
             )
             try:
-                fall.status, answer = await connection.request(  # type: ignore[attr-defined]
-                    post_request("/v1/device-events", tokens[i], body)
+                # a request left unanswered (seen once on a box at load 18) must not hang the run
+                fall.status, answer = await asyncio.wait_for(
+                    connection.request(  # type: ignore[attr-defined]
+                        post_request("/v1/device-events", tokens[i], body)
+                    ),
+                    30,
                 )
-            except ConnectionError:
+            except (ConnectionError, TimeoutError):
+                if connection.transport is not None:  # type: ignore[attr-defined]
+                    connection.transport.close()  # type: ignore[attr-defined]  # the next: anew
                 return
+            fall.answered = time.time()
             if fall.status == 201:
                 fall.alarm_id = orjson.loads(answer)["alarm_id"]
         finally:
@@ -168,7 +180,7 @@ async def run(args: argparse.Namespace) -> str:
         tempfile.TemporaryDirectory(prefix="notify-bench-") as tmp,
         contextlib.ExitStack() as stack,
     ):
-        dsn, _data = stack.enter_context(throwaway_postgres(tmp))
+        dsn, pg_data = stack.enter_context(throwaway_postgres(tmp))
         connection = await asyncpg.connect(dsn)
         await connection.execute("CREATE DATABASE notify")
         await connection.close()
@@ -210,17 +222,25 @@ async def run(args: argparse.Namespace) -> str:
         tokens_file.write_bytes(orjson.dumps(telemetry_tokens))
         load = TelemetryLoad()
         await load.start(running.telemetry_url, tokens_file, args.readings_per_s)
-        frames: dict[str, list[tuple[float, str]]] = {}
+        frames: dict[str, list[tuple[float, str, float]]] = {}
         ready = asyncio.Event()
         reader = asyncio.create_task(read_stream(notify_url, frames, ready))
+        # the box's CPU during the falls: this stack's processes and everything else (the box
+        # is shared): a reader can tell the load from the code
+        groups = stack_groups(running, load, pg_data)
+        groups.insert(0, Group("notify", lambda: [notify.pid]))
+        monitor = BoxMonitor(groups)
+        usage = None
         try:
-            await wait_consuming(iot_url, list(running.groups.values()))
+            # a shared, loaded box can take minutes to settle the worker's groups
+            await wait_consuming(iot_url, list(running.groups.values()), args.setup_timeout)
             await asyncio.wait_for(ready.wait(), 30)
             log(
                 f"telemetry flowing; ramp {args.ramp:.0f} s, then {falls_n} falls at {args.fall_rate:.0f}/s"
             )
             await asyncio.sleep(args.ramp)
             falls = [Fall() for _ in range(falls_n)]
+            monitor.start()
             started = time.time()
             await post_falls(running.alarm_url, fall_tokens, falls, args.fall_rate)
             ended = time.time()
@@ -229,7 +249,10 @@ async def run(args: argparse.Namespace) -> str:
             while time.monotonic() < deadline and not wanted <= frames.keys():  # noqa: ASYNC110
                 await asyncio.sleep(0.2)
             readings_per_s, _failed = load.rate(started, ended)
+            usage = monitor.usage(started, ended)
         finally:
+            if monitor.samples:  # started
+                monitor.stop()
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await reader
@@ -241,9 +264,43 @@ async def run(args: argparse.Namespace) -> str:
     ]
     lost = sum(1 for f in falls if f.alarm_id is None or f.alarm_id not in frames)
     # the same message twice (same title); reminders of the step have their own titles
-    duplicates = sum(len(seen) - len({title for _, title in seen}) for seen in frames.values())
-    reminders = sum(len({title for _, title in seen}) - 1 for seen in frames.values())
+    duplicates = sum(len(seen) - len({s[1] for s in seen}) for seen in frames.values())
+    reminders = sum(len({s[1] for s in seen}) - 1 for seen in frames.values())
+    # where the time goes: due -> the inbox row written (iot-ingest's lane, Kafka, notify's
+    # consumer) and written -> on the stream (commit, hand-over to the stream, SSE, client)
+    first = {f.alarm_id: (f, frames[f.alarm_id][0]) for f in falls if f.alarm_id in frames}
+    to_answer = [(f.answered - f.due) * 1000 for f, _ in first.values()]
+    to_row = [(written - f.answered) * 1000 for f, (_, _, written) in first.values()]
+    to_stream = [(arrived - written) * 1000 for _, (arrived, _, written) in first.values()]
+    for label, values in (
+        ("due -> 201 read (the client's queue, iot-ingest's alarm lane)", to_answer),
+        ("201 read -> inbox row written (Kafka, notify's consumer)", to_row),
+        ("inbox row written -> on the caregiver's stream", to_stream),
+    ):
+        if values:
+            log(
+                f"  {label}: p50 {statistics.median(values):.1f} ms, "
+                f"p99 {quantile(values, 0.99):.1f} ms"
+            )
     failed_posts = sum(1 for f in falls if f.status != 201)
+    box = ""
+    if usage is not None:
+        log(
+            f"CPU over {usage.seconds:.0f} s of falls ({os.cpu_count()} CPUs): box "
+            f"{usage.box_busy_pct:.0f}% busy = {usage.cores_busy:.2f} cores, steal "
+            f"{usage.steal_pct:.1f}%; programs outside the bench {usage.others_pct:.0f}% of a core"
+        )
+        log("  process          CPU % of a core (peak 1 s)   waited for a CPU (ms per s)")
+        for name, pct in usage.group_pct.items():
+            log(
+                f"  {name:<16} {pct:6.1f} ({usage.group_peak_pct[name]:5.1f})"
+                f"              {usage.group_wait_ms_per_s[name]:8.1f}"
+            )
+        notify_pct = usage.group_pct.get("notify", 0.0)
+        box = (
+            f" box_busy_pct={usage.box_busy_pct:.0f} others_pct={usage.others_pct:.0f}"
+            f" notify_cpu_pct={notify_pct:.0f}"
+        )
     p50 = statistics.median(latencies) if latencies else float("nan")
     p99 = quantile(latencies, 0.99) if latencies else float("nan")
     log(
@@ -252,7 +309,7 @@ async def run(args: argparse.Namespace) -> str:
     )
     return (
         f"notify_p50_ms={p50:.1f} notify_p99_ms={p99:.1f} lost={lost} duplicates={duplicates}"
-        f" falls={falls_n} reminders={reminders} readings_per_s={readings_per_s:.0f}"
+        f" falls={falls_n} reminders={reminders} readings_per_s={readings_per_s:.0f}{box}"
     )
 
 
@@ -270,6 +327,7 @@ async def main() -> None:
     parser.add_argument("--telemetry-devices", type=int, default=20)
     parser.add_argument("--ramp", type=float, default=5.0)
     parser.add_argument("--grace", type=float, default=30.0)
+    parser.add_argument("--setup-timeout", type=float, default=300.0)
     # the iot-ingest stack's layout and priorities, as make bench-alarm runs it
     parser.add_argument("--layout", choices=("lanes", "worker", "single"), default="lanes")
     parser.add_argument("--publish", choices=("express", "relay"), default="express")

@@ -6,7 +6,15 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
-from homebed_schemas.events import bed_workflows, intake, iot, records, referral, subsidy
+from homebed_schemas.events import (
+    bed_workflows,
+    intake,
+    iot,
+    records,
+    referral,
+    reporting,
+    subsidy,
+)
 
 
 @dataclass(frozen=True)
@@ -96,6 +104,15 @@ SUBSIDY_SETTLEMENTS = TopicSpec(
     description="Subsidy settlements: calculated, approved, paid, reversed.",
     events=subsidy.SETTLEMENT_EVENTS,
 )
+REPORTING_CITY_REPORTS = TopicSpec(
+    name="reporting.city_reports.v1",
+    key="provider_id",
+    partitions=3,
+    producer="svc-reporting",
+    description="The T+1 city report's exceptions: a day the platform has not acknowledged "
+    "by 24:00 of T+1 (000 §三(二)).",
+    events=reporting.CITY_REPORT_EVENTS,
+)
 
 TOPICS: tuple[TopicSpec, ...] = (
     INTAKE_APPLICATIONS,
@@ -106,6 +123,7 @@ TOPICS: tuple[TopicSpec, ...] = (
     IOT_ALARMS,
     REFERRAL_REFERRALS,
     SUBSIDY_SETTLEMENTS,
+    REPORTING_CITY_REPORTS,
 )
 TOPICS_BY_NAME: dict[str, TopicSpec] = {t.name: t for t in TOPICS}
 

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from chassis.app import create_service_app
 from chassis.clock import Clock, utc_now
 from chassis.runtime import ServiceRuntime
+from notify import metrics
 from notify.api import ROUTERS
 from notify.channels.base import ChannelAdapter
 from notify.channels.hub import InboxHub
@@ -22,10 +23,11 @@ from notify.channels.sms import HttpSmsProvider, SmsChannel, VoiceChannel
 from notify.channels.webhook import WebhookChannel
 from notify.clients import IotAlarms
 from notify.components import Components
-from notify.consumers import topic_handlers
+from notify.consumers import batch_handlers
 from notify.domain.delivery import FloodPolicy
 from notify.policies.loader import load_rules, load_templates
 from notify.runtime import NotifyRuntime
+from notify.service.audience import OnCallCache
 from notify.service.dispatch import Dispatcher, RetryPolicy
 from notify.service.escalation import repeat_due_steps
 from notify.service.notifications import Notifications
@@ -49,21 +51,25 @@ def create_app(
     http = httpx.AsyncClient(timeout=settings.sms_gateway_timeout_seconds)
     unix_now = lambda: int(clock().timestamp())  # noqa: E731 - the webhook's timestamp
     adapters: dict[str, ChannelAdapter] = {
-        "in_app": InAppChannel(),
-        "monitoring_centre": MonitoringCentreChannel(),
+        "in_app": InAppChannel(hub),
+        "monitoring_centre": MonitoringCentreChannel(hub),
         "webhook": WebhookChannel(http, unix_now=unix_now),
         "sms": SmsChannel(_sms_provider(settings, http)),
         "voice": VoiceChannel(_sms_provider(settings, http)),
     }
     adapters.update(channels or {})
+    metrics.show_from_the_start(adapters)
     # set after a commit that created deliveries; the dispatcher waits on it between polls
     due = asyncio.Event()
-    notifications = Notifications(rules=rules, templates=templates, clock=clock, wake=due.set)
+    on_call = OnCallCache(ttl=timedelta(seconds=settings.on_call_cache_seconds))
+    notifications = Notifications(
+        rules=rules, templates=templates, clock=clock, wake=due.set, on_call=on_call
+    )
     runtime: ServiceRuntime = NotifyRuntime(
         settings=settings,
         tables=CHASSIS_TABLES,
         migrations=MIGRATIONS,
-        topic_handlers=topic_handlers(notifications),
+        batch_handlers=batch_handlers(notifications),
         consumer_group=settings.consumer_group,
         clock=clock,
     )
@@ -73,7 +79,6 @@ def create_app(
         clock=clock,
         channels=adapters,
         cipher=settings.field_cipher(),
-        hub=hub,
         flood=FloodPolicy(
             threshold=settings.flood_threshold,
             window=timedelta(seconds=settings.flood_window_seconds),
@@ -85,6 +90,8 @@ def create_app(
         digest_template=templates["digest"],
         batch_size=settings.dispatch_batch_size,
     )
+    if settings.instant_in_app:
+        notifications.send_now = dispatcher.send_now
 
     async def run_dispatcher(_runtime: ServiceRuntime) -> None:
         await dispatcher.run_forever(settings.dispatch_poll_seconds)
@@ -93,7 +100,13 @@ def create_app(
         runtime.add_task(run_dispatcher)
         runtime.every(
             settings.sweep_seconds,
-            partial(repeat_due_steps, uow_factory=runtime.uow, clock=clock, wake=dispatcher.wake),
+            partial(
+                repeat_due_steps,
+                uow_factory=runtime.uow,
+                clock=clock,
+                wake=dispatcher.wake,
+                send_now=notifications.send_now,
+            ),
             name="repeat-steps",
         )
     runtime.on_stop(http.aclose)
@@ -106,6 +119,7 @@ def create_app(
         acknowledger=IotAlarms(
             http, settings.iot_ingest_url, settings.internal_token_key.get_secret_value()
         ),
+        on_call=on_call,
     )
     app.state.dispatcher = dispatcher
     app.state.notifications = notifications

@@ -13,6 +13,7 @@ from chassis.observability.context import request_id_var
 from chassis.principal import Principal
 from notify.channels.hub import InboxHub
 from notify.crypto import FieldCipher
+from notify.service.audience import OnCallCache
 from notify.service.context import NotifyContext
 from notify.service.sms_replies import AlarmAcknowledger
 from notify.settings import Settings
@@ -25,6 +26,7 @@ class Components:
     blind_index_key: bytes
     hub: InboxHub
     acknowledger: AlarmAcknowledger
+    on_call: OnCallCache
 
 
 def components(request: Request) -> Components:

@@ -4,10 +4,13 @@ projection from intake.beds.v1, and every topic a rule names that the registry k
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from chassis.db import UnitOfWork
 from chassis.kafka.consumer import Handler
 from homebed_schemas.envelope import Envelope
 from homebed_schemas.topics import INTAKE_BEDS, TOPICS_BY_NAME
+from notify.batch_runner import BatchHandler
 from notify.service.notifications import Notifications
 
 
@@ -24,4 +27,29 @@ def _for_topic(notifications: Notifications, topic: str) -> Handler:
         await notifications.on_event(uow, topic, envelope)
 
     handle.__name__ = f"handle_{topic.replace('.', '_')}"
+    return handle
+
+
+def batch_handlers(notifications: Notifications) -> dict[str, BatchHandler]:
+    """The same handlers for notify's batch runner: a poll's events in one transaction."""
+    handlers: dict[str, BatchHandler] = {INTAKE_BEDS.name: _beds(notifications)}
+    for topic in topic_handlers(notifications):
+        if topic != INTAKE_BEDS.name:
+            handlers[topic] = _batch_for_topic(notifications, topic)
+    return handlers
+
+
+def _beds(notifications: Notifications) -> BatchHandler:
+    async def handle(uow: UnitOfWork, envelopes: Sequence[Envelope]) -> None:
+        for envelope in envelopes:
+            await notifications.on_bed_event(uow, envelope)
+
+    return handle
+
+
+def _batch_for_topic(notifications: Notifications, topic: str) -> BatchHandler:
+    async def handle(uow: UnitOfWork, envelopes: Sequence[Envelope]) -> None:
+        await notifications.on_events(uow, topic, envelopes)
+
+    handle.__name__ = f"handle_{topic.replace('.', '_')}_batch"
     return handle

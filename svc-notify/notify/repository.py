@@ -106,14 +106,30 @@ class ScheduleRepository(_Repo):
         return list(rows)
 
 
+_ABSENT_BEDS = "notify.absent_beds"
+_CHAINS = "notify.chains"  # alarm id -> its locked row, or None: none yet
+_RECIPIENTS = "notify.recipients_of"  # event id -> {(step, recipient)} of first rounds
+
+
 class BedRepository(_Repo):
     async def get(self, bed_id: str) -> BedRow | None:
+        if bed_id in self.session.info.get(_ABSENT_BEDS, ()):
+            return None
         return await self.session.get(BedRow, bed_id)
+
+    async def prefetch(self, bed_ids: Sequence[str]) -> None:
+        """A batch's beds in one query: `get` then answers from the session (found or not)."""
+        wanted = set(bed_ids)
+        if not wanted:
+            return
+        found = await self.session.scalars(select(BedRow).where(BedRow.bed_id.in_(wanted)))
+        self.session.info[_ABSENT_BEDS] = wanted - {b.bed_id for b in found}
 
     async def upsert(self, row: BedRow) -> None:
         found = await self.session.get(BedRow, row.bed_id)
         if found is None:
             self.session.add(row)
+            self.session.info.get(_ABSENT_BEDS, set()).discard(row.bed_id)
             return
         found.provider_id, found.region_code = row.provider_id, row.region_code
         # an event without the masked values keeps what the bed had (older producers)
@@ -125,7 +141,26 @@ _CHAIN_FIELDS = [f.name for f in fields(AlarmChain)]
 
 
 class ChainRepository(_Repo):
+    async def prefetch(self, alarm_ids: Sequence[str]) -> None:
+        """A batch's chains, locked, in one query: `get` and `save` then use them."""
+        wanted = sorted(set(alarm_ids))  # one lock order for concurrent batches
+        if not wanted:
+            return
+        rows = await self.session.scalars(
+            select(ChainRow)
+            .where(ChainRow.alarm_id.in_(wanted))
+            .order_by(ChainRow.alarm_id)
+            .with_for_update()
+        )
+        known: dict[str, ChainRow | None] = dict.fromkeys(wanted)
+        known |= {r.alarm_id: r for r in rows}
+        self.session.info[_CHAINS] = known
+
     async def get(self, alarm_id: str, *, lock: bool = False) -> AlarmChain | None:
+        known: dict[str, ChainRow | None] = self.session.info.get(_CHAINS, {})
+        if alarm_id in known:  # prefetched (and locked) for this transaction
+            cached = known[alarm_id]
+            return None if cached is None else _chain(cached)
         query = select(ChainRow).where(ChainRow.alarm_id == alarm_id)
         if lock:
             query = query.with_for_update()
@@ -135,22 +170,30 @@ class ChainRepository(_Repo):
     async def save(self, chain: AlarmChain) -> None:
         values: dict[str, Any] = {name: getattr(chain, name) for name in _CHAIN_FIELDS}
         values["state"] = chain.state.value
-        row = await self.session.get(ChainRow, chain.alarm_id)
+        known: dict[str, ChainRow | None] = self.session.info.get(_CHAINS, {})
+        if chain.alarm_id in known:
+            row = known[chain.alarm_id]
+        else:
+            row = await self.session.get(ChainRow, chain.alarm_id)
         if row is None:
-            self.session.add(ChainRow(**values))
+            row = ChainRow(**values)
+            self.session.add(row)
+            if chain.alarm_id in known:
+                known[chain.alarm_id] = row
             return
         for name, value in values.items():
             setattr(row, name, value)
 
-    async def repeat_candidates(self, now: datetime, *, limit: int) -> list[str]:
-        """Open chains whose step is due to repeat (`next_round_at` passed)."""
+    async def lock_repeat_due(self, now: datetime, *, limit: int) -> list[AlarmChain]:
+        """Open chains whose step is due to repeat, locked; those locked elsewhere skipped."""
         rows = await self.session.scalars(
-            select(ChainRow.alarm_id)
+            select(ChainRow)
             .where(ChainRow.state == ChainState.OPEN.value, ChainRow.next_round_at <= now)
             .order_by(ChainRow.next_round_at)
             .limit(limit)
+            .with_for_update(skip_locked=True)
         )
-        return list(rows)
+        return [_chain(r) for r in rows]
 
 
 def _chain(row: ChainRow) -> AlarmChain:
@@ -160,8 +203,26 @@ def _chain(row: ChainRow) -> AlarmChain:
 
 
 class DeliveryRepository(_Repo):
+    async def prefetch_recipients(self, source_event_ids: Sequence[str]) -> None:
+        """`recipients_of` for a batch's events in one query."""
+        wanted = set(source_event_ids)
+        if not wanted:
+            return
+        rows = await self.session.execute(
+            select(DeliveryRow.source_event_id, DeliveryRow.step, DeliveryRow.recipient_id).where(
+                DeliveryRow.source_event_id.in_(wanted), DeliveryRow.repeat_no == 0
+            )
+        )
+        known: dict[str, set[tuple[int, str]]] = {e: set() for e in wanted}
+        for event_id, step, recipient in rows:
+            known[event_id].add((step, recipient))
+        self.session.info[_RECIPIENTS] = known
+
     async def recipients_of(self, source_event_id: str, step: int) -> set[str]:
         """Who already has a first-round delivery of this event and step."""
+        known: dict[str, set[tuple[int, str]]] = self.session.info.get(_RECIPIENTS, {})
+        if source_event_id in known:
+            return {r for s, r in known[source_event_id] if s == step}
         rows = await self.session.scalars(
             select(DeliveryRow.recipient_id).where(
                 DeliveryRow.source_event_id == source_event_id,
@@ -174,6 +235,9 @@ class DeliveryRepository(_Repo):
     def stage(self, row: DeliveryRow) -> None:
         """Added to the transaction, written at its flush or commit (no round trip now)."""
         self.session.add(row)
+        known: dict[str, set[tuple[int, str]]] = self.session.info.get(_RECIPIENTS, {})
+        if row.repeat_no == 0 and row.source_event_id in known:
+            known[row.source_event_id].add((row.step, row.recipient_id))
 
     async def add(self, row: DeliveryRow) -> DeliveryRow:
         self.session.add(row)
@@ -247,17 +311,19 @@ class DeliveryRepository(_Repo):
             )
         )
 
-    async def of_step(self, source_event_id: str, step: int) -> list[DeliveryRow]:
+    async def first_rounds(self, source_event_ids: set[str]) -> dict[str, list[DeliveryRow]]:
+        """The first-round deliveries of these events (every step), by event, in id order."""
+        if not source_event_ids:
+            return {}
         rows = await self.session.scalars(
             select(DeliveryRow)
-            .where(
-                DeliveryRow.source_event_id == source_event_id,
-                DeliveryRow.step == step,
-                DeliveryRow.repeat_no == 0,
-            )
+            .where(DeliveryRow.source_event_id.in_(source_event_ids), DeliveryRow.repeat_no == 0)
             .order_by(DeliveryRow.id)
         )
-        return list(rows)
+        found: dict[str, list[DeliveryRow]] = {}
+        for row in rows:
+            found.setdefault(row.source_event_id, []).append(row)
+        return found
 
     async def fill_region(self, bed_id: str, region_code: str) -> None:
         """Deliveries made before the bed's event reached notify get its region (the officers
@@ -338,7 +404,7 @@ class DeliveryRepository(_Repo):
 
 
 class InboxRepository(_Repo):
-    async def add(
+    def add(
         self,
         *,
         owner: str,
@@ -348,19 +414,19 @@ class InboxRepository(_Repo):
         body: str,
         safety: bool,
         at: datetime,
-    ) -> None:
-        self.session.add(
-            InboxRow(
-                owner=owner,
-                delivery_id=delivery_id,
-                subject=subject,
-                title=title,
-                body=body,
-                safety=safety,
-                created_at=at,
-                read_at=None,
-            )
+    ) -> InboxRow:
+        row = InboxRow(
+            owner=owner,
+            delivery_id=delivery_id,
+            subject=subject,
+            title=title,
+            body=body,
+            safety=safety,
+            created_at=at,
+            read_at=None,
         )
+        self.session.add(row)
+        return row
 
     async def after(self, owner: str, after_id: int, *, limit: int = 100) -> list[InboxRow]:
         rows = await self.session.scalars(

@@ -3,11 +3,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from chassis.db import UnitOfWork
+from chassis.kafka.consumer import ConsumerConfig, Handler
 from chassis.observability.context import current_correlation_id
 from chassis.runtime import ServiceRuntime
+from homebed_schemas.envelope import Envelope
+from notify.batch_runner import BatchHandler, BatchRunner
 
 
 class HookedUnitOfWork(UnitOfWork):
@@ -32,6 +36,15 @@ class HookedUnitOfWork(UnitOfWork):
 
 
 class NotifyRuntime(ServiceRuntime):
+    """Its consumer is notify's `BatchRunner` (one transaction per poll) around the batch
+    handlers; the chassis builds no runner of its own (no `topic_handlers`)."""
+
+    def __init__(self, *, batch_handlers: Mapping[str, BatchHandler], **kwargs: Any) -> None:
+        super().__init__(topic_handlers={}, **kwargs)
+        self.batch_handlers = dict(batch_handlers)
+        self.handled_topics = list(self.batch_handlers)
+        self.add_task(_run_consumer, needs_kafka=True)
+
     def uow(self) -> UnitOfWork:
         if self.session_factory is None:
             raise RuntimeError("service runtime is not started")
@@ -43,3 +56,48 @@ class NotifyRuntime(ServiceRuntime):
             events=self.events,
             express=self.express,
         )
+
+
+async def _run_consumer(runtime: ServiceRuntime) -> None:
+    assert isinstance(runtime, NotifyRuntime)
+    assert runtime.producer is not None
+    if not runtime.batch_handlers:
+        return
+    runner = BatchRunner(
+        batch_handlers=runtime.batch_handlers,
+        service=runtime.settings.service_name,
+        bootstrap=runtime.settings.kafka_bootstrap,
+        handlers={topic: _unbatched(runtime, topic) for topic in runtime.batch_handlers},
+        uow_factory=runtime.uow,
+        dlq_producer=runtime.producer,
+        config=ConsumerConfig(
+            group_id=runtime.consumer_group,
+            max_attempts=runtime.settings.consumer_max_attempts,
+            backoff_seconds=runtime.settings.consumer_backoff_seconds,
+        ),
+    )
+    runtime.consumers.append(runner)
+    await runner.run_forever()
+
+
+_run_consumer.__name__ = "consumer-notify"
+
+
+def _unbatched(runtime: NotifyRuntime, topic: str) -> Handler:
+    """One record through a batch handler: the chassis path of a batch that failed."""
+    handler = runtime.batch_handlers[topic]
+
+    async def handle(uow: UnitOfWork, envelope: Envelope) -> None:
+        await handler(uow, [envelope])
+
+    return handle
+
+
+def after_commit(uow: UnitOfWork, callback: Callable[[], None]) -> None:
+    """Run `callback` once the unit of work commits (notify's HookedUnitOfWork); a plain unit
+    of work (tests building their own) just runs it: the dispatcher's poll catches up."""
+    register = getattr(uow, "after_commit", None)
+    if register is None:
+        callback()
+    else:
+        register(callback)

@@ -40,6 +40,12 @@ class Settings(ServiceSettings):
     background_dispatch: bool = True
     dispatch_poll_seconds: float = Field(default=0.5, gt=0)
     dispatch_batch_size: int = Field(default=50, ge=1, le=1000)
+    # a fall's or SOS's in-app messages are written to the inbox in the consumer's own
+    # transaction (no wait for the dispatcher); off: the dispatcher sends them like the rest
+    instant_in_app: bool = True
+    # who is on call, per provider and role, is kept this long (0: read at every event);
+    # a change made through this instance clears it at once
+    on_call_cache_seconds: float = Field(default=5.0, ge=0, le=300)
     # retries of a delivery whose every channel failed, then it is visible as failed
     max_attempts: int = Field(default=5, ge=1, le=50)
     retry_backoff_seconds: float = Field(default=30.0, gt=0)

@@ -88,7 +88,10 @@ class Notify:
 
     async def sweep(self) -> int:
         return await repeat_due_steps(
-            uow_factory=self.app.state.runtime.uow, clock=self.clock, wake=lambda: None
+            uow_factory=self.app.state.runtime.uow,
+            clock=self.clock,
+            wake=lambda: None,
+            send_now=self.notifications.send_now,
         )
 
     async def put_recipient(

@@ -52,6 +52,21 @@ class BatchRepository:
             .limit(1)
         )
 
+    async def late_unannounced(self, last_late_day: date) -> Sequence[ReportBatchRow]:
+        """Unacknowledged original batches of days up to `last_late_day`, not announced late."""
+        return (
+            await self.session.scalars(
+                select(ReportBatchRow)
+                .where(
+                    ReportBatchRow.kind == BatchKind.ORIGINAL,
+                    ReportBatchRow.status.in_([s.value for s in OPEN_STATUSES]),
+                    ReportBatchRow.report_date <= last_late_day,
+                    ReportBatchRow.late_announced_at.is_(None),
+                )
+                .order_by(ReportBatchRow.provider_id, ReportBatchRow.report_date)
+            )
+        ).all()
+
     async def due(self, now: datetime) -> Sequence[ReportBatchRow]:
         """Open batches whose next attempt is due, per provider in date order."""
         return (

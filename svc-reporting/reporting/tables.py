@@ -42,6 +42,8 @@ class ReportBatchRow(Base):
     acknowledged_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # `city_report.late` emitted (once per day, svc-notify tells the provider)
+    late_announced_at: Mapped[datetime | None]
 
 
 class ProviderProfileRow(Base):

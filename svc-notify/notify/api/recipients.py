@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 
 from chassis.api import PageDep, UowDep
 from chassis.dto import Page
 from chassis.problems import problem_responses
-from notify.components import NotifyContextDep
+from notify.components import NotifyContextDep, components
 from notify.schemas import RecipientRead, RecipientUpsert
 from notify.service import recipients
 
@@ -19,9 +19,15 @@ PersonPath = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-
 
 @router.put("/{person_id}", responses=problem_responses(401, 403, 404, 422))
 async def put_recipient(
-    person_id: PersonPath, body: RecipientUpsert, uow: UowDep, ctx: NotifyContextDep
+    person_id: PersonPath,
+    body: RecipientUpsert,
+    uow: UowDep,
+    ctx: NotifyContextDep,
+    request: Request,
 ) -> RecipientRead:
-    return await recipients.put_recipient(uow=uow, ctx=ctx, person_id=person_id, cmd=body)
+    done = await recipients.put_recipient(uow=uow, ctx=ctx, person_id=person_id, cmd=body)
+    components(request).on_call.clear()  # who is on call may have changed
+    return done
 
 
 @router.get("/{person_id}", responses=problem_responses(401, 403, 404, 422))

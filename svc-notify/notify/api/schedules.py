@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 
 from chassis.api import UowDep
 from chassis.problems import problem_responses
-from notify.components import NotifyContextDep
+from notify.components import NotifyContextDep, components
 from notify.schemas import OverrideCreate, ScheduleRead, ScheduleUpsert
 from notify.service import schedules
 
@@ -19,16 +19,20 @@ ProviderQuery = Annotated[str | None, Query(max_length=64, description="ops only
 
 @router.put("/{role}", responses=problem_responses(401, 403, 422))
 async def put_schedule(
-    role: RolePath, body: ScheduleUpsert, uow: UowDep, ctx: NotifyContextDep
+    role: RolePath, body: ScheduleUpsert, uow: UowDep, ctx: NotifyContextDep, request: Request
 ) -> ScheduleRead:
-    return await schedules.put_schedule(uow=uow, ctx=ctx, role=role, cmd=body)
+    done = await schedules.put_schedule(uow=uow, ctx=ctx, role=role, cmd=body)
+    components(request).on_call.clear()  # the on-call resolution cache
+    return done
 
 
 @router.post("/{role}/overrides", status_code=201, responses=problem_responses(401, 403, 404, 422))
 async def add_override(
-    role: RolePath, body: OverrideCreate, uow: UowDep, ctx: NotifyContextDep
+    role: RolePath, body: OverrideCreate, uow: UowDep, ctx: NotifyContextDep, request: Request
 ) -> ScheduleRead:
-    return await schedules.add_override(uow=uow, ctx=ctx, role=role, cmd=body)
+    done = await schedules.add_override(uow=uow, ctx=ctx, role=role, cmd=body)
+    components(request).on_call.clear()  # the on-call resolution cache
+    return done
 
 
 @router.get("/{role}", responses=problem_responses(401, 403, 404, 422))

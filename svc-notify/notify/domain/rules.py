@@ -53,14 +53,15 @@ class Rule:
     chain: ChainRole = ChainRole.NONE
     step: int = 1
     repeat_minutes: int | None = None  # repeat the step until acknowledged (chains only)
-    # a rule only for some values of the payload, e.g. {"rule": "daily_visit"}
+    # a rule only for some values of the payload, e.g. {"rule": "daily_visit"}; a list in the
+    # payload matches when it holds the value ({"escalate_to": "officer"})
     when: tuple[tuple[str, str], ...] = ()
     enabled: bool = True
 
     def matches(self, topic: str, event_type: str, data: Mapping[str, Any]) -> bool:
         if not self.enabled or topic != self.topic or event_type not in self.event_types:
             return False
-        return all(str(data.get(name)) == value for name, value in self.when)
+        return all(_holds(data.get(name), value) for name, value in self.when)
 
     def step_of(self, data: Mapping[str, Any]) -> int:
         """The chain step an event stands for: the rule's, or the escalation level + 1."""
@@ -68,6 +69,13 @@ class Rule:
             level = data.get("escalation_level")
             return int(level) + 1 if isinstance(level, int) else self.step
         return self.step
+
+
+def _holds(actual: Any, wanted: str) -> bool:
+    """A payload value equals the wanted one; a list of values contains it."""
+    if isinstance(actual, list | tuple):
+        return wanted in {str(item) for item in actual}
+    return str(actual) == wanted
 
 
 @dataclass(frozen=True)

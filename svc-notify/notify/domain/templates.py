@@ -30,6 +30,15 @@ ALARM_TYPE_LABELS = {
 }
 ADDRESS_HIDDEN = "（地址仅对处置人员显示）"
 UNKNOWN = "—"
+# svc-referral's steps (referral.deadline_missed)
+REFERRAL_STEPS = {
+    "acknowledge": "确认接收",
+    "decide": "作出接收决定",
+    "start": "开始服务",
+    "complete": "完成转介",
+}
+# a late T+1 batch's state (city_report.late)
+REPORT_STATUSES = {"pending": "尚未发出", "sent": "已发出未获确认", "failed": "发送失败"}
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,34 @@ class Target:
     unroutable: str | None = None  # why nobody could be named
 
 
+class OnCallCache:
+    """Who holds a role now, per provider and role, kept for `ttl` of the injected clock: a
+    burst of falls of one provider resolves its on-call caregiver once, not once per fall.
+    Dropped whenever this instance changes a recipient or a schedule (`clear`); another
+    instance's change shows within `ttl` (a few seconds: the schedule's own granularity is a
+    shift). `ttl` 0 turns it off."""
+
+    def __init__(self, ttl: timedelta) -> None:
+        self.ttl = ttl
+        self._held: dict[tuple[str, str], tuple[datetime, list[RecipientRow]]] = {}
+
+    def clear(self) -> None:
+        self._held.clear()
+
+    async def holders(
+        self, uow: UnitOfWork, *, provider_id: str, role: str, now: datetime
+    ) -> list[RecipientRow]:
+        key = (provider_id, role)
+        held = self._held.get(key)
+        if held is not None and held[0] <= now < held[0] + self.ttl:
+            return held[1]
+        people = await on_call_person(uow, provider_id=provider_id, role=role, now=now)
+        if self.ttl > timedelta(0):
+            # rows outlive their session (expire_on_commit is off): read-only data here
+            self._held[key] = (now, people)
+        return people
+
+
 async def on_call_person(
     uow: UnitOfWork, *, provider_id: str, role: str, now: datetime
 ) -> list[RecipientRow]:
@@ -69,6 +97,7 @@ async def resolve(
     escalation_target: str | None,
     assignee: str | None,
     now: datetime,
+    on_call: OnCallCache | None = None,
 ) -> list[Target]:
     kind, label = audience.kind, audience.label
     if kind is AudienceKind.ESCALATION_TARGET:
@@ -111,7 +140,10 @@ async def resolve(
     assert label is not None  # ON_CALL carries its label (Audience.parse)
     if provider_id is None:
         return [_nobody(label, "the event names no provider")]
-    people = await on_call_person(uow, provider_id=provider_id, role=label, now=now)
+    if on_call is None:
+        people = await on_call_person(uow, provider_id=provider_id, role=label, now=now)
+    else:
+        people = await on_call.holders(uow, provider_id=provider_id, role=label, now=now)
     if not people:
         return [_nobody(label, f"nobody holds {label} for provider {provider_id}")]
     return [_person(p, label, goes=label == "caregiver") for p in people]

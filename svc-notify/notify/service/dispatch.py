@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,7 +17,6 @@ from chassis.clock import Clock
 from chassis.db import UnitOfWork
 from notify import metrics
 from notify.channels.base import ChannelAdapter, ChannelFailed, Contact, OutgoingMessage
-from notify.channels.hub import InboxHub
 from notify.crypto import PHONE_CONTEXT, WEBHOOK_SECRET_CONTEXT, FieldCipher
 from notify.domain.delivery import (
     Decision,
@@ -51,14 +50,13 @@ class Dispatcher:
         clock: Clock,
         channels: Mapping[str, ChannelAdapter],
         cipher: FieldCipher,
-        hub: InboxHub,
         flood: FloodPolicy,
         retry: RetryPolicy,
         digest_template: Template,
         batch_size: int = 50,
     ) -> None:
         self.uow_factory, self.clock, self.channels = uow_factory, clock, channels
-        self.cipher, self.hub, self.flood, self.retry = cipher, hub, flood, retry
+        self.cipher, self.flood, self.retry = cipher, flood, retry
         self.digest_template = digest_template
         self.batch_size = batch_size
         self._wake = due
@@ -87,7 +85,6 @@ class Dispatcher:
         The rest (SMS, voice, webhook: a network call each, digests) one transaction each, so a
         slow provider never holds another delivery's lock."""
         now = self.clock()
-        woken: set[str] = set()
         async with self.uow_factory() as uow:
             deliveries = uow.repo(DeliveryRepository)
             locked = await deliveries.lock_due_pending(now, limit=self.batch_size)
@@ -95,10 +92,8 @@ class Dispatcher:
             recipients = uow.repo(RecipientRepository)
             for row in fast:
                 person = await recipients.get(row.recipient_id)
-                await self._send_one(uow, row, person, now, woken)
+                await self._send_one(uow, row, person, now)
             await uow.commit()
-        for owner in woken:
-            self.hub.publish(owner)
         async with self.uow_factory() as uow:
             due = await uow.repo(DeliveryRepository).due_ids(now, limit=self.batch_size)
         done = len(fast)
@@ -106,9 +101,19 @@ class Dispatcher:
             done += await self.deliver(delivery_id)
         return done
 
+    async def send_now(self, uow: UnitOfWork, rows: Sequence[DeliveryRow], now: datetime) -> None:
+        """Safety messages whose first channel is in-app, in the caller's transaction (the
+        consumer's, the repeat sweep's): decided already (a fall or SOS goes out whatever the
+        hour or flood), a database write each, so they never wait for the dispatcher. Only the
+        owner is needed for an inbox: a row whose in-app send failed would fall to its next
+        channel without the person's addresses: it is left pending for the dispatcher."""
+        for row in rows:
+            if instant(row):
+                message = self._message(row, None, row.title, row.body, now)
+                await self._try_channels(uow, row, message, now, first_only=True)
+
     async def deliver(self, delivery_id: int) -> int:
         now = self.clock()
-        woken: set[str] = set()
         async with self.uow_factory() as uow:
             deliveries = uow.repo(DeliveryRepository)
             row = await deliveries.get(delivery_id, lock=True)
@@ -118,12 +123,10 @@ class Dispatcher:
                 return 0
             person = await uow.repo(RecipientRepository).get(row.recipient_id)
             if row.status == DeliveryStatus.HELD.value:
-                await self._send_digest(uow, row, person, now, woken)
+                await self._send_digest(uow, row, person, now)
             else:
-                await self._send_one(uow, row, person, now, woken)
+                await self._send_one(uow, row, person, now)
             await uow.commit()
-        for owner in woken:
-            self.hub.publish(owner)
         return 1
 
     async def _send_one(
@@ -132,7 +135,6 @@ class Dispatcher:
         row: DeliveryRow,
         person: RecipientRow | None,
         now: datetime,
-        woken: set[str],
     ) -> None:
         deliveries = uow.repo(DeliveryRepository)
         if person is not None and not row.safety:  # safety: at once, whatever the hour or flood
@@ -156,7 +158,7 @@ class Dispatcher:
                 row.next_attempt_at = held_until or verdict.until
                 return
         message = self._message(row, person, row.title, row.body, now)
-        await self._try_channels(uow, row, message, now, woken)
+        await self._try_channels(uow, row, message, now)
 
     async def _send_digest(
         self,
@@ -164,7 +166,6 @@ class Dispatcher:
         first: DeliveryRow,
         person: RecipientRow | None,
         now: datetime,
-        woken: set[str],
     ) -> None:
         """Everything held for the person goes out as one message (a flood)."""
         deliveries = uow.repo(DeliveryRepository)
@@ -209,7 +210,7 @@ class Dispatcher:
             item.next_attempt_at = None
             metrics.OUTCOMES.labels(DeliveryStatus.DIGESTED.value).inc()
         message = self._message(digest, person, title, body, now)
-        await self._try_channels(uow, digest, message, now, woken)
+        await self._try_channels(uow, digest, message, now)
 
     async def _try_channels(
         self,
@@ -217,11 +218,14 @@ class Dispatcher:
         row: DeliveryRow,
         message: OutgoingMessage,
         now: datetime,
-        woken: set[str],
+        *,
+        first_only: bool = False,
     ) -> None:
+        """`first_only`: the instant path tries the first channel and, if it failed, leaves
+        the delivery pending for the dispatcher (with the person's addresses)."""
         deliveries = uow.repo(DeliveryRepository)
         errors: list[str] = []
-        for name in row.channels:
+        for name in row.channels[:1] if first_only else row.channels:
             adapter = self.channels.get(name)
             started = time.perf_counter()
             try:
@@ -235,12 +239,12 @@ class Dispatcher:
             self._attempt(deliveries, row, name, started, now, error=None)
             row.status, row.sent_at, row.channel_used = DeliveryStatus.SENT.value, now, name
             row.next_attempt_at, row.last_error = None, "; ".join(errors) or None
-            if name in IN_APP_CHANNELS:
-                woken.add(message.contact.owner)
             metrics.OUTCOMES.labels(DeliveryStatus.SENT.value).inc()
             if row.repeat_no == 0:
                 waited = max((now - row.event_at).total_seconds(), 0.0)
                 metrics.FIRST_DELIVERY.labels(str(row.safety).lower()).observe(waited)
+            return
+        if first_only:
             return
         row.attempts += 1
         status, next_at = after_failure(
@@ -313,6 +317,16 @@ class Dispatcher:
             webhook_url=person.webhook_url,
             webhook_secret=secret,
         )
+
+
+def instant(row: DeliveryRow) -> bool:
+    """A fall or SOS (safety) bound first for an inbox, waiting for nothing."""
+    return (
+        row.safety
+        and row.status == DeliveryStatus.PENDING.value
+        and bool(row.channels)
+        and row.channels[0] in IN_APP_CHANNELS
+    )
 
 
 def _quiet_hours(person: RecipientRow) -> QuietHours | None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import orjson
@@ -12,12 +12,15 @@ import orjson
 from chassis.context import RequestContext
 from chassis.db import UnitOfWork
 from chassis.errors import NotFound
-from notify.channels.hub import InboxHub
+from notify.channels.hub import InboxHub, PushedItem
 from notify.repository import InboxRepository
 from notify.schemas import InboxItem, InboxPage
 from notify.tables import InboxRow
 
 KEEPALIVE_SECONDS = 15.0
+# the unread count shown with pushed frames is counted by the stream; recounted this often
+# (a message read in another window lowers it)
+UNREAD_RECOUNT_SECONDS = 5.0
 
 
 async def list_inbox(
@@ -70,32 +73,81 @@ async def inbox_events(
     disconnected: Callable[[], Awaitable[bool]],
 ) -> AsyncIterator[bytes]:
     """SSE frames `notification` (the item and the unread count) after `last_event_id`; None:
-    from now on. Woken by the hub at once; polls too (another instance may have written)."""
-    wake = hub.subscribe(owner)
+    from now on. Rows committed in this instance arrive through the hub as they were written
+    (no read); the inbox is read at the start, when the hub asks for it, and every
+    `poll_seconds` of quiet (another instance may have written)."""
+    subscription = hub.subscribe(owner)
+    sent = _Sent()
     try:
-        if last_event_id is None:
-            async with uow_factory() as uow:
-                last_event_id = await uow.repo(InboxRepository).last_id(owner)
+        async with uow_factory() as uow:
+            inbox = uow.repo(InboxRepository)
+            if last_event_id is None:
+                last_event_id = await inbox.last_id(owner)
+            unread = await inbox.unread(owner)
+        floor = last_event_id  # rows up to here were read before (or are older than) this stream
+        counted_at = time.monotonic()
         yield b"retry: 2000\n\n"
         quiet_since = time.monotonic()
+        read_inbox = True
         while not await disconnected():
-            wake.clear()
-            async with uow_factory() as uow:  # the frames are built before the session ends
-                inbox = uow.repo(InboxRepository)
-                rows = await inbox.after(owner, last_event_id)
-                unread = await inbox.unread(owner) if rows else 0
-                frames = [(row.id, inbox_item(row)) for row in rows]
-            for item_id, item in frames:
-                last_event_id = item_id
+            pushed, asked = subscription.take()
+            items = [_pushed_item(p) for p in pushed if p.id > floor and p.id not in sent]
+            if (read_inbox or asked) or time.monotonic() - counted_at > UNREAD_RECOUNT_SECONDS:
+                async with uow_factory() as uow:  # the frames are built before the session ends
+                    inbox = uow.repo(InboxRepository)
+                    if read_inbox or asked:
+                        rows = await inbox.after(owner, last_event_id)
+                        items += [inbox_item(r) for r in rows if r.id not in sent]
+                    unread = await inbox.unread(owner) - len(items)
+                counted_at = time.monotonic()
+            read_inbox = False
+            for item in sorted(items, key=lambda i: i.id):
+                if item.id in sent:
+                    continue
+                sent.add(item.id)
+                last_event_id = max(last_event_id, item.id)
+                unread += 0 if item.read else 1
                 data = item.model_dump(mode="json") | {"unread": unread}
-                yield b"id: %d\nevent: notification\ndata: %s\n\n" % (item_id, orjson.dumps(data))
-            if frames:
+                yield b"id: %d\nevent: notification\ndata: %s\n\n" % (item.id, orjson.dumps(data))
+            if items:
                 quiet_since = time.monotonic()
                 continue
             if time.monotonic() - quiet_since > KEEPALIVE_SECONDS:
                 quiet_since = time.monotonic()
                 yield b": keep-alive\n\n"
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), poll_seconds)
+            try:
+                await asyncio.wait_for(subscription.wake.wait(), poll_seconds)
+            except TimeoutError:
+                read_inbox = True  # quiet for a while: another instance may have written
     finally:
-        hub.unsubscribe(owner, wake)
+        hub.unsubscribe(subscription)
+
+
+class _Sent:
+    """The ids a stream sent lately (a row may come both pushed and read): bounded."""
+
+    def __init__(self, keep: int = 4096) -> None:
+        self._ids: set[int] = set()
+        self._order: deque[int] = deque()
+        self._keep = keep
+
+    def __contains__(self, item_id: object) -> bool:
+        return item_id in self._ids
+
+    def add(self, item_id: int) -> None:
+        self._ids.add(item_id)
+        self._order.append(item_id)
+        if len(self._order) > self._keep:
+            self._ids.discard(self._order.popleft())
+
+
+def _pushed_item(item: PushedItem) -> InboxItem:
+    return InboxItem(
+        id=item.id,
+        subject=item.subject,
+        title=item.title,
+        body=item.body,
+        safety=item.safety,
+        created_at=item.created_at,
+        read=False,
+    )

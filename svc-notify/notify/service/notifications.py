@@ -5,9 +5,9 @@ acknowledged (or dispatched, arrived) stops it at once and cancels what has not 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from chassis.clock import Clock
@@ -24,7 +24,8 @@ from notify.domain.recipients import Channel
 from notify.domain.rules import ChainRole, Rule, RuleBook
 from notify.domain.templates import Template
 from notify.repository import BedRepository, ChainRepository, DeliveryRepository
-from notify.service.audience import Target, resolve
+from notify.runtime import after_commit
+from notify.service.audience import OnCallCache, Target, resolve
 from notify.tables import BedRow, DeliveryRow
 
 BEDS_TOPIC = "intake.beds.v1"
@@ -46,8 +47,15 @@ class EventFacts:
     alarm: AlarmEvent | None
 
 
+SendNow = Callable[[UnitOfWork, Sequence[DeliveryRow], datetime], Awaitable[None]]
+_STAGED = "notify.staged_deliveries"  # the transaction's new deliveries, settled together
+_IN_BATCH = "notify.in_batch"  # a batch of events: settled once, at its end
+
+
 class Notifications:
-    """The consumer-side use cases; `wake` tells the dispatcher after the commit."""
+    """The consumer-side use cases; `wake` tells the dispatcher after the commit; `send_now`
+    (the dispatcher's instant in-app path) delivers a fall's inbox messages in the consumer's
+    own transaction; `on_call` caches who is on call."""
 
     def __init__(
         self,
@@ -56,8 +64,48 @@ class Notifications:
         templates: Mapping[str, Template],
         clock: Clock,
         wake: Callable[[], None],
+        send_now: SendNow | None = None,
+        on_call: OnCallCache | None = None,
     ) -> None:
         self.rules, self.templates, self.clock, self.wake = rules, templates, clock, wake
+        self.send_now = send_now
+        self.on_call = on_call or OnCallCache(ttl=timedelta(0))
+
+    async def on_events(self, uow: UnitOfWork, topic: str, envelopes: Sequence[Envelope]) -> int:
+        """A batch of one topic's events in one transaction: what they read is fetched once
+        (chains, beds, deliveries already made), their deliveries are written together and
+        the falls among them delivered in-app before the commit."""
+        uow.session.info[_IN_BATCH] = True
+        try:
+            if topic == ALARMS_TOPIC:
+                await self._prefetch(uow, [self._facts(topic, e) for e in envelopes])
+            created = 0
+            for envelope in envelopes:
+                created += await self.on_event(uow, topic, envelope)
+        finally:
+            uow.session.info.pop(_IN_BATCH, None)
+        await self.settle(uow)
+        return created
+
+    async def _prefetch(self, uow: UnitOfWork, facts: Sequence[EventFacts]) -> None:
+        alarms = [f.alarm.alarm_id for f in facts if f.alarm is not None]
+        await uow.repo(ChainRepository).prefetch(alarms)
+        await uow.repo(BedRepository).prefetch([f.bed_id for f in facts if f.bed_id])
+        await uow.repo(DeliveryRepository).prefetch_recipients([f.event_id for f in facts])
+
+    async def settle(self, uow: UnitOfWork) -> None:
+        """The transaction's new deliveries: written (one statement for them all), the falls
+        among them delivered in-app at once, the dispatcher woken after the commit for the
+        rest."""
+        staged: list[DeliveryRow] = uow.session.info.pop(_STAGED, [])
+        if not staged:
+            return
+        now = self.clock()
+        if self.send_now is not None:
+            await uow.session.flush()
+            await self.send_now(uow, staged, now)
+        if any(r.status == DeliveryStatus.PENDING.value for r in staged):
+            after_commit(uow, self.wake)
 
     async def on_bed_event(self, uow: UnitOfWork, envelope: Envelope) -> None:
         if envelope.type not in BED_EVENTS:
@@ -83,8 +131,8 @@ class Notifications:
         created = 0
         for rule in self.rules.matching(topic, envelope.type, facts.data):
             created += await self._apply_rule(uow, rule, facts, now)
-        if created:
-            after_commit(uow, self.wake)
+        if created and not uow.session.info.get(_IN_BATCH):
+            await self.settle(uow)
         return created
 
     def _facts(self, topic: str, envelope: Envelope) -> EventFacts:
@@ -150,6 +198,7 @@ class Notifications:
                 escalation_target=alarm.escalation_target if alarm else None,
                 assignee=alarm.assignee if alarm else None,
                 now=now,
+                on_call=self.on_call,
             )
         deliveries = uow.repo(DeliveryRepository)
         # a redelivered event (the runner dedupes by event id; this guards direct callers)
@@ -164,6 +213,9 @@ class Notifications:
             )
             self._render(row, rule, facts, target, bed=bed, step=step, now=now)
             deliveries.stage(row)
+            uow.session.info.setdefault(_STAGED, []).append(row)
+            if row.status == DeliveryStatus.UNROUTABLE.value:
+                metrics.OUTCOMES.labels(row.status).inc()  # settled at once: nobody to tell
             created += 1
         return created
 
@@ -225,7 +277,7 @@ class Notifications:
         alarm = facts.alarm
         safety = self.rules.is_safety(alarm.alarm_type) if alarm else False
         status = DeliveryStatus.UNROUTABLE if target.unroutable else DeliveryStatus.PENDING
-        if target.person is not None and not target.channels:
+        if not target.channels:  # a person without a channel
             status = DeliveryStatus.UNROUTABLE
         regulator = (
             alarm is not None
@@ -305,6 +357,14 @@ def template_values(
         "minimum": str(data.get("rule") or tpl.UNKNOWN),
         "status": str(data.get("status") or tpl.UNKNOWN),
         "reason": str(data.get("reason") or tpl.UNKNOWN),
+        # referral.deadline_missed
+        "referral_step": tpl.REFERRAL_STEPS.get(str(data.get("step")), tpl.UNKNOWN),
+        "due_at": tpl.shanghai_clock(_as_datetime(data.get("due_at"))),
+        # city_report.late
+        "report_date": str(data.get("report_date") or tpl.UNKNOWN),
+        "deadline": tpl.shanghai_clock(_as_datetime(data.get("deadline"))),
+        "report_status": tpl.REPORT_STATUSES.get(str(data.get("status")), tpl.UNKNOWN),
+        "attempts": str(data.get("attempts", tpl.UNKNOWN)),
     }
     if alarm is not None:
         values |= {
@@ -325,13 +385,3 @@ def _as_datetime(value: object) -> datetime | None:
         except ValueError:
             return None
     return None
-
-
-def after_commit(uow: UnitOfWork, callback: Callable[[], None]) -> None:
-    """Run `callback` once the unit of work commits (notify's HookedUnitOfWork); a plain unit
-    of work (tests building their own) just runs it: the dispatcher's poll catches up."""
-    register = getattr(uow, "after_commit", None)
-    if register is None:
-        callback()
-    else:
-        register(callback)

@@ -32,3 +32,21 @@ async def test_unknown_route_answers_a_problem(client: httpx.AsyncClient) -> Non
     answer = await client.get("/v1/nothing-here")
     assert answer.status_code == 404
     assert answer.json()["type"] == "urn:homebed:problem:not-found"
+
+
+async def test_notification_series_exist_at_zero_from_the_start(
+    client: httpx.AsyncClient,
+) -> None:
+    """Channels, outcomes and the first-delivery histogram answer before any notification."""
+    text = (await client.get("/metrics")).text
+    for channel in ("in_app", "monitoring_centre", "webhook", "sms", "voice"):
+        for outcome in ("sent", "failed"):
+            assert (
+                f'homebed_notify_deliveries_total{{channel="{channel}",outcome="{outcome}"}}'
+                in text
+            )
+    for status in ("sent", "digested", "failed", "cancelled", "unroutable"):
+        assert f'homebed_notify_delivery_outcomes_total{{status="{status}"}}' in text
+    for safety in ("true", "false"):
+        assert f'homebed_notify_event_to_first_delivery_seconds_count{{safety="{safety}"}}' in text
+    assert "homebed_notify_time_to_acknowledgement_seconds_count" in text

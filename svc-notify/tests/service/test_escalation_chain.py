@@ -124,12 +124,19 @@ async def test_step_one_unacknowledged_step_two_acknowledged_step_three_never(
 async def test_acknowledgement_cancels_what_has_not_gone_out(
     notify: Notify, clock: ManualClock
 ) -> None:
+    """A fall's in-app messages leave within the consumer's transaction (nothing to cancel);
+    an alarm that is not a safety event waits for the dispatcher, and is cancelled."""
     await staff_with_schedules(notify, clock)
     raised_at = clock()
     await notify.feed(
         ALARMS,
         alarm_envelope(
-            "alarm.raised", alarm_id="al-2", bed_id="bed-2", raised_at=raised_at, at=raised_at
+            "alarm.raised",
+            alarm_id="al-2",
+            bed_id="bed-2",
+            raised_at=raised_at,
+            at=raised_at,
+            alarm_type="heart_rate_high",
         ),
     )
     await notify.feed(
@@ -142,6 +149,7 @@ async def test_acknowledgement_cancels_what_has_not_gone_out(
             at=clock(),
             status="acknowledged",
             actor="cg-1",
+            alarm_type="heart_rate_high",
         ),
     )
     await notify.dispatch()

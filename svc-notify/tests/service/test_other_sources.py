@@ -3,11 +3,22 @@ a referral the receiver rejected; event types no producer registers yet wait as 
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
+
 from chassis.clock import ManualClock
 from chassis.principal import Role
 from homebed_schemas.envelope import Envelope
-from homebed_schemas.topics import TOPICS_BY_NAME
+from homebed_schemas.events.referral import (
+    OrganisationKind,
+    ReferralDeadlineMissed,
+    ReferralParty,
+    ReferralPath,
+    ReferralStatus,
+)
+from homebed_schemas.events.reporting import CityReportLate
+from homebed_schemas.topics import TOPICS_BY_NAME, payload_model
 from notify.consumers import topic_handlers
+from notify.domain.templates import SHANGHAI
 from notify.testing import Notify, bed_envelope, staff_with_schedules
 
 
@@ -77,10 +88,111 @@ async def test_rejected_referral_reaches_the_duty_manager(
     assert "无床位" in item["body"]
 
 
-def test_rules_of_unregistered_topics_wait(notify: Notify) -> None:
+def test_every_rule_topic_is_registered_and_subscribed(notify: Notify) -> None:
     handlers = topic_handlers(notify.notifications)
-    assert "reporting.city_reports.v1" not in TOPICS_BY_NAME
-    assert "reporting.city_reports.v1" not in handlers
-    assert {"iot.alarms.v1", "iot.devices.v1", "records.visits.v1", "intake.beds.v1"} <= set(
-        handlers
+    assert notify.notifications.rules.topics() <= set(TOPICS_BY_NAME)
+    assert {
+        "iot.alarms.v1",
+        "iot.devices.v1",
+        "records.visits.v1",
+        "intake.beds.v1",
+        "referral.referrals.v1",
+        "reporting.city_reports.v1",
+    } <= set(handlers)
+
+
+async def _duty_manager_in_app(notify: Notify, clock: ManualClock) -> None:
+    await staff_with_schedules(notify, clock)
+    await notify.put_recipient(
+        "dm-1",
+        {
+            "kind": "duty_manager",
+            "display_name": "dm",
+            "roles": ["duty_manager"],
+            "channels": ["in_app"],
+        },
     )
+
+
+def _deadline_missed(clock: ManualClock, escalate_to: tuple[str, ...]) -> Envelope:
+    """svc-referral's event, built from its payload model (the contract notify reads)."""
+    payload = ReferralDeadlineMissed(
+        referral_id="ref-2",
+        path=ReferralPath.NURSING_HOME,
+        status=ReferralStatus.RECEIVED,
+        bed_id="bed-1",
+        elder_id="e-1",
+        provider_id="p1",
+        requester=ReferralParty(organisation_id="p1", kind=OrganisationKind.HOME_BED_PROVIDER),
+        receiver=ReferralParty(organisation_id="nh-1", kind=OrganisationKind.NURSING_HOME),
+        occurred_at=clock(),
+        step="decide",
+        due_at=clock() - timedelta(hours=1),
+        escalate_to=escalate_to,
+    )
+    assert payload_model("referral.referrals.v1", "referral.deadline_missed") is type(payload)
+    return Envelope(
+        type="referral.deadline_missed",
+        source="svc-referral",
+        subject="ref-2",
+        time=clock(),
+        data=payload.model_dump(mode="json"),
+    )
+
+
+async def test_missed_referral_deadline_reaches_the_provider_and_the_officers(
+    notify: Notify, clock: ManualClock
+) -> None:
+    await _duty_manager_in_app(notify, clock)
+    await notify.feed("intake.beds.v1", bed_envelope("bed-1", at=clock()))
+    event = _deadline_missed(clock, ("requester", "officer"))
+    assert await notify.feed("referral.referrals.v1", event) == 2  # dm-1 and the street office
+    await notify.dispatch()
+    [item] = (await notify.inbox("dm-1", Role.PROVIDER_ADMIN))["items"]
+    assert item["title"] == "【转介超时】作出接收决定"
+    due = (clock() - timedelta(hours=1)).astimezone(SHANGHAI).strftime("%m-%d %H:%M")
+    assert "ref-2" in item["body"]
+    assert f"应于 {due} 前完成" in item["body"]
+    assert "张**" in item["body"]
+    [told] = (await notify.inbox("off-1", Role.OFFICER))["items"]
+    assert told["title"] == "【转介超时】作出接收决定"
+
+
+async def test_missed_referral_deadline_without_officer_stays_with_the_provider(
+    notify: Notify, clock: ManualClock
+) -> None:
+    await _duty_manager_in_app(notify, clock)
+    await notify.feed("intake.beds.v1", bed_envelope("bed-1", at=clock()))
+    event = _deadline_missed(clock, ("requester", "receiver"))
+    assert await notify.feed("referral.referrals.v1", event) == 1
+    await notify.dispatch()
+    assert (await notify.inbox("off-1", Role.OFFICER))["items"] == []
+
+
+async def test_late_city_report_reaches_the_duty_manager(
+    notify: Notify, clock: ManualClock
+) -> None:
+    await _duty_manager_in_app(notify, clock)
+    payload = CityReportLate(
+        provider_id="p1",
+        report_date=date(2026, 3, 1),
+        batch_id="b-1",
+        deadline=datetime(2026, 3, 2, 16, 0, tzinfo=UTC),
+        status="failed",
+        attempts=4,
+        last_error="http_503",
+        occurred_at=clock(),
+    )
+    event = Envelope(
+        type="city_report.late",
+        source="svc-reporting",
+        subject="b-1",
+        time=clock(),
+        data=payload.model_dump(mode="json"),
+    )
+    assert await notify.feed("reporting.city_reports.v1", event) == 1
+    await notify.dispatch()
+    [item] = (await notify.inbox("dm-1", Role.PROVIDER_ADMIN))["items"]
+    assert item["title"] == "【T+1 报送延迟】2026-03-01"
+    assert "03-03 00:00" in item["body"]  # 24:00 of T+1 in Shanghai
+    assert "发送失败，已尝试 4 次" in item["body"]

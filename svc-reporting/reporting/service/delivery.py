@@ -40,6 +40,7 @@ from reporting.metrics import (
 )
 from reporting.repository import BatchRepository, ProviderRepository, SupervisionRepository
 from reporting.service.assembly import assemble
+from reporting.service.lateness import announce_late
 from reporting.service.sources import CityPlatform, Delivery, Sources, SourceUnavailable
 from reporting.tables import ReportBatchRow, SupervisedBedRow
 
@@ -300,7 +301,8 @@ async def run_daily_push(
     platform: CityPlatform,
     config: DeliveryConfig,
 ) -> int:
-    """The job: schedule due days, send what is due, refresh the late/failed gauges."""
+    """The job: schedule due days, send what is due, refresh the late/failed gauges, announce
+    the days that became late."""
     now = clock()
     await schedule_due(uow=uow_factory(), now=now, config=config)
     sent = await send_due(
@@ -312,6 +314,7 @@ async def run_daily_push(
         config=config,
     )
     await refresh_metrics(uow=uow_factory(), now=now)
+    await announce_late(uow=uow_factory(), now=now)
     return sent
 
 
