@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 
 from prometheus_client import Counter, Gauge, Histogram
 
@@ -70,3 +71,40 @@ def request_series(
         REQUESTS.labels(route, upstream, method, str(status)),
         LATENCY.labels(route, upstream, method),
     )
+
+
+# Credential schemes and the reasons each can give (auth/jwt_people.py, auth/hmac_partner.py,
+# proxy/identity.py for a missing or unknown scheme): bounded, known before any request.
+AUTH_FAILURE_REASONS: dict[str, tuple[str, ...]] = {
+    "none": ("missing", "malformed"),
+    "jwt": (
+        "malformed", "unsupported_alg", "unknown_kid", "alg_key_mismatch", "bad_signature",
+        "expired", "not_yet_valid", "wrong_issuer", "wrong_audience", "missing_claim",
+        "bad_claims", "keys_unavailable",
+    ),
+    "hmac": (
+        "malformed", "bad_signature", "unknown_key", "revoked_key", "stale_timestamp",
+        "replayed", "replay_memory_full",
+    ),
+}  # fmt: skip
+
+
+def limit_kinds(*, public: bool, authenticated: bool) -> tuple[str, ...]:
+    """The limit kinds a route can refuse under: `ip` for anonymous callers of its public
+    methods; `principal` (people) and `partner_key` (partners' HMAC keys) for the others — the
+    limit is applied before the route's role rules, so a partner's key counts on every route."""
+    kinds: tuple[str, ...] = ("ip",) if public else ()
+    if authenticated:
+        kinds += ("principal", "partner_key")
+    return kinds
+
+
+def create_edge_series(rules: Iterable[tuple[str, tuple[str, ...]]]) -> None:
+    """Refusal counters at 0 from the start (route patterns, limit kinds, schemes and reasons
+    are known): the dashboards need no `or vector(0)` for them."""
+    for route, kinds in rules:
+        for kind in kinds:
+            RATE_LIMITED.labels(route, kind)
+    for scheme, reasons in AUTH_FAILURE_REASONS.items():
+        for reason in reasons:
+            AUTH_FAILURES.labels(scheme, reason)
