@@ -31,7 +31,7 @@ from gateway.auth.replay import DatabaseReplayGuard, MemoryReplayGuard
 from gateway.edge.breaker import BreakerState, CircuitBreaker
 from gateway.edge.ratelimit import build_rate_limiter, parse_limit
 from gateway.edge.retry import RetryPolicy
-from gateway.edge.routes import PUBLIC, RouteTable
+from gateway.edge.routes import RouteTable
 from gateway.edge_app import GatewayApp, SecurityHeaders
 from gateway.proxy.forwarding import Upstream
 from gateway.proxy.identity import Authenticator
@@ -61,16 +61,7 @@ class GatewayEdge:
         self.proxy: EdgeProxy | None = None
         self.upstreams: dict[str, Upstream] = {}
         self.table = RouteTable(settings.route_rules())
-        metrics.create_edge_series(
-            (
-                rule.path,
-                metrics.limit_kinds(
-                    public=PUBLIC in rule.access.values(),
-                    authenticated=any(v != PUBLIC for v in rule.access.values()),
-                ),
-            )
-            for rule in self.table.rules
-        )
+        metrics.create_edge_series(self.table.rules)
         self._side_clients: list[httpx.AsyncClient] = []
         self._openapi: tuple[float, float, dict[str, Any]] | None = None  # (at, keep_for, doc)
         self._openapi_client: httpx.AsyncClient | None = None
@@ -191,6 +182,7 @@ def _upstream(name: str, settings: GatewaySettings, monotonic: Callable[[], floa
         tls=ssl.create_default_context() if scheme == b"https" else None,
     )
     metrics.BREAKER_STATE.labels(name).set(BreakerState.CLOSED)
+    metrics.BREAKER_REJECTIONS.labels(name)
     for kind in metrics.UPSTREAM_FAILURE_KINDS:  # at 0 from the start: the panel needs no fallback
         metrics.UPSTREAM_FAILURES.labels(name, kind)
     return Upstream(

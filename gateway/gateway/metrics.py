@@ -8,6 +8,9 @@ from collections.abc import Iterable
 
 from prometheus_client import Counter, Gauge, Histogram
 
+from chassis.principal import Role
+from gateway.edge.routes import PUBLIC, RouteRule
+
 LATENCY_BUCKETS = (
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 )  # fmt: skip
@@ -89,22 +92,25 @@ AUTH_FAILURE_REASONS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
-def limit_kinds(*, public: bool, authenticated: bool) -> tuple[str, ...]:
-    """The limit kinds a route can refuse under: `ip` for anonymous callers of its public
-    methods; `principal` (people) and `partner_key` (partners' HMAC keys) for the others — the
-    limit is applied before the route's role rules, so a partner's key counts on every route."""
-    kinds: tuple[str, ...] = ("ip",) if public else ()
-    if authenticated:
-        kinds += ("principal", "partner_key")
-    return kinds
+def create_edge_series(rules: Iterable[RouteRule]) -> None:
+    """Refusal and retry counters at 0 from the start (route patterns, limit kinds, roles,
+    credential schemes and reasons are known): the dashboards need no `or vector(0)`.
 
-
-def create_edge_series(rules: Iterable[tuple[str, tuple[str, ...]]]) -> None:
-    """Refusal counters at 0 from the start (route patterns, limit kinds, schemes and reasons
-    are known): the dashboards need no `or vector(0)` for them."""
-    for route, kinds in rules:
-        for kind in kinds:
-            RATE_LIMITED.labels(route, kind)
+    A route's limit kinds: `ip` for anonymous callers of its public methods; `principal`
+    (people) and `partner_key` (partners' HMAC keys) for the others — the limit is applied before
+    the role rules, so a partner's key counts on every authenticated route. Its 403s: the roles
+    some authenticated method of it refuses."""
+    for rule in rules:
+        if PUBLIC in rule.access.values():
+            RATE_LIMITED.labels(rule.path, "ip")
+        authenticated = [roles for roles in rule.access.values() if roles != PUBLIC]
+        if authenticated:
+            RATE_LIMITED.labels(rule.path, "principal")
+            RATE_LIMITED.labels(rule.path, "partner_key")
+            allowed_everywhere = set(Role).intersection(*authenticated)
+            for role in set(Role) - allowed_everywhere:
+                FORBIDDEN.labels(rule.path, role.value)
+        RETRIES.labels(rule.path, rule.upstream)
     for scheme, reasons in AUTH_FAILURE_REASONS.items():
         for reason in reasons:
             AUTH_FAILURES.labels(scheme, reason)

@@ -1,6 +1,7 @@
-"""The gateway's refusal counters exist at 0 from the start, one series per route pattern and
-limit kind and per credential scheme and reason: the golden-signals panel of 401s and 429s needs
-no `or vector(0)` (tests/test_prometheus_scrape.py checks it against a real Prometheus)."""
+"""The gateway's refusal and retry counters exist at 0 from the start: per route pattern and
+limit kind, route and refused role, route and upstream, credential scheme and reason. The
+golden-signals panels of refusals need no `or vector(0)` (tests/test_prometheus_scrape.py runs
+them against a real Prometheus, which also sees the breaker rejections created per upstream)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from prometheus_client import REGISTRY
 
+from chassis.principal import Role
 from gateway import metrics
 from gateway.bootstrap import create_app
 from gateway.edge.routes import PUBLIC
@@ -42,6 +44,19 @@ def test_every_route_and_credential_reason_starts_at_zero(tmp_path: Path) -> Non
             value = sample("homebed_gateway_rate_limited_total", route=rule.path, kind=kind)
             # other tests of this process may have counted refusals: existence is the point
             assert (value is not None) is authenticated, (rule.path, kind)
+        assert (
+            sample(
+                "homebed_gateway_upstream_retries_total", route=rule.path, upstream=rule.upstream
+            )
+            is not None
+        )
+        if authenticated:
+            refused = [
+                r for r in Role if not all(r in v for v in rule.access.values() if v != PUBLIC)
+            ]
+            for role in refused:
+                value = sample("homebed_gateway_forbidden_total", route=rule.path, role=role.value)
+                assert value is not None, (rule.path, role)
     for scheme, reasons in metrics.AUTH_FAILURE_REASONS.items():
         for reason in reasons:
             value = sample("homebed_gateway_auth_failures_total", scheme=scheme, reason=reason)
