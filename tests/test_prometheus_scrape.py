@@ -227,8 +227,9 @@ async def _ready(url: str) -> int:
 
 @pytest.mark.kafka
 @pytest.mark.prometheus
-# several services start in-process: a hang guard sized for a loaded 2-core CI box, not a timing
-@pytest.mark.timeout(360)
+# eight service processes start at once: a hang guard sized for a loaded 2-core CI box (each
+# process imports for tens of seconds there), not a timing
+@pytest.mark.timeout(720)
 async def test_prometheus_scrapes_the_services_loads_rules_and_every_panel_returns_series(
     kafka_bootstrap: str, prometheus_binary: str, tmp_path: Path, spawn, free_port
 ) -> None:
@@ -287,7 +288,7 @@ async def test_prometheus_scrapes_the_services_loads_rules_and_every_panel_retur
         await eventually(
             lambda port=port: _ready(f"http://127.0.0.1:{port}/readyz"),
             until=lambda code: code == 200,
-            within=120,
+            within=360,
             interval=0.5,
             what=f"{name} ready (log: {tmp_path}/{name}.log)",
         )
