@@ -13,6 +13,9 @@ the `service` label of the chassis metrics, so every service Prometheus scrapes
 own: IoT in `iot()`, svc-notify in `notify()`, the service levels, subsidies (svc-subsidy) and
 referrals (svc-referral) in `business()`.
 
+Gauges a service computes from its database (beds, reports, settlements, referrals) are the same
+in every replica: their panels take `max by`, never `sum by`, so two replicas do not double them.
+
 Queries on counters that only exist once something happened (an alarm, a dead letter, a missed
 day) end in `or vector(0)`: the panel shows 0 instead of "No data", and tests/test_prometheus_scrape
 checks that each such metric is known to the real Prometheus (its metadata), so a typo still fails.
@@ -562,7 +565,7 @@ def business() -> db.Dashboard:
             graph(
                 "Beds by county and status",
                 Query(
-                    "sum by (region_code, status) (homebed_beds)",
+                    "max by (region_code, status) (homebed_beds)",
                     "{{region_code}} {{status}}",
                     zero_when_absent=True,
                 ),
@@ -575,7 +578,7 @@ def business() -> db.Dashboard:
             graph(
                 "Bed ends overdue for the platform update, by provider and county",
                 Query(
-                    "sum by (provider_id, region_code) (homebed_bed_updates_overdue)",
+                    "max by (provider_id, region_code) (homebed_bed_updates_overdue)",
                     "{{provider_id}} {{region_code}}",
                     zero_when_absent=True,
                 ),
@@ -680,7 +683,10 @@ def business() -> db.Dashboard:
         .with_panel(
             graph(
                 "Settlements by status",
-                Query("sum by (status) (homebed_subsidy_settlements)", "{{status}}"),
+                Query(
+                    "sum by (status) (max by (jurisdiction, status) (homebed_subsidy_settlements))",
+                    "{{status}}",
+                ),
                 width=8,
                 description="Every month's settlements of every provider: draft → submitted "
                 "(maker) → approved (checker, not the submitter) → paid.",
@@ -690,7 +696,7 @@ def business() -> db.Dashboard:
             graph(
                 "Waiting for approval, by jurisdiction",
                 Query(
-                    'sum by (jurisdiction) (homebed_subsidy_settlements{status="submitted"})',
+                    'max by (jurisdiction) (homebed_subsidy_settlements{status="submitted"})',
                     "{{jurisdiction}}",
                 ),
                 width=8,
@@ -713,8 +719,8 @@ def business() -> db.Dashboard:
             graph(
                 "Latest month's subsidy by kind (approved and paid)",
                 Query(
-                    "sum by (jurisdiction, kind) "
-                    '(homebed_subsidy_latest_month_fen{status=~"approved|paid"}) / 100',
+                    "sum by (jurisdiction, kind) (max by (jurisdiction, kind, status) "
+                    '(homebed_subsidy_latest_month_fen{status=~"approved|paid"})) / 100',
                     "{{jurisdiction}} {{kind}}",
                 ),
                 unit="currencyCNY",
@@ -728,8 +734,8 @@ def business() -> db.Dashboard:
             graph(
                 "Latest month still in draft or submitted, by kind",
                 Query(
-                    "sum by (jurisdiction, kind) "
-                    '(homebed_subsidy_latest_month_fen{status=~"draft|submitted"}) / 100',
+                    "sum by (jurisdiction, kind) (max by (jurisdiction, kind, status) "
+                    '(homebed_subsidy_latest_month_fen{status=~"draft|submitted"})) / 100',
                     "{{jurisdiction}} {{kind}}",
                 ),
                 unit="currencyCNY",
@@ -740,7 +746,7 @@ def business() -> db.Dashboard:
             graph(
                 "Anomalies of the latest month, by kind",
                 Query(
-                    "sum by (jurisdiction, kind) (homebed_subsidy_anomalies)",
+                    "max by (jurisdiction, kind) (homebed_subsidy_anomalies)",
                     "{{jurisdiction}} {{kind}}",
                 ),
                 width=8,
@@ -758,8 +764,8 @@ def business() -> db.Dashboard:
         .with_panel(
             graph(
                 "Trial balance: debits and credits posted",
-                Query("sum(homebed_subsidy_ledger_debits_fen) / 100", "debits"),
-                Query("sum(homebed_subsidy_ledger_credits_fen) / 100", "credits"),
+                Query("max(homebed_subsidy_ledger_debits_fen) / 100", "debits"),
+                Query("max(homebed_subsidy_ledger_credits_fen) / 100", "credits"),
                 unit="currencyCNY",
                 width=18,
             )
@@ -769,7 +775,7 @@ def business() -> db.Dashboard:
             graph(
                 "Open referrals by path and status",
                 Query(
-                    "sum by (path, status) (homebed_referral_referrals"
+                    "max by (path, status) (homebed_referral_referrals"
                     '{status=~"requested|received|accepted|in_progress|on_hold"})',
                     "{{path}} {{status}}",
                 ),
@@ -780,7 +786,7 @@ def business() -> db.Dashboard:
             graph(
                 "Steps past their deadline, by path and step",
                 Query(
-                    "sum by (path, step) (homebed_referral_steps_overdue)",
+                    "max by (path, step) (homebed_referral_steps_overdue)",
                     "{{path}} {{step}}",
                 ),
                 width=8,
@@ -792,7 +798,7 @@ def business() -> db.Dashboard:
         .with_panel(
             graph(
                 "Partner webhook deliveries by status",
-                Query("sum by (status) (homebed_referral_webhook_deliveries)", "{{status}}"),
+                Query("max by (status) (homebed_referral_webhook_deliveries)", "{{status}}"),
                 width=8,
                 description="pending: retried with backoff; dead: given up, the partner missed "
                 "a referral change.",
