@@ -7,10 +7,14 @@ Grafana's schemas for each Grafana release (10.x, 11.x, 12.x) and released with 
 builders for every panel kind; grafanalib is a community project whose last release (0.7.1) is
 from January 2024 and trails Grafana's panel model.
 
-Services need no line here: the golden-signals dashboard takes its `$service` choices from the
-`service` label of the chassis metrics, so svc-referral, svc-subsidy and svc-notify appear once
-Prometheus scrapes them (deploy/prometheus/prometheus.yml). A concern with new metrics (subsidy
-settlements, the ledger) adds its panels to `business()` below.
+Services need no line for their golden signals: that dashboard takes its `$service` choices from
+the `service` label of the chassis metrics, so every service Prometheus scrapes
+(deploy/prometheus/prometheus.yml) appears there. A service's own metrics get panels of their
+own: IoT in `iot()`, svc-notify in `notify()`, the service levels, subsidies (svc-subsidy) and
+referrals (svc-referral) in `business()`.
+
+Gauges a service computes from its database (beds, reports, settlements, referrals) are the same
+in every replica: their panels take `max by`, never `sum by`, so two replicas do not double them.
 
 Queries on counters that only exist once something happened (an alarm, a dead letter, a missed
 day) end in `or vector(0)`: the panel shows 0 instead of "No data", and tests/test_prometheus_scrape
@@ -270,14 +274,34 @@ def golden_signals() -> db.Dashboard:
                 Query(
                     rate("homebed_gateway_rate_limited_total", "kind"),
                     "429 {{kind}}",
-                    zero_when_absent=True,
                 ),
                 Query(
                     rate("homebed_gateway_auth_failures_total", "scheme, reason"),
                     "401 {{scheme}} {{reason}}",
-                    zero_when_absent=True,
                 ),
                 unit="reqps",
+            )
+        )
+        .with_panel(
+            graph(
+                "Refused by the role rules, retried, refused by an open breaker",
+                Query(
+                    rate("homebed_gateway_forbidden_total", "route, role"),
+                    "403 {{route}} {{role}}",
+                ),
+                Query(
+                    rate("homebed_gateway_upstream_retries_total", "upstream"),
+                    "retry {{upstream}}",
+                ),
+                Query(
+                    rate("homebed_gateway_breaker_rejections_total", "upstream"),
+                    "503 breaker {{upstream}}",
+                ),
+                unit="reqps",
+                width=24,
+                description="403: a role the route table does not let in (the service checks "
+                "again); retries: idempotent requests tried again after a failure; 503: "
+                "answered at once while the upstream's breaker is open.",
             )
         )
     )
@@ -503,12 +527,10 @@ def backbone() -> db.Dashboard:
                 Query(
                     rate("homebed_kafka_produced_total", "service, topic"),
                     "{{service}} → {{topic}}",
-                    zero_when_absent=True,
                 ),
                 Query(
                     rate("homebed_outbox_express_total", "service, outcome"),
                     "express {{service}} {{outcome}}",
-                    zero_when_absent=True,
                 ),
                 unit="reqps",
             )
@@ -519,7 +541,6 @@ def backbone() -> db.Dashboard:
                 Query(
                     rate("homebed_kafka_produce_errors_total", "service, topic"),
                     "{{service}} → {{topic}}",
-                    zero_when_absent=True,
                 ),
                 unit="reqps",
                 description="Alert HomeBedKafkaProduceErrors.",
@@ -544,7 +565,7 @@ def business() -> db.Dashboard:
             graph(
                 "Beds by county and status",
                 Query(
-                    "sum by (region_code, status) (homebed_beds)",
+                    "max by (region_code, status) (homebed_beds)",
                     "{{region_code}} {{status}}",
                     zero_when_absent=True,
                 ),
@@ -557,7 +578,7 @@ def business() -> db.Dashboard:
             graph(
                 "Bed ends overdue for the platform update, by provider and county",
                 Query(
-                    "sum by (provider_id, region_code) (homebed_bed_updates_overdue)",
+                    "max by (provider_id, region_code) (homebed_bed_updates_overdue)",
                     "{{provider_id}} {{region_code}}",
                     zero_when_absent=True,
                 ),
@@ -658,6 +679,241 @@ def business() -> db.Dashboard:
                 width=8,
             )
         )
+        .with_row(db.Row("Subsidy settlement (001 §四(七), 002 §八, 004 §二(四)3)"))
+        .with_panel(
+            graph(
+                "Settlements by status",
+                Query(
+                    "sum by (status) (max by (jurisdiction, status) (homebed_subsidy_settlements))",
+                    "{{status}}",
+                ),
+                width=8,
+                description="Every month's settlements of every provider: draft → submitted "
+                "(maker) → approved (checker, not the submitter) → paid.",
+            )
+        )
+        .with_panel(
+            graph(
+                "Waiting for approval, by jurisdiction",
+                Query(
+                    'max by (jurisdiction) (homebed_subsidy_settlements{status="submitted"})',
+                    "{{jurisdiction}}",
+                ),
+                width=8,
+                description="Submitted settlements no second officer approved or rejected yet.",
+            )
+        )
+        .with_panel(
+            graph(
+                "Oldest submission waiting, by jurisdiction",
+                Query(
+                    "max by (jurisdiction) (homebed_subsidy_oldest_submission_age_seconds)",
+                    "{{jurisdiction}}",
+                ),
+                unit="s",
+                width=8,
+                description="Alert HomeBedSettlementAwaitingApproval after 7 days.",
+            )
+        )
+        .with_panel(
+            graph(
+                "Latest month's subsidy by kind (approved and paid)",
+                Query(
+                    "sum by (jurisdiction, kind) (max by (jurisdiction, kind, status) "
+                    '(homebed_subsidy_latest_month_fen{status=~"approved|paid"})) / 100',
+                    "{{jurisdiction}} {{kind}}",
+                ),
+                unit="currencyCNY",
+                width=8,
+                description="Lines of each jurisdiction's latest settlement month, in yuan "
+                "(the gauge is in fen); adjustments of earlier months count in the month "
+                "that settles them.",
+            )
+        )
+        .with_panel(
+            graph(
+                "Latest month still in draft or submitted, by kind",
+                Query(
+                    "sum by (jurisdiction, kind) (max by (jurisdiction, kind, status) "
+                    '(homebed_subsidy_latest_month_fen{status=~"draft|submitted"})) / 100',
+                    "{{jurisdiction}} {{kind}}",
+                ),
+                unit="currencyCNY",
+                width=8,
+            )
+        )
+        .with_panel(
+            graph(
+                "Anomalies of the latest month, by kind",
+                Query(
+                    "max by (jurisdiction, kind) (homebed_subsidy_anomalies)",
+                    "{{jurisdiction}} {{kind}}",
+                ),
+                width=8,
+                description="duplicate_construction, two_active_beds, suspended_days_paid: "
+                "GET /v1/subsidy-reports/reconciliation lists them (refreshed every 15 min).",
+            )
+        )
+        .with_panel(
+            single(
+                "Ledger balanced (trial balance)",
+                Query("min(homebed_subsidy_ledger_balanced)"),
+                description="1: posted debits equal credits. Alert HomeBedLedgerUnbalanced on 0.",
+            )
+        )
+        .with_panel(
+            graph(
+                "Trial balance: debits and credits posted",
+                Query("max(homebed_subsidy_ledger_debits_fen) / 100", "debits"),
+                Query("max(homebed_subsidy_ledger_credits_fen) / 100", "credits"),
+                unit="currencyCNY",
+                width=18,
+            )
+        )
+        .with_row(db.Row("Referrals (000 §三(五))"))
+        .with_panel(
+            graph(
+                "Open referrals by path and status",
+                Query(
+                    "max by (path, status) (homebed_referral_referrals"
+                    '{status=~"requested|received|accepted|in_progress|on_hold"})',
+                    "{{path}} {{status}}",
+                ),
+                width=8,
+            )
+        )
+        .with_panel(
+            graph(
+                "Steps past their deadline, by path and step",
+                Query(
+                    "max by (path, step) (homebed_referral_steps_overdue)",
+                    "{{path}} {{step}}",
+                ),
+                width=8,
+                description="Open referrals whose current step (acknowledge, decide, start, "
+                "complete) passed its working-day deadline; the sweep escalates each once "
+                "(referral.deadline_missed).",
+            )
+        )
+        .with_panel(
+            graph(
+                "Partner webhook deliveries by status",
+                Query("max by (status) (homebed_referral_webhook_deliveries)", "{{status}}"),
+                width=8,
+                description="pending: retried with backoff; dead: given up, the partner missed "
+                "a referral change.",
+            )
+        )
+    )
+
+
+def notify() -> db.Dashboard:
+    return (
+        _base(
+            "homebed-notify",
+            "HomeBed · Notifications",
+            "svc-notify: who was told, by which channel, how fast; the escalation chains of "
+            "alarms (001 §四(三)2: on site within 15 minutes) and the flood digests.",
+        )
+        .with_row(db.Row("Channels"))
+        .with_panel(
+            graph(
+                "Channel attempts per second by channel and outcome",
+                Query(
+                    rate("homebed_notify_deliveries_total", "channel, outcome"),
+                    "{{channel}} {{outcome}}",
+                    zero_when_absent=True,
+                ),
+                unit="reqps",
+            )
+        )
+        .with_panel(
+            graph(
+                "Failed share of attempts, by channel",
+                Query(
+                    'sum by (channel) (rate(homebed_notify_deliveries_total{outcome="failed"}[10m]))'
+                    " / sum by (channel) (rate(homebed_notify_deliveries_total[10m]))",
+                    "{{channel}}",
+                    zero_when_absent=True,
+                ),
+                unit="percentunit",
+                description="Alert HomeBedNotifyChannelFailing above 20% for 10 minutes.",
+            )
+        )
+        .with_row(db.Row("Deliveries"))
+        .with_panel(
+            graph(
+                "Deliveries settled by status (per hour)",
+                Query(
+                    increase("homebed_notify_delivery_outcomes_total", "status", "1h"),
+                    "{{status}}",
+                    zero_when_absent=True,
+                ),
+                width=8,
+                description="sent, digested, failed, cancelled (acknowledged first), "
+                "unroutable (nobody on call). Alert HomeBedNotificationsUndelivered.",
+            )
+        )
+        .with_panel(
+            graph(
+                "Folded into flood digests (per hour)",
+                Query(
+                    'sum(increase(homebed_notify_delivery_outcomes_total{status="digested"}[1h]))',
+                    "digested",
+                    zero_when_absent=True,
+                ),
+                width=8,
+                description="Non-safety notifications of one recipient past the flood "
+                "threshold, sent as one digest; falls, SOS and gas are never digested.",
+            )
+        )
+        .with_panel(
+            graph(
+                "Undelivered (failed or unroutable, per hour)",
+                Query(
+                    "sum by (status) (increase(homebed_notify_delivery_outcomes_total"
+                    '{status=~"failed|unroutable"}[1h]))',
+                    "{{status}}",
+                    zero_when_absent=True,
+                ),
+                width=8,
+            )
+        )
+        .with_row(db.Row("Speed"))
+        .with_panel(
+            graph(
+                "Event to first delivery p50 / p99, safety and other",
+                Query(
+                    quantile(0.5, "homebed_notify_event_to_first_delivery_seconds", "safety"),
+                    "p50 safety={{safety}}",
+                    zero_when_absent=True,
+                ),
+                Query(
+                    quantile(0.99, "homebed_notify_event_to_first_delivery_seconds", "safety"),
+                    "p99 safety={{safety}}",
+                    zero_when_absent=True,
+                ),
+                unit="s",
+                description="From the event's time to the first channel that took it.",
+            )
+        )
+        .with_panel(
+            graph(
+                "Alarm raise to acknowledgement p50 / p90",
+                Query(
+                    "histogram_quantile(0.5, sum by (le) "
+                    "(rate(homebed_notify_time_to_acknowledgement_seconds_bucket[1h])))",
+                    "p50",
+                ),
+                Query(
+                    "histogram_quantile(0.9, sum by (le) "
+                    "(rate(homebed_notify_time_to_acknowledgement_seconds_bucket[1h])))",
+                    "p90",
+                ),
+                unit="s",
+                description="As svc-notify saw it; an acknowledgement ends the escalation chain.",
+            )
+        )
     )
 
 
@@ -666,6 +922,7 @@ DASHBOARDS = {
     "homebed-iot": iot,
     "homebed-backbone": backbone,
     "homebed-business": business,
+    "homebed-notify": notify,
 }
 
 

@@ -61,6 +61,7 @@ class GatewayEdge:
         self.proxy: EdgeProxy | None = None
         self.upstreams: dict[str, Upstream] = {}
         self.table = RouteTable(settings.route_rules())
+        metrics.create_edge_series(self.table.rules)
         self._side_clients: list[httpx.AsyncClient] = []
         self._openapi: tuple[float, float, dict[str, Any]] | None = None  # (at, keep_for, doc)
         self._openapi_client: httpx.AsyncClient | None = None
@@ -181,6 +182,7 @@ def _upstream(name: str, settings: GatewaySettings, monotonic: Callable[[], floa
         tls=ssl.create_default_context() if scheme == b"https" else None,
     )
     metrics.BREAKER_STATE.labels(name).set(BreakerState.CLOSED)
+    metrics.BREAKER_REJECTIONS.labels(name)
     for kind in metrics.UPSTREAM_FAILURE_KINDS:  # at 0 from the start: the panel needs no fallback
         metrics.UPSTREAM_FAILURES.labels(name, kind)
     return Upstream(

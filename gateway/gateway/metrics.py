@@ -4,8 +4,12 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 
 from prometheus_client import Counter, Gauge, Histogram
+
+from chassis.principal import Role
+from gateway.edge.routes import PUBLIC, RouteRule
 
 LATENCY_BUCKETS = (
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
@@ -70,3 +74,43 @@ def request_series(
         REQUESTS.labels(route, upstream, method, str(status)),
         LATENCY.labels(route, upstream, method),
     )
+
+
+# Credential schemes and the reasons each can give (auth/jwt_people.py, auth/hmac_partner.py,
+# proxy/identity.py for a missing or unknown scheme): bounded, known before any request.
+AUTH_FAILURE_REASONS: dict[str, tuple[str, ...]] = {
+    "none": ("missing", "malformed"),
+    "jwt": (
+        "malformed", "unsupported_alg", "unknown_kid", "alg_key_mismatch", "bad_signature",
+        "expired", "not_yet_valid", "wrong_issuer", "wrong_audience", "missing_claim",
+        "bad_claims", "keys_unavailable",
+    ),
+    "hmac": (
+        "malformed", "bad_signature", "unknown_key", "revoked_key", "stale_timestamp",
+        "replayed", "replay_memory_full",
+    ),
+}  # fmt: skip
+
+
+def create_edge_series(rules: Iterable[RouteRule]) -> None:
+    """Refusal and retry counters at 0 from the start (route patterns, limit kinds, roles,
+    credential schemes and reasons are known): the dashboards need no `or vector(0)`.
+
+    A route's limit kinds: `ip` for anonymous callers of its public methods; `principal`
+    (people) and `partner_key` (partners' HMAC keys) for the others — the limit is applied before
+    the role rules, so a partner's key counts on every authenticated route. Its 403s: the roles
+    some authenticated method of it refuses."""
+    for rule in rules:
+        if PUBLIC in rule.access.values():
+            RATE_LIMITED.labels(rule.path, "ip")
+        authenticated = [roles for roles in rule.access.values() if roles != PUBLIC]
+        if authenticated:
+            RATE_LIMITED.labels(rule.path, "principal")
+            RATE_LIMITED.labels(rule.path, "partner_key")
+            allowed_everywhere = set(Role).intersection(*authenticated)
+            for role in set(Role) - allowed_everywhere:
+                FORBIDDEN.labels(rule.path, role.value)
+        RETRIES.labels(rule.path, rule.upstream)
+    for scheme, reasons in AUTH_FAILURE_REASONS.items():
+        for reason in reasons:
+            AUTH_FAILURES.labels(scheme, reason)

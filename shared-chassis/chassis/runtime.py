@@ -32,8 +32,14 @@ from chassis.kafka.outbox_relay import OutboxRelay
 from chassis.kafka.producer import ProducerTuning, create_producer
 from chassis.migrations import upgrade_to_head
 from chassis.observability.context import current_correlation_id
-from chassis.observability.metrics import DB_POOL_IN_USE, DB_POOL_SIZE, DEPENDENCY_UP
+from chassis.observability.metrics import (
+    DB_POOL_IN_USE,
+    DB_POOL_SIZE,
+    DEPENDENCY_UP,
+    create_producer_series,
+)
 from chassis.settings import ServiceSettings
+from homebed_schemas.topics import TOPICS
 
 logger = logging.getLogger(__name__)
 
@@ -146,6 +152,8 @@ class ServiceRuntime:
         self.engine = create_engine(url, ping=self.settings.database_ping)
         self.session_factory = create_session_factory(self.engine)
         watch_pool(self.settings.service_name, self.engine)
+        service = self.settings.service_name
+        create_producer_series(service, [t.name for t in TOPICS if t.producer == service])
         if self.settings.auto_migrate and self.migrations is not None:
             await upgrade_to_head(self.engine, self.migrations)
         for task in self.background:

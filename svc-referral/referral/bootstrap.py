@@ -18,6 +18,7 @@ from referral.clients import ArchiveSources
 from referral.consumers import TOPIC_HANDLERS
 from referral.domain.backoff import Backoff
 from referral.sealing import SecretSealer
+from referral.service.metrics import refresh_metrics
 from referral.service.referrals import sweep_deadlines
 from referral.service.webhooks import deliver_due
 from referral.settings import Settings
@@ -46,6 +47,11 @@ def create_app(
         settings.sweep_seconds,
         partial(sweep_deadlines, uow_factory=runtime.uow, clock=runtime.clock),
         name="referral-deadline-sweep",
+    )
+    runtime.every(
+        settings.metrics_seconds,
+        partial(refresh_metrics, uow_factory=runtime.uow, clock=runtime.clock),
+        name="referral-metrics",
     )
     if settings.webhooks_enabled:
         http = webhook_http or httpx.AsyncClient(follow_redirects=False)

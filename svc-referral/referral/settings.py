@@ -15,6 +15,7 @@ class Settings(ServiceSettings):
     database_url: str = "sqlite+aiosqlite:///var/svc-referral.db"
     # the deadline sweep (escalations) and the webhook delivery worker
     sweep_seconds: float = Field(default=60.0, gt=0)
+    metrics_seconds: float = Field(default=30.0, gt=0)  # the homebed_referral_* gauges
     webhook_poll_seconds: float = Field(default=2.0, gt=0)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     webhooks_enabled: bool = True

@@ -18,3 +18,7 @@ class Settings(ServiceSettings):
     # {"341800": {"operating": {"monthly_rate_fen": 31000}},
     #  "330326": {"voucher_settlement": {"monthly_voucher_fen": 30000, "hourly_value_fen": 6000}}}
     rule_configuration: dict[str, dict[str, dict[str, int]]] = Field(default_factory=dict)
+    # the homebed_subsidy_* gauges: settlements and the trial balance, and (a rerun of the
+    # reconciliation's checks over every bed of a jurisdiction) the anomalies
+    metrics_seconds: float = Field(default=30.0, gt=0)
+    anomaly_metrics_seconds: float = Field(default=900.0, gt=0)

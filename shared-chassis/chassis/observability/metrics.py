@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -89,6 +91,20 @@ DEPENDENCY_UP = Gauge(
     "1 when a dependency answered the last readiness check.",
     ["service", "dependency"],
 )
+
+
+EXPRESS_OUTCOMES = ("handed", "failed", "queued")  # chassis.kafka.express, chassis.db
+
+
+def create_producer_series(service: str, topics: Iterable[str]) -> None:
+    """A service's produce counters at 0 from the start (the topics it owns are known before
+    its first event): the backbone dashboard needs no `or vector(0)` for them."""
+    for topic in topics:
+        KAFKA_PRODUCED.labels(service, topic)
+        KAFKA_PRODUCE_ERRORS.labels(service, topic)
+        OUTBOX_PUBLISHED.labels(service, topic)
+    for outcome in EXPRESS_OUTCOMES:
+        OUTBOX_EXPRESS.labels(service, outcome)
 
 
 def render_latest(registry: CollectorRegistry = REGISTRY) -> tuple[bytes, str]:

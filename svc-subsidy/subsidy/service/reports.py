@@ -85,7 +85,7 @@ async def reconcile(
                     consistent=_consistent(s, posted, paid),
                 )
             )
-        anomalies = await _anomalies(uow, profile, month)
+        anomalies = await period_anomalies(uow, profile, month)
         beds_of_caller = None
         if only is not None:
             beds_of_caller = {
@@ -104,7 +104,9 @@ async def reconcile(
     )
 
 
-async def _anomalies(uow: UnitOfWork, profile: SubsidyProfile, month: Period) -> list[Anomaly]:
+async def period_anomalies(
+    uow: UnitOfWork, profile: SubsidyProfile, month: Period
+) -> list[Anomaly]:
     reports = uow.repo(ReportRepository)
     jurisdiction = profile.jurisdiction
     construction = profile.rule_of("construction")
