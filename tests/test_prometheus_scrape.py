@@ -98,32 +98,7 @@ UNKNOWN_UNTIL_AN_EVENT = {
 # `or vector(0)` until svc-notify creates its children at start (issue 16, item 2).
 # test_not_yet_initialised_metrics_still_start_empty fails once the service starts with such a
 # series: then drop its `zero_when_absent` in deploy/grafana/dashboards.py and its line here.
-NOT_YET_INITIALISED = {
-    (
-        "homebed-notify / Channel attempts per second by channel and outcome",
-        "homebed_notify_deliveries_total",
-    ): "svc-notify",
-    (
-        "homebed-notify / Failed share of attempts, by channel",
-        "homebed_notify_deliveries_total",
-    ): "svc-notify",
-    (
-        "homebed-notify / Deliveries settled by status (per hour)",
-        "homebed_notify_delivery_outcomes_total",
-    ): "svc-notify",
-    (
-        "homebed-notify / Folded into flood digests (per hour)",
-        "homebed_notify_delivery_outcomes_total",
-    ): "svc-notify",
-    (
-        "homebed-notify / Undelivered (failed or unroutable, per hour)",
-        "homebed_notify_delivery_outcomes_total",
-    ): "svc-notify",
-    (
-        "homebed-notify / Event to first delivery p50 / p99, safety and other",
-        "homebed_notify_event_to_first_delivery_seconds_bucket",
-    ): "svc-notify",
-}
+NOT_YET_INITIALISED: dict[tuple[str, str], str] = {}
 ZERO_FALLBACK = " or vector(0)"
 
 

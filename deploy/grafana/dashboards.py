@@ -822,7 +822,6 @@ def notify() -> db.Dashboard:
                 Query(
                     rate("homebed_notify_deliveries_total", "channel, outcome"),
                     "{{channel}} {{outcome}}",
-                    zero_when_absent=True,
                 ),
                 unit="reqps",
             )
@@ -834,7 +833,6 @@ def notify() -> db.Dashboard:
                     'sum by (channel) (rate(homebed_notify_deliveries_total{outcome="failed"}[10m]))'
                     " / sum by (channel) (rate(homebed_notify_deliveries_total[10m]))",
                     "{{channel}}",
-                    zero_when_absent=True,
                 ),
                 unit="percentunit",
                 description="Alert HomeBedNotifyChannelFailing above 20% for 10 minutes.",
@@ -847,7 +845,6 @@ def notify() -> db.Dashboard:
                 Query(
                     increase("homebed_notify_delivery_outcomes_total", "status", "1h"),
                     "{{status}}",
-                    zero_when_absent=True,
                 ),
                 width=8,
                 description="sent, digested, failed, cancelled (acknowledged first), "
@@ -860,7 +857,6 @@ def notify() -> db.Dashboard:
                 Query(
                     'sum(increase(homebed_notify_delivery_outcomes_total{status="digested"}[1h]))',
                     "digested",
-                    zero_when_absent=True,
                 ),
                 width=8,
                 description="Non-safety notifications of one recipient past the flood "
@@ -874,7 +870,6 @@ def notify() -> db.Dashboard:
                     "sum by (status) (increase(homebed_notify_delivery_outcomes_total"
                     '{status=~"failed|unroutable"}[1h]))',
                     "{{status}}",
-                    zero_when_absent=True,
                 ),
                 width=8,
             )
@@ -886,12 +881,10 @@ def notify() -> db.Dashboard:
                 Query(
                     quantile(0.5, "homebed_notify_event_to_first_delivery_seconds", "safety"),
                     "p50 safety={{safety}}",
-                    zero_when_absent=True,
                 ),
                 Query(
                     quantile(0.99, "homebed_notify_event_to_first_delivery_seconds", "safety"),
                     "p99 safety={{safety}}",
-                    zero_when_absent=True,
                 ),
                 unit="s",
                 description="From the event's time to the first channel that took it.",
