@@ -183,7 +183,11 @@ async def main() -> None:
         await admin.close()
     url = with_database(args.dsn, DATABASE).replace("postgresql://", "postgresql+asyncpg://", 1)
     clock = ManualClock(datetime(2022, 8, 3, 2, tzinfo=UTC))
-    app = create_app(subsidy_settings(url, rule_configuration=CONFIGURATION), clock=clock)
+    # the gauges' refresh queries (every 30 s in service) would run inside the timed window
+    quiet_gauges = {"metrics_seconds": 86_400.0, "anomaly_metrics_seconds": 86_400.0}
+    app = create_app(
+        subsidy_settings(url, rule_configuration=CONFIGURATION, **quiet_gauges), clock=clock
+    )
     async with LifespanManager(app, startup_timeout=120):
         progress("service schema migrated (facts, settlements, ledger with its triggers)")
         conn = await asyncpg.connect(with_database(args.dsn, DATABASE))
