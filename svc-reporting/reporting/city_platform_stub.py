@@ -25,7 +25,7 @@ import jsonschema
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from chassis.clock import Clock, utc_now
+from chassis.clock import Clock, service_clock, utc_now
 from homebed_schemas.json_schemas import model_schema
 from homebed_schemas.reports.city_report import CityReportV1
 from reporting.domain import signing
@@ -138,7 +138,8 @@ def create_stub(secret: str = DEV_CITY_PLATFORM_SECRET, *, clock: Clock = utc_no
 def app_from_env() -> FastAPI:
     """The stub with the secret the reporter signs with (`make run`: the dev default)."""
     return create_stub(
-        os.environ.get("HOMEBED_REPORTING_CITY_PLATFORM_SECRET", DEV_CITY_PLATFORM_SECRET)
+        os.environ.get("HOMEBED_REPORTING_CITY_PLATFORM_SECRET", DEV_CITY_PLATFORM_SECRET),
+        clock=service_clock(),  # the reporter signs on the demo's clock in make demo
     )
 
 
