@@ -145,3 +145,21 @@ def service_clock() -> Clock:
     if os.environ.get("HOMEBED_ENV", "dev") in {"prod", "production"}:
         raise DemoClockRefused(f"{DEMO_CLOCK_ENV} is a development setting; refused in production")
     return DemoClock(path)
+
+
+def plan_run(
+    path: Path, *, until: datetime, rate: float, then: float, lead_seconds: float = 0.3
+) -> float:
+    """Run at `rate` from `lead_seconds` from now until simulated `until`, then at `then`.
+    Returns the real (unix) instant `until` is reached: the caller sleeps until then."""
+    knots = read_knots(path)
+    start = time.time() + lead_seconds
+    knots = [k for k in knots if k[0] <= start]
+    simulated = simulated_at(knots, start)
+    target = until.timestamp()
+    if target <= simulated or rate <= 0:  # already there: change the rate at once
+        write_knots(path, [*knots, (start, simulated, then)])
+        return start
+    reached = start + (target - simulated) / rate
+    write_knots(path, [*knots, (start, simulated, rate), (reached, target, then)])
+    return reached

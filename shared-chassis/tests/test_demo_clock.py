@@ -11,6 +11,7 @@ from chassis.clock import (
     DEMO_CLOCK_ENV,
     DemoClock,
     DemoClockRefused,
+    plan_run,
     read_knots,
     service_clock,
     start_demo_clock,
@@ -80,3 +81,15 @@ def test_the_demo_clock_is_refused_in_production(
     monkeypatch.setenv("HOMEBED_ENV", env)
     with pytest.raises(DemoClockRefused):
         service_clock()
+
+
+def test_plan_run_lands_on_the_instant_then_changes_rate(tmp_path: Path) -> None:
+    path = tmp_path / "clock.json"
+    start_demo_clock(path, START, rate=0)  # frozen
+    reached = plan_run(path, until=START + timedelta(hours=2), rate=7200, then=0)
+    knots = read_knots(path)
+    assert knots[-1] == (reached, (START + timedelta(hours=2)).timestamp(), 0)
+    wall = Wall(reached + 100)  # long after: frozen on the instant
+    assert DemoClock(path, wall=wall, poll_seconds=0)() == START + timedelta(hours=2)
+    wall.now = reached - 0.5  # half a real second before: an hour earlier at 7200×
+    assert DemoClock(path, wall=wall, poll_seconds=0)() == START + timedelta(hours=1)
