@@ -27,6 +27,12 @@ clock="$root/var/demo-clock.json"
 # frozen at the month's first instant until the driver starts it
 $UV run python scripts/demo_district.py --init-clock "$clock" "$@"
 export HOMEBED_DEMO_CLOCK="$clock"
+# The services' background jobs wake on real seconds and act on simulated time: on a clock that
+# runs hours a second they must wake often (dev settings, the services' own; see their READMEs).
+export HOMEBED_REPORTING_CHECK_SECONDS=0.5 HOMEBED_REPORTING_RETRY_BASE_SECONDS=1 \
+  HOMEBED_REPORTING_RETRY_MAX_SECONDS=5 HOMEBED_SERVICE_RECORDS_CLOSE_JOB_SECONDS=1 \
+  HOMEBED_SERVICE_RECORDS_SWEEP_SECONDS=2 HOMEBED_INTAKE_CONTRACT_SWEEP_SECONDS=5 \
+  HOMEBED_REFERRAL_SWEEP_SECONDS=5 HOMEBED_IOT_INGEST_LIVENESS_POLL_SECONDS=2
 
 bash scripts/run.sh >var/log/demo-run.out 2>&1 &
 run_pid=$!
