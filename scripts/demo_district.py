@@ -400,7 +400,7 @@ class District:
     # --- from approval to an established bed ---------------------------------------------------
 
     def plan(self, j: Jurisdiction) -> list[dict[str, Any]]:
-        """A care plan meeting the jurisdiction's minimums: a nurse's daily hour (001 §四(三)3
+        """A care plan meeting the jurisdiction's minimums: a nurse's daily visit (001 §四(三)3
         asks for a daily visit and 30 hours a month in Xuancheng; 002 and 004 set none)."""
         daily = {"341800": "home_rounds", "310105": "face_hair_care", "330326": "personal_care"}
         items = [
@@ -408,20 +408,10 @@ class District:
                 "item_id": daily[j.code],
                 "times": 1,
                 "per": "day",
-                "minutes_per_visit": 60,
+                "minutes_per_visit": 65,  # 30 hours even in a 28-day month
                 "worker_role": "nurse",
             }
         ]
-        if j.code == "341800":  # 001 附件3: cleaning twice a week too
-            items.append(
-                {
-                    "item_id": "cleaning",
-                    "times": 2,
-                    "per": "week",
-                    "minutes_per_visit": 60,
-                    "worker_role": "caregiver",
-                }
-            )
         return items
 
     async def contract(self, bed: Bed) -> None:
@@ -566,6 +556,148 @@ class District:
             mine = [b for b in self.beds if b.provider is provider]
             await asyncio.gather(*(self.roster(b, i) for i, b in enumerate(mine)))
 
+    # --- every day: visits, vitals, alarms ---------------------------------------------------
+
+    def active_beds(self) -> list[Bed]:
+        return [b for b in self.beds if not b.ended]
+
+    async def visits(self, day: date, first: bool) -> None:
+        """The nurses' day, synced from their phones at 18:00: one hour per bed, check-in and
+        check-out located by GPS (a few fixes far from the home; a few bed-days missed)."""
+        jobs = []
+        for provider in self.providers:
+            mine = [b for b in self.beds if b.provider is provider]
+            for index, bed in enumerate(mine):
+                if bed.ended:
+                    continue
+                if self.rng.random() < self.args.missed_days:
+                    self.tally.counts["bed-days missed"] += 1
+                    continue
+                slot = index // len(provider.workers)
+                begin = (
+                    at(day, 12) + timedelta(minutes=75 * slot)
+                    if first
+                    else (at(day, 8) + timedelta(minutes=90 * slot))
+                )
+                far = self.rng.random() < self.args.out_of_range
+                jobs.append(self.visit(bed, self.nurse_of(bed, index), begin, far))
+        await asyncio.gather(*jobs)
+
+    async def visit(self, bed: Bed, nurse: dict[str, Any], begin: datetime, far: bool) -> None:
+        me = self.p.token(Role.CAREGIVER, nurse["sub"], provider_id=bed.provider.id)
+        north = self.rng.uniform(600, 900) if far else self.rng.uniform(-40, 40)
+        lat, lon = offset(bed.location, north, self.rng.uniform(-40, 40))
+        check_in = {"at": begin.isoformat(), "method": "gps",
+                    "location": {"lat": lat, "lon": lon, "accuracy_m": 15}}  # fmt: skip
+        opened = await self.p.json(
+            "POST", "/v1/visits", me,
+            json={"bed_id": bed.bed_id, "check_in": check_in, "items": [bed.plan[0]["item_id"]],
+                  "caregiver_present": True},
+        )  # fmt: skip
+        end = begin + timedelta(minutes=65 + self.rng.randint(0, 10))
+        lat, lon = offset(bed.location, self.rng.uniform(-40, 40), self.rng.uniform(-40, 40))
+        check_out = {"at": end.isoformat(), "method": "gps",
+                     "location": {"lat": lat, "lon": lon, "accuracy_m": 15}}  # fmt: skip
+        closed = await self.p.json(
+            "POST", f"/v1/visits/{opened['id']}/check-out", me, json={"check_out": check_out}
+        )
+        self.tally.counts["visits"] += 1
+        if closed["status"] != "verified":
+            self.tally.counts[f"visits {closed['status']}"] += 1
+
+    async def vitals(self) -> None:
+        """Each home's vital-signs monitor sends its latest readings (the telemetry lane)."""
+        now = self.sim.now()
+
+        async def send(bed: Bed) -> None:
+            assert bed.simulator is not None
+            readings = bed.simulator.vitals(now - timedelta(minutes=4), 4, timedelta(minutes=1))
+            token = {"Authorization": f"Bearer {bed.devices['vital_signs_monitor']}"}
+            await self.p.call(
+                "POST", "/v1/telemetry", token, json={"readings": readings},
+                expect=(202,), client=self.p.telemetry_lane,
+            )  # fmt: skip
+            self.tally.counts["vital readings"] += len(readings)
+
+        await asyncio.gather(*(send(b) for b in self.active_beds()))
+
+    async def raise_event(self, bed: Bed, device: str, kind: str) -> dict[str, Any]:
+        """The device posts its event to the alarm lane; the provider sees the alarm."""
+        assert bed.simulator is not None
+        token = {"Authorization": f"Bearer {bed.devices[device]}"}
+        body = {
+            "seq": bed.simulator._next_seq(device),
+            "ts": self.sim.now().isoformat(),
+            "kind": kind,
+        }
+        await self.p.call(
+            "POST", "/v1/device-events", token, json=body, expect=(200, 201, 202),
+            client=self.p.alarm_lane,
+        )  # fmt: skip
+        me = self.admin(bed.provider)
+        page = await eventually(
+            lambda: self.p.json(
+                "GET", "/v1/alarms", me, params={"bed_id": bed.bed_id, "active": "true"}
+            ),
+            until=lambda page: page["total"] > 0,
+            within=30,
+            what=f"the {kind} alarm of {bed.bed_id}",
+        )
+        self.tally.counts[f"alarms {kind}"] += 1
+        self.tally.counts["alarms raised"] += 1
+        alarm: dict[str, Any] = page["items"][0]
+        return alarm
+
+    async def respond(self, bed: Bed, alarm: dict[str, Any], nurse: dict[str, Any]) -> None:
+        me = self.admin(bed.provider)
+        base = f"/v1/alarms/{alarm['alarm_id']}"
+        await self.p.call("POST", f"{base}/acknowledge", me)
+        await self.p.call("POST", f"{base}/dispatch", me, json={"assignee": nurse["sub"]})
+
+    async def arrive(
+        self, bed: Bed, alarm: dict[str, Any], nurse: dict[str, Any], outcome: str
+    ) -> None:
+        me = self.p.token(Role.CAREGIVER, nurse["sub"], provider_id=bed.provider.id)
+        base = f"/v1/alarms/{alarm['alarm_id']}"
+        lat, lon = bed.location
+        await self.p.call("POST", f"{base}/arrive", me, json={"lat": lat, "lon": lon})
+        await self.p.call(
+            "POST", f"{base}/resolve", me, json={"outcome": outcome, "note": "到场处置完毕"}
+        )
+
+    async def alarms(self, day: date, gas_day: bool) -> None:
+        """Falls in the evening (and the gas leak once): acknowledged and dispatched at once,
+        the nurse on site 6 minutes later, or 20 (late: past 001 §四(三)2's 15 minutes)."""
+        beds = self.active_beds()
+        victims = self.rng.sample(beds, min(len(beds), self.args.falls_per_day))
+        raised = self.sim.now()
+        incidents = []
+        for bed in victims:
+            alarm = await self.raise_event(bed, "fall_detector", "fall_detected")
+            late = self.rng.random() < self.args.late_share
+            incidents.append((bed, alarm, late, "handled_on_site"))
+        if gas_day:
+            bed = next(b for b in beds if "gas" in b.devices)
+            incidents.append(
+                (bed, await self.raise_event(bed, "gas", "gas"), False, "handled_on_site")
+            )
+        nurses = {id(b): self.nurse_of(b, self.beds.index(b)) for b, *_ in incidents}
+        await asyncio.gather(*(self.respond(b, a, nurses[id(b)]) for b, a, _, _ in incidents))
+        for late, minutes in ((False, 6), (True, 20)):
+            group = [(b, a, o) for b, a, is_late, o in incidents if is_late is late]
+            if not group:
+                continue
+            await self.sim.run_until(raised + timedelta(minutes=minutes), rate=300)
+            await asyncio.gather(*(self.arrive(b, a, nurses[id(b)], o) for b, a, o in group))
+            self.tally.counts["alarms late" if late else "alarms on time"] += len(group)
+
+    async def night(self, day: date) -> None:
+        """To the next evening: fast, slower around 01:00 when T+1 goes to the city platform
+        (its stub checks signatures' timestamps to 5 minutes)."""
+        following = day + timedelta(days=1)
+        await self.sim.run_until(at(following, 0, 55), then=1200)
+        await self.sim.run_until(at(following, 2), rate=1200, then=self.args.fast)
+
 
 # --- running it ---------------------------------------------------------------------------------
 
@@ -616,7 +748,17 @@ async def drive(args: argparse.Namespace) -> dict[str, Any]:
     district = District(platform, sim, args)
     try:
         await sim.hold()
+        if sim.local() < at(args.start, 8).astimezone(SHANGHAI):
+            await sim.run_until(at(args.start, 8))
         await district.open_district()
+        for i in range(args.days):
+            day = args.start + timedelta(days=i)
+            await sim.run_until(at(day, 18))
+            await district.visits(day, first=i == 0)
+            await district.vitals()
+            await district.alarms(day, gas_day=i == args.days // 2)
+            await district.night(day)
+            print(day, sim.local(), dict(district.tally.counts), flush=True)
         print(district.tally)
         return {}
     finally:
