@@ -41,6 +41,8 @@ from stdnum.iso7064 import mod_11_2
 from chassis.clock import SHANGHAI, DemoClock, plan_run, start_demo_clock
 from chassis.principal import Role
 from gateway.auth import dev_issuer
+from gateway.auth.hmac_partner import authorization_header
+from gateway.cli import open_store
 from gateway.settings import GatewaySettings
 from iot_ingest.sim.model import BedSimulator
 
@@ -698,6 +700,100 @@ class District:
         await self.sim.run_until(at(following, 0, 55), then=1200)
         await self.sim.run_until(at(following, 2), rate=1200, then=self.args.fast)
 
+    # --- referrals (转介转养, issue 13) ---------------------------------------------------------
+
+    async def partner_hospital(self) -> tuple[str, bytes]:
+        """The hospital's API key, as an operator issues it (`python -m gateway.cli partner-key
+        create`): stored sealed in the gateway's database, the secret handed over once."""
+        store = open_store(GatewaySettings())
+        try:
+            await store.create_schema()
+            created = await store.create(
+                partner_id=f"H-341802-{self.run}", name="宣城市人民医院", region_codes=("341800",)
+            )
+        finally:
+            await store.dispose()
+        return created.info.key_id, created.secret.encode()
+
+    async def signed(self, key: tuple[str, bytes], method: str, path: str, body: Any) -> Any:
+        raw = json.dumps(body, ensure_ascii=False).encode()
+        header = authorization_header(
+            key_id=key[0], secret=key[1], method=method, path=path, query="", body=raw,
+            timestamp=int(time.time()),  # the gateway checks it against the wall (5 minutes)
+        )  # fmt: skip
+        headers = {"Authorization": header, "Content-Type": "application/json"}
+        return await self.p.json(method, path, headers, content=raw)
+
+    async def referrals(self) -> None:
+        """A hospital discharges a patient home (a pre-filled application for the provider);
+        a bed's elder moves to a nursing home (the bed ends with the admission)."""
+        xuancheng = self.providers[0]
+        me = self.admin(xuancheng)
+        today = self.sim.local().date()
+        key = await self.partner_hospital()
+        discharge = {
+            "path": "home_bed",
+            "receiver": {"organisation_id": xuancheng.id, "name": xuancheng.name,
+                         "kind": "home_bed_provider"},
+            "discharge": {"jurisdiction": "341800", "region_code": "341802",
+                          "expected_discharge_on": (today + timedelta(days=2)).isoformat(),
+                          "follow_up_visit_on": today.isoformat(),
+                          "summary": "髋部骨折术后，需居家康复护理"},
+        }  # fmt: skip
+        inbound = await self.signed(key, "POST", "/v1/referrals", discharge)
+        for action in ("receive", "accept"):
+            await self.p.call(
+                "POST", f"/v1/referrals/{inbound['id']}/actions/{action}", me, json={}
+            )
+        await eventually(
+            lambda: self.p.json("GET", "/v1/discharge-applications", me),
+            until=lambda page: page.get("total", len(page.get("items", []))) > 0,
+            within=60,
+            what="intake's pre-filled discharge application",
+        )
+        self.tally.counts["referrals in (hospital discharge)"] += 1
+
+        leaving = next(b for b in reversed(self.beds) if b.provider is xuancheng and not b.ended)
+        home = f"NH-341802-{self.run}"
+        transfer = {
+            "path": "nursing_home",
+            "bed_id": leaving.bed_id,
+            "receiver": {
+                "organisation_id": home,
+                "name": "宣城市社会福利院",
+                "kind": "nursing_home",
+            },
+            "note": "家属申请转入机构养老",
+        }
+        outbound = await self.p.json("POST", "/v1/referrals", me, json=transfer)
+        nursing_home = self.p.token(Role.PROVIDER_ADMIN, f"admin-{home}", provider_id=home)
+        for action, body in (("receive", {}), ("accept", {}), ("start", {}),
+                             ("complete", {"day": today.isoformat()})):  # fmt: skip
+            await self.p.call(
+                "POST", f"/v1/referrals/{outbound['id']}/actions/{action}", nursing_home, json=body
+            )
+        await eventually(
+            lambda: self.p.json("GET", f"/v1/beds/{leaving.bed_id}", me),
+            until=lambda bed: bed["status"] not in {"established", "accepted"},
+            within=60,
+            what="intake ended the transferred bed",
+        )
+        leaving.ended = True
+        self.tally.counts["referrals out (nursing home)"] += 1
+
+    # --- month-end -----------------------------------------------------------------------------
+
+    async def settle(self, period: str) -> None:
+        """Each provider's month, run and submitted by one officer, approved by a second."""
+        for provider in self.providers:
+            j = provider.jurisdiction
+            body = {"provider_id": provider.id, "jurisdiction": j.code, "period": period}
+            run = await self.p.json("POST", "/v1/settlements", self.officer(j), json=body)
+            base = f"/v1/settlements/{run['id']}"
+            await self.p.call("POST", f"{base}/submission", self.officer(j))
+            await self.p.call("POST", f"{base}/approval", self.officer(j, second=True))
+            self.tally.counts["settlements approved"] += 1
+
 
 # --- running it ---------------------------------------------------------------------------------
 
@@ -718,6 +814,7 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--falls-per-day", type=int, default=2)
     parser.add_argument("--late-share", type=float, default=0.25)
     parser.add_argument("--fast", type=float, default=14_400, help="simulated s per real s")
+    parser.add_argument("--after-rate", type=float, default=1, help="the clock's rate after")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--seed", type=int, default=20260301)
     parser.add_argument("--run-id", default=uuid.uuid4().hex[:6])
@@ -748,8 +845,12 @@ async def drive(args: argparse.Namespace) -> dict[str, Any]:
     district = District(platform, sim, args)
     try:
         await sim.hold()
-        if sim.local() < at(args.start, 8).astimezone(SHANGHAI):
-            await sim.run_until(at(args.start, 8))
+        if sim.now() > at(args.start, 8, 30):
+            raise SystemExit(
+                f"the demo clock is already at {sim.local():%Y-%m-%d %H:%M}, past the first "
+                f"simulated morning ({args.start}): a district needs a fresh stack (make demo)"
+            )
+        await sim.run_until(at(args.start, 8))
         await district.open_district()
         for i in range(args.days):
             day = args.start + timedelta(days=i)
@@ -757,11 +858,16 @@ async def drive(args: argparse.Namespace) -> dict[str, Any]:
             await district.visits(day, first=i == 0)
             await district.vitals()
             await district.alarms(day, gas_day=i == args.days // 2)
+            if i == min(1, args.days - 1):
+                await district.referrals()
             await district.night(day)
             print(day, sim.local(), dict(district.tally.counts), flush=True)
+        await district.settle(args.month)
         print(district.tally)
         return {}
     finally:
+        # the stack runs on: the clock at the wall's pace from here (dashboards keep moving)
+        plan_run(args.clock, until=sim.now(), rate=0, then=args.after_rate)
         await platform.close()
 
 
