@@ -794,6 +794,110 @@ class District:
             await self.p.call("POST", f"{base}/approval", self.officer(j, second=True))
             self.tally.counts["settlements approved"] += 1
 
+    # --- the summary: read back from the services --------------------------------------------
+
+    async def pages(self, path: str, who: dict[str, str], **params: Any) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        while True:
+            page = await self.p.json(
+                "GET", path, who, params={**params, "limit": 100, "offset": len(items)}
+            )
+            items.extend(page["items"])
+            if len(items) >= page["total"] or not page["items"]:
+                return items
+
+    async def summary(self) -> dict[str, Any]:
+        first, last = self.args.start, self.args.start + timedelta(days=self.args.days - 1)
+        period = self.args.month
+        rows: list[dict[str, Any]] = []
+        for provider in self.providers:
+            j, me = provider.jurisdiction, self.admin(provider)
+            beds = await self.pages("/v1/beds", me)
+            established = [b for b in beds if b["status"] == "established"]
+            visits = await self.p.json(
+                "GET", "/v1/visits", me,
+                params={"day_from": first.isoformat(), "day_to": last.isoformat(), "limit": 1},
+            )  # fmt: skip
+            verified = await self.p.json(
+                "GET", "/v1/visits", me,
+                params={"day_from": first.isoformat(), "day_to": last.isoformat(),
+                        "status": "verified", "limit": 1},
+            )  # fmt: skip
+            minimums = await asyncio.gather(
+                *(
+                    self.p.json(
+                        "GET", f"/v1/minimums/beds/{b['id']}", me, params={"period": period}
+                    )
+                    for b in established
+                )
+            )
+            alarms = await self.pages("/v1/alarms", me)
+            on_time = sum(
+                1
+                for a in alarms
+                if a["arrived_at"]
+                and datetime.fromisoformat(a["arrived_at"])
+                <= datetime.fromisoformat(a["raised_at"]) + timedelta(minutes=15)
+            )
+            supervision = await self.p.json(
+                "GET", "/v1/supervision/providers", self.officer(j),
+                params={"first": first.isoformat(), "last": last.isoformat()},
+            )  # fmt: skip
+            seen = next((r for r in supervision["rows"] if r["provider_id"] == provider.id), {})
+            reports = await self.p.json(
+                "GET", "/v1/city-reports", self.ops(), params={"provider_id": provider.id}
+            )
+            received = [
+                d for d in (await self.p.stub.get("/received")).json()
+                if d["provider_id"] == provider.id
+            ]  # fmt: skip
+            settlements = await self.pages(
+                "/v1/settlements", self.officer(j), period=period, provider_id=provider.id
+            )
+            rows.append(
+                {
+                    "provider_id": provider.id,
+                    "jurisdiction": j.code,
+                    "beds_total": len(beds),
+                    "beds_established": len(established),
+                    "beds_active_reporting": seen.get("active_beds"),
+                    "visits": visits["total"],
+                    "visits_verified": verified["total"],
+                    "minimums_applying": sum(1 for m in minimums if m["applies"]),
+                    "minimums_met": sum(1 for m in minimums if m["applies"] and m["compliant"]),
+                    "alarms": len(alarms),
+                    "alarms_arrived_within_15_min": on_time,
+                    "alarms_reporting": seen.get("alarms"),
+                    "alarms_within_15_reporting": seen.get("alarms_within_15_min"),
+                    "alarm_compliance_reporting": seen.get("alarm_compliance"),
+                    "reports": len(reports),
+                    "reports_acknowledged": sum(
+                        1 for r in reports if r["status"] == "acknowledged"
+                    ),
+                    "reports_on_time": sum(1 for r in reports if r.get("on_time")),
+                    "reports_received_by_city": len(received),
+                    "settlement_status": [s["status"] for s in settlements],
+                    "subsidy_total_fen": sum(s["total_fen"] for s in settlements),
+                }
+            )
+        balance = await self.p.json("GET", "/v1/ledger/trial-balance", self.ops())
+        return {
+            "first_day": first.isoformat(),
+            "last_day": last.isoformat(),
+            "simulated_now": self.sim.local().isoformat(),
+            "providers": rows,
+            "ledger": {k: balance[k] for k in ("debits_fen", "credits_fen", "balanced")},
+            "driver": {
+                "applications": self.tally.counts["applications"],
+                "approved": self.tally.counts["approved"],
+                "refused": sum(self.tally.refusals.values()),
+                "refusal_reasons": dict(self.tally.refusals),
+                "alarms_raised": self.tally.counts["alarms raised"],
+                "alarms_sent_late": self.tally.counts["alarms late"],
+                "surprises": self.tally.surprises,
+            },
+        }
+
 
 # --- running it ---------------------------------------------------------------------------------
 
@@ -863,8 +967,7 @@ async def drive(args: argparse.Namespace) -> dict[str, Any]:
             await district.night(day)
             print(day, sim.local(), dict(district.tally.counts), flush=True)
         await district.settle(args.month)
-        print(district.tally)
-        return {}
+        return await district.summary()
     finally:
         # the stack runs on: the clock at the wall's pace from here (dashboards keep moving)
         plan_run(args.clock, until=sim.now(), rate=0, then=args.after_rate)

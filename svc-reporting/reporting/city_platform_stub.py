@@ -17,7 +17,9 @@ import argparse
 import asyncio
 import json
 import os
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,7 +63,12 @@ def _provider(body: bytes) -> str | None:
     return provider if isinstance(provider, str) else None
 
 
-def create_stub(secret: str = DEV_CITY_PLATFORM_SECRET, *, clock: Clock = utc_now) -> FastAPI:
+def create_stub(
+    secret: str = DEV_CITY_PLATFORM_SECRET,
+    *,
+    clock: Clock = utc_now,
+    wall: Callable[[], float] = time.time,
+) -> FastAPI:
     app = FastAPI(title="City platform stub (市级平台 参考接收端)")
     state = StubState()
     app.state.stub = state
@@ -84,7 +91,8 @@ def create_stub(secret: str = DEV_CITY_PLATFORM_SECRET, *, clock: Clock = utc_no
             if behaviour.mode == "slow":
                 await asyncio.sleep(behaviour.delay_seconds)
         headers = {k.lower(): v for k, v in request.headers.items()}
-        if not signing.verify(secret, received=headers, body=body, now=int(clock().timestamp())):
+        # signatures' timestamps are transport: checked against the wall, as the reporter signs
+        if not signing.verify(secret, received=headers, body=body, now=int(wall())):
             state.rejected.append("signature")
             return JSONResponse({"error": "bad signature"}, status_code=401)
         document = json.loads(body)
