@@ -167,8 +167,17 @@ class Platform:
         client: httpx.AsyncClient | None = None,
         **kwargs: Any,
     ) -> httpx.Response:
-        async with self.gate:
-            response = await (client or self.gateway).request(method, path, headers=who, **kwargs)
+        for attempt in range(3):
+            try:
+                async with self.gate:
+                    response = await (client or self.gateway).request(
+                        method, path, headers=who, **kwargs
+                    )
+                break
+            except httpx.TransportError as error:  # a loaded box drops a connection now and then
+                if method != "GET" or attempt == 2:
+                    raise Refused(f"{method} {path}: {error!r}") from error
+                await asyncio.sleep(0.5)
         if response.status_code not in set(expect):
             raise Refused(f"{method} {path} -> {response.status_code}: {response.text[:600]}")
         return response
@@ -275,7 +284,8 @@ class District:
         self.providers: list[Provider] = []
         self.beds: list[Bed] = []
         self.tally = Tally()
-        self.log: Callable[[str], None] = print
+        self.phase = "opening"
+        self.day = 0
 
     # tokens, per person
     def officer(self, j: Jurisdiction, second: bool = False) -> dict[str, str]:
@@ -697,8 +707,29 @@ class District:
         """To the next evening: fast, slower around 01:00 when T+1 goes to the city platform
         (its stub checks signatures' timestamps to 5 minutes)."""
         following = day + timedelta(days=1)
+        self.phase = "night: T+1 to the city platform at 01:00"
         await self.sim.run_until(at(following, 0, 55), then=1200)
-        await self.sim.run_until(at(following, 2), rate=1200, then=self.args.fast)
+        await self.sim.run_until(at(following, 2), rate=1200, then=0)
+
+    async def reports_delivered(self) -> None:
+        """The last night's reports: time runs at a minute a second until every batch is
+        acknowledged (a refused attempt is retried on the reporter's schedule)."""
+        self.phase = "month-end: the last T+1 batches"
+        plan_run(self.sim.path, until=self.sim.now(), rate=0, then=60)
+
+        async def pending() -> int:
+            rows = []
+            for provider in self.providers:
+                rows += await self.p.json(
+                    "GET", "/v1/city-reports", self.ops(), params={"provider_id": provider.id}
+                )
+            last = (self.args.start + timedelta(days=self.args.days - 1)).isoformat()
+            done = {r["provider_id"] for r in rows if r["report_date"] == last}
+            open_rows = [r for r in rows if r["status"] != "acknowledged"]
+            return len(open_rows) + len(self.providers) - len(done)
+
+        await eventually(pending, until=lambda n: n == 0, within=120, what="T+1 acknowledged")
+        await self.sim.hold()
 
     # --- referrals (转介转养, issue 13) ---------------------------------------------------------
 
@@ -943,10 +974,13 @@ def init_clock(path: Path, args: argparse.Namespace) -> None:
     start_demo_clock(path, at(args.start, 8), rate=0)
 
 
-async def drive(args: argparse.Namespace) -> dict[str, Any]:
+async def drive(args: argparse.Namespace, show: Show | None = None) -> dict[str, Any]:
+    """Run the district; return the summary read back from the services."""
     sim = SimTime(args.clock, args.fast)
     platform = Platform(args)
     district = District(platform, sim, args)
+    if show is not None:
+        show.watch(district)
     try:
         await sim.hold()
         if sim.now() > at(args.start, 8, 30):
@@ -955,23 +989,150 @@ async def drive(args: argparse.Namespace) -> dict[str, Any]:
                 f"simulated morning ({args.start}): a district needs a fresh stack (make demo)"
             )
         await sim.run_until(at(args.start, 8))
+        district.phase = "morning 1: applications, reviews, contracts, devices, beds"
         await district.open_district()
         for i in range(args.days):
             day = args.start + timedelta(days=i)
+            district.day = i + 1
+            district.phase = "the day runs (time fast)"
             await sim.run_until(at(day, 18))
+            district.phase = "18:00: the nurses' visits sync, vitals stream"
             await district.visits(day, first=i == 0)
             await district.vitals()
+            district.phase = "evening: falls (and the gas leak) raised and handled"
             await district.alarms(day, gas_day=i == args.days // 2)
             if i == min(1, args.days - 1):
+                district.phase = "referrals: a hospital discharge in, a nursing-home transfer out"
                 await district.referrals()
             await district.night(day)
-            print(day, sim.local(), dict(district.tally.counts), flush=True)
+        await district.reports_delivered()
+        district.phase = "month-end: settlements (one officer prepares, a second approves)"
         await district.settle(args.month)
+        district.phase = "summary: read back from the services"
         return await district.summary()
     finally:
         # the stack runs on: the clock at the wall's pace from here (dashboards keep moving)
         plan_run(args.clock, until=sim.now(), rate=0, then=args.after_rate)
         await platform.close()
+
+
+# --- the display --------------------------------------------------------------------------------
+
+
+class Show:
+    """A live panel while the district runs (rich), or a line per phase (--plain)."""
+
+    def __init__(self, plain: bool) -> None:
+        self.plain = plain
+        self.district: District | None = None
+        self._last = ""
+
+    def watch(self, district: District) -> None:
+        self.district = district
+
+    def render(self) -> Any:
+        from rich.console import Group
+        from rich.panel import Panel
+        from rich.progress_bar import ProgressBar
+        from rich.table import Table
+
+        d = self.district
+        if d is None:
+            return Panel("starting ...")
+        days = d.args.days
+        head = Table.grid(padding=(0, 2))
+        head.add_row(
+            f"[bold]{d.sim.local():%Y-%m-%d %H:%M}[/] Asia/Shanghai",
+            f"day {getattr(d, 'day', 0)}/{days}",
+            f"[cyan]{d.phase}[/]",
+        )
+        bar = ProgressBar(total=days, completed=getattr(d, "day", 0), width=60)
+        counts = Table(show_header=False, box=None, padding=(0, 2))
+        items = sorted(d.tally.counts.items())
+        for left, right in zip(items[::2], [*items[1::2], ("", "")], strict=False):
+            counts.add_row(left[0], f"[bold]{left[1]}[/]", right[0], f"[bold]{right[1]}[/]")
+        return Panel(
+            Group(head, bar, counts),
+            title="HomeBed demo: a simulated district",
+            subtitle="the stack keeps running afterwards; Ctrl-C in make demo stops it",
+        )
+
+    async def run(self, work: Awaitable[dict[str, Any]]) -> dict[str, Any]:
+        if self.plain:
+            task = asyncio.ensure_future(work)
+            while not task.done():
+                await asyncio.sleep(0.5)
+                d = self.district
+                if d is not None and d.phase != self._last:
+                    self._last = d.phase
+                    print(f"{d.sim.local():%Y-%m-%d %H:%M} {d.phase}", flush=True)
+            return task.result()
+        from rich.live import Live
+
+        with Live(self.render(), refresh_per_second=4, transient=False) as live:
+            task = asyncio.ensure_future(work)
+            while not task.done():
+                live.update(self.render())
+                await asyncio.sleep(0.25)
+            live.update(self.render())
+        return task.result()
+
+
+def print_summary(summary: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    rows = summary["providers"]
+    table = Table(title=f"The district, {summary['first_day']} to {summary['last_day']}")
+    table.add_column("", style="bold")
+    for row in rows:
+        table.add_column(f"{row['jurisdiction']}\n{row['provider_id']}", justify="right")
+
+    def line(label: str, value: Callable[[dict[str, Any]], Any]) -> None:
+        table.add_row(label, *(str(value(r)) for r in rows))
+
+    line("beds (all / established now)", lambda r: f"{r['beds_total']} / {r['beds_established']}")
+    line("visits (verified / recorded)", lambda r: f"{r['visits_verified']} / {r['visits']}")
+    line(
+        "minimums met (beds they apply to)",
+        lambda r: f"{r['minimums_met']} / {r['minimums_applying']}",
+    )
+    line(
+        "alarms (on site within 15 min)",
+        lambda r: f"{r['alarms']} ({r['alarms_arrived_within_15_min']})",
+    )
+    line(
+        "15-minute compliance (reporting)",
+        lambda r: (
+            "-"
+            if r["alarm_compliance_reporting"] is None
+            else f"{r['alarm_compliance_reporting']:.0%}"
+        ),
+    )
+    line(
+        "T+1 reports (acknowledged / on time)",
+        lambda r: f"{r['reports_acknowledged']} / {r['reports_on_time']}",
+    )
+    line("received by the city platform", lambda r: r["reports_received_by_city"])
+    line("settlement", lambda r: ", ".join(r["settlement_status"]) or "-")
+    line("subsidy (yuan)", lambda r: f"{r['subsidy_total_fen'] / 100:,.2f}")
+    console.print(table)
+    ledger = summary["ledger"]
+    driver = summary["driver"]
+    console.print(
+        f"Ledger: debits {ledger['debits_fen'] / 100:,.2f} yuan, credits "
+        f"{ledger['credits_fen'] / 100:,.2f} yuan, "
+        + ("[green]balanced[/]" if ledger["balanced"] else "[red]NOT balanced[/]")
+    )
+    console.print(
+        f"Applications {driver['applications']}: {driver['approved']} approved, "
+        f"{driver['refused']} refused:"
+    )
+    for reason, count in sorted(driver["refusal_reasons"].items(), key=lambda kv: -kv[1]):
+        console.print(f"  {count:4d}  {reason}")
+    for surprise in driver["surprises"]:
+        console.print(f"[red]surprise:[/] {surprise}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -981,7 +1142,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not args.clock:
         raise SystemExit("--clock (the demo clock's file) is needed; make demo passes it")
-    summary = asyncio.run(drive(args))
+    show = Show(args.plain)
+    summary = asyncio.run(show.run(drive(args, show)))
+    print_summary(summary)
     if args.summary_json:
         args.summary_json.write_text(json.dumps(summary, ensure_ascii=False, indent=2))
     return 0
