@@ -329,10 +329,19 @@ class District:
             self.providers.append(provider)
             self.tally.counts["providers"] += 1
 
-    def application_body(self, provider: Provider, n: int) -> tuple[dict[str, Any], str]:
+    def application_body(
+        self, provider: Provider, n: int, *, under_80: bool
+    ) -> tuple[dict[str, Any], str]:
         j = provider.jurisdiction
         sex = self.rng.choice(("female", "male"))
-        birth = date(self.rng.randint(1930, 1955), self.rng.randint(1, 12), self.rng.randint(1, 28))
+        year = self.args.start.year
+        # 80 and over is eligible in Xuancheng whatever the assessment (001 §四(一))
+        born = (
+            self.rng.randint(year - 79, year - 61)
+            if under_80
+            else self.rng.randint(year - 92, year - 61)
+        )
+        birth = date(born, self.rng.randint(1, 12), self.rng.randint(1, 28))
         name = self.rng.choice(SURNAMES) + self.rng.choice(GIVEN)
         home = f"{j.street} {n + 1} 号"
         body = {
@@ -362,14 +371,15 @@ class District:
     async def apply(self, provider: Provider, n: int) -> Bed | None:
         """One family's application, the officer's assessment and review; None when refused."""
         j = provider.jurisdiction
-        body, name = self.application_body(provider, n)
+        roll = self.rng.random()
+        refused = roll < self.args.officer_refusals + self.args.ineligible
+        body, name = self.application_body(provider, n, under_80=refused)
         bed = Bed(provider, "", name)
         fam = self.p.token(Role.FAMILY, f"family-{self.run}-{j.code}-{n}")
         created = await self.p.json("POST", "/v1/applications", fam, json=body)
         bed.application_id = created["id"]
         await self.p.call("POST", f"/v1/applications/{bed.application_id}/submit", fam)
         self.tally.counts["applications"] += 1
-        roll = self.rng.random()
         officer = self.officer(j)
         if roll < self.args.officer_refusals:
             reason = self.rng.choice(OFFICER_REASONS)
@@ -380,7 +390,7 @@ class District:
             self.tally.refusals[reason] += 1
             return None
         scale, eligible, ineligible = ASSESSMENT[j.code]
-        level = ineligible if roll < self.args.officer_refusals + self.args.ineligible else eligible
+        level = ineligible if refused else eligible
         assessment: dict[str, Any] = {
             "scale": scale,
             "assessor": "评估员",
@@ -391,20 +401,25 @@ class District:
         await self.p.call("POST", f"{path}/assessment", officer, json=assessment)
         for k, level_name in enumerate(REVIEW_LEVELS[j.code]):  # the policies' review.levels
             reviewer = self.officer(j, second=k > 0)  # each level is another officer
-            reviewed = await self.p.json(
-                "POST", f"{path}/review", reviewer, json={"level": level_name}
-            )
-            if reviewed["status"] not in {"approved", "under_review", "submitted", "reviewing"}:
-                break
+            answer = await self.p.call(
+                "POST", f"{path}/review", reviewer, json={"level": level_name},
+                expect=(200, 201, 409),
+            )  # fmt: skip
+            reviewed = answer.json()
+            if answer.status_code == 409:
+                # the review cannot approve (the policy's rules unmet): the officer refuses,
+                # giving the service's reasons
+                reason = "; ".join(reviewed.get("problems") or [reviewed.get("detail", "")])
+                await self.p.call("POST", f"{path}/reject", reviewer, json={"reason": reason[:500]})
+                self.tally.refusals[reason] += 1
+                if level == eligible:
+                    self.tally.surprises.append(f"an eligible elder refused: {reason}")
+                return None
         if reviewed["status"] != "approved":
-            reasons = reviewed.get("reasons") or reviewed.get("refusal_reasons") or []
-            reason = "; ".join(
-                str(r.get("title", r)) if isinstance(r, dict) else str(r) for r in reasons
-            )
-            self.tally.refusals[reason or f"review: {reviewed['status']}"] += 1
-            if reviewed["status"] != "rejected":
-                self.tally.surprises.append(f"review of an {level} elder: {reviewed['status']}")
+            self.tally.surprises.append(f"review of an {level} elder: {reviewed['status']}")
             return None
+        if level != eligible:
+            self.tally.surprises.append(f"an {level} elder approved in {j.code}")
         bed.bed_id = reviewed["bed_id"]
         self.tally.counts["approved"] += 1
         return bed
@@ -545,7 +560,7 @@ class District:
     async def open_district(self) -> None:
         await self.register_providers()
         per_provider = self.args.applications // len(self.providers)
-        beds_each = math.ceil(per_provider * 0.9)
+        beds_each = per_provider  # at most beds_per_nurse visits a nurse a day
         await asyncio.gather(
             *(
                 self.hire(p, max(1, math.ceil(beds_each / self.args.beds_per_nurse)))
@@ -587,7 +602,7 @@ class District:
                     continue
                 slot = index // len(provider.workers)
                 begin = (
-                    at(day, 12) + timedelta(minutes=75 * slot)
+                    at(day, 12) + timedelta(minutes=70 * slot)
                     if first
                     else (at(day, 8) + timedelta(minutes=90 * slot))
                 )
@@ -606,7 +621,7 @@ class District:
             json={"bed_id": bed.bed_id, "check_in": check_in, "items": [bed.plan[0]["item_id"]],
                   "caregiver_present": True},
         )  # fmt: skip
-        end = begin + timedelta(minutes=65 + self.rng.randint(0, 10))
+        end = begin + timedelta(minutes=65 + self.rng.randint(0, 5))
         lat, lon = offset(bed.location, self.rng.uniform(-40, 40), self.rng.uniform(-40, 40))
         check_out = {"at": end.isoformat(), "method": "gps",
                      "location": {"lat": lat, "lon": lon, "accuracy_m": 15}}  # fmt: skip
@@ -937,7 +952,8 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--init-clock", type=Path, help="write a frozen demo clock and exit")
     parser.add_argument("--clock", type=Path, help="the demo clock's schedule file")
-    parser.add_argument("--month", default="2026-03", help="the simulated month (YYYY-MM)")
+    # March 2023: inside Xuancheng's subsidy pilot (contracts signed by 2023-12-31, 001 §四(七))
+    parser.add_argument("--month", default="2023-03", help="the simulated month (YYYY-MM)")
     parser.add_argument("--start-day", type=int, default=1, help="the first simulated day")
     parser.add_argument("--days", type=int, default=0, help="days to simulate (0: to month-end)")
     parser.add_argument("--applications", type=int, default=300)

@@ -66,7 +66,7 @@ async def test_the_short_demo_runs_a_district_to_month_end_and_its_summary_adds_
     url = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     args = demo.arguments(
         [
-            "--month", "2026-03", "--start-day", "30", "--applications", "9",
+            "--month", "2023-03", "--start-day", "30", "--applications", "9",
             "--falls-per-day", "2", "--late-share", "0.5", "--ineligible", "0.15",
             "--officer-refusals", "0.1", "--after-rate", "0", "--plain",
             "--clock", str(tmp_path / "clock.json"), "--run-id", run[:6],
