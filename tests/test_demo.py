@@ -8,6 +8,7 @@ import importlib.util
 import json
 import os
 import sys
+import time
 import uuid
 from pathlib import Path
 from types import ModuleType
@@ -55,10 +56,11 @@ async def _ready(url: str) -> int:
 
 @pytest.mark.kafka
 # the stack's processes and a driver: a hang guard sized for a loaded 2-core box, not a timing
-@pytest.mark.timeout(420)
+@pytest.mark.timeout(600)
 async def test_the_short_demo_runs_a_district_to_month_end_and_its_summary_adds_up(
     kafka_bootstrap: str, tmp_path: Path, spawn: Any, free_port: Any, monkeypatch: Any
 ) -> None:
+    began = time.monotonic()
     demo = driver()
     run = uuid.uuid4().hex[:8]
     ports = {name: free_port() for name, _, _ in SERVICES}
@@ -145,12 +147,14 @@ async def test_the_short_demo_runs_a_district_to_month_end_and_its_summary_adds_
         await eventually(
             lambda port=port: _ready(f"http://127.0.0.1:{port}/readyz"),
             until=lambda code: code == 200,
-            within=180,
+            within=300,  # imports of 8 processes at once on a loaded 2-core box
             interval=0.5,
             what=f"{name} ready (log: {tmp_path}/{name}.log)",
         )
 
+    ready = time.monotonic()
     summary = await demo.drive(args)
+    print(f"stack ready in {ready - began:.0f} s, the district in {time.monotonic() - ready:.0f} s")
     demo.print_summary(summary)
     rows, did = summary["providers"], summary["driver"]
 
@@ -172,7 +176,7 @@ async def test_the_short_demo_runs_a_district_to_month_end_and_its_summary_adds_
         assert row["alarms_within_15_reporting"] == row["alarms_arrived_within_15_min"], row
         if row["alarms"]:
             expected = row["alarms_arrived_within_15_min"] / row["alarms"]
-            assert row["alarm_compliance_reporting"] == pytest.approx(expected), row
+            assert row["alarm_compliance_reporting"] == pytest.approx(expected, abs=5e-5), row
     # visits: every recorded visit is in service-records
     assert sum(r["visits"] for r in rows) == did["visits"]
     # T+1: each provider's two days, acknowledged, received by the city platform
