@@ -70,7 +70,7 @@ async def test_the_short_demo_runs_a_district_to_month_end_and_its_summary_adds_
         [
             "--month", "2023-03", "--start-day", "30", "--applications", "9",
             "--falls-per-day", "2", "--late-share", "0.5", "--ineligible", "0.15",
-            "--officer-refusals", "0.1", "--after-rate", "0", "--plain",
+            "--officer-refusals", "0.1", "--after-rate", "0", "--plain", "--concurrency", "4",
             "--clock", str(tmp_path / "clock.json"), "--run-id", run[:6],
             "--gateway", url["gateway"], "--alarm-lane", url["iot-ingest"],
             "--telemetry-lane", url["iot-ingest"], "--city-platform", url["stub"],
@@ -138,7 +138,11 @@ async def test_the_short_demo_runs_a_district_to_month_end_and_its_summary_adds_
             **gateway_env,
             "HOMEBED_GATEWAY_METRICS_LISTEN": f"127.0.0.1:{free_port()}",
             "HOMEBED_GATEWAY_UPSTREAMS": json.dumps(
-                {k: {"url": f"http://127.0.0.1:{p}"} for k, p in upstreams.items()}
+                # SQLite and a loaded 2-core box: a write may wait its turn for seconds
+                {
+                    k: {"url": f"http://127.0.0.1:{p}", "timeout_seconds": 60}
+                    for k, p in upstreams.items()
+                }
             ),
         },
         log=tmp_path / "gateway.log",
