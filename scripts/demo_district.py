@@ -938,6 +938,7 @@ class District:
                 "approved": self.tally.counts["approved"],
                 "refused": sum(self.tally.refusals.values()),
                 "refusal_reasons": dict(self.tally.refusals),
+                "visits": self.tally.counts["visits"],
                 "alarms_raised": self.tally.counts["alarms raised"],
                 "alarms_sent_late": self.tally.counts["alarms late"],
                 "surprises": self.tally.surprises,

@@ -190,4 +190,6 @@ async def test_the_short_demo_runs_a_district_to_month_end_and_its_summary_adds_
     # month-end: every provider's settlement approved (by a second officer), the ledger balanced
     assert all(r["settlement_status"] == ["approved"] for r in rows), rows
     assert summary["ledger"]["balanced"] is True
+    # what the approved settlements pay is what the ledger holds (a fresh ledger: this month only)
+    assert sum(r["subsidy_total_fen"] for r in rows) == summary["ledger"]["debits_fen"]
     assert did["surprises"] == []
