@@ -536,7 +536,7 @@ class District:
         me = self.admin(bed.provider)
         j = bed.provider.jurisdiction
         angle = self.rng.uniform(0, 2 * math.pi)
-        radius = self.rng.uniform(200, 3000)
+        radius = self.rng.uniform(200, 2000)  # homes within 4 km of each other
         bed.location = offset(j.centre, radius * math.cos(angle), radius * math.sin(angle))
         await eventually(
             lambda: self.p.json("GET", f"/v1/roster/{bed.bed_id}", me),
@@ -602,7 +602,8 @@ class District:
                     continue
                 slot = index // len(provider.workers)
                 begin = (
-                    at(day, 12) + timedelta(minutes=70 * slot)
+                    # travel time between homes (service-records flags impossible travel)
+                    at(day, 11, 30) + timedelta(minutes=75 * slot)
                     if first
                     else (at(day, 8) + timedelta(minutes=90 * slot))
                 )
@@ -621,7 +622,7 @@ class District:
             json={"bed_id": bed.bed_id, "check_in": check_in, "items": [bed.plan[0]["item_id"]],
                   "caregiver_present": True},
         )  # fmt: skip
-        end = begin + timedelta(minutes=65 + self.rng.randint(0, 5))
+        end = begin + timedelta(minutes=65 + self.rng.randint(0, 4))
         lat, lon = offset(bed.location, self.rng.uniform(-40, 40), self.rng.uniform(-40, 40))
         check_out = {"at": end.isoformat(), "method": "gps",
                      "location": {"lat": lat, "lon": lon, "accuracy_m": 15}}  # fmt: skip
