@@ -503,11 +503,20 @@ class District:
         bed.simulator = BedSimulator(bed.bed_id, random.Random(bed.bed_id))
 
     async def establish(self, bed: Bed) -> None:
+        async def attempt() -> httpx.Response:
+            return await self.p.call(
+                "POST", f"/v1/beds/{bed.bed_id}/establish", self.admin(bed.provider),
+                expect=(200, 409),
+            )  # fmt: skip
+
+        def done(answer: httpx.Response) -> bool:
+            # a 409 "established" is an earlier attempt that went through while its answer
+            # was lost (a gateway timeout on a loaded box): done, not refused
+            return answer.status_code == 200 or answer.json().get("state") == "established"
+
         await eventually(
-            lambda: self.p.call(
-                "POST", f"/v1/beds/{bed.bed_id}/establish", self.admin(bed.provider)
-            ),
-            until=lambda r: True,
+            attempt,
+            until=done,
             within=120,
             what=f"intake confirmed the devices of {bed.bed_id}",
             interval=0.5,
