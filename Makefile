@@ -2,10 +2,11 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help run test test-stress chaos lint schemas infra-up infra-down topics bench-kafka bench-ingest bench-alarm bench-gateway bench-records ops-files bench-settlement bench-notify
+.PHONY: help run demo test test-stress chaos lint schemas infra-up infra-down topics bench-kafka bench-ingest bench-alarm bench-gateway bench-records ops-files bench-settlement bench-notify
 
 help:
 	@echo "make run           start Kafka and the six services on SQLite under var/ (Ctrl-C stops all)"
+	@echo "make demo          make run, then a simulated district's month in minutes (stack left running)"
 	@echo "make test          ruff, mypy, contracts, unit + integration tests (real Kafka, PostgreSQL)"
 	@echo "make test-stress   make test ten times in a row with one core kept busy (COUNT=n)"
 	@echo "make chaos         minutes-long fault scenarios on their own broker and PostgreSQL"
@@ -17,6 +18,9 @@ help:
 
 run:
 	@bash scripts/run.sh
+
+demo:
+	@bash scripts/demo.sh $(ARGS)
 
 test:
 	@bash scripts/test.sh

@@ -14,6 +14,7 @@ import contextlib
 import os
 import signal
 
+from chassis.clock import service_clock
 from iot_ingest.bootstrap import create_app
 from iot_ingest.settings import Settings
 
@@ -34,7 +35,7 @@ def worker_settings(settings: Settings | None = None) -> Settings:
 
 
 async def run_worker(settings: Settings | None = None) -> None:
-    app = create_app(worker_settings(settings), http=False)
+    app = create_app(worker_settings(settings), clock=service_clock(), http=False)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

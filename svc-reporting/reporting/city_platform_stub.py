@@ -17,7 +17,9 @@ import argparse
 import asyncio
 import json
 import os
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +27,7 @@ import jsonschema
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from chassis.clock import Clock, utc_now
+from chassis.clock import Clock, service_clock, utc_now
 from homebed_schemas.json_schemas import model_schema
 from homebed_schemas.reports.city_report import CityReportV1
 from reporting.domain import signing
@@ -61,7 +63,12 @@ def _provider(body: bytes) -> str | None:
     return provider if isinstance(provider, str) else None
 
 
-def create_stub(secret: str = DEV_CITY_PLATFORM_SECRET, *, clock: Clock = utc_now) -> FastAPI:
+def create_stub(
+    secret: str = DEV_CITY_PLATFORM_SECRET,
+    *,
+    clock: Clock = utc_now,
+    wall: Callable[[], float] = time.time,
+) -> FastAPI:
     app = FastAPI(title="City platform stub (市级平台 参考接收端)")
     state = StubState()
     app.state.stub = state
@@ -84,7 +91,8 @@ def create_stub(secret: str = DEV_CITY_PLATFORM_SECRET, *, clock: Clock = utc_no
             if behaviour.mode == "slow":
                 await asyncio.sleep(behaviour.delay_seconds)
         headers = {k.lower(): v for k, v in request.headers.items()}
-        if not signing.verify(secret, received=headers, body=body, now=int(clock().timestamp())):
+        # signatures' timestamps are transport: checked against the wall, as the reporter signs
+        if not signing.verify(secret, received=headers, body=body, now=int(wall())):
             state.rejected.append("signature")
             return JSONResponse({"error": "bad signature"}, status_code=401)
         document = json.loads(body)
@@ -138,7 +146,8 @@ def create_stub(secret: str = DEV_CITY_PLATFORM_SECRET, *, clock: Clock = utc_no
 def app_from_env() -> FastAPI:
     """The stub with the secret the reporter signs with (`make run`: the dev default)."""
     return create_stub(
-        os.environ.get("HOMEBED_REPORTING_CITY_PLATFORM_SECRET", DEV_CITY_PLATFORM_SECRET)
+        os.environ.get("HOMEBED_REPORTING_CITY_PLATFORM_SECRET", DEV_CITY_PLATFORM_SECRET),
+        clock=service_clock(),  # the reporter signs on the demo's clock in make demo
     )
 
 

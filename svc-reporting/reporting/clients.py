@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -133,12 +135,22 @@ class HttpCityPlatform:
     """POSTs a signed report. 200/201 with a receipt is the acknowledgement; 202 means taken but
     not yet acknowledged; anything else (or no answer) fails and is retried."""
 
-    def __init__(self, client: httpx.AsyncClient, url: str, secret: str) -> None:
-        self.client, self.url, self.secret = client, url, secret
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        url: str,
+        secret: str,
+        *,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        self.client, self.url, self.secret, self.wall = client, url, secret, wall
 
     async def deliver(self, *, batch_id: str, body: bytes, now: datetime) -> Delivery:
+        # The signature's timestamp is transport, like a JWT's exp: the wall clock, which the
+        # receiver checks against its own (5 minutes). `now` is the business clock (a demo
+        # clock runs hours a second: a stamp from it is off by the request's latency × rate).
         headers = signing.headers(
-            self.secret, msg_id=batch_id, timestamp=int(now.timestamp()), body=body
+            self.secret, msg_id=batch_id, timestamp=int(self.wall()), body=body
         )
         headers["content-type"] = "application/json"
         try:
