@@ -60,6 +60,14 @@ async def submit_settlement(
         status = next_status(SettlementStatus(row.status), SettlementAction.SUBMIT)
         if row.run_no == 0:
             raise Conflict("run the settlement before submitting it")
+        period = Period.parse(row.period)
+        if ctx.today <= period.last_day:
+            # a month is settled on what it delivered: a draft may be run as it goes, but the
+            # claim goes to the checker once the month is over (interpretation, svc-subsidy README)
+            raise Conflict(
+                f"{row.period} is not over: submit from {period.shifted(1).first_day} "
+                "(Asia/Shanghai)"
+            )
         submission = row.submission_no + 1
         pending_id = None
         entries = posting_entries(

@@ -12,6 +12,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from chassis.clock import ManualClock
 from chassis.principal import Role
 from chassis.testing.principals import principal_headers
 from subsidy.testing import (
@@ -321,3 +322,20 @@ async def test_recovery_of_an_unpaid_clawback_is_refused(
     )
     assert refused.status_code == 409
     assert "unpaid payable" in refused.text
+
+
+async def test_a_month_is_submitted_once_it_is_over(
+    app: FastAPI, client: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    await seed_bed(app)
+    august = await run(client, {**JULY, "period": "2022-08"}, admin())  # a draft as it goes
+    submission = f"/v1/settlements/{august['id']}/submission"
+    early = await client.post(submission, headers=admin())
+    assert early.status_code == 409
+    assert "2022-08 is not over: submit from 2022-09-01" in early.json()["detail"]
+    clock.set(datetime(2022, 8, 31, 15, 59, tzinfo=UTC))  # 23:59 on the 31st in Shanghai
+    assert (await client.post(submission, headers=admin())).status_code == 409
+    clock.set(datetime(2022, 8, 31, 16, 0, tzinfo=UTC))  # 00:00 on 1 September in Shanghai
+    submitted = await client.post(submission, headers=admin())
+    assert submitted.status_code == 200, submitted.text
+    assert submitted.json()["status"] == "submitted"
