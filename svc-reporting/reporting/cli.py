@@ -1,7 +1,7 @@
 """`python -m reporting report --region 330110 --month 2026-11 [--out FILE.pdf]`: the supervising
 officer's monthly picture as a printable PDF (reporting.officer_pdf), from this service's
-database (HOMEBED_REPORTING_DATABASE_URL), run by ops where the service runs. Bad input exits 2
-naming the option."""
+database (HOMEBED_REPORTING_DATABASE_URL) and svc-subsidy (HOMEBED_REPORTING_SUBSIDY_URL), run by
+ops where the service runs. Bad input exits 2 naming the option."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+import httpx
+
 from chassis.context import RequestContext
 from chassis.principal import Principal, Role
 from reporting.bootstrap import create_app
@@ -19,6 +21,7 @@ from reporting.domain.officer_picture import PictureInputError, parse_month, par
 from reporting.officer_pdf import write_pdf
 from reporting.service.officer_picture import officer_picture
 from reporting.settings import Settings
+from reporting.subsidy_figures import fetch_subsidy_figures
 
 
 async def write_report(
@@ -36,7 +39,16 @@ async def write_report(
         )
     finally:
         await runtime.stop()
-    return write_pdf(picture, out, generated_at=now)
+    async with httpx.AsyncClient(timeout=settings.source_timeout_seconds) as http:
+        subsidies = await fetch_subsidy_figures(
+            http,
+            base_url=settings.subsidy_url,
+            key=settings.internal_token_key.get_secret_value(),
+            region_code=region_code,
+            month=first.strftime("%Y-%m"),
+            providers={p.provider_id for p in picture.providers},
+        )
+    return write_pdf(picture, out, generated_at=now, subsidies=subsidies)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

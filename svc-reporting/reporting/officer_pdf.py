@@ -1,7 +1,7 @@
 """Draws the supervising officer's monthly picture (reporting.domain.officer_picture) as a
 printable A4 PDF: a cover with the month's figures and a table, then one page per question an
 officer asks — how many beds, are the minimums kept, do people arrive within 15 minutes, are
-the elders satisfied — and the subsidies section that svc-subsidy will fill."""
+the elders satisfied — and what the month's subsidies came to (svc-subsidy)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from reporting.domain.officer_picture import (
     MINIMUM_RULES,
     OfficerPicture,
 )
+from reporting.subsidy_figures import SubsidyFigures
 
 A4 = (8.27, 11.69)
 RULE_LABELS = {
@@ -31,14 +32,15 @@ RULE_LABELS = {
     "medic_biweekly": "a medic every 2 weeks",
 }
 COLOURS = {"ok": "#2e7d32", "late": "#c62828", "bar": "#1565c0", "muted": "#9e9e9e"}
-SUBSIDY_TEXT = (
-    "Subsidies\n\n"
-    "Subsidy settlements (construction, service, operating subsidies; seed 001 section 4(7),\n"
-    "seed 002 section 8) and the ledger balance join this report when svc-subsidy lands:\n"
-    "its settlements feed the same read model, and this page will chart the month's\n"
-    "settled, approved and pending amounts per provider (integer fen, shown in yuan).\n"
-    "Until then this page shows no figures rather than invented ones."
-)
+KIND_LABELS = {
+    "construction": "construction",
+    "low_income_service": "low-income service",
+    "operating": "operating",
+    "modification": "modification",
+    "voucher_settlement": "vouchers settled",
+    "platform": "platform",
+    "scale_award": "scale award",
+}
 plt.rcParams.update({"pdf.fonttype": 42, "font.size": 9})  # TrueType: the text stays searchable
 
 
@@ -187,20 +189,57 @@ def _satisfaction(picture: OfficerPicture) -> Figure:
     return figure
 
 
-def _subsidies() -> Figure:
-    figure = plt.figure(figsize=A4)
-    figure.text(0.08, 0.9, SUBSIDY_TEXT, size=10, va="top", linespacing=1.6)
+def _yuan(fen: int) -> str:
+    return f"{fen / 100:,.2f}"
+
+
+def _subsidies(picture: OfficerPicture, figures: SubsidyFigures) -> Figure:
+    figure, chart = plt.subplots(figsize=A4)
+    title = "Subsidies of the month, yuan (seed 001 section 4(7), seed 002 section 8)"
+    if figures.unavailable is not None:
+        chart.set_axis_off()
+        chart.set_title(title)
+        chart.text(0, 0.9, f"No subsidy figures: {figures.unavailable}.", va="top", size=10)
+        return figure
+    names = _names(picture)
+    kinds = sorted({k for amounts in figures.amounts_fen.values() for k in amounts})
+    left = [0.0] * len(picture.providers)
+    for index, kind in enumerate(kinds):
+        values = [
+            figures.amounts_fen.get(p.provider_id, {}).get(kind, 0) / 100 for p in picture.providers
+        ]
+        chart.barh(names, values, left=left, label=KIND_LABELS.get(kind, kind), color=f"C{index}")
+        left = [a + b for a, b in zip(left, values, strict=True)]
+    for row, provider in enumerate(picture.providers):
+        fen = sum(figures.amounts_fen.get(provider.provider_id, {}).values())
+        state = figures.status.get(provider.provider_id, "no settlement")
+        chart.text(left[row], row, f"  {_yuan(fen)} ({state})", va="center")
+    chart.set_xlim(0, max(left, default=0) * 1.5 or 1)
+    chart.invert_yaxis()
+    chart.set_title(title)
+    if kinds:
+        chart.legend(loc="lower right")
+    balanced = {True: "balanced", False: "NOT balanced", None: "not read"}[figures.ledger_balanced]
+    figure.text(
+        0.08,
+        0.03,
+        f"Total {_yuan(figures.total_fen)} yuan; jurisdiction {', '.join(figures.jurisdictions)}; "
+        f"ledger {balanced}.",
+    )
+    figure.tight_layout(pad=3)
     return figure
 
 
-def write_pdf(picture: OfficerPicture, path: Path, *, generated_at: datetime) -> int:
+def write_pdf(
+    picture: OfficerPicture, path: Path, *, generated_at: datetime, subsidies: SubsidyFigures
+) -> int:
     """Write the picture to `path`; returns the number of pages."""
     pages = [
         _cover(picture, generated_at),
         _beds_and_minimums(picture),
         _alarm_response(picture),
         _satisfaction(picture),
-        _subsidies(),
+        _subsidies(picture, subsidies),
     ]
     metadata = {
         "Title": f"HomeBed monthly picture {picture.region_code} {picture.month}",

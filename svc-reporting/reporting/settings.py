@@ -26,6 +26,8 @@ class Settings(ServiceSettings):
     iot_ingest_url: str = Field(default="http://127.0.0.1:8003", pattern=r"^https?://")
     service_records_url: str = Field(default="http://127.0.0.1:8002", pattern=r"^https?://")
     source_timeout_seconds: float = Field(default=15.0, gt=0)
+    # the officer report's subsidies page (`python -m reporting report`)
+    subsidy_url: str = Field(default="http://127.0.0.1:8005", pattern=r"^https?://")
     # the Kafka consumer group of the supervision read model (tests run their own)
     read_model_group: str = "svc-reporting"
     # the daily job: it wakes every `check_seconds` and sends what is due (01:00 Shanghai, T+1)

@@ -4,6 +4,7 @@ the figures an officer looks for, and only the region asked for."""
 
 from __future__ import annotations
 
+import socket
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -128,6 +129,11 @@ def test_the_command_writes_a_printable_pdf(
     database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
     monkeypatch.setenv("HOMEBED_REPORTING_DATABASE_URL", database_url)
+    with socket.socket() as closed:  # a port nobody listens on: svc-subsidy is not running
+        closed.bind(("127.0.0.1", 0))
+        monkeypatch.setenv(
+            "HOMEBED_REPORTING_SUBSIDY_URL", f"http://127.0.0.1:{closed.getsockname()[1]}"
+        )
     out = tmp_path / "picture.pdf"
     assert main(["report", "--region", "330110", "--month", "2024-03", "--out", str(out)]) == 0
     assert f"wrote {out} (5 pages)" in capsys.readouterr().out
@@ -147,7 +153,8 @@ def test_the_command_writes_a_printable_pdf(
     assert "2 arrivals, 1 never reached" in text[2]
     assert "Satisfaction" in text[3]
     assert "80 (2 answers)" in text[3]
-    assert "join this report when svc-subsidy lands" in text[4].replace("\n", " ")
+    # no invented figures when svc-subsidy cannot answer: the page says why
+    assert "No subsidy figures: svc-subsidy unreachable" in text[4].replace("\n", " ")
 
 
 @pytest.mark.parametrize(
