@@ -57,6 +57,7 @@ async def _ready(url: str) -> int:
 @pytest.mark.kafka
 # the stack's processes and a driver: a hang guard sized for a loaded 2-core box, not a timing
 @pytest.mark.timeout(600)
+@pytest.mark.long(160)
 async def test_the_short_demo_runs_a_district_to_month_end_and_its_summary_adds_up(
     kafka_bootstrap: str, tmp_path: Path, spawn: Any, free_port: Any, monkeypatch: Any
 ) -> None:

@@ -204,6 +204,7 @@ def _months_later(day: date, months: int) -> date:
     return date(day.year + month // 12, month % 12 + 1, min(day.day, 28))
 
 
+@pytest.mark.long(60)
 async def test_contract_devices_establish_across_services(
     services: tuple[httpx.AsyncClient, httpx.AsyncClient],
 ) -> None:

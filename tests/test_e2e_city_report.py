@@ -546,6 +546,7 @@ async def supervision(s: Stack, who: dict[str, str], **params: str) -> dict[str,
     return {row["provider_id"]: row for row in answer.json()["rows"]}
 
 
+@pytest.mark.long(80)
 async def test_t_plus_1_city_report_end_to_end(
     stack: Stack, unique_name: str, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -205,6 +205,7 @@ async def _ready(url: str) -> int:
 # eight service processes start at once: a hang guard sized for a loaded 2-core CI box (each
 # process imports for tens of seconds there), not a timing
 @pytest.mark.timeout(720)
+@pytest.mark.long(100)
 async def test_prometheus_scrapes_the_services_loads_rules_and_every_panel_returns_series(
     kafka_bootstrap: str, prometheus_binary: str, tmp_path: Path, spawn, free_port
 ) -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from chassis.testing.chaos import ThrowawayPostgres, postgres_kill_scenario
 
-pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.long]
+pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.long(20)]
 
 
 def _free_port() -> int:

@@ -7,7 +7,7 @@ import pytest
 
 from chassis.testing.chaos import relay_kill_scenario
 
-pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.long]
+pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.long(25)]
 
 
 async def test_relay_sigkilled_5_times_over_500_events_delivers_each_once(

@@ -168,7 +168,7 @@ async def _committed(bootstrap: str, topic: str, group: str) -> int:
         await consumer.stop()
 
 
-@pytest.mark.long
+@pytest.mark.long(35)
 async def test_consumer_sigkilled_between_db_commit_and_offset_commit(
     kafka_bootstrap: str,
     postgres_url: str,

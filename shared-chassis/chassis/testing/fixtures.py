@@ -27,14 +27,19 @@ def _require_env(name: str, what: str) -> str:
     return value
 
 
-LONG_FIRST = ("conformance", "long")
+def _length(item: pytest.Item) -> float:
+    """`@pytest.mark.long(seconds)`: about how long it takes (an ordering hint, never a limit)."""
+    long = item.get_closest_marker("long")
+    if long is not None:
+        return float(long.args[0]) if long.args else 60.0
+    return 100.0 if item.get_closest_marker("conformance") else 0.0
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The minutes-long tests first (a stable sort keeps the rest in place): xdist hands tests
-    out in collection order, and one started last keeps a single worker busy alone at the end."""
-    items.sort(key=lambda item: 0 if any(item.get_closest_marker(m) for m in LONG_FIRST) else 1)
+    """The longest tests first (a stable sort keeps the rest in place): xdist hands tests out
+    in collection order, and one started last keeps a single worker busy alone at the end."""
+    items.sort(key=lambda item: -_length(item))
 
 
 @pytest.fixture(scope="session")

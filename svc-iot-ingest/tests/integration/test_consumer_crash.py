@@ -24,7 +24,7 @@ from iot_ingest.domain.validation import ReadingIn
 from iot_ingest.tables import CHASSIS_TABLES, consumer_offsets, metadata, minute_aggregates
 from iot_ingest.telemetry.codec import encode_telemetry
 
-pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.long]
+pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.long(40)]
 
 WORKER = Path(__file__).with_name("storage_worker.py")
 MESSAGES = 30
