@@ -165,25 +165,40 @@ class Platform:
         *,
         expect: Iterable[int] = (200, 201),
         client: httpx.AsyncClient | None = None,
+        idempotency_key: str | None = None,
         **kwargs: Any,
     ) -> httpx.Response:
-        for attempt in range(3):
+        # A GET, or a POST the service dedupes by its Idempotency-Key, is repeated when its
+        # answer was lost (a dropped connection, or the gateway's 502/503/504 on a loaded box),
+        # as a phone app syncing would: the same key, so it is applied once.
+        retryable = method == "GET" or idempotency_key is not None
+        headers = dict(who)
+        if idempotency_key is not None:
+            headers["Idempotency-Key"] = idempotency_key
+        for attempt in range(4):
             try:
                 async with self.gate:
                     response = await (client or self.gateway).request(
-                        method, path, headers=who, **kwargs
+                        method, path, headers=headers, **kwargs
                     )
-                break
             except httpx.TransportError as error:  # a loaded box drops a connection now and then
-                if method != "GET" or attempt == 2:
+                if not retryable or attempt == 3:
                     raise Refused(f"{method} {path}: {error!r}") from error
-                await asyncio.sleep(0.5)
+                await asyncio.sleep(0.5 * (attempt + 1))
+                continue
+            if retryable and response.status_code in LOST_ANSWER and attempt < 3:
+                await asyncio.sleep(0.5 * (attempt + 1))
+                continue
+            break
         if response.status_code not in set(expect):
             raise Refused(f"{method} {path} -> {response.status_code}: {response.text[:600]}")
         return response
 
     async def json(self, method: str, path: str, who: dict[str, str], **kwargs: Any) -> Any:
         return (await self.call(method, path, who, **kwargs)).json()
+
+
+LOST_ANSWER = (502, 503, 504)  # the gateway's answers when an upstream's answer did not come
 
 
 async def eventually(
@@ -630,17 +645,35 @@ class District:
             "POST", "/v1/visits", me,
             json={"bed_id": bed.bed_id, "check_in": check_in, "items": [bed.plan[0]["item_id"]],
                   "caregiver_present": True},
+            idempotency_key=f"visit-{bed.bed_id}-{begin.isoformat()}",
         )  # fmt: skip
         end = begin + timedelta(minutes=65 + self.rng.randint(0, 4))
         lat, lon = offset(bed.location, self.rng.uniform(-40, 40), self.rng.uniform(-40, 40))
         check_out = {"at": end.isoformat(), "method": "gps",
                      "location": {"lat": lat, "lon": lon, "accuracy_m": 15}}  # fmt: skip
-        closed = await self.p.json(
-            "POST", f"/v1/visits/{opened['id']}/check-out", me, json={"check_out": check_out}
-        )
+        closed = await self.check_out(me, opened["id"], check_out)
         self.tally.counts["visits"] += 1
         if closed["status"] != "verified":
             self.tally.counts[f"visits {closed['status']}"] += 1
+
+    async def check_out(
+        self, me: dict[str, str], visit_id: str, check_out: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A check-out whose answer was lost may have been applied: the visit says."""
+        path = f"/v1/visits/{visit_id}"
+        for attempt in range(4):
+            answer = await self.p.call(
+                "POST", f"{path}/check-out", me, json={"check_out": check_out},
+                expect=(200, *LOST_ANSWER),
+            )  # fmt: skip
+            if answer.status_code == 200:
+                result: dict[str, Any] = answer.json()
+                return result
+            visit: dict[str, Any] = await self.p.json("GET", path, me)
+            if visit.get("check_out") is not None:
+                return visit
+            await asyncio.sleep(0.5 * (attempt + 1))
+        raise Refused(f"POST {path}/check-out: no answer after 4 attempts")
 
     async def vitals(self) -> None:
         """Each home's vital-signs monitor sends its latest readings (the telemetry lane)."""
@@ -977,7 +1010,7 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--late-share", type=float, default=0.25)
     parser.add_argument("--fast", type=float, default=14_400, help="simulated s per real s")
     parser.add_argument("--after-rate", type=float, default=1, help="the clock's rate after")
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--seed", type=int, default=20260301)
     parser.add_argument("--run-id", default=uuid.uuid4().hex[:6])
     parser.add_argument("--gateway", default="http://127.0.0.1:8000")
