@@ -125,11 +125,17 @@ class Platform:
         settings = GatewaySettings()
         self.issuer = dev_issuer.load_or_create(settings.dev_issuer_dir)
         self.audience = settings.jwt_audience
-        limits = httpx.Limits(max_connections=32)
+        # uvicorn closes an idle keep-alive connection after 5 s, httpx's default expiry: a request
+        # sent on one as the server closes it gets "Server disconnected without sending a
+        # response". Expiring ours first leaves no such race (a full month died on it once).
+        limits = httpx.Limits(max_connections=32, keepalive_expiry=2.0)
+        lanes = httpx.Limits(keepalive_expiry=2.0)
         self.gateway = httpx.AsyncClient(base_url=args.gateway, timeout=60, limits=limits)
         self.alarm_lane = httpx.AsyncClient(base_url=args.alarm_lane, timeout=60, limits=limits)
-        self.telemetry_lane = httpx.AsyncClient(base_url=args.telemetry_lane, timeout=60)
-        self.stub = httpx.AsyncClient(base_url=args.city_platform, timeout=60)
+        self.telemetry_lane = httpx.AsyncClient(
+            base_url=args.telemetry_lane, timeout=60, limits=lanes
+        )
+        self.stub = httpx.AsyncClient(base_url=args.city_platform, timeout=60, limits=lanes)
         self._tokens: dict[tuple[Any, ...], str] = {}
         self.gate = asyncio.Semaphore(args.concurrency)
 
