@@ -5,13 +5,15 @@ edge's own and the service's relayed through it, must be documented in the merge
 A short run (fuzzing only, a few examples per operation): the service's answers are covered in
 depth by `test_openapi_conformance`; this one checks what the edge adds and relays.
 
-The other upstreams are not started: their operations are absent from the merged document
-(the gateway publishes only the documents it could fetch), so nothing is sent to them.
+The other upstreams point at a port nobody listens on (never the default ports: `make run` or
+`make demo` may be running beside the tests): their operations are absent from the merged
+document (the gateway publishes only the documents it could fetch), so nothing is sent to them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -53,7 +55,11 @@ def intake(tmp_path: Path) -> Iterator[UvicornProcess]:
 async def test_every_answer_through_the_gateway_is_documented(
     tmp_path: Path, intake: UvicornProcess
 ) -> None:
-    upstreams = default_upstreams() | {"intake": UpstreamSettings(url=intake.url)}
+    with socket.socket() as closed:  # bound then released: nothing listens there
+        closed.bind(("127.0.0.1", 0))
+        nowhere = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    upstreams = {name: UpstreamSettings(url=nowhere) for name in default_upstreams()}
+    upstreams["intake"] = UpstreamSettings(url=intake.url)
     async with run_gateway(
         tmp_path,
         intake.url,
