@@ -14,6 +14,7 @@ from chassis.app import create_service_app
 from chassis.clock import Clock, utc_now
 from chassis.runtime import ServiceRuntime
 from referral.api import ROUTERS
+from referral.api.fhir_errors import answer_fhir_failures_as_outcomes
 from referral.clients import ArchiveSources
 from referral.consumers import TOPIC_HANDLERS
 from referral.domain.backoff import Backoff
@@ -75,6 +76,7 @@ def create_app(
     if archive_http is None:
         runtime.on_stop(sources_http.aclose)
     app = create_service_app(runtime=runtime, title="HomeBed referral (转介转养)", routers=ROUTERS)
+    answer_fhir_failures_as_outcomes(app)
     app.state.webhook_sealer = sealer
     app.state.archive_sources = ArchiveSources(
         sources_http,

@@ -1,5 +1,5 @@
 """FHIR R4 view (base URL `/v1/fhir`), `application/fhir+json`: Task, ServiceRequest, Consent,
-the CapabilityStatement and Task polling. Errors stay problem+json like every route."""
+the CapabilityStatement and Task polling. Failures are OperationOutcomes (`fhir_errors`)."""
 
 from __future__ import annotations
 
