@@ -100,6 +100,7 @@ class Bed:
     plan: list[dict[str, Any]] = field(default_factory=list)
     simulator: BedSimulator | None = None
     ended: bool = False
+    applicant: str = ""  # the family member who applied: the one who answers its surveys
 
 
 @dataclass
@@ -317,7 +318,7 @@ class District:
         return self.p.token(Role.PROVIDER_ADMIN, f"admin-{provider.id}", provider_id=provider.id)
 
     def family(self, bed: Bed) -> dict[str, str]:
-        return self.p.token(Role.FAMILY, f"family-{bed.application_id or bed.name}")
+        return self.p.token(Role.FAMILY, bed.applicant)
 
     def worker(self, provider: Provider, worker: dict[str, Any]) -> dict[str, str]:
         return self.p.token(Role.CAREGIVER, worker["sub"], provider_id=provider.id)
@@ -395,8 +396,8 @@ class District:
         roll = self.rng.random()
         refused = roll < self.args.officer_refusals + self.args.ineligible
         body, name = self.application_body(provider, n, under_80=refused)
-        bed = Bed(provider, "", name)
-        fam = self.p.token(Role.FAMILY, f"family-{self.run}-{j.code}-{n}")
+        bed = Bed(provider, "", name, applicant=f"family-{self.run}-{j.code}-{n}")
+        fam = self.family(bed)
         created = await self.p.json("POST", "/v1/applications", fam, json=body)
         bed.application_id = created["id"]
         await self.p.call("POST", f"/v1/applications/{bed.application_id}/submit", fam)
@@ -878,6 +879,34 @@ class District:
 
     # --- month-end -----------------------------------------------------------------------------
 
+    async def surveys(self) -> None:
+        """Families answer the month's surveys in the app (the monthly one, and one after each
+        resolved alarm: svc-service-records sends them); a low score opens a follow-up task for
+        the provider (000 §三(六), 001 §四(三)3)."""
+        beds = self.active_beds()
+        answering = [b for b in beds if self.rng.random() < self.args.survey_answers]
+        unhappy = {b.bed_id for b in answering if self.rng.random() < self.args.unhappy}
+
+        async def answer(bed: Bed) -> None:
+            fam = self.family(bed)
+            sent = await self.pages("/v1/surveys", fam, bed_id=bed.bed_id, status="sent")
+            for survey in sent:
+                full = await self.p.json("GET", f"/v1/surveys/{survey['id']}", fam)
+                low = bed.bed_id in unhappy
+                answers = {
+                    q["code"]: (1 if low else self.rng.randint(q["scale_max"] - 1, q["scale_max"]))
+                    for q in full["questions"]
+                }
+                comment = "护理员来得太晚" if low else "服务周到"
+                await self.p.call(
+                    "POST", f"/v1/surveys/{survey['id']}/answers", fam,
+                    json={"answers": answers, "comment": comment},
+                )  # fmt: skip
+                self.tally.counts["surveys answered"] += 1
+                self.tally.counts["surveys scored low"] += int(low)
+
+        await asyncio.gather(*(answer(b) for b in answering))
+
     async def settle(self, period: str) -> None:
         """Each provider's month, run and submitted by one officer, approved by a second."""
         for provider in self.providers:
@@ -949,6 +978,10 @@ class District:
             settlements = await self.pages(
                 "/v1/settlements", self.officer(j), period=period, provider_id=provider.id
             )
+            scores = await self.p.json(
+                "GET", "/v1/surveys/scores", self.officer(j), params={"period": period}
+            )
+            score = next((r for r in scores["providers"] if r["provider_id"] == provider.id), {})
             rows.append(
                 {
                     "provider_id": provider.id,
@@ -971,6 +1004,9 @@ class District:
                     ),
                     "reports_on_time": sum(1 for r in reports if r.get("on_time")),
                     "reports_received_by_city": len(received),
+                    "surveys_answered": score.get("answered", 0),
+                    "survey_mean_score": score.get("mean_score"),
+                    "surveys_scored_low": score.get("low_scores", 0),
                     "settlement_status": [s["status"] for s in settlements],
                     "subsidy_total_fen": sum(s["total_fen"] for s in settlements),
                 }
@@ -990,6 +1026,8 @@ class District:
                 "visits": self.tally.counts["visits"],
                 "alarms_raised": self.tally.counts["alarms raised"],
                 "alarms_sent_late": self.tally.counts["alarms late"],
+                "surveys_answered": self.tally.counts["surveys answered"],
+                "surveys_scored_low": self.tally.counts["surveys scored low"],
                 "surprises": self.tally.surprises,
             },
         }
@@ -1014,6 +1052,8 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out-of-range", type=float, default=0.03)
     parser.add_argument("--falls-per-day", type=int, default=2)
     parser.add_argument("--late-share", type=float, default=0.25)
+    parser.add_argument("--survey-answers", type=float, default=0.6, help="families answering")
+    parser.add_argument("--unhappy", type=float, default=0.1, help="answers that score low")
     parser.add_argument("--fast", type=float, default=14_400, help="simulated s per real s")
     parser.add_argument("--after-rate", type=float, default=1, help="the clock's rate after")
     parser.add_argument("--concurrency", type=int, default=8)
@@ -1070,6 +1110,9 @@ async def drive(args: argparse.Namespace, show: Show | None = None) -> dict[str,
             if i == min(1, args.days - 1):
                 district.phase = "referrals: a hospital discharge in, a nursing-home transfer out"
                 await district.referrals()
+            if i == args.days - 1:  # the evening of the month's last day: still its month
+                district.phase = "the last evening: families answer the satisfaction surveys"
+                await district.surveys()
             await district.night(day)
         await district.reports_delivered()
         district.phase = "month-end: settlements (one officer prepares, a second approves)"
@@ -1181,6 +1224,14 @@ def print_summary(summary: dict[str, Any]) -> None:
         lambda r: f"{r['reports_acknowledged']} / {r['reports_on_time']}",
     )
     line("received by the city platform", lambda r: r["reports_received_by_city"])
+    line(
+        "surveys (answered / mean score / low)",
+        lambda r: (
+            f"{r['surveys_answered']} / "
+            + ("-" if r["survey_mean_score"] is None else f"{r['survey_mean_score']:.0f}")
+            + f" / {r['surveys_scored_low']}"
+        ),
+    )
     line("settlement", lambda r: ", ".join(r["settlement_status"]) or "-")
     line("subsidy (yuan)", lambda r: f"{r['subsidy_total_fen'] / 100:,.2f}")
     console.print(table)

@@ -72,6 +72,7 @@ async def test_the_short_demo_runs_a_district_to_month_end_and_its_summary_adds_
             "--month", "2023-03", "--start-day", "30", "--applications", "9",
             "--falls-per-day", "2", "--late-share", "0.5", "--ineligible", "0.15",
             "--officer-refusals", "0.1", "--after-rate", "0", "--plain", "--concurrency", "4",
+            "--survey-answers", "1", "--unhappy", "0.5",
             "--clock", str(tmp_path / "clock.json"), "--run-id", run[:6],
             "--gateway", url["gateway"], "--alarm-lane", url["iot-ingest"],
             "--telemetry-lane", url["iot-ingest"], "--city-platform", url["stub"],
@@ -188,6 +189,10 @@ async def test_the_short_demo_runs_a_district_to_month_end_and_its_summary_adds_
     for row in rows:
         assert row["reports"] == row["reports_acknowledged"] == 2, row
         assert row["reports_received_by_city"] >= 2, row
+    # surveys: every answer the families gave is in service-records' scores, the low ones too
+    assert did["surveys_answered"] >= 1
+    assert sum(r["surveys_answered"] for r in rows) == did["surveys_answered"]
+    assert sum(r["surveys_scored_low"] for r in rows) == did["surveys_scored_low"]
     # month-end: every provider's settlement approved (by a second officer), the ledger balanced
     assert all(r["settlement_status"] == ["approved"] for r in rows), rows
     assert summary["ledger"]["balanced"] is True
