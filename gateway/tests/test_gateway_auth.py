@@ -176,3 +176,18 @@ async def test_public_routes_need_no_credential(gateway: RunningGateway) -> None
     response = await gateway.client.post("/v1/eligibility/check", json={"age": 81})
     assert response.status_code == 200
     assert response.json()["principal"] is None
+
+
+async def test_a_refusal_under_the_fhir_base_is_an_operation_outcome(
+    gateway: RunningGateway,
+) -> None:
+    """A hospital's FHIR client reads the edge's own 401 as an OperationOutcome too."""
+    response = await gateway.client.get("/v1/fhir/Task/any")
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/fhir+json"
+    assert "Bearer" in response.headers["www-authenticate"]
+    body = response.json()
+    assert body["resourceType"] == "OperationOutcome"
+    (issue,) = body["issue"]
+    assert (issue["code"], issue["diagnostics"]) == ("login", "A valid credential is required.")
+    assert body["id"] == response.headers["x-request-id"]

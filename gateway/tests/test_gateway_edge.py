@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
+from chassis.fhir_outcome import is_fhir_path
 from chassis.principal import PRINCIPAL_HEADER, Principal, Role, mint_internal_token
 from gateway.edge.routes import Access
 from gateway.testing.harness import (
@@ -38,7 +40,15 @@ async def test_role_matrix_over_the_route_table(
         response = await gateway.client.request(method, path, headers=gateway.bearer(role))
         allowed = rule.decide(method, role) is Access.ALLOWED  # type: ignore[attr-defined]
         assert response.status_code == (200 if allowed else 403), (role, method, path)
-        if not allowed:
+        if not allowed and is_fhir_path(path):  # the same refusal, as a FHIR client reads it
+            assert response.headers["content-type"] == "application/fhir+json"
+            outcome = response.json()
+            assert outcome["issue"][0]["code"] == "forbidden"
+            members = {e["url"]: json.loads(e["valueString"]) for e in outcome["extension"]}
+            roles = members["urn:homebed:problem-member:required_roles"]
+            assert roles == rule.roles_for(method)  # type: ignore[attr-defined]
+            assert roles, "a forbidden route names who may call it"
+        elif not allowed:
             assert response.headers["content-type"] == "application/problem+json"
             problem = response.json()
             assert problem["type"] == "urn:homebed:problem:forbidden"

@@ -143,3 +143,37 @@ def test_no_403_where_every_role_may_call() -> None:
     table = RouteTable([RouteRule(path="/v1/me", upstream="intake", access={"GET": everyone})])
     merged = merge_openapi({"intake": {"paths": {"/v1/me": {"get": {}}}}}, table)
     assert "403" not in merged["paths"]["/v1/me"]["get"]["responses"]
+
+
+def test_failures_under_the_fhir_base_are_documented_as_operation_outcomes() -> None:
+    fhir_answer = {"content": {"application/fhir+json": {"schema": {"type": "object"}}}}
+    referral = {
+        "paths": {
+            "/v1/fhir/Task/{task_id}": {
+                "get": {"responses": {"200": fhir_answer, "404": {"description": "Not found"}}}
+            },
+            "/v1/referrals/inbound": {"post": _operation("#/components/schemas/Item")},
+        }
+    }
+    table = RouteTable(
+        [
+            RouteRule(path="/v1/fhir", upstream="referral", access={"GET": ["hospital"]}),
+            RouteRule(
+                path="/v1/referrals/inbound", upstream="referral", access={"POST": ["hospital"]}
+            ),
+        ]
+    )
+    merged = merge_openapi({"referral": referral}, table)
+    task = merged["paths"]["/v1/fhir/Task/{task_id}"]["get"]["responses"]
+    for status in ("401", "403", "404", "429", "502", "503", "504"):
+        assert task[status]["content"] == {
+            "application/fhir+json": {"schema": {"$ref": "#/components/schemas/OperationOutcome"}}
+        }, status
+    assert set(task["401"]["headers"]) == {"WWW-Authenticate"}  # the headers stay
+    assert task["200"]["content"] == fhir_answer["content"]
+    inbound = merged["paths"]["/v1/referrals/inbound"]["post"]["responses"]
+    assert "application/problem+json" in inbound["401"]["content"]
+    assert merged["components"]["schemas"]["OperationOutcome"]["required"] == [
+        "resourceType",
+        "issue",
+    ]

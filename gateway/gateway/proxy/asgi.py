@@ -9,11 +9,13 @@ import orjson
 from starlette.types import Receive, Send
 
 from chassis.errors import problem_type
+from chassis.fhir_outcome import FHIR_JSON, is_fhir_path, operation_outcome
 from chassis.problems import STATUS_TYPES
 from homebed_schemas.problem import PROBLEM_MEDIA_TYPE
 
 RawHeaders = list[tuple[bytes, bytes]]
 PROBLEM_CONTENT_TYPE = PROBLEM_MEDIA_TYPE.encode()
+FHIR_CONTENT_TYPE = FHIR_JSON.encode()
 
 
 class BodyTooLarge(Exception):
@@ -91,8 +93,12 @@ async def send_problem(
     body = problem_body(
         status, title, detail=detail, instance=instance, request_id=request_id, extra=extra
     )
+    content_type = PROBLEM_CONTENT_TYPE
+    if is_fhir_path(instance):  # a FHIR client reads every failure as an OperationOutcome
+        body = orjson.dumps(operation_outcome(orjson.loads(body)))
+        content_type = FHIR_CONTENT_TYPE
     response_headers: RawHeaders = [
-        (b"content-type", PROBLEM_CONTENT_TYPE),
+        (b"content-type", content_type),
         (b"content-length", str(len(body)).encode()),
         (b"x-request-id", request_id.encode()),
         *(headers or []),

@@ -2,7 +2,8 @@
 paths, only the operations the route table exposes, with the gateway's security schemes.
 
 Each exposed operation keeps the answers its service documents (problem+json, see
-`chassis.openapi`) and gains the answers of the edge itself: 401 with `WWW-Authenticate` and 403
+`chassis.openapi`; OperationOutcome under a FHIR base, `chassis.fhir_outcome`) and gains the
+answers of the edge itself: 401 with `WWW-Authenticate` and 403
 for the route's roles (both only where a credential is required), 413 on operations that carry
 a body, 429 with `Retry-After` and `RateLimit-*`, and 502/503/504 when the upstream is down,
 slow or breaks off. Public operations declare `security: []`."""
@@ -19,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from chassis.fhir_outcome import document_outcomes, is_fhir_path
 from chassis.openapi import PROBLEM_REF, problem_schemas
 from chassis.principal import Role
 from gateway.edge.routes import PUBLIC, RouteTable
@@ -120,12 +122,15 @@ def merge_openapi(
                 paths.setdefault(path, {}).update(kept)
     for name, schema in problem_schemas().items():
         schemas.setdefault(name, schema)  # the edge's own answers refer to them
-    return {
+    merged: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version},
         "paths": dict(sorted(paths.items())),
         "components": {"schemas": schemas, "securitySchemes": SECURITY_SCHEMES},
     }
+    if any(is_fhir_path(path) for path in paths):
+        document_outcomes(merged)  # the edge's answers there are OperationOutcomes too
+    return merged
 
 
 def _schema_renames(

@@ -38,6 +38,7 @@ TEST_ROUTES = (
     ),
     _rule("/v1/applications/*/decision", {"POST": ["officer"]}),
     _rule("/v1/referrals/inbound", {"GET": ["hospital"], "POST": ["hospital"]}),
+    _rule("/v1/fhir", {"GET": ["hospital", "provider_admin"]}),  # failures: OperationOutcome
     _rule("/v1/stream", {"GET": ["caregiver", "ops"]}, streaming=True),
     _rule("/v1/flaky", {"GET": ["ops"], "POST": ["ops"]}),
     _rule("/v1/slow", {"GET": ["ops"]}, timeout_seconds=0.5),

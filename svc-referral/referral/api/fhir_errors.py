@@ -16,17 +16,10 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
+from chassis.fhir_outcome import FHIR_JSON, document_outcomes, is_fhir_path, operation_outcome
 from homebed_schemas.problem import PROBLEM_MEDIA_TYPE
-from referral.fhir.outcome import OPERATION_OUTCOME_SCHEMA, operation_outcome
 
-FHIR_BASE = "/v1/fhir"
-FHIR_JSON = "application/fhir+json"
-OUTCOME_REF = "#/components/schemas/OperationOutcome"
 Handler = Callable[[Request, Any], Response | Awaitable[Response]]
-
-
-def is_fhir_path(path: str) -> bool:
-    return path == FHIR_BASE or path.startswith(FHIR_BASE + "/")
 
 
 def as_outcome(response: Response) -> Response:
@@ -69,18 +62,3 @@ def answer_fhir_failures_as_outcomes(app: FastAPI) -> None:
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]
-
-
-def document_outcomes(document: dict[str, Any]) -> None:
-    """Under the FHIR base every failure is documented as an OperationOutcome; the problem+json
-    shape stays beside it because the gateway's own refusals (credentials, role, rate limit,
-    an upstream down) are problem+json before the request reaches this service."""
-    document["components"]["schemas"]["OperationOutcome"] = OPERATION_OUTCOME_SCHEMA
-    for path, item in document.get("paths", {}).items():
-        if not is_fhir_path(path):
-            continue
-        for operation in item.values():
-            for code, answer in operation.get("responses", {}).items():
-                if code.isdigit() and int(code) >= 400:
-                    content = answer.setdefault("content", {})
-                    content[FHIR_JSON] = {"schema": {"$ref": OUTCOME_REF}}

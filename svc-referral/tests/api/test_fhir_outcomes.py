@@ -10,7 +10,7 @@ import httpx
 from fastapi import FastAPI
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 
-from referral.fhir.outcome import operation_outcome
+from chassis.fhir_outcome import operation_outcome
 from referral.testing import admin, hospital
 
 
@@ -112,3 +112,18 @@ def test_a_problem_with_field_errors_becomes_one_issue_per_field() -> None:
 def test_statuses_map_to_fhir_issue_types() -> None:
     codes = {s: operation_outcome({"status": s})["issue"][0]["code"] for s in (403, 409, 429, 502)}
     assert codes == {403: "forbidden", 409: "conflict", 429: "throttled", 502: "exception"}
+
+
+def test_the_problem_s_other_members_stay_as_extensions() -> None:
+    problem = {
+        "type": "urn:homebed:problem:illegal-transition",
+        "title": "Conflict",
+        "status": 409,
+        "detail": "cannot accept a cancelled referral",
+        "allowed_actions": ["archive"],
+    }
+    outcome = operation_outcome(problem)
+    OperationOutcome.model_validate(outcome)
+    assert outcome["extension"] == [
+        {"url": "urn:homebed:problem-member:allowed_actions", "valueString": '["archive"]'}
+    ]
