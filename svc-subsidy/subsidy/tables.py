@@ -117,6 +117,21 @@ class VisitValueRow(Base):
     )
 
 
+class VisitMonthTotalRow(Base):
+    """Per bed and month, the counted visits' totals, kept true on every visit write (PostgreSQL:
+    statement triggers on `visit_values`, migration 0005; SQLite: the repository): a settlement
+    reads one row per bed instead of aggregating the month's visits."""
+
+    __tablename__ = "visit_month_totals"
+
+    bed_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    visits: Mapped[int] = mapped_column(Integer)  # counted visits
+    value_fen: Mapped[int] = mapped_column(BigInteger)  # their values (those that have one)
+    unpriced: Mapped[int] = mapped_column(Integer)  # counted visits without a value
+    unpriced_seconds: Mapped[int] = mapped_column(BigInteger)  # and their duration
+
+
 class ReopenedPeriodRow(Base):
     """A month whose facts changed after it was settled: adjusted in a later period."""
 
