@@ -144,7 +144,7 @@ class FactsRepository:
         await self.session.execute(statement)
         if in_code and (before is None or before.version <= values["version"]):
             if before is not None:
-                await self._add_to_totals(before._mapping, -1)
+                await self._add_to_totals(dict(before._mapping), -1)
             await self._add_to_totals(values, 1)
 
     async def _add_to_totals(self, visit: Mapping[str, Any], sign: int) -> None:
