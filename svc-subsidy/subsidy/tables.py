@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -200,10 +201,12 @@ class SettlementLineRow(Base):
     __tablename__ = "settlement_lines"
 
     id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    settlement_id: Mapped[str] = mapped_column(String(ID), ForeignKey("settlements.id"), index=True)
+    # no per-row foreign key: a statement trigger checks the set (migration 0006); queries by
+    # settlement use the unique index below, which leads with it
+    settlement_id: Mapped[str] = mapped_column(String(ID))
     position: Mapped[int] = mapped_column(Integer)
     bed_id: Mapped[str] = mapped_column(String(ID))
-    elder_id: Mapped[str] = mapped_column(String(ID), index=True)
+    elder_id: Mapped[str] = mapped_column(String(ID))
     for_period: Mapped[str] = mapped_column(String(7))
     kind: Mapped[str] = mapped_column(String(24))
     rule: Mapped[str] = mapped_column(String(48))
@@ -216,6 +219,14 @@ class SettlementLineRow(Base):
     __table_args__ = (
         UniqueConstraint(
             "settlement_id", "elder_id", "for_period", "kind", name="uq_line_per_elder_kind"
+        ),
+        # by elder only for the construction subsidy paid before (once per elder): a partial
+        # index, not one entry per line of every kind (migration 0006)
+        Index(
+            "ix_settlement_lines_construction_elder",
+            "elder_id",
+            postgresql_where=text("kind = 'construction'"),
+            sqlite_where=text("kind = 'construction'"),
         ),
     )
 
@@ -252,10 +263,9 @@ class LedgerEntryRow(Base):
     __tablename__ = "ledger_entries"
 
     id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
-    transfer_id: Mapped[str] = mapped_column(String(128), ForeignKey("ledger_transfers.id"))
-    account_id: Mapped[str] = mapped_column(
-        String(128), ForeignKey("ledger_accounts.id"), index=True
-    )
+    # transfer and account exist: checked per statement, not per row (migration 0006)
+    transfer_id: Mapped[str] = mapped_column(String(128))
+    account_id: Mapped[str] = mapped_column(String(128), index=True)
     amount_fen: Mapped[int] = mapped_column(BigInteger)  # debit > 0, credit < 0
     line_id: Mapped[str | None] = mapped_column(String(128))
 

@@ -31,6 +31,7 @@ from subsidy.repositories.ledger import LedgerRepository
 from subsidy.repositories.settlements import SettlementRepository
 from subsidy.schemas.batches import CountyRun, PaymentBatch, SettlementBatchRead
 from subsidy.service.access import require_officer_of, require_visible
+from subsidy.service.bulk import without_gc_pauses
 from subsidy.service.events import emit_settlement
 from subsidy.service.ledger import record_transfers
 from subsidy.service.reads import settlement_read
@@ -68,12 +69,13 @@ async def run_county(
     require_officer_of(ctx.principal, cmd.jurisdiction)
     period = Period.parse(cmd.period)
     async with uow:
-        providers = cmd.provider_ids or await uow.repo(FactsRepository).providers_in(
-            cmd.jurisdiction
-        )
-        runs = await run_providers(uow, ctx, profile, period, providers)
-        await uow.commit()
-        return runs
+        with without_gc_pauses():
+            providers = cmd.provider_ids or await uow.repo(FactsRepository).providers_in(
+                cmd.jurisdiction
+            )
+            runs = await run_providers(uow, ctx, profile, period, providers)
+            await uow.commit()
+            return runs
 
 
 async def submit_settlements(
@@ -83,70 +85,73 @@ async def submit_settlements(
     transfer (all written together); settlement.submitted tells the region's officers."""
     many = len(ids) > 1
     async with uow:
-        settlements = uow.repo(SettlementRepository)
-        rows = await _locked(settlements, ctx, ids)
-        for row in rows:
-            try:
-                next_status(SettlementStatus(row.status), SettlementAction.SUBMIT)
-                if row.run_no == 0:
-                    raise Conflict("run the settlement before submitting it")
-                period = Period.parse(row.period)
-                if ctx.today <= period.last_day:
-                    # a month is settled on what it delivered: a draft may be run as it goes,
-                    # but the claim goes to the checker once the month is over (interpretation,
-                    # svc-subsidy README)
-                    raise Conflict(
-                        f"{row.period} is not over: submit from "
-                        f"{period.shifted(1).first_day} (Asia/Shanghai)"
-                    )
-            except DomainError as error:
-                raise _named(error, row, many) from None
-        amounts = await settlements.line_amounts_of(ids)
-        pending: dict[str, str | None] = {}
-        specs = []
-        for row in rows:
-            entries = posting_entries(row.provider_id, row.jurisdiction, amounts.get(row.id, []))
-            pending[row.id] = None
-            if entries:
-                pending[row.id] = f"{row.id}:s{row.submission_no + 1}"
-                specs.append(
-                    TransferSpec(
-                        id=pending[row.id] or "",
-                        kind="settlement",
-                        reference=row.id,
-                        memo=f"{row.period} {row.jurisdiction} {row.provider_id} run {row.run_no}",
-                        flag="pending",
-                        entries=entries,
-                    )
+        with without_gc_pauses():
+            settlements = uow.repo(SettlementRepository)
+            rows = await _locked(settlements, ctx, ids)
+            for row in rows:
+                try:
+                    next_status(SettlementStatus(row.status), SettlementAction.SUBMIT)
+                    if row.run_no == 0:
+                        raise Conflict("run the settlement before submitting it")
+                    period = Period.parse(row.period)
+                    if ctx.today <= period.last_day:
+                        # a month is settled on what it delivered: a draft may be run as it goes,
+                        # but the claim goes to the checker once the month is over (interpretation,
+                        # svc-subsidy README)
+                        raise Conflict(
+                            f"{row.period} is not over: submit from "
+                            f"{period.shifted(1).first_day} (Asia/Shanghai)"
+                        )
+                except DomainError as error:
+                    raise _named(error, row, many) from None
+            amounts = await settlements.line_amounts_of(ids)
+            pending: dict[str, str | None] = {}
+            specs = []
+            for row in rows:
+                entries = posting_entries(
+                    row.provider_id, row.jurisdiction, amounts.get(row.id, [])
                 )
-        await record_transfers(uow.repo(LedgerRepository), specs, now=ctx.now)
-        await settlements.mark_many(
-            rows,
-            [
-                {
-                    "status": SettlementStatus.SUBMITTED.value,
-                    "submission_no": row.submission_no + 1,
-                    "submitted_by": ctx.principal.sub,
-                    "submitted_at": ctx.now,
-                    "pending_transfer_id": pending[row.id],
-                    "rejected_by": None,
-                    "rejected_reason": None,
-                }
-                for row in rows
-            ],
-        )
-        totals = await settlements.kind_totals_of(ids)  # the checker's queue: who, how much
-        for row in rows:
-            await emit_settlement(
-                uow,
-                row,
-                "submitted",
-                totals.get(row.id, {}),
-                now=ctx.now,
-                transfer_id=pending[row.id],
+                pending[row.id] = None
+                if entries:
+                    pending[row.id] = f"{row.id}:s{row.submission_no + 1}"
+                    specs.append(
+                        TransferSpec(
+                            id=pending[row.id] or "",
+                            kind="settlement",
+                            reference=row.id,
+                            memo=f"{row.period} {row.jurisdiction} {row.provider_id} run {row.run_no}",
+                            flag="pending",
+                            entries=entries,
+                        )
+                    )
+            await record_transfers(uow.repo(LedgerRepository), specs, now=ctx.now)
+            await settlements.mark_many(
+                rows,
+                [
+                    {
+                        "status": SettlementStatus.SUBMITTED.value,
+                        "submission_no": row.submission_no + 1,
+                        "submitted_by": ctx.principal.sub,
+                        "submitted_at": ctx.now,
+                        "pending_transfer_id": pending[row.id],
+                        "rejected_by": None,
+                        "rejected_reason": None,
+                    }
+                    for row in rows
+                ],
             )
-        await uow.commit()
-        return SettlementBatchRead(settlements=[settlement_read(row) for row in rows])
+            totals = await settlements.kind_totals_of(ids)  # the checker's queue: who, how much
+            for row in rows:
+                await emit_settlement(
+                    uow,
+                    row,
+                    "submitted",
+                    totals.get(row.id, {}),
+                    now=ctx.now,
+                    transfer_id=pending[row.id],
+                )
+            await uow.commit()
+            return SettlementBatchRead(settlements=[settlement_read(row) for row in rows])
 
 
 async def approve_settlements(
@@ -157,64 +162,65 @@ async def approve_settlements(
     settlement.approved for each."""
     many = len(ids) > 1
     async with uow:
-        settlements = uow.repo(SettlementRepository)
-        rows = await _locked(settlements, ctx, ids)
-        for row in rows:
-            try:
-                require_officer_of(ctx.principal, row.jurisdiction)
-                next_status(SettlementStatus(row.status), SettlementAction.APPROVE)
-                require_checker(submitted_by=row.submitted_by, approver=ctx.principal.sub)
-            except DomainError as error:
-                raise _named(error, row, many) from None
-        posts = {
-            row.id: f"{row.pending_transfer_id}:post"
-            for row in rows
-            if row.pending_transfer_id is not None
-        }
-        await record_transfers(
-            uow.repo(LedgerRepository),
-            [
-                TransferSpec(
-                    id=posts[row.id],
-                    kind="settlement",
-                    reference=row.id,
-                    memo=f"approved by {ctx.principal.sub}",
-                    flag="post",
-                    pending_id=row.pending_transfer_id,
-                )
+        with without_gc_pauses():
+            settlements = uow.repo(SettlementRepository)
+            rows = await _locked(settlements, ctx, ids)
+            for row in rows:
+                try:
+                    require_officer_of(ctx.principal, row.jurisdiction)
+                    next_status(SettlementStatus(row.status), SettlementAction.APPROVE)
+                    require_checker(submitted_by=row.submitted_by, approver=ctx.principal.sub)
+                except DomainError as error:
+                    raise _named(error, row, many) from None
+            posts = {
+                row.id: f"{row.pending_transfer_id}:post"
                 for row in rows
-                if row.id in posts
-            ],
-            now=ctx.now,
-        )
-        facts = uow.repo(FactsRepository)
-        for row in rows:
-            await facts.consume_reopened(
-                row.provider_id, row.jurisdiction, Period.parse(row.period), row.id, row.ran_at
-            )
-        await settlements.mark_many(
-            rows,
-            [
-                {
-                    "status": SettlementStatus.APPROVED.value,
-                    "approved_by": ctx.principal.sub,
-                    "approved_at": ctx.now,
-                }
-                for _ in rows
-            ],
-        )
-        totals = await settlements.kind_totals_of(ids)
-        for row in rows:
-            await emit_settlement(
-                uow,
-                row,
-                "approved",
-                totals.get(row.id, {}),
+                if row.pending_transfer_id is not None
+            }
+            await record_transfers(
+                uow.repo(LedgerRepository),
+                [
+                    TransferSpec(
+                        id=posts[row.id],
+                        kind="settlement",
+                        reference=row.id,
+                        memo=f"approved by {ctx.principal.sub}",
+                        flag="post",
+                        pending_id=row.pending_transfer_id,
+                    )
+                    for row in rows
+                    if row.id in posts
+                ],
                 now=ctx.now,
-                transfer_id=posts.get(row.id),
             )
-        await uow.commit()
-        return SettlementBatchRead(settlements=[settlement_read(row) for row in rows])
+            facts = uow.repo(FactsRepository)
+            for row in rows:
+                await facts.consume_reopened(
+                    row.provider_id, row.jurisdiction, Period.parse(row.period), row.id, row.ran_at
+                )
+            await settlements.mark_many(
+                rows,
+                [
+                    {
+                        "status": SettlementStatus.APPROVED.value,
+                        "approved_by": ctx.principal.sub,
+                        "approved_at": ctx.now,
+                    }
+                    for _ in rows
+                ],
+            )
+            totals = await settlements.kind_totals_of(ids)
+            for row in rows:
+                await emit_settlement(
+                    uow,
+                    row,
+                    "approved",
+                    totals.get(row.id, {}),
+                    now=ctx.now,
+                    transfer_id=posts.get(row.id),
+                )
+            await uow.commit()
+            return SettlementBatchRead(settlements=[settlement_read(row) for row in rows])
 
 
 async def confirm_payments(
@@ -225,58 +231,64 @@ async def confirm_payments(
     ids = [payment.settlement_id for payment in cmd.payments]
     many = len(ids) > 1
     async with uow:
-        settlements = uow.repo(SettlementRepository)
-        ledger = uow.repo(LedgerRepository)
-        rows = await _locked(settlements, ctx, ids)
-        payments = {payment.settlement_id: payment for payment in cmd.payments}
-        for row in rows:
-            try:
-                require_officer_of(ctx.principal, row.jurisdiction)
-                next_status(SettlementStatus(row.status), SettlementAction.CONFIRM_PAYMENT)
-            except DomainError as error:
-                raise _named(error, row, many) from None
-            if payments[row.id].amount_fen != row.total_fen:
-                field = f"payments[{ids.index(row.id)}].amount_fen" if many else "amount_fen"
-                raise Unprocessable([(field, f"the settlement's total is {row.total_fen} fen")])
-        levels = await ledger.funder_debits_of(
-            [row.pending_transfer_id for row in rows if row.pending_transfer_id]
-        )
-        specs = []
-        for row in rows:
-            if not row.total_fen:
-                continue
-            reserved = levels.get(row.pending_transfer_id or "", {})
-            entries = [Entry(provider_payable(row.provider_id), row.total_fen)]
-            entries += [
-                Entry(treasury(level, row.jurisdiction), -amount)
-                for level, amount in sorted(reserved.items())
-                if amount
-            ]
-            specs.append(
-                TransferSpec(
-                    id=f"{row.id}:paid",
-                    kind="payment",
-                    reference=row.id,
-                    memo=f"payment {payments[row.id].payment_reference}",
-                    entries=tuple(entries),
+        with without_gc_pauses():
+            settlements = uow.repo(SettlementRepository)
+            ledger = uow.repo(LedgerRepository)
+            rows = await _locked(settlements, ctx, ids)
+            payments = {payment.settlement_id: payment for payment in cmd.payments}
+            for row in rows:
+                try:
+                    require_officer_of(ctx.principal, row.jurisdiction)
+                    next_status(SettlementStatus(row.status), SettlementAction.CONFIRM_PAYMENT)
+                except DomainError as error:
+                    raise _named(error, row, many) from None
+                if payments[row.id].amount_fen != row.total_fen:
+                    field = f"payments[{ids.index(row.id)}].amount_fen" if many else "amount_fen"
+                    raise Unprocessable([(field, f"the settlement's total is {row.total_fen} fen")])
+            levels = await ledger.funder_debits_of(
+                [row.pending_transfer_id for row in rows if row.pending_transfer_id]
+            )
+            specs = []
+            for row in rows:
+                if not row.total_fen:
+                    continue
+                reserved = levels.get(row.pending_transfer_id or "", {})
+                entries = [Entry(provider_payable(row.provider_id), row.total_fen)]
+                entries += [
+                    Entry(treasury(level, row.jurisdiction), -amount)
+                    for level, amount in sorted(reserved.items())
+                    if amount
+                ]
+                specs.append(
+                    TransferSpec(
+                        id=f"{row.id}:paid",
+                        kind="payment",
+                        reference=row.id,
+                        memo=f"payment {payments[row.id].payment_reference}",
+                        entries=tuple(entries),
+                    )
                 )
+            await record_transfers(ledger, specs, now=ctx.now)
+            await settlements.mark_many(
+                rows,
+                [
+                    {
+                        "status": SettlementStatus.PAID.value,
+                        "paid_at": ctx.now,
+                        "payment_reference": payments[row.id].payment_reference,
+                    }
+                    for row in rows
+                ],
             )
-        await record_transfers(ledger, specs, now=ctx.now)
-        await settlements.mark_many(
-            rows,
-            [
-                {
-                    "status": SettlementStatus.PAID.value,
-                    "paid_at": ctx.now,
-                    "payment_reference": payments[row.id].payment_reference,
-                }
-                for row in rows
-            ],
-        )
-        totals = await settlements.kind_totals_of(ids)
-        for row in rows:
-            await emit_settlement(
-                uow, row, "paid", totals.get(row.id, {}), now=ctx.now, transfer_id=f"{row.id}:paid"
-            )
-        await uow.commit()
-        return SettlementBatchRead(settlements=[settlement_read(row) for row in rows])
+            totals = await settlements.kind_totals_of(ids)
+            for row in rows:
+                await emit_settlement(
+                    uow,
+                    row,
+                    "paid",
+                    totals.get(row.id, {}),
+                    now=ctx.now,
+                    transfer_id=f"{row.id}:paid",
+                )
+            await uow.commit()
+            return SettlementBatchRead(settlements=[settlement_read(row) for row in rows])
