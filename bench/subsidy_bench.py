@@ -4,11 +4,12 @@ Builds svc-subsidy's own schema (its Alembic migrations, with the ledger's trigg
 throwaway database and loads, with plain SQL, 100,000 Pingyang beds (004: e-vouchers settled
 after service, modification subsidy on acceptance) of 200 providers and 3,000,000 verified
 on-site visits of July 2022 with their value. Then times, in the same run:
-- the settlement: for every provider the whole use-case path of the service — run (facts,
-  visit values aggregated, calculators, lines written), submit (one pending ledger transfer with
-  every line's entries, accounts created), approve by another officer (posted), payment
-  confirmation (payment transfer) — each its own transaction through the unit of work, with the
-  outbox events staged;
+- the settlement: the county's month through the service's batch use cases, one transaction
+  per step — run every provider's month (facts, visit month totals, calculators, lines
+  written), submit them all (one pending ledger transfer per settlement with its entries,
+  accounts created), approve them all by another officer (maker-checker per settlement, each
+  posted), confirm every payment (a payment transfer each) — through the unit of work, with
+  one outbox event per settlement and step staged;
 - the floor: `INSERT … SELECT` of the same number of rows into copies of the settlement-line and
   ledger-entry tables (what writing the result costs with no logic at all).
 Progress goes to stderr; the last line is

@@ -265,7 +265,7 @@ class LedgerEntryRow(Base):
     id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
     # transfer and account exist: checked per statement, not per row (migration 0006)
     transfer_id: Mapped[str] = mapped_column(String(128))
-    account_id: Mapped[str] = mapped_column(String(128), index=True)
+    account_id: Mapped[str] = mapped_column(String(128))  # no index: 0007
     amount_fen: Mapped[int] = mapped_column(BigInteger)  # debit > 0, credit < 0
     line_id: Mapped[str | None] = mapped_column(String(128))
 

@@ -75,3 +75,30 @@ async def test_the_sets_are_checked(database_url: str) -> None:
             assert await refused(engine, ("DELETE FROM settlements", {}))
     finally:
         await engine.dispose()
+
+
+async def test_the_sqlite_ledger_keeps_its_triggers(database_url: str) -> None:
+    """The rebuilt tables of 0006 and the index dropped by 0007 leave the ledger's guards."""
+    engine = create_engine(database_url)
+    try:
+        await upgrade_to_head(engine, MIGRATIONS)
+        if engine.dialect.name != "sqlite":
+            return
+        async with engine.connect() as connection:
+            names = set(
+                (
+                    await connection.execute(
+                        text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+                    )
+                ).scalars()
+            )
+        assert {
+            "ledger_entries_no_update",
+            "ledger_entries_no_delete",
+            "ledger_transfers_no_update",
+            "ledger_transfers_no_delete",
+            "ledger_entries_known",
+            "settlement_lines_known",
+        } <= names
+    finally:
+        await engine.dispose()
