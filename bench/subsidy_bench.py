@@ -4,11 +4,12 @@ Builds svc-subsidy's own schema (its Alembic migrations, with the ledger's trigg
 throwaway database and loads, with plain SQL, 100,000 Pingyang beds (004: e-vouchers settled
 after service, modification subsidy on acceptance) of 200 providers and 3,000,000 verified
 on-site visits of July 2022 with their value. Then times, in the same run:
-- the settlement: for every provider the whole use-case path of the service — run (facts,
-  visit values aggregated, calculators, lines written), submit (one pending ledger transfer with
-  every line's entries, accounts created), approve by another officer (posted), payment
-  confirmation (payment transfer) — each its own transaction through the unit of work, with the
-  outbox events staged;
+- the settlement: the county's month through the service's batch use cases, one transaction
+  per step — run every provider's month (facts, visit month totals, calculators, lines
+  written), submit them all (one pending ledger transfer per settlement with its entries,
+  accounts created), approve them all by another officer (maker-checker per settlement, each
+  posted), confirm every payment (a payment transfer each) — through the unit of work, with
+  one outbox event per settlement and step staged;
 - the floor: `INSERT … SELECT` of the same number of rows into copies of the settlement-line and
   ledger-entry tables (what writing the result costs with no logic at all).
 Progress goes to stderr; the last line is
@@ -31,15 +32,15 @@ from chassis.context import RequestContext
 from chassis.principal import Principal, Role
 from subsidy.bootstrap import create_app
 from subsidy.policies.loader import configured_profile
-from subsidy.schemas.settlements import PaymentConfirmation, SettlementRun
-from subsidy.service import settlement_flow, settlement_run
+from subsidy.schemas.batches import BatchPayment, CountyRun, PaymentBatch
+from subsidy.service import settlement_batch
 from subsidy.testing import subsidy_settings
 
 DATABASE = "subsidy_bench"
 PINGYANG = "330326"
 PERIOD = "2022-07"
 PROVIDERS = int(__import__("os").environ.get("BENCH_PROVIDERS", "200"))
-STEPS = [0.0, 0.0, 0.0]  # run, submit, approve: where the time goes
+STEPS = [0.0, 0.0, 0.0, 0.0]  # run, submit, approve, pay: where the time goes
 CONFIGURATION = {PINGYANG: {"voucher_settlement": {"monthly_voucher_fen": 30000}}}
 
 # Beds established 2022-01-xx; one in twelve accepted in July (its modification is due then);
@@ -116,44 +117,41 @@ async def load(conn: asyncpg.Connection, beds: int, days: int) -> int:
 
 
 async def settle_all(app: object, clock: ManualClock) -> tuple[float, int]:
+    """The county's month through the batch use cases, one transaction per step: run every
+    provider's month, submit them all (one officer), approve them all (another officer), confirm
+    every payment."""
     runtime = app.state.runtime  # type: ignore[attr-defined]
     profile = configured_profile(PINGYANG, CONFIGURATION)
     officer = context(Role.OFFICER, "officer-maker", clock())
     checker = context(Role.OFFICER, "officer-checker", clock())
     started = time.perf_counter()
-    lines = 0
-    for n in range(PROVIDERS):
-        provider = f"prov-{n}"
-        cmd = SettlementRun(provider_id=provider, jurisdiction=PINGYANG, period=PERIOD)
-        t0 = time.perf_counter()
-        ran = await settlement_run.run_settlement(
-            uow=runtime.uow(), ctx=officer, cmd=cmd, profile=profile
-        )
-        t1 = time.perf_counter()
-        await settlement_flow.submit_settlement(
-            uow=runtime.uow(), ctx=officer, settlement_id=ran.id
-        )
-        t2 = time.perf_counter()
-        await settlement_flow.approve_settlement(
-            uow=runtime.uow(), ctx=checker, settlement_id=ran.id
-        )
-        t3 = time.perf_counter()
-        STEPS[0] += t1 - t0
-        STEPS[1] += t2 - t1
-        STEPS[2] += t3 - t2
-        await settlement_flow.confirm_payment(
-            uow=runtime.uow(),
-            ctx=checker,
-            settlement_id=ran.id,
-            cmd=PaymentConfirmation(payment_reference=f"PY-{n}", amount_fen=ran.total_fen),
-        )
-        lines += ran.line_count
-        if (n + 1) % 20 == 0 or n < 3:
-            progress(
-                f"settled {n + 1}/{PROVIDERS} providers, {lines} lines "
-                f"(run {STEPS[0]:.1f} s, submit {STEPS[1]:.1f} s, approve {STEPS[2]:.1f} s)"
-            )
-    return time.perf_counter() - started, lines
+    ran = await settlement_batch.run_county(
+        uow=runtime.uow(),
+        ctx=officer,
+        cmd=CountyRun(jurisdiction=PINGYANG, period=PERIOD),
+        profile=profile,
+    )
+    ids = [s.id for s in ran.settlements]
+    lines = sum(s.line_count for s in ran.settlements)
+    t1 = time.perf_counter()
+    progress(f"ran {len(ids)} settlements, {lines} lines in {t1 - started:.2f} s")
+    await settlement_batch.submit_settlements(uow=runtime.uow(), ctx=officer, ids=ids)
+    t2 = time.perf_counter()
+    progress(f"submitted in {t2 - t1:.2f} s")
+    await settlement_batch.approve_settlements(uow=runtime.uow(), ctx=checker, ids=ids)
+    t3 = time.perf_counter()
+    progress(f"approved in {t3 - t2:.2f} s")
+    payments = [
+        BatchPayment(settlement_id=s.id, payment_reference=f"PY-{n}", amount_fen=s.total_fen)
+        for n, s in enumerate(ran.settlements)
+    ]
+    await settlement_batch.confirm_payments(
+        uow=runtime.uow(), ctx=checker, cmd=PaymentBatch(payments=payments)
+    )
+    t4 = time.perf_counter()
+    progress(f"payments confirmed in {t4 - t3:.2f} s")
+    STEPS[:] = [t1 - started, t2 - t1, t3 - t2, t4 - t3]
+    return t4 - started, lines
 
 
 async def floor(conn: asyncpg.Connection, lines: int, entries: int) -> float:

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -117,6 +118,21 @@ class VisitValueRow(Base):
     )
 
 
+class VisitMonthTotalRow(Base):
+    """Per bed and month, the counted visits' totals, kept true on every visit write (PostgreSQL:
+    statement triggers on `visit_values`, migration 0005; SQLite: the repository): a settlement
+    reads one row per bed instead of aggregating the month's visits."""
+
+    __tablename__ = "visit_month_totals"
+
+    bed_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    visits: Mapped[int] = mapped_column(Integer)  # counted visits
+    value_fen: Mapped[int] = mapped_column(BigInteger)  # their values (those that have one)
+    unpriced: Mapped[int] = mapped_column(Integer)  # counted visits without a value
+    unpriced_seconds: Mapped[int] = mapped_column(BigInteger)  # and their duration
+
+
 class ReopenedPeriodRow(Base):
     """A month whose facts changed after it was settled: adjusted in a later period."""
 
@@ -185,10 +201,12 @@ class SettlementLineRow(Base):
     __tablename__ = "settlement_lines"
 
     id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    settlement_id: Mapped[str] = mapped_column(String(ID), ForeignKey("settlements.id"), index=True)
+    # no per-row foreign key: a statement trigger checks the set (migration 0006); queries by
+    # settlement use the unique index below, which leads with it
+    settlement_id: Mapped[str] = mapped_column(String(ID))
     position: Mapped[int] = mapped_column(Integer)
     bed_id: Mapped[str] = mapped_column(String(ID))
-    elder_id: Mapped[str] = mapped_column(String(ID), index=True)
+    elder_id: Mapped[str] = mapped_column(String(ID))
     for_period: Mapped[str] = mapped_column(String(7))
     kind: Mapped[str] = mapped_column(String(24))
     rule: Mapped[str] = mapped_column(String(48))
@@ -201,6 +219,14 @@ class SettlementLineRow(Base):
     __table_args__ = (
         UniqueConstraint(
             "settlement_id", "elder_id", "for_period", "kind", name="uq_line_per_elder_kind"
+        ),
+        # by elder only for the construction subsidy paid before (once per elder): a partial
+        # index, not one entry per line of every kind (migration 0006)
+        Index(
+            "ix_settlement_lines_construction_elder",
+            "elder_id",
+            postgresql_where=text("kind = 'construction'"),
+            sqlite_where=text("kind = 'construction'"),
         ),
     )
 
@@ -237,10 +263,9 @@ class LedgerEntryRow(Base):
     __tablename__ = "ledger_entries"
 
     id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
-    transfer_id: Mapped[str] = mapped_column(String(128), ForeignKey("ledger_transfers.id"))
-    account_id: Mapped[str] = mapped_column(
-        String(128), ForeignKey("ledger_accounts.id"), index=True
-    )
+    # transfer and account exist: checked per statement, not per row (migration 0006)
+    transfer_id: Mapped[str] = mapped_column(String(128))
+    account_id: Mapped[str] = mapped_column(String(128))  # no index: 0007
     amount_fen: Mapped[int] = mapped_column(BigInteger)  # debit > 0, credit < 0
     line_id: Mapped[str | None] = mapped_column(String(128))
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from subsidy.api import ledger, platform, previews, reports, settlements, suspensions
+from subsidy.api import batches, ledger, platform, previews, reports, settlements, suspensions
 
 ROUTERS: list[APIRouter] = [
     previews.router,
     settlements.router,
+    batches.router,
     suspensions.router,
     platform.router,
     ledger.router,

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, and_, case, func, select, text, update
+from sqlalchemy import Row, Table, and_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +21,7 @@ from subsidy.tables import (
     PlatformAcceptanceRow,
     ReopenedPeriodRow,
     SettlementRow,
+    VisitMonthTotalRow,
     VisitValueRow,
 )
 
@@ -28,17 +29,9 @@ BEDS = cast(Table, BedFactRow.__table__)
 SUSPENSIONS = cast(Table, BedSuspensionRow.__table__)
 VISITS = cast(Table, VisitValueRow.__table__)
 REOPENED = cast(Table, ReopenedPeriodRow.__table__)
+TOTALS = cast(Table, VisitMonthTotalRow.__table__)
+TOTAL_COLUMNS = ("visits", "value_fen", "unpriced", "unpriced_seconds")
 SETTLED = ("approved", "paid")
-SERVICES_OF = text(
-    "SELECT b.bed_id, s.priced, s.unpriced_seconds, s.unpriced FROM bed_facts b "
-    "CROSS JOIN LATERAL (SELECT coalesce(sum(v.value_fen), 0) AS priced, "
-    "coalesce(sum(v.service_seconds) FILTER (WHERE v.value_fen IS NULL), 0) AS unpriced_seconds, "
-    "count(*) FILTER (WHERE v.value_fen IS NULL) AS unpriced, count(*) AS visits "
-    "FROM visit_values v WHERE v.bed_id = b.bed_id AND v.counted "
-    "AND v.service_date BETWEEN CAST(:first AS date) AND CAST(:last AS date)) s "
-    "WHERE b.provider_id = CAST(:provider_id AS text) "
-    "AND b.jurisdiction = CAST(:jurisdiction AS text) AND s.visits > 0"
-)
 
 
 class FactsRepository:
@@ -125,12 +118,52 @@ class FactsRepository:
         )
 
     async def put_visit(self, values: Mapping[str, Any]) -> None:
-        """The visit's latest version wins; an older version delivered late changes nothing."""
+        """The visit's latest version wins; an older version delivered late changes nothing.
+        The month totals follow: PostgreSQL's triggers (0005), here in code on SQLite."""
+        in_code = self.session.get_bind().dialect.name != "postgresql"
+        before = None
+        if in_code:
+            before = (
+                await self.session.execute(
+                    select(
+                        VISITS.c.version,
+                        VISITS.c.bed_id,
+                        VISITS.c.service_date,
+                        VISITS.c.service_seconds,
+                        VISITS.c.value_fen,
+                        VISITS.c.counted,
+                    ).where(VISITS.c.visit_id == values["visit_id"])
+                )
+            ).first()
         statement = self._insert(VISITS).values(**values)
         statement = statement.on_conflict_do_update(
             index_elements=[VISITS.c.visit_id],
             set_={k: statement.excluded[k] for k in values if k != "visit_id"},
             where=VISITS.c.version <= statement.excluded.version,
+        )
+        await self.session.execute(statement)
+        if in_code and (before is None or before.version <= values["version"]):
+            if before is not None:
+                await self._add_to_totals(dict(before._mapping), -1)
+            await self._add_to_totals(values, 1)
+
+    async def _add_to_totals(self, visit: Mapping[str, Any], sign: int) -> None:
+        """A visit's counted share of its bed's month, added (1) or taken off (-1)."""
+        if not visit["counted"]:
+            return
+        unpriced = visit["value_fen"] is None
+        share = {
+            "visits": sign,
+            "value_fen": sign * (visit["value_fen"] or 0),
+            "unpriced": sign * int(unpriced),
+            "unpriced_seconds": sign * (visit["service_seconds"] if unpriced else 0),
+        }
+        statement = self._insert(TOTALS).values(
+            bed_id=visit["bed_id"], period=str(Period.of(visit["service_date"])), **share
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=[TOTALS.c.bed_id, TOTALS.c.period],
+            set_={name: TOTALS.c[name] + statement.excluded[name] for name in TOTAL_COLUMNS},
         )
         await self.session.execute(statement)
 
@@ -180,25 +213,40 @@ class FactsRepository:
                 opened.append(period)
         return opened
 
-    # -- reads of the settlement run ---------------------------------------------------------
+    # -- reads of the settlement run (a set of providers of one jurisdiction at once) ---------
 
-    async def beds_of(self, provider_id: str, jurisdiction: str) -> list[Row[Any]]:
-        """The provider's beds as plain rows (the columns of BedFactRow by name): a month's
+    async def beds_in(self, jurisdiction: str, provider_ids: Sequence[str]) -> list[Row[Any]]:
+        """The providers' beds as plain rows (the columns of BedFactRow by name): a month's
         run reads every bed once and never changes them, so no ORM identity map to fill."""
         rows = await self.session.execute(
             select(*BEDS.c)
-            .where(BEDS.c.provider_id == provider_id, BEDS.c.jurisdiction == jurisdiction)
-            .order_by(BEDS.c.bed_id)
+            .where(BEDS.c.jurisdiction == jurisdiction, BEDS.c.provider_id.in_(provider_ids))
+            .order_by(BEDS.c.provider_id, BEDS.c.bed_id)
+        )
+        return list(rows.all())
+
+    async def providers_in(self, jurisdiction: str) -> list[str]:
+        """Every provider with a bed in the jurisdiction: a county's run settles them all."""
+        rows = await self.session.scalars(
+            select(BEDS.c.provider_id)
+            .where(BEDS.c.jurisdiction == jurisdiction)
+            .distinct()
+            .order_by(BEDS.c.provider_id)
         )
         return list(rows.all())
 
     async def suspensions_of(
         self, provider_id: str, jurisdiction: str
     ) -> dict[str, tuple[Suspension, ...]]:
+        return await self.suspensions_in(jurisdiction, [provider_id])
+
+    async def suspensions_in(
+        self, jurisdiction: str, provider_ids: Sequence[str]
+    ) -> dict[str, tuple[Suspension, ...]]:
         rows = await self.session.execute(
             select(SUSPENSIONS.c.bed_id, SUSPENSIONS.c.start, SUSPENSIONS.c.resumed_on)
             .join(BEDS, BEDS.c.bed_id == SUSPENSIONS.c.bed_id)
-            .where(BEDS.c.provider_id == provider_id, BEDS.c.jurisdiction == jurisdiction)
+            .where(BEDS.c.jurisdiction == jurisdiction, BEDS.c.provider_id.in_(provider_ids))
             .order_by(SUSPENSIONS.c.bed_id, SUSPENSIONS.c.start)
         )
         found: dict[str, list[Suspension]] = defaultdict(list)
@@ -206,71 +254,65 @@ class FactsRepository:
             found[bed_id].append(Suspension(start, resumed_on))
         return {bed: tuple(items) for bed, items in found.items()}
 
-    async def services_of(
-        self, provider_id: str, jurisdiction: str, period: Period, hourly_value_fen: int | None
+    async def services_in(
+        self,
+        jurisdiction: str,
+        provider_ids: Sequence[str],
+        period: Period,
+        hourly_value_fen: int | None,
     ) -> dict[str, int | None]:
         """Per bed, the value of the month's counted visits (verified, on site), in fen; None
-        when some visit carries no value and no hourly value is configured."""
-        if self.session.get_bind().dialect.name == "postgresql":
-            # per bed, a lateral index scan of its month: the cost follows the provider's
-            # visits, not the county's (a join let the planner scan every visit per provider)
-            rows = await self.session.execute(
-                SERVICES_OF,
-                {
-                    "provider_id": provider_id,
-                    "jurisdiction": jurisdiction,
-                    "first": period.first_day,
-                    "last": period.last_day,
-                },
+        when some visit carries no value and no hourly value is configured. Read from the
+        month totals kept on write (one row per bed), not from the visits."""
+        rows = await self.session.execute(
+            select(
+                TOTALS.c.bed_id, TOTALS.c.value_fen, TOTALS.c.unpriced_seconds, TOTALS.c.unpriced
             )
-        else:
-            unpriced_seconds = func.sum(
-                case((VISITS.c.value_fen.is_(None), VISITS.c.service_seconds), else_=0)
+            .join(BEDS, BEDS.c.bed_id == TOTALS.c.bed_id)
+            .where(
+                BEDS.c.jurisdiction == jurisdiction,
+                BEDS.c.provider_id.in_(provider_ids),
+                TOTALS.c.period == str(period),
+                TOTALS.c.visits > 0,
             )
-            unpriced_count = func.sum(case((VISITS.c.value_fen.is_(None), 1), else_=0))
-            rows = await self.session.execute(
-                select(
-                    VISITS.c.bed_id,
-                    func.coalesce(func.sum(VISITS.c.value_fen), 0),
-                    unpriced_seconds,
-                    unpriced_count,
-                )
-                .join(BEDS, BEDS.c.bed_id == VISITS.c.bed_id)
-                .where(
-                    BEDS.c.provider_id == provider_id,
-                    BEDS.c.jurisdiction == jurisdiction,
-                    VISITS.c.counted.is_(True),
-                    VISITS.c.service_date >= period.first_day,
-                    VISITS.c.service_date <= period.last_day,
-                )
-                .group_by(VISITS.c.bed_id)
-            )
+        )
         values: dict[str, int | None] = {}
         for bed_id, priced, seconds, count in rows:
-            if int(count or 0) == 0:
-                values[bed_id] = int(priced)
+            if count == 0:
+                values[bed_id] = priced
             elif hourly_value_fen is None:
                 values[bed_id] = None
             else:  # whole fen, rounded up in the provider's favour: interpretation
-                values[bed_id] = int(priced) + -(-int(seconds) * hourly_value_fen // 3600)
+                values[bed_id] = priced + -(-seconds * hourly_value_fen // 3600)
         return values
 
+    async def visit_totals(self, bed_id: str, period: Period) -> tuple[int, int, int, int]:
+        """(visits, value, unpriced visits, their seconds) as kept on write, zeros when none."""
+        row = (
+            await self.session.execute(
+                select(*(TOTALS.c[name] for name in TOTAL_COLUMNS)).where(
+                    TOTALS.c.bed_id == bed_id, TOTALS.c.period == str(period)
+                )
+            )
+        ).first()
+        return (0, 0, 0, 0) if row is None else (row[0], row[1], row[2], row[3])
+
     async def open_reopened(
-        self, provider_id: str, jurisdiction: str, before: Period
-    ) -> list[tuple[str, str]]:
-        """(bed, period) pairs re-opened and not yet adjusted, for months before `before`."""
+        self, jurisdiction: str, provider_ids: Sequence[str], before: Period
+    ) -> list[tuple[str, str, str]]:
+        """(provider, bed, period) re-opened and not yet adjusted, for months before `before`."""
         rows = await self.session.execute(
-            select(REOPENED.c.bed_id, REOPENED.c.period)
+            select(REOPENED.c.provider_id, REOPENED.c.bed_id, REOPENED.c.period)
             .where(
-                REOPENED.c.provider_id == provider_id,
+                REOPENED.c.provider_id.in_(provider_ids),
                 REOPENED.c.jurisdiction == jurisdiction,
                 REOPENED.c.consumed_by.is_(None),
                 REOPENED.c.period < str(before),
             )
             .distinct()
-            .order_by(REOPENED.c.period, REOPENED.c.bed_id)
+            .order_by(REOPENED.c.provider_id, REOPENED.c.period, REOPENED.c.bed_id)
         )
-        return [(b, p) for b, p in rows]
+        return [(p, b, m) for p, b, m in rows]
 
     async def consume_reopened(
         self,

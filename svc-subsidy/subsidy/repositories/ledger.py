@@ -23,6 +23,23 @@ INSERT_ACCOUNTS = text(
     "SELECT a.id, a.kind, CAST(:now AS timestamptz) FROM unnest(CAST(:ids AS text[]), CAST(:kinds AS text[])) "
     "AS a(id, kind) ON CONFLICT DO NOTHING"
 )
+INSERT_TRANSFERS = text(
+    "INSERT INTO ledger_transfers (id, kind, flag, pending_id, references_id, reference, memo, "
+    "fingerprint, amount_fen, created_at) "
+    "SELECT t.id, t.kind, t.flag, t.pending_id, t.references_id, t.reference, t.memo, "
+    "t.fingerprint, t.amount_fen, CAST(:now AS timestamptz) "
+    "FROM unnest(CAST(:id AS text[]), CAST(:kind AS text[]), CAST(:flag AS text[]), "
+    "CAST(:pending_id AS text[]), CAST(:references_id AS text[]), CAST(:reference AS text[]), "
+    "CAST(:memo AS text[]), CAST(:fingerprint AS text[]), CAST(:amount_fen AS bigint[])) "
+    "AS t(id, kind, flag, pending_id, references_id, reference, memo, fingerprint, amount_fen) "
+    "ON CONFLICT DO NOTHING RETURNING id"
+)
+INSERT_MANY_ENTRIES = text(
+    "INSERT INTO ledger_entries (transfer_id, account_id, amount_fen, line_id) "
+    "SELECT e.transfer, e.account, e.amount, e.line FROM unnest(CAST(:transfers AS text[]), "
+    "CAST(:accounts AS text[]), CAST(:amounts AS bigint[]), CAST(:lines AS text[])) "
+    "WITH ORDINALITY AS e(transfer, account, amount, line, n) ORDER BY e.n"
+)
 INSERT_ENTRIES = text(
     "INSERT INTO ledger_entries (transfer_id, account_id, amount_fen, line_id) "
     "SELECT CAST(:transfer_id AS text), e.account, e.amount, e.line FROM unnest(CAST(:accounts AS text[]), "
@@ -101,6 +118,69 @@ class LedgerRepository:
                 ],
             )
         return True
+
+    async def insert_transfers(self, specs: Sequence[TransferSpec], now: datetime) -> set[str]:
+        """Insert transfers and their entries, a statement per table for the whole set (the
+        accounts, the transfers, the entries); the ids created (an id taken is left out, with
+        its entries). SQLite: one transfer at a time."""
+        if not self._postgres():
+            return {spec.id for spec in specs if await self.insert_transfer(spec, now)}
+        if not specs:
+            return set()
+        created = set(
+            (
+                await self.session.scalars(
+                    INSERT_TRANSFERS,
+                    {
+                        "now": now,
+                        "id": [t.id for t in specs],
+                        "kind": [t.kind for t in specs],
+                        "flag": [t.flag for t in specs],
+                        "pending_id": [t.pending_id for t in specs],
+                        "references_id": [t.references_id for t in specs],
+                        "reference": [t.reference for t in specs],
+                        "memo": [t.memo for t in specs],
+                        "fingerprint": [t.fingerprint() for t in specs],
+                        "amount_fen": [t.amount_fen for t in specs],
+                    },
+                )
+            ).all()
+        )
+        with_entries = [t for t in specs if t.id in created and t.entries]
+        if with_entries:
+            await self.ensure_accounts((e.account_id for t in with_entries for e in t.entries), now)
+            await self.session.execute(
+                INSERT_MANY_ENTRIES,
+                {
+                    "transfers": [t.id for t in with_entries for _ in t.entries],
+                    "accounts": [e.account_id for t in with_entries for e in t.entries],
+                    "amounts": [e.amount_fen for t in with_entries for e in t.entries],
+                    "lines": [e.line_id for t in with_entries for e in t.entries],
+                },
+            )
+        return created
+
+    async def funder_debits_of(self, transfer_ids: Sequence[str]) -> dict[str, dict[str, int]]:
+        """Per transfer, what it debits each funding level (`funder:<level>:…` accounts): what
+        a settlement's pending transfer reserved, what its payment draws from each treasury."""
+        rows = await self.session.execute(
+            select(ENTRIES.c.transfer_id, ENTRIES.c.account_id, func.sum(ENTRIES.c.amount_fen))
+            .where(ENTRIES.c.transfer_id.in_(transfer_ids), ENTRIES.c.account_id.like("funder:%"))
+            .group_by(ENTRIES.c.transfer_id, ENTRIES.c.account_id)
+        )
+        found: dict[str, dict[str, int]] = {}
+        for transfer_id, account_id, amount in rows:
+            level = account_id.split(":")[1]
+            levels = found.setdefault(transfer_id, {})
+            levels[level] = levels.get(level, 0) + int(amount)
+        return found
+
+    async def flags_of(self, transfer_ids: Sequence[str]) -> dict[str, str]:
+        """The flag of each of these transfers that exists."""
+        rows = await self.session.execute(
+            select(TRANSFERS.c.id, TRANSFERS.c.flag).where(TRANSFERS.c.id.in_(transfer_ids))
+        )
+        return {transfer_id: flag for transfer_id, flag in rows}
 
     async def get(self, transfer_id: str) -> TransferSpec | None:
         row = await self.session.get(LedgerTransferRow, transfer_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -35,14 +35,14 @@ LINE_ARRAYS = (  # the columns a run writes as arrays, besides settlement_id and
 INSERT_LINES = text(
     "INSERT INTO settlement_lines (settlement_id, position, id, bed_id, elder_id, for_period, "
     "kind, rule, seed, payee, amount_fen, funding, explanation) "
-    "SELECT CAST(:settlement_id AS text), l.n - 1, l.id, l.bed_id, l.elder_id, l.for_period, "
+    "SELECT l.settlement_id, l.position, l.id, l.bed_id, l.elder_id, l.for_period, "
     "l.kind, l.rule, l.seed, l.payee, l.amount_fen, l.funding, l.explanation "
-    "FROM unnest(CAST(:id AS text[]), CAST(:bed_id AS text[]), CAST(:elder_id AS text[]), "
+    "FROM unnest(CAST(:settlement_id AS text[]), CAST(:position AS int[]), CAST(:id AS text[]), CAST(:bed_id AS text[]), CAST(:elder_id AS text[]), "
     "CAST(:for_period AS text[]), CAST(:kind AS text[]), CAST(:rule AS text[]), "
     "CAST(:seed AS text[]), CAST(:payee AS text[]), CAST(:amount_fen AS bigint[]), "
-    "CAST(:funding AS text[]), CAST(:explanation AS text[])) WITH ORDINALITY "
-    "AS l(id, bed_id, elder_id, for_period, kind, rule, seed, payee, amount_fen, funding, "
-    "explanation, n)"
+    "CAST(:funding AS text[]), CAST(:explanation AS text[])) "
+    "AS l(settlement_id, position, id, bed_id, elder_id, for_period, kind, rule, seed, payee, amount_fen, funding, "
+    "explanation)"
 )
 
 
@@ -61,6 +61,26 @@ class SettlementRepository:
             .values(**values)
             .on_conflict_do_nothing()
         )
+
+    async def create_many_if_missing(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Settlement rows, once each, in one statement (a county's providers)."""
+        if rows:
+            await self.session.execute(
+                self._insert(cast(Table, SettlementRow.__table__))
+                .values(list(rows))
+                .on_conflict_do_nothing()
+            )
+
+    async def get_many(self, ids: Sequence[str], *, lock: bool = False) -> list[SettlementRow]:
+        """The settlements of `ids` that exist, in id order (the lock order: two batches
+        overlapping lock their common rows in the same order, no deadlock)."""
+        statement = (
+            select(SettlementRow).where(SettlementRow.id.in_(ids)).order_by(SettlementRow.id)
+        )
+        if lock:
+            statement = statement.with_for_update()
+        rows = await self.session.scalars(statement.execution_options(populate_existing=True))
+        return list(rows.all())
 
     async def get(self, settlement_id: str, *, lock: bool = False) -> SettlementRow | None:
         statement = select(SettlementRow).where(SettlementRow.id == settlement_id)
@@ -140,64 +160,90 @@ class SettlementRepository:
         return await self.session.get(SettlementLineRow, line_id)
 
     async def replace_lines(self, settlement_id: str, lines: Sequence[SettledLine]) -> None:
-        """A draft's lines are the last run's: the old ones go, the new ones come (the ledger
-        sees nothing of a draft). On PostgreSQL one `INSERT … SELECT unnest(…)` writes them all:
-        one statement of column arrays instead of a row of parameters per line."""
-        await self.session.execute(delete(LINES).where(LINES.c.settlement_id == settlement_id))
-        if not lines:
+        await self.replace_lines_of({settlement_id: lines})
+
+    async def replace_lines_of(self, runs: Mapping[str, Sequence[SettledLine]]) -> None:
+        """Drafts' lines are their last run's: the old ones go, the new ones come (the ledger
+        sees nothing of a draft). On PostgreSQL one `INSERT … SELECT unnest(…)` writes the lines
+        of every settlement of the run: one statement of column arrays, whatever their number."""
+        if not runs:
             return
-        columns: dict[str, list[Any]] = {name: [] for name in LINE_ARRAYS}
-        for settled in lines:
-            line = settled.line
-            columns["id"].append(settled.line_id(settlement_id))
-            columns["bed_id"].append(settled.bed_id)
-            columns["elder_id"].append(settled.elder_id)
-            columns["for_period"].append(settled.for_period)
-            columns["kind"].append(line.kind)
-            columns["rule"].append(line.rule)
-            columns["seed"].append(line.seed)
-            columns["payee"].append(line.payee)
-            columns["amount_fen"].append(line.amount_fen)
-            columns["funding"].append(funding_text(line.funding))
-            columns["explanation"].append(line.explanation)
+        await self.session.execute(delete(LINES).where(LINES.c.settlement_id.in_(list(runs))))
+        columns: dict[str, list[Any]] = {
+            name: [] for name in ("settlement_id", "position", *LINE_ARRAYS)
+        }
+        for settlement_id, lines in runs.items():
+            for position, settled in enumerate(lines):
+                line = settled.line
+                columns["settlement_id"].append(settlement_id)
+                columns["position"].append(position)
+                columns["id"].append(settled.line_id(settlement_id))
+                columns["bed_id"].append(settled.bed_id)
+                columns["elder_id"].append(settled.elder_id)
+                columns["for_period"].append(settled.for_period)
+                columns["kind"].append(line.kind)
+                columns["rule"].append(line.rule)
+                columns["seed"].append(line.seed)
+                columns["payee"].append(line.payee)
+                columns["amount_fen"].append(line.amount_fen)
+                columns["funding"].append(funding_text(line.funding))
+                columns["explanation"].append(line.explanation)
+        count = len(columns["id"])
+        if not count:
+            return
         if self.session.get_bind().dialect.name == "postgresql":
-            await self.session.execute(INSERT_LINES, {"settlement_id": settlement_id, **columns})
+            await self.session.execute(INSERT_LINES, columns)
             return
         await self.session.execute(
             insert(LINES),
-            [
-                {"settlement_id": settlement_id, "position": position}
-                | {name: values[position] for name, values in columns.items()}
-                for position in range(len(lines))
-            ],
+            [{name: values[n] for name, values in columns.items()} for n in range(count)],
         )
 
     async def line_amounts(self, settlement_id: str) -> list[LineAmount]:
         """(elder, kind, amount, funding) of each line: what the ledger and the payment need,
         as plain tuples (no Line objects, no explanations)."""
+        return (await self.line_amounts_of([settlement_id])).get(settlement_id, [])
+
+    async def line_amounts_of(self, ids: Sequence[str]) -> dict[str, list[LineAmount]]:
         rows = await self.session.execute(
-            select(LINES.c.elder_id, LINES.c.kind, LINES.c.amount_fen, LINES.c.funding)
-            .where(LINES.c.settlement_id == settlement_id)
-            .order_by(LINES.c.position)
+            select(
+                LINES.c.settlement_id,
+                LINES.c.elder_id,
+                LINES.c.kind,
+                LINES.c.amount_fen,
+                LINES.c.funding,
+            )
+            .where(LINES.c.settlement_id.in_(ids))
+            .order_by(LINES.c.settlement_id, LINES.c.position)
         )
-        return [LineAmount(*row) for row in rows]
+        found: dict[str, list[LineAmount]] = defaultdict(list)
+        for settlement_id, *amount in rows:
+            found[settlement_id].append(LineAmount(*amount))
+        return found
 
     async def kind_totals(self, settlement_id: str) -> dict[str, int]:
+        return (await self.kind_totals_of([settlement_id])).get(settlement_id, {})
+
+    async def kind_totals_of(self, ids: Sequence[str]) -> dict[str, dict[str, int]]:
+        """Per settlement, its total per line kind (summed by the database)."""
         rows = await self.session.execute(
-            select(LINES.c.kind, func.sum(LINES.c.amount_fen))
-            .where(LINES.c.settlement_id == settlement_id)
-            .group_by(LINES.c.kind)
-            .order_by(LINES.c.kind)
+            select(LINES.c.settlement_id, LINES.c.kind, func.sum(LINES.c.amount_fen))
+            .where(LINES.c.settlement_id.in_(ids))
+            .group_by(LINES.c.settlement_id, LINES.c.kind)
+            .order_by(LINES.c.settlement_id, LINES.c.kind)
         )
-        return {kind: int(total) for kind, total in rows}
+        found: dict[str, dict[str, int]] = defaultdict(dict)
+        for settlement_id, kind, total in rows:
+            found[settlement_id][kind] = int(total)
+        return found
 
     async def construction_paid_before(
-        self, provider_id: str, jurisdiction: str, period: Period
+        self, jurisdiction: str, provider_ids: Sequence[str], period: Period
     ) -> dict[str, int]:
-        """Per elder of this provider's beds: construction subsidy settled for months before
+        """Per elder of these providers' beds: construction subsidy settled for months before
         `period` by any provider (once per elder, 001 §四(七)1)."""
         elders = select(BedFactRow.elder_id).where(
-            BedFactRow.provider_id == provider_id, BedFactRow.jurisdiction == jurisdiction
+            BedFactRow.provider_id.in_(provider_ids), BedFactRow.jurisdiction == jurisdiction
         )
         rows = await self.session.execute(
             select(SettlementLineRow.elder_id, func.sum(SettlementLineRow.amount_fen))
@@ -228,29 +274,40 @@ class SettlementRepository:
         return int(total or 0)
 
     async def settled_for(
-        self, provider_id: str, jurisdiction: str, pairs: Iterable[tuple[str, str]]
-    ) -> dict[tuple[str, str], list[SettledLine]]:
-        """The approved or paid lines (adjustments included) accounting for (bed, month)."""
-        wanted = set(pairs)
-        if not wanted:
+        self, jurisdiction: str, wanted: Iterable[tuple[str, str, str]]
+    ) -> dict[tuple[str, str, str], list[SettledLine]]:
+        """The approved or paid lines (adjustments included) of a provider accounting for
+        (provider, bed, month)."""
+        keys = set(wanted)
+        if not keys:
             return {}
-        beds = sorted({bed for bed, _ in wanted})
-        rows = await self.session.scalars(
-            select(SettlementLineRow)
+        providers = sorted({provider for provider, _, _ in keys})
+        beds = sorted({bed for _, bed, _ in keys})
+        rows = await self.session.execute(
+            select(SettlementRow.provider_id, SettlementLineRow)
             .join(SettlementRow, SettlementRow.id == SettlementLineRow.settlement_id)
             .where(
-                SettlementRow.provider_id == provider_id,
+                SettlementRow.provider_id.in_(providers),
                 SettlementRow.jurisdiction == jurisdiction,
                 SettlementRow.status.in_(SETTLED),
                 SettlementLineRow.bed_id.in_(beds),
             )
             .order_by(SettlementLineRow.id)
         )
-        found: dict[tuple[str, str], list[SettledLine]] = defaultdict(list)
-        for row in rows:
-            if (row.bed_id, row.for_period) in wanted:
-                found[(row.bed_id, row.for_period)].append(_settled(row))
+        found: dict[tuple[str, str, str], list[SettledLine]] = defaultdict(list)
+        for provider, row in rows:
+            key = (provider, row.bed_id, row.for_period)
+            if key in keys:
+                found[key].append(_settled(row))
         return found
+
+    async def mark_many(
+        self, rows: Sequence[SettlementRow], values: Sequence[dict[str, Any]]
+    ) -> None:
+        for row, changes in zip(rows, values, strict=True):
+            for name, value in changes.items():
+                setattr(row, name, value)
+        await self.session.flush()
 
     async def mark(self, row: SettlementRow, **values: Any) -> None:
         for name, value in values.items():

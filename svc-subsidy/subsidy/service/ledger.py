@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from chassis.access import require_role
@@ -41,6 +42,30 @@ async def record_transfer(
             extra={"transfer_id": spec.id},
         )
     return existing, False
+
+
+async def record_transfers(
+    ledger: LedgerRepository, specs: Sequence[TransferSpec], *, now: datetime
+) -> list[tuple[TransferSpec, bool]]:
+    """`record_transfer` for a set (a county's settlements): validated one by one, written by
+    one statement per table; a transfer whose id was taken gets `record_transfer`'s answer
+    (the original on a replay, a Conflict otherwise)."""
+    for spec in specs:
+        spec.validate()
+    pending = [spec.pending_id for spec in specs if spec.pending_id is not None]
+    if pending:
+        flags = await ledger.flags_of(pending)
+        for pending_id in pending:
+            flag = flags.get(pending_id)
+            if flag is None:
+                raise NotFound(f"pending transfer {pending_id}")
+            if flag != "pending":
+                raise Conflict(f"transfer {pending_id} is not pending")
+    created = await ledger.insert_transfers(specs, now)
+    return [
+        (spec, True) if spec.id in created else await record_transfer(ledger, spec, now=now)
+        for spec in specs
+    ]
 
 
 async def read_trial_balance(*, uow: UnitOfWork, ctx: RequestContext) -> TrialBalanceRead:

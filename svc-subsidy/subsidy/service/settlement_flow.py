@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import defaultdict
 
 from chassis.access import require_role
 from chassis.context import RequestContext
 from chassis.db import UnitOfWork
-from chassis.errors import Conflict, NotFound, Unprocessable
+from chassis.errors import Conflict, NotFound
 from chassis.principal import Role
 from homebed_schemas.events.subsidy import SettlementReversed
 from subsidy.domain.ledger import (
@@ -23,19 +22,18 @@ from subsidy.domain.ledger import (
     treasury,
 )
 from subsidy.domain.money import yuan
-from subsidy.domain.periods import Period
 from subsidy.domain.settlement import (
     SettlementAction,
     SettlementStatus,
     next_status,
     parse_funding,
     per_level,
-    posting_entries,
     require_checker,
 )
 from subsidy.repositories.facts import FactsRepository
 from subsidy.repositories.ledger import LedgerRepository
 from subsidy.repositories.settlements import SettlementRepository
+from subsidy.schemas.batches import BatchPayment, PaymentBatch
 from subsidy.schemas.settlements import (
     ClawbackRead,
     LineClawback,
@@ -43,8 +41,9 @@ from subsidy.schemas.settlements import (
     SettlementRead,
     SettlementRejection,
 )
+from subsidy.service import settlement_batch
 from subsidy.service.access import require_officer_of
-from subsidy.service.events import emit_reversed, emit_settlement
+from subsidy.service.events import emit_reversed
 from subsidy.service.ledger import record_transfer
 from subsidy.service.reads import settlement_read, visible_settlement
 
@@ -54,53 +53,8 @@ async def submit_settlement(
 ) -> SettlementRead:
     """The maker submits: the lines are reserved in the ledger as one pending transfer;
     settlement.submitted tells the region's officers there is one to check."""
-    async with uow:
-        settlements = uow.repo(SettlementRepository)
-        row = await visible_settlement(settlements, ctx, settlement_id, lock=True)
-        status = next_status(SettlementStatus(row.status), SettlementAction.SUBMIT)
-        if row.run_no == 0:
-            raise Conflict("run the settlement before submitting it")
-        period = Period.parse(row.period)
-        if ctx.today <= period.last_day:
-            # a month is settled on what it delivered: a draft may be run as it goes, but the
-            # claim goes to the checker once the month is over (interpretation, svc-subsidy README)
-            raise Conflict(
-                f"{row.period} is not over: submit from {period.shifted(1).first_day} "
-                "(Asia/Shanghai)"
-            )
-        submission = row.submission_no + 1
-        pending_id = None
-        entries = posting_entries(
-            row.provider_id, row.jurisdiction, await settlements.line_amounts(row.id)
-        )
-        if entries:
-            pending_id = f"{row.id}:s{submission}"
-            await record_transfer(
-                uow.repo(LedgerRepository),
-                TransferSpec(
-                    id=pending_id,
-                    kind="settlement",
-                    reference=row.id,
-                    memo=f"{row.period} {row.jurisdiction} {row.provider_id} run {row.run_no}",
-                    flag="pending",
-                    entries=entries,
-                ),
-                now=ctx.now,
-            )
-        await settlements.mark(
-            row,
-            status=status.value,
-            submission_no=submission,
-            submitted_by=ctx.principal.sub,
-            submitted_at=ctx.now,
-            pending_transfer_id=pending_id,
-            rejected_by=None,
-            rejected_reason=None,
-        )
-        totals = await settlements.kind_totals(row.id)  # the checker's queue: who, how much
-        await emit_settlement(uow, row, "submitted", totals, now=ctx.now, transfer_id=pending_id)
-        await uow.commit()
-        return settlement_read(row)
+    submitted = await settlement_batch.submit_settlements(uow=uow, ctx=ctx, ids=[settlement_id])
+    return submitted.settlements[0]
 
 
 async def approve_settlement(
@@ -108,37 +62,8 @@ async def approve_settlement(
 ) -> SettlementRead:
     """The checker (an officer of the region, not the submitter) approves: the pending
     transfer is posted, the re-opened months it adjusted are closed; settlement.approved."""
-    async with uow:
-        settlements = uow.repo(SettlementRepository)
-        row = await visible_settlement(settlements, ctx, settlement_id, lock=True)
-        require_officer_of(ctx.principal, row.jurisdiction)
-        status = next_status(SettlementStatus(row.status), SettlementAction.APPROVE)
-        require_checker(submitted_by=row.submitted_by, approver=ctx.principal.sub)
-        transfer_id = None
-        if row.pending_transfer_id is not None:
-            transfer_id = f"{row.pending_transfer_id}:post"
-            await record_transfer(
-                uow.repo(LedgerRepository),
-                TransferSpec(
-                    id=transfer_id,
-                    kind="settlement",
-                    reference=row.id,
-                    memo=f"approved by {ctx.principal.sub}",
-                    flag="post",
-                    pending_id=row.pending_transfer_id,
-                ),
-                now=ctx.now,
-            )
-        await uow.repo(FactsRepository).consume_reopened(
-            row.provider_id, row.jurisdiction, Period.parse(row.period), row.id, row.ran_at
-        )
-        await settlements.mark(
-            row, status=status.value, approved_by=ctx.principal.sub, approved_at=ctx.now
-        )
-        totals = await settlements.kind_totals(row.id)
-        await emit_settlement(uow, row, "approved", totals, now=ctx.now, transfer_id=transfer_id)
-        await uow.commit()
-        return settlement_read(row)
+    approved = await settlement_batch.approve_settlements(uow=uow, ctx=ctx, ids=[settlement_id])
+    return approved.settlements[0]
 
 
 async def reject_settlement(
@@ -205,43 +130,17 @@ async def confirm_payment(
     *, uow: UnitOfWork, ctx: RequestContext, settlement_id: str, cmd: PaymentConfirmation
 ) -> SettlementRead:
     """The bank paid: provider payable against the funders' treasury; settlement.paid."""
-    async with uow:
-        settlements = uow.repo(SettlementRepository)
-        row = await visible_settlement(settlements, ctx, settlement_id, lock=True)
-        require_officer_of(ctx.principal, row.jurisdiction)
-        status = next_status(SettlementStatus(row.status), SettlementAction.CONFIRM_PAYMENT)
-        if cmd.amount_fen != row.total_fen:
-            raise Unprocessable([("amount_fen", f"the settlement's total is {row.total_fen} fen")])
-        amounts = await settlements.line_amounts(row.id)  # read once: levels and kinds
-        levels = per_level(amounts)
-        totals: dict[str, int] = defaultdict(int)
-        for line in amounts:
-            totals[line.kind] += line.amount_fen
-        transfer_id = f"{row.id}:paid"
-        entries = [Entry(provider_payable(row.provider_id), row.total_fen)]
-        entries += [
-            Entry(treasury(level, row.jurisdiction), -amount)
-            for level, amount in sorted(levels.items())
-            if amount
-        ]
-        if row.total_fen:
-            await record_transfer(
-                uow.repo(LedgerRepository),
-                TransferSpec(
-                    id=transfer_id,
-                    kind="payment",
-                    reference=row.id,
-                    memo=f"payment {cmd.payment_reference}",
-                    entries=tuple(entries),
-                ),
-                now=ctx.now,
+    batch = PaymentBatch.model_construct(
+        payments=[
+            BatchPayment.model_construct(
+                settlement_id=settlement_id,
+                payment_reference=cmd.payment_reference,
+                amount_fen=cmd.amount_fen,
             )
-        await settlements.mark(
-            row, status=status.value, paid_at=ctx.now, payment_reference=cmd.payment_reference
-        )
-        await emit_settlement(uow, row, "paid", totals, now=ctx.now, transfer_id=transfer_id)
-        await uow.commit()
-        return settlement_read(row)
+        ]
+    )
+    paid = await settlement_batch.confirm_payments(uow=uow, ctx=ctx, cmd=batch)
+    return paid.settlements[0]
 
 
 async def claw_back_line(

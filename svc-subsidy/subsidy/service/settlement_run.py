@@ -8,6 +8,7 @@ runs or crashes there is one line per (elder, month, kind). Two runs racing seri
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Row
@@ -34,6 +35,7 @@ from subsidy.domain.settlement import (
 from subsidy.domain.settlement_run import BedInput, adjustment_lines, settle_month
 from subsidy.repositories.facts import FactsRepository
 from subsidy.repositories.settlements import SettlementRepository
+from subsidy.schemas.batches import SettlementBatchRead, SkippedSettlement
 from subsidy.schemas.settlements import (
     LineChangeRead,
     SettlementDiffRead,
@@ -75,67 +77,92 @@ def bed_facts(
 async def compute_lines(
     uow: UnitOfWork, profile: SubsidyProfile, provider_id: str, period: Period
 ) -> list[SettledLine]:
-    """This month's lines for the provider's beds, then the adjustments of re-opened months."""
+    """This month's lines of one provider: `compute_runs` with a set of one."""
+    return (await compute_runs(uow, profile, [provider_id], period))[provider_id]
+
+
+async def compute_runs(
+    uow: UnitOfWork, profile: SubsidyProfile, provider_ids: Sequence[str], period: Period
+) -> dict[str, list[SettledLine]]:
+    """Per provider, this month's lines for its beds, then the adjustments of re-opened months.
+    Every fact is read once for the set (one query per kind of fact, whatever the number of
+    providers); the lines are computed per provider (one line per elder, month and kind within
+    a settlement)."""
     facts = uow.repo(FactsRepository)
     settlements = uow.repo(SettlementRepository)
     jurisdiction = profile.jurisdiction
     voucher = profile.rule_of("voucher_settlement")
     hourly = voucher.hourly_value_fen if isinstance(voucher, VoucherRule) else None
+    no_services = 0 if voucher else None
 
     async def services(month: Period) -> dict[str, int | None]:
         if voucher is None:
             return {}
-        return await facts.services_of(provider_id, jurisdiction, month, hourly)
+        return await facts.services_in(jurisdiction, provider_ids, month, hourly)
 
-    beds = await facts.beds_of(provider_id, jurisdiction)
-    suspensions = await facts.suspensions_of(provider_id, jurisdiction)
-    paid = await settlements.construction_paid_before(provider_id, jurisdiction, period)
+    beds = await facts.beds_in(jurisdiction, provider_ids)
+    suspensions = await facts.suspensions_in(jurisdiction, provider_ids)
+    paid = await settlements.construction_paid_before(jurisdiction, provider_ids, period)
     delivered = await services(period)
-    inputs = [
-        BedInput(
-            bed.bed_id,
-            bed.elder_id,
-            bed_facts(
-                bed,
-                suspensions.get(bed.bed_id, ()),
-                paid.get(bed.elder_id, 0),
-                delivered.get(bed.bed_id, 0 if voucher else None),
-            ),
-            bed.payments_suspended,
+    inputs: dict[str, list[BedInput]] = {provider: [] for provider in provider_ids}
+    by_bed: dict[tuple[str, str], Row[Any]] = {}
+    for bed in beds:
+        if bed.last_event_at.year <= 1970:  # placeholders: no lifecycle snapshot yet
+            continue
+        by_bed[(bed.provider_id, bed.bed_id)] = bed
+        inputs[bed.provider_id].append(
+            BedInput(
+                bed.bed_id,
+                bed.elder_id,
+                bed_facts(
+                    bed,
+                    suspensions.get(bed.bed_id, ()),
+                    paid.get(bed.elder_id, 0),
+                    delivered.get(bed.bed_id, no_services),
+                ),
+                bed.payments_suspended,
+            )
         )
-        for bed in beds
-        if bed.last_event_at.year > 1970  # placeholders: no lifecycle snapshot yet
-    ]
-    month = settle_month(profile, period, inputs)
 
-    reopened = await facts.open_reopened(provider_id, jurisdiction, period)
-    by_bed = {bed.bed_id: bed for bed in beds}
-    months: dict[str, list[str]] = defaultdict(list)
-    for bed_id, month_text in reopened:
-        if bed_id in by_bed:
-            months[month_text].append(bed_id)
-    recomputed: dict[tuple[str, str], BedInput] = {}
-    for month_text, bed_ids in sorted(months.items()):
+    months: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for provider_id, bed_id, month_text in await facts.open_reopened(
+        jurisdiction, provider_ids, period
+    ):
+        if (provider_id, bed_id) in by_bed:
+            months[month_text].append((provider_id, bed_id))
+    recomputed: dict[str, dict[tuple[str, str], BedInput]] = defaultdict(dict)
+    for month_text, pairs in sorted(months.items()):
         earlier = Period.parse(month_text)
-        paid_then = await settlements.construction_paid_before(provider_id, jurisdiction, earlier)
+        paid_then = await settlements.construction_paid_before(jurisdiction, provider_ids, earlier)
         delivered_then = await services(earlier)
-        for bed_id in bed_ids:
-            bed = by_bed[bed_id]
-            recomputed[(bed_id, month_text)] = BedInput(
+        for provider_id, bed_id in pairs:
+            bed = by_bed[(provider_id, bed_id)]
+            recomputed[provider_id][(bed_id, month_text)] = BedInput(
                 bed_id,
                 bed.elder_id,
                 bed_facts(
                     bed,
                     suspensions.get(bed_id, ()),
                     paid_then.get(bed.elder_id, 0),
-                    delivered_then.get(bed_id, 0 if voucher else None),
+                    delivered_then.get(bed_id, no_services),
                 ),
                 bed.payments_suspended,
             )
-    settled = await settlements.settled_for(provider_id, jurisdiction, recomputed.keys())
-    adjustments = adjustment_lines(profile, recomputed, settled)
-    provider_level = await _provider_lines(uow, profile, provider_id, period, inputs)
-    return ordered([*month.lines, *adjustments, *provider_level])
+    settled = await settlements.settled_for(
+        jurisdiction,
+        [(p, bed, month) for p, pairs in recomputed.items() for bed, month in pairs],
+    )
+    runs: dict[str, list[SettledLine]] = {}
+    for provider_id in provider_ids:
+        month = settle_month(profile, period, inputs[provider_id])
+        redone = recomputed.get(provider_id, {})
+        before = {(bed, m): settled.get((provider_id, bed, m), []) for bed, m in redone}
+        adjustments = adjustment_lines(profile, redone, before)
+        provider_level = await _provider_lines(
+            uow, profile, provider_id, period, inputs[provider_id]
+        )
+        runs[provider_id] = ordered([*month.lines, *adjustments, *provider_level])
+    return runs
 
 
 async def _provider_lines(
@@ -168,22 +195,24 @@ async def _provider_lines(
     return [SettledLine(PROVIDER_LEVEL, PROVIDER_LEVEL, str(period), line) for line in found]
 
 
-async def run_settlement(
-    *, uow: UnitOfWork, ctx: RequestContext, cmd: SettlementRun, profile: SubsidyProfile
-) -> SettlementRead:
-    """Compute (or recompute, while draft) the month's settlement; publishes
-    settlement.calculated. Approved months are never re-run: late facts become adjustments."""
-    require_scope(ctx.principal, cmd.provider_id, cmd.jurisdiction)
-    period = Period.parse(cmd.period)
-    stl_id = settlement_id(cmd.provider_id, cmd.jurisdiction, cmd.period)
-    async with uow:
-        settlements = uow.repo(SettlementRepository)
-        await settlements.create_if_missing(
+async def run_providers(
+    uow: UnitOfWork,
+    ctx: RequestContext,
+    profile: SubsidyProfile,
+    period: Period,
+    provider_ids: Sequence[str],
+) -> SettlementBatchRead:
+    """Inside the caller's transaction: create the settlement rows once, lock them, recompute
+    the drafts' lines and replace them; settlement.calculated for each draft run."""
+    settlements = uow.repo(SettlementRepository)
+    ids = {settlement_id(p, profile.jurisdiction, str(period)): p for p in provider_ids}
+    await settlements.create_many_if_missing(
+        [
             {
                 "id": stl_id,
-                "provider_id": cmd.provider_id,
-                "jurisdiction": cmd.jurisdiction,
-                "period": cmd.period,
+                "provider_id": provider_id,
+                "jurisdiction": profile.jurisdiction,
+                "period": str(period),
                 "status": SettlementStatus.DRAFT.value,
                 "policy_version": profile.version,
                 "run_no": 0,
@@ -194,32 +223,52 @@ async def run_settlement(
                 "ran_at": ctx.now,
                 "ran_by": ctx.principal.sub,
             }
-        )
-        row = await settlements.get(stl_id, lock=True)
-        assert row is not None
-        status = SettlementStatus(row.status)
-        if status != SettlementStatus.DRAFT:
+            for stl_id, provider_id in sorted(ids.items())
+        ]
+    )
+    rows = await settlements.get_many(list(ids), lock=True)
+    drafts = [row for row in rows if row.status == SettlementStatus.DRAFT]
+    skipped = [SkippedSettlement(id=row.id, status=row.status) for row in rows if row not in drafts]
+    lines = await compute_runs(uow, profile, [row.provider_id for row in drafts], period)
+    await settlements.replace_lines_of({row.id: lines[row.provider_id] for row in drafts})
+    await settlements.mark_many(
+        drafts,
+        [
+            {
+                "policy_version": profile.version,
+                "run_no": row.run_no + 1,
+                "lines_digest": digest(lines[row.provider_id]),
+                "line_count": len(lines[row.provider_id]),
+                "total_fen": sum(s.line.amount_fen for s in lines[row.provider_id]),
+                "ran_at": ctx.now,
+                "ran_by": ctx.principal.sub,
+            }
+            for row in drafts
+        ],
+    )
+    for row in drafts:
+        await emit_settlement(uow, row, "calculated", by_kind(lines[row.provider_id]), now=ctx.now)
+    return SettlementBatchRead(settlements=[settlement_read(r) for r in drafts], skipped=skipped)
+
+
+async def run_settlement(
+    *, uow: UnitOfWork, ctx: RequestContext, cmd: SettlementRun, profile: SubsidyProfile
+) -> SettlementRead:
+    """Compute (or recompute, while draft) one provider's month: `run_providers` with a set of
+    one. Approved months are never re-run: late facts become adjustments."""
+    require_scope(ctx.principal, cmd.provider_id, cmd.jurisdiction)
+    async with uow:
+        runs = await run_providers(uow, ctx, profile, Period.parse(cmd.period), [cmd.provider_id])
+        for skipped in runs.skipped:
+            status = SettlementStatus(skipped.status)
             raise IllegalTransition(
                 state=status.value,
                 action=SettlementAction.RUN.value,
                 allowed_actions=allowed_actions(status),
                 entity="settlement",
             )
-        lines = await compute_lines(uow, profile, cmd.provider_id, period)
-        await settlements.replace_lines(stl_id, lines)
-        await settlements.mark(
-            row,
-            policy_version=profile.version,
-            run_no=row.run_no + 1,
-            lines_digest=digest(lines),
-            line_count=len(lines),
-            total_fen=sum(s.line.amount_fen for s in lines),
-            ran_at=ctx.now,
-            ran_by=ctx.principal.sub,
-        )
-        await emit_settlement(uow, row, "calculated", by_kind(lines), now=ctx.now)
         await uow.commit()
-        return settlement_read(row)
+        return runs.settlements[0]
 
 
 async def dry_run(
