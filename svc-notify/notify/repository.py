@@ -233,8 +233,8 @@ class DeliveryRepository(_Repo):
         return set(rows)
 
     def stage(self, row: DeliveryRow) -> None:
-        """Added to the transaction, written at its flush or commit (no round trip now)."""
-        self.session.add(row)
+        """A new delivery the caller writes with the transaction's others
+        (`DeliveryWriter`): counted now among the event's recipients."""
         known: dict[str, set[tuple[int, str]]] = self.session.info.get(_RECIPIENTS, {})
         if row.repeat_no == 0 and row.source_event_id in known:
             known[row.source_event_id].add((row.step, row.recipient_id))

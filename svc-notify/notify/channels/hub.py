@@ -1,11 +1,13 @@
 """In-process hand-over to open SSE streams: whoever commits inbox rows (the consumer's instant
 in-app path, the dispatcher, the repeat sweep) publishes those very rows after the commit, and
 the owner's streams send them without reading the database again. A publish without rows only
-wakes the streams (they read the inbox). Other instances' streams find the rows by polling."""
+wakes the streams (they read the inbox). Other instances' streams learn of the rows from
+PostgreSQL (notify/signals.py: a NOTIFY with the commit) or, failing that, by polling."""
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections import defaultdict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -47,6 +49,14 @@ class Subscription:
 class InboxHub:
     def __init__(self) -> None:
         self._subscriptions: dict[str, set[Subscription]] = defaultdict(set)
+        # this instance, in the NOTIFY it sends with its inbox rows (it ignores its own)
+        self.instance = uuid.uuid4().hex
+
+    def wake_readers(self, owners: list[str]) -> None:
+        """Another instance committed rows for these owners ("*": any): their streams read."""
+        named = list(self._subscriptions) if "*" in owners else owners
+        for owner in named:
+            self.publish(owner)
 
     def subscribe(self, owner: str) -> Subscription:
         subscription = Subscription(owner)

@@ -1,0 +1,122 @@
+"""Between notify's processes and instances on PostgreSQL: LISTEN/NOTIFY.
+
+Two channels, each NOTIFY sent inside the writing transaction (PostgreSQL delivers it with the
+commit, never without it):
+- `homebed_notify_inbox`: inbox rows were committed for these owners; another instance's open
+  streams of those owners read their inbox at once instead of at their next poll
+  (`STREAM_POLL_SECONDS`, still the fallback: a listener reconnecting, SQLite);
+- `homebed_notify_due`: deliveries wait for the dispatcher (the API process's consumer made
+  them, the worker process dispatches): its dispatcher wakes instead of at its next poll.
+
+A payload starts with the writer's instance id: an instance ignores its own inbox notices (its
+hub already handed the committed rows to its streams)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import asyncpg
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from chassis.db import UnitOfWork
+from notify.runtime import before_commit
+
+logger = logging.getLogger(__name__)
+
+INBOX_CHANNEL = "homebed_notify_inbox"
+DUE_CHANNEL = "homebed_notify_due"
+EVERY_OWNER = "*"  # too many owners for one payload: every stream reads its inbox
+_MAX_PAYLOAD = 7000  # PostgreSQL's limit is 8000 bytes
+_OWNERS = "notify.announced_owners"
+
+
+def on_postgres(uow: UnitOfWork) -> bool:
+    return uow.session.get_bind().dialect.name == "postgresql"
+
+
+def announce_inbox(uow: UnitOfWork, instance: str, owners: set[str]) -> None:
+    """Tell the other instances, with this transaction's commit, that these owners have new
+    inbox rows (one NOTIFY per transaction)."""
+    if not owners or not on_postgres(uow):
+        return
+    known: set[str] = uow.session.info.setdefault(_OWNERS, set())
+    known |= owners
+
+    async def send() -> None:
+        named = sorted(uow.session.info.pop(_OWNERS, set()))
+        payload = "\n".join([instance, *named])
+        if len(payload.encode()) > _MAX_PAYLOAD:
+            payload = f"{instance}\n{EVERY_OWNER}"
+        await uow.session.execute(select(func.pg_notify(INBOX_CHANNEL, payload)))
+
+    before_commit(uow, INBOX_CHANNEL, send)
+
+
+def announce_due(uow: UnitOfWork, instance: str) -> None:
+    """Wake the dispatchers of every instance (the worker process) with this commit."""
+    if not on_postgres(uow):
+        return
+
+    async def send() -> None:
+        await uow.session.execute(select(func.pg_notify(DUE_CHANNEL, instance)))
+
+    before_commit(uow, DUE_CHANNEL, send)
+
+
+class Listener:
+    """One connection LISTENing on notify's channels; reconnects after a loss (meanwhile the
+    polls carry on)."""
+
+    def __init__(
+        self,
+        *,
+        database_url: str,
+        instance: str,
+        on_inbox: Callable[[list[str]], None] | None,
+        on_due: Callable[[], None] | None,
+        retry_seconds: float = 2.0,
+    ) -> None:
+        url = make_url(database_url).set(drivername="postgresql")
+        self._dsn = url.render_as_string(hide_password=False)
+        self.instance = instance
+        self._on_inbox, self._on_due = on_inbox, on_due
+        self._retry_seconds = retry_seconds
+        self.listening = asyncio.Event()
+
+    async def run_forever(self) -> None:
+        while True:
+            lost = asyncio.Event()
+            connection: asyncpg.Connection[Any] | None = None
+            try:
+                connection = await asyncpg.connect(self._dsn)
+                connection.add_termination_listener(lambda _c, lost=lost: lost.set())
+                if self._on_inbox is not None:
+                    await connection.add_listener(INBOX_CHANNEL, self._inbox)
+                if self._on_due is not None:
+                    await connection.add_listener(DUE_CHANNEL, self._due)
+                self.listening.set()
+                await lost.wait()
+                logger.warning("LISTEN connection lost; reconnecting (the polls carry on)")
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.warning("LISTEN connection failed; retrying", exc_info=True)
+            finally:
+                self.listening.clear()
+                if connection is not None and not connection.is_closed():
+                    connection.terminate()
+            await asyncio.sleep(self._retry_seconds)
+
+    def _inbox(self, _connection: object, _pid: int, _channel: str, payload: str) -> None:
+        writer, _, rest = payload.partition("\n")
+        if writer == self.instance or self._on_inbox is None:
+            return  # this instance's own rows: its hub handed them over already
+        self._on_inbox(rest.split("\n") if rest else [])
+
+    def _due(self, _connection: object, _pid: int, _channel: str, _payload: str) -> None:
+        if self._on_due is not None:
+            self._on_due()
