@@ -38,9 +38,14 @@ import orjson
 sys.path.insert(0, str(Path(__file__).parent))
 
 from alarm_bench import (  # bench/ is on the path
+    Metrics,
     TelemetryLoad,
+    bucket_quantile,
+    counted_above,
+    histogram,
     kafka_pid,
     run_stack,
+    scrape,
     stack_groups,
     start_prioritised,
     throwaway_postgres,
@@ -171,6 +176,22 @@ async def post_falls(url: str, tokens: list[str], falls: list[Fall], rate: float
     await asyncio.gather(*tasks)
 
 
+def loop_lag(before: Metrics, after: Metrics) -> str:
+    """How late notify's event loop ran its timers (the chassis samples it every 100 ms): a
+    long synchronous section (a batch, a stream) shows here."""
+    buckets, count, total = histogram(before, after, "homebed_event_loop_lag_seconds")
+
+    def ms(value: float | None) -> str:
+        return "n/a" if value is None else f"<= {value * 1000:.0f} ms"
+
+    return (
+        f"lag p50 {ms(bucket_quantile(buckets, count, 0.5))}, "
+        f"p99 {ms(bucket_quantile(buckets, count, 0.99))}, "
+        f"mean {1000 * total / count if count else 0:.1f} ms, "
+        f"{counted_above(buckets, count, 0.05):.0f} of {count:.0f} samples late > 50 ms"
+    )
+
+
 def quantile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -248,6 +269,7 @@ async def run(args: argparse.Namespace) -> str:
             groups.insert(0, Group(name, lambda p=process.pid: [p]))
         monitor = BoxMonitor(groups)
         usage = None
+        lag = "n/a"
         try:
             # a shared, loaded box can take minutes to settle the worker's groups
             await wait_consuming(iot_url, list(running.groups.values()), args.setup_timeout)
@@ -257,6 +279,7 @@ async def run(args: argparse.Namespace) -> str:
             )
             await asyncio.sleep(args.ramp)
             falls = [Fall() for _ in range(falls_n)]
+            lag_before = await scrape(notify_url)
             monitor.start()
             started = time.time()
             await post_falls(running.alarm_url, fall_tokens, falls, args.fall_rate)
@@ -267,6 +290,7 @@ async def run(args: argparse.Namespace) -> str:
                 await asyncio.sleep(0.2)
             readings_per_s, _failed = load.rate(started, ended)
             usage = monitor.usage(started, ended)
+            lag = loop_lag(lag_before, await scrape(notify_url))
         finally:
             if monitor.samples:  # started
                 monitor.stop()
@@ -299,6 +323,7 @@ async def run(args: argparse.Namespace) -> str:
                 f"  {label}: p50 {statistics.median(values):.1f} ms, "
                 f"p99 {quantile(values, 0.99):.1f} ms"
             )
+    log(f"  notify's event loop (its API process) over the falls: {lag}")
     failed_posts = sum(1 for f in falls if f.status != 201)
     box = ""
     if usage is not None:

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from chassis.app import create_service_app
 from chassis.clock import Clock, utc_now
+from chassis.observability.runtime_health import watch_event_loop_lag
 from chassis.runtime import ServiceRuntime
 from notify import metrics
 from notify.api import ROUTERS
@@ -119,6 +120,7 @@ def create_app(
             ),
             name="repeat-steps",
         )
+    listener: Listener | None = None
     if settings.listen_notify and settings.database_url.startswith("postgresql"):
         listener = Listener(
             database_url=settings.database_url,
@@ -131,6 +133,13 @@ def create_app(
             await listener.run_forever()
 
         runtime.add_task(listen)
+
+    # how late the event loop runs a ready task (homebed_event_loop_lag_seconds, in the bench):
+    # a long synchronous section (a batch, a stream) shows here
+    async def event_loop_lag(_runtime: ServiceRuntime) -> None:
+        await watch_event_loop_lag(f"{settings.service_name}-{settings.role}")
+
+    runtime.add_task(event_loop_lag)
     runtime.on_stop(http.aclose)
     app = create_service_app(runtime=runtime, title="HomeBed notify (通知与升级)", routers=ROUTERS)
     app.state.notify = Components(
@@ -144,6 +153,7 @@ def create_app(
         on_call=on_call,
     )
     app.state.dispatcher = dispatcher
+    app.state.listener = listener  # None: SQLite, or LISTEN off (the polls alone)
     app.state.notifications = notifications
     return app
 

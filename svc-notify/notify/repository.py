@@ -203,20 +203,9 @@ def _chain(row: ChainRow) -> AlarmChain:
 
 
 class DeliveryRepository(_Repo):
-    async def prefetch_recipients(self, source_event_ids: Sequence[str]) -> None:
-        """`recipients_of` for a batch's events in one query."""
-        wanted = set(source_event_ids)
-        if not wanted:
-            return
-        rows = await self.session.execute(
-            select(DeliveryRow.source_event_id, DeliveryRow.step, DeliveryRow.recipient_id).where(
-                DeliveryRow.source_event_id.in_(wanted), DeliveryRow.repeat_no == 0
-            )
-        )
-        known: dict[str, set[tuple[int, str]]] = {e: set() for e in wanted}
-        for event_id, step, recipient in rows:
-            known[event_id].add((step, recipient))
-        self.session.info[_RECIPIENTS] = known
+    def none_yet(self, source_event_ids: Sequence[str]) -> None:
+        """These events have no delivery yet (fresh from the consumer): no query."""
+        self.session.info[_RECIPIENTS] = {e: set() for e in source_event_ids}
 
     async def recipients_of(self, source_event_id: str, step: int) -> set[str]:
         """Who already has a first-round delivery of this event and step."""

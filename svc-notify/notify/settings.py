@@ -21,6 +21,11 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="HOMEBED_NOTIFY_", extra="ignore")
 
     service_name: str = "svc-notify"
+    # a pooled connection is replaced when the server closed its socket, without a query per
+    # transaction (three round trips each: the consumer's transactions are a fall's path)
+    database_ping: Literal["query", "socket"] = "socket"
+    # notify publishes no events: its outbox stays empty, its relay need not look often
+    outbox_poll_seconds: float = Field(default=30.0, gt=0)
     # which part of notify this process runs. all: everything (make run on SQLite, tests);
     # api: the routes, the open streams and the Kafka consumer (a fall's path to the phone);
     # worker: the dispatcher (SMS, voice, webhooks, digests, retries) and the repeat sweep, at a

@@ -95,7 +95,10 @@ class Notifications:
         alarms = [f.alarm.alarm_id for f in facts if f.alarm is not None]
         await uow.repo(ChainRepository).prefetch(alarms)
         await uow.repo(BedRepository).prefetch([f.bed_id for f in facts if f.bed_id])
-        await uow.repo(DeliveryRepository).prefetch_recipients([f.event_id for f in facts])
+        # a fresh event (the runner skipped those it applied before) has no delivery yet: its
+        # deliveries commit with its dedupe row. A concurrent consumer of the same event hits
+        # the unique key and the runner applies the batch again record by record
+        uow.repo(DeliveryRepository).none_yet([f.event_id for f in facts])
 
     async def settle(self, uow: UnitOfWork) -> None:
         """The transaction's new deliveries: written (one statement for them all), the falls
