@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from prometheus_client import Counter
+
 from chassis.clock import Clock
 from chassis.db import UnitOfWork
 from chassis.kafka.consumer import decode_payload
@@ -182,7 +184,7 @@ class Notifications:
         if acknowledged:
             waited = (alarm.occurred_at - chain.raised_at).total_seconds()
             metrics.TIME_TO_ACK.observe(max(waited, 0.0))
-            after_commit(uow, metrics.CHAINS.labels("acknowledged").inc)
+            _count_after_commit(uow, metrics.CHAINS.labels("acknowledged"))
 
     async def _apply_rule(
         self, uow: UnitOfWork, rule: Rule, facts: EventFacts, now: datetime
@@ -276,9 +278,9 @@ class Notifications:
         """A step fired (counted once its transaction commits: a batch applied again record by
         record counts once); the regulator's step is the chain's last."""
         kind = alarm.alarm_type if alarm.alarm_type in tpl.ALARM_TYPE_LABELS else "other"
-        after_commit(uow, metrics.ESCALATION_STEPS.labels(str(step), kind).inc)
+        _count_after_commit(uow, metrics.ESCALATION_STEPS.labels(str(step), kind))
         if alarm.escalation_target in self.rules.after_acknowledgement_targets:
-            after_commit(uow, metrics.CHAINS.labels("exhausted").inc)
+            _count_after_commit(uow, metrics.CHAINS.labels("exhausted"))
 
     def _delivery(
         self,
@@ -353,6 +355,12 @@ class Notifications:
         row.title, row.body = self.templates[rule.template].render(values)
         if row.ack_code is None:
             row.body = row.body.replace("回复 — 确认接警。", "")
+
+
+def _count_after_commit(uow: UnitOfWork, child: Counter) -> None:
+    """One more once the transaction commits (a callback of its own: `after_commit` runs an
+    equal callback once, and every alarm of a batch counts)."""
+    after_commit(uow, lambda: child.inc())
 
 
 def template_values(
