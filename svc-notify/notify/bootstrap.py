@@ -125,7 +125,7 @@ def create_app(
         listener = Listener(
             database_url=settings.database_url,
             instance=hub.instance,
-            on_inbox=hub.wake_readers if settings.role != "worker" else None,
+            on_inbox=hub.announce if settings.role != "worker" else None,
             on_due=dispatcher.wake if dispatches else None,
         )
 

@@ -426,6 +426,14 @@ class InboxRepository(_Repo):
         )
         return list(rows)
 
+    async def with_ids(self, owner: str, ids: set[int]) -> list[InboxRow]:
+        rows = await self.session.scalars(
+            select(InboxRow)
+            .where(InboxRow.owner == owner, InboxRow.id.in_(sorted(ids)))
+            .order_by(InboxRow.id)
+        )
+        return list(rows)
+
     async def last_id(self, owner: str) -> int:
         found = await self.session.scalar(
             select(func.max(InboxRow.id)).where(InboxRow.owner == owner)

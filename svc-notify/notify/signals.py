@@ -2,9 +2,12 @@
 
 Two channels, each NOTIFY sent inside the writing transaction (PostgreSQL delivers it with the
 commit, never without it):
-- `homebed_notify_inbox`: inbox rows were committed for these owners; another instance's open
-  streams of those owners read their inbox at once instead of at their next poll
-  (`STREAM_POLL_SECONDS`, still the fallback: a listener reconnecting, SQLite);
+- `homebed_notify_inbox`: these inbox rows (owner and ids) were committed; another instance's
+  open streams of those owners read exactly those rows at once instead of at their next poll
+  (`STREAM_POLL_SECONDS`, still the fallback: a listener reconnecting, SQLite). The ids, not
+  "read after the last id you sent": ids are taken at insert and rows commit in another
+  order, so a row of the worker's older transaction can have a lower id than a fall the
+  stream already sent;
 - `homebed_notify_due`: deliveries wait for the dispatcher (the API process's consumer made
   them, the worker process dispatches): its dispatcher wakes instead of at its next poll.
 
@@ -15,8 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
 
 import asyncpg
 from sqlalchemy import func, select
@@ -29,29 +32,66 @@ logger = logging.getLogger(__name__)
 
 INBOX_CHANNEL = "homebed_notify_inbox"
 DUE_CHANNEL = "homebed_notify_due"
-EVERY_OWNER = "*"  # too many owners for one payload: every stream reads its inbox
-_MAX_PAYLOAD = 7000  # PostgreSQL's limit is 8000 bytes
-_OWNERS = "notify.announced_owners"
+_MAX_PAYLOAD = 7000  # PostgreSQL's limit is 8000 bytes: more rows go in several notices
+_ROWS = "notify.announced_rows"
+
+
+class InboxRowLike(Protocol):
+    @property
+    def owner(self) -> str: ...
+    @property
+    def id(self) -> int | None: ...
+
+
+def payloads(instance: str, rows: Iterable[tuple[str, int]]) -> list[str]:
+    """`instance` then one line per owner: `owner<TAB>id,id,...`, split under the size limit."""
+    by_owner: dict[str, list[int]] = {}
+    for owner, row_id in rows:
+        by_owner.setdefault(owner, []).append(row_id)
+    found: list[str] = []
+    lines: list[str] = []
+    size = len(instance)
+    for owner, ids in sorted(by_owner.items()):
+        for start in range(0, len(ids), 500):
+            line = f"{owner}\t{','.join(map(str, ids[start : start + 500]))}"
+            if lines and size + len(line.encode()) + 1 > _MAX_PAYLOAD:
+                found.append("\n".join([instance, *lines]))
+                lines, size = [], len(instance)
+            lines.append(line)
+            size += len(line.encode()) + 1
+    if lines:
+        found.append("\n".join([instance, *lines]))
+    return found
+
+
+def parse(payload: str) -> tuple[str, dict[str, list[int]]]:
+    writer, *lines = payload.split("\n")
+    announced: dict[str, list[int]] = {}
+    for line in lines:
+        owner, _, ids = line.partition("\t")
+        announced.setdefault(owner, []).extend(int(i) for i in ids.split(",") if i)
+    return writer, announced
 
 
 def on_postgres(uow: UnitOfWork) -> bool:
     return uow.session.get_bind().dialect.name == "postgresql"
 
 
-def announce_inbox(uow: UnitOfWork, instance: str, owners: set[str]) -> None:
-    """Tell the other instances, with this transaction's commit, that these owners have new
-    inbox rows (one NOTIFY per transaction)."""
-    if not owners or not on_postgres(uow):
+def announce_inbox(uow: UnitOfWork, instance: str, rows: Iterable[InboxRowLike]) -> None:
+    """Tell the other instances, with this transaction's commit, which inbox rows it wrote
+    (ORM rows get their ids at the flush before the notice)."""
+    if not on_postgres(uow):
         return
-    known: set[str] = uow.session.info.setdefault(_OWNERS, set())
-    known |= owners
+    known: list[InboxRowLike] = uow.session.info.setdefault(_ROWS, [])
+    known.extend(rows)
 
     async def send() -> None:
-        named = sorted(uow.session.info.pop(_OWNERS, set()))
-        payload = "\n".join([instance, *named])
-        if len(payload.encode()) > _MAX_PAYLOAD:
-            payload = f"{instance}\n{EVERY_OWNER}"
-        await uow.session.execute(select(func.pg_notify(INBOX_CHANNEL, payload)))
+        written: list[InboxRowLike] = uow.session.info.pop(_ROWS, [])
+        if any(row.id is None for row in written):
+            await uow.session.flush()
+        pairs = [(row.owner, row.id) for row in written if row.id is not None]
+        for payload in payloads(instance, pairs):
+            await uow.session.execute(select(func.pg_notify(INBOX_CHANNEL, payload)))
 
     before_commit(uow, INBOX_CHANNEL, send)
 
@@ -76,7 +116,7 @@ class Listener:
         *,
         database_url: str,
         instance: str,
-        on_inbox: Callable[[list[str]], None] | None,
+        on_inbox: Callable[[dict[str, list[int]]], None] | None,
         on_due: Callable[[], None] | None,
         retry_seconds: float = 2.0,
     ) -> None:
@@ -112,10 +152,10 @@ class Listener:
             await asyncio.sleep(self._retry_seconds)
 
     def _inbox(self, _connection: object, _pid: int, _channel: str, payload: str) -> None:
-        writer, _, rest = payload.partition("\n")
+        writer, announced = parse(payload)
         if writer == self.instance or self._on_inbox is None:
             return  # this instance's own rows: its hub handed them over already
-        self._on_inbox(rest.split("\n") if rest else [])
+        self._on_inbox(announced)
 
     def _due(self, _connection: object, _pid: int, _channel: str, _payload: str) -> None:
         if self._on_due is not None:

@@ -37,6 +37,8 @@ class Subscription:
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     pending: deque[PushedItem] = field(default_factory=deque)
     overflowed: bool = False  # rows were dropped: the stream must read the inbox
+    # ids of rows another process or instance committed (NOTIFY): the stream reads them
+    announced: set[int] = field(default_factory=set)
 
     def take(self) -> tuple[list[PushedItem], bool]:
         """The pushed rows in hand and whether the stream must also read the inbox."""
@@ -45,6 +47,10 @@ class Subscription:
         self.wake.clear()
         return items, read_inbox
 
+    def take_announced(self) -> set[int]:
+        ids, self.announced = self.announced, set()
+        return ids
+
 
 class InboxHub:
     def __init__(self) -> None:
@@ -52,11 +58,16 @@ class InboxHub:
         # this instance, in the NOTIFY it sends with its inbox rows (it ignores its own)
         self.instance = uuid.uuid4().hex
 
-    def wake_readers(self, owners: list[str]) -> None:
-        """Another instance committed rows for these owners ("*": any): their streams read."""
-        named = list(self._subscriptions) if "*" in owners else owners
-        for owner in named:
-            self.publish(owner)
+    def announce(self, rows: dict[str, list[int]]) -> None:
+        """Another process or instance committed these rows (owner → ids): the owners' open
+        streams read them by id."""
+        for owner, ids in rows.items():
+            for subscription in self._subscriptions.get(owner, ()):
+                if len(subscription.announced) + len(ids) > MAX_PENDING:
+                    subscription.overflowed = True  # a stalled stream: it reads from its last id
+                else:
+                    subscription.announced.update(ids)
+                subscription.wake.set()
 
     def subscribe(self, owner: str) -> Subscription:
         subscription = Subscription(owner)

@@ -41,7 +41,7 @@ class InAppChannel:
             hub = self.hub
             after_commit(uow, lambda: _publish(hub, info.pop(_WRITTEN, [])))
         written.append(row)
-        announce_inbox(uow, self.hub.instance, {row.owner})
+        announce_inbox(uow, self.hub.instance, [row])
 
 
 def _publish(hub: InboxHub, rows: list[InboxRow]) -> None:

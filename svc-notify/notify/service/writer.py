@@ -134,7 +134,7 @@ class DeliveryWriter:
         ]
         hub = self.hub
         after_commit(uow, lambda: _publish(hub, pushed))
-        announce_inbox(uow, hub.instance, {p.owner for p in pushed})
+        announce_inbox(uow, hub.instance, pushed)
 
 
 def _publish(hub: InboxHub, items: list[PushedItem]) -> None:
