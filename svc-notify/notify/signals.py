@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 INBOX_CHANNEL = "homebed_notify_inbox"
 DUE_CHANNEL = "homebed_notify_due"
 _MAX_PAYLOAD = 7000  # PostgreSQL's limit is 8000 bytes: more rows go in several notices
+_IDS_PER_LINE = 250  # 20 digits a bigint at most: a line stays under the limit
 _ROWS = "notify.announced_rows"
 
 
@@ -52,8 +53,9 @@ def payloads(instance: str, rows: Iterable[tuple[str, int]]) -> list[str]:
     lines: list[str] = []
     size = len(instance)
     for owner, ids in sorted(by_owner.items()):
-        for start in range(0, len(ids), 500):
-            line = f"{owner}\t{','.join(map(str, ids[start : start + 500]))}"
+        for start in range(0, len(ids), _IDS_PER_LINE):
+            chunk = ids[start : start + _IDS_PER_LINE]
+            line = f"{owner}\t{','.join(map(str, chunk))}"
             if lines and size + len(line.encode()) + 1 > _MAX_PAYLOAD:
                 found.append("\n".join([instance, *lines]))
                 lines, size = [], len(instance)
