@@ -16,7 +16,7 @@ kafka_data="$root/var/kafka"
 pidfile="$root/var/run.pids"   # "<pid> <what>" lines: "<pid> run.sh", then "<pid> <module>"
 runlog="$root/var/log/run.log" # this script's own messages, readable even when stdout died
 
-# name  module  port  [nice  iot-ingest role]
+# name  module  port  [nice  role: iot-ingest's, or NAME=value for another service's setting]
 services=(
   "gateway gateway.main:app 8000"
   "svc-intake intake.main:app 8001"
@@ -27,7 +27,7 @@ services=(
   "city-platform-stub reporting.city_platform_stub:app 8017"
   "svc-reporting reporting.main:app 8007"
   "sms-stub notify.sms_stub:app 8016"
-  "svc-notify notify.main:app 8006"
+  "svc-notify notify.main:app 8006 0 HOMEBED_NOTIFY_ROLE=api"
 )
 # svc-iot-ingest's other processes (its README, "Running"): they share its database, so they
 # start once it is ready (migrated). Bulk work at a lower CPU priority than the alarm lane
@@ -35,6 +35,9 @@ services=(
 followers=(
   "svc-iot-ingest-telemetry iot_ingest.main:app 8013 5 telemetry-lane"
   "svc-iot-ingest-worker iot_ingest.worker - 10 worker"
+  # svc-notify's dispatcher (SMS, voice, webhooks, digests) and repeat sweep (its README,
+  # "Processes"): below the API process that carries a fall to the phone
+  "svc-notify-worker notify.main:app 8026 5 HOMEBED_NOTIFY_ROLE=worker"
 )
 pids=()
 
@@ -73,6 +76,7 @@ service_glob() {
 # level only orders the processes of one session, so the session's autogroup gets it too.
 start_service() {
   local name="$1" module="$2" port="$3" nice="${4:-0}" role="${5:-}" command
+  case "$role" in *=*) ;; ?*) role="HOMEBED_IOT_INGEST_ROLE=$role" ;; esac
   if [ "$port" = "-" ]; then
     command=("$root/.venv/bin/python" -m "$module")
   else
@@ -84,7 +88,7 @@ start_service() {
   # session's autogroup takes the nice level from inside it (no autogroups: nice alone).
   # shellcheck disable=SC2016  # expanded by the inner bash
   setsid bash -c 'printf %s "$0" >/proc/self/autogroup 2>/dev/null; exec "$@"' "$nice" \
-    env ${role:+"HOMEBED_IOT_INGEST_ROLE=$role"} nice -n "$nice" "${command[@]}" \
+    env ${role:+"$role"} nice -n "$nice" "${command[@]}" \
     >"var/log/$name.log" 2>&1 </dev/null &
   pids+=("$!")
   printf '%s %s\n' "$!" "$module" >>"$pidfile"

@@ -36,6 +36,8 @@ SERVICES = (
 NOT_STARTED = {
     "svc-iot-ingest-telemetry": "svc-iot-ingest's telemetry lane: the same app and metrics as "
     "svc-iot-ingest (started above), run as a second process by `make run`",
+    "svc-notify-worker": "svc-notify's worker (dispatcher, repeat sweep): the same app and "
+    "metrics as svc-notify (started above, role all), run as a second process by `make run`",
 }
 
 

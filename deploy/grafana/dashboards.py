@@ -907,6 +907,31 @@ def notify() -> db.Dashboard:
                 description="As svc-notify saw it; an acknowledgement ends the escalation chain.",
             )
         )
+        .with_row(db.Row("Escalation chains"))
+        .with_panel(
+            graph(
+                "Escalation steps fired by step (per hour)",
+                Query(
+                    increase("homebed_notify_escalation_steps_total", "step", "1h"),
+                    "step {{step}}",
+                ),
+                description="Step 1 when an alarm is raised (the on-call caregiver), 2 the duty "
+                "manager, 3 the street office (iot-ingest's escalation policy). By alarm kind: "
+                "sum by (step, kind).",
+            )
+        )
+        .with_panel(
+            graph(
+                "Chains acknowledged and exhausted (per hour)",
+                Query(
+                    increase("homebed_notify_escalation_chains_total", "outcome", "1h"),
+                    "{{outcome}}",
+                ),
+                description="exhausted: the chain reached its last step, the street office "
+                "(nobody arrived within 15 minutes, 001 §四(三)2). Alert "
+                "HomeBedAlarmChainExhausted.",
+            )
+        )
     )
 
 

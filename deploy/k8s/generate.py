@@ -27,8 +27,14 @@ KAFKA_CLUSTER = "homebed"
 KAFKA_BOOTSTRAP = f"{KAFKA_CLUSTER}-kafka-bootstrap:9092"
 MONITORING_NAMESPACE = "monitoring"  # where Prometheus (the Operator's) runs
 PRIORITIES = {  # value: the alarm lane first when the nodes are short of CPU (issue 15)
-    "homebed-alarm-lane": (100000, "svc-iot-ingest's alarm lane: falls, gas, calls"),
-    "homebed-telemetry-lane": (10000, "svc-iot-ingest's telemetry lane: device readings"),
+    "homebed-alarm-lane": (
+        100000,
+        "the safety lanes: svc-iot-ingest's alarm lane and svc-notify's API (falls, gas, calls)",
+    ),
+    "homebed-telemetry-lane": (
+        10000,
+        "svc-iot-ingest's telemetry lane (device readings), svc-notify's worker (SMS, digests)",
+    ),
     "homebed-worker": (1000, "svc-iot-ingest's rule engine and storage worker"),
 }
 Manifest = dict[str, Any]
@@ -70,11 +76,12 @@ def _env(name: str, spec: dict[str, Any]) -> list[dict[str, Any]]:
     ]
     for key, value in (spec.get("env") or {}).items():
         env.append({"name": key, "value": str(value)})
+    owner = spec.get("secrets_of", name)  # a second process of a service reads its Secret
     for key, secret_key in (spec.get("secrets") or {}).items():
         env.append(
             {
                 "name": key,
-                "valueFrom": {"secretKeyRef": {"name": f"homebed-{name}", "key": secret_key}},
+                "valueFrom": {"secretKeyRef": {"name": f"homebed-{owner}", "key": secret_key}},
             }
         )
     return env

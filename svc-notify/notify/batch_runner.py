@@ -62,7 +62,12 @@ class BatchRunner(ConsumerRunner):
                 # before this line only redelivers records that are then skipped. One commit
                 # for every partition of the poll (a round trip each would add up on a busy
                 # broker)
-                await consumer.commit({tp: rs[-1].offset + 1 for tp, rs in owned.items()})
+                positions = {tp: rs[-1].offset + 1 for tp, rs in owned.items()}
+                await consumer.commit(positions)
+                # the lag of the partitions this poll moved (asking the consumer for every
+                # assigned partition's position is a task each: dozens per poll)
+                await self._report_lag(consumer, positions)
+                return
         await self._report_lag(consumer)
 
     async def apply_batch(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:

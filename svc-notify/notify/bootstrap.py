@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from chassis.app import create_service_app
 from chassis.clock import Clock, utc_now
+from chassis.observability.runtime_health import watch_event_loop_lag
 from chassis.runtime import ServiceRuntime
 from notify import metrics
 from notify.api import ROUTERS
@@ -25,13 +26,16 @@ from notify.clients import IotAlarms
 from notify.components import Components
 from notify.consumers import batch_handlers
 from notify.domain.delivery import FloodPolicy
+from notify.domain.templates import ALARM_TYPE_LABELS
 from notify.policies.loader import load_rules, load_templates
 from notify.runtime import NotifyRuntime
 from notify.service.audience import OnCallCache
 from notify.service.dispatch import Dispatcher, RetryPolicy
 from notify.service.escalation import repeat_due_steps
 from notify.service.notifications import Notifications
+from notify.service.writer import DeliveryWriter
 from notify.settings import Settings
+from notify.signals import Listener
 from notify.tables import CHASSIS_TABLES
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -58,18 +62,27 @@ def create_app(
         "voice": VoiceChannel(_sms_provider(settings, http)),
     }
     adapters.update(channels or {})
-    metrics.show_from_the_start(adapters)
+    metrics.show_from_the_start(adapters, alarm_kinds=ALARM_TYPE_LABELS)
     # set after a commit that created deliveries; the dispatcher waits on it between polls
     due = asyncio.Event()
     on_call = OnCallCache(ttl=timedelta(seconds=settings.on_call_cache_seconds))
+    writer = DeliveryWriter(hub=hub, instant_in_app=settings.instant_in_app)
     notifications = Notifications(
-        rules=rules, templates=templates, clock=clock, wake=due.set, on_call=on_call
+        rules=rules,
+        templates=templates,
+        clock=clock,
+        wake=due.set,
+        on_call=on_call,
+        writer=writer,
+        instance=hub.instance,
     )
+    consumes = settings.role != "worker"  # the worker process reads no topic
+    dispatches = settings.background_dispatch and settings.role != "api"
     runtime: ServiceRuntime = NotifyRuntime(
         settings=settings,
         tables=CHASSIS_TABLES,
         migrations=MIGRATIONS,
-        batch_handlers=batch_handlers(notifications),
+        batch_handlers=batch_handlers(notifications) if consumes else {},
         consumer_group=settings.consumer_group,
         clock=clock,
     )
@@ -90,13 +103,11 @@ def create_app(
         digest_template=templates["digest"],
         batch_size=settings.dispatch_batch_size,
     )
-    if settings.instant_in_app:
-        notifications.send_now = dispatcher.send_now
 
     async def run_dispatcher(_runtime: ServiceRuntime) -> None:
         await dispatcher.run_forever(settings.dispatch_poll_seconds)
 
-    if settings.background_dispatch:
+    if dispatches:
         runtime.add_task(run_dispatcher)
         runtime.every(
             settings.sweep_seconds,
@@ -105,10 +116,30 @@ def create_app(
                 uow_factory=runtime.uow,
                 clock=clock,
                 wake=dispatcher.wake,
-                send_now=notifications.send_now,
+                writer=writer,
             ),
             name="repeat-steps",
         )
+    listener: Listener | None = None
+    if settings.listen_notify and settings.database_url.startswith("postgresql"):
+        listener = Listener(
+            database_url=settings.database_url,
+            instance=hub.instance,
+            on_inbox=hub.announce if settings.role != "worker" else None,
+            on_due=dispatcher.wake if dispatches else None,
+        )
+
+        async def listen(_runtime: ServiceRuntime) -> None:
+            await listener.run_forever()
+
+        runtime.add_task(listen)
+
+    # how late the event loop runs a ready task (homebed_event_loop_lag_seconds, in the bench):
+    # a long synchronous section (a batch, a stream) shows here
+    async def event_loop_lag(_runtime: ServiceRuntime) -> None:
+        await watch_event_loop_lag(f"{settings.service_name}-{settings.role}")
+
+    runtime.add_task(event_loop_lag)
     runtime.on_stop(http.aclose)
     app = create_service_app(runtime=runtime, title="HomeBed notify (通知与升级)", routers=ROUTERS)
     app.state.notify = Components(
@@ -122,6 +153,7 @@ def create_app(
         on_call=on_call,
     )
     app.state.dispatcher = dispatcher
+    app.state.listener = listener  # None: SQLite, or LISTEN off (the polls alone)
     app.state.notifications = notifications
     return app
 

@@ -203,20 +203,9 @@ def _chain(row: ChainRow) -> AlarmChain:
 
 
 class DeliveryRepository(_Repo):
-    async def prefetch_recipients(self, source_event_ids: Sequence[str]) -> None:
-        """`recipients_of` for a batch's events in one query."""
-        wanted = set(source_event_ids)
-        if not wanted:
-            return
-        rows = await self.session.execute(
-            select(DeliveryRow.source_event_id, DeliveryRow.step, DeliveryRow.recipient_id).where(
-                DeliveryRow.source_event_id.in_(wanted), DeliveryRow.repeat_no == 0
-            )
-        )
-        known: dict[str, set[tuple[int, str]]] = {e: set() for e in wanted}
-        for event_id, step, recipient in rows:
-            known[event_id].add((step, recipient))
-        self.session.info[_RECIPIENTS] = known
+    def none_yet(self, source_event_ids: Sequence[str]) -> None:
+        """These events have no delivery yet (fresh from the consumer): no query."""
+        self.session.info[_RECIPIENTS] = {e: set() for e in source_event_ids}
 
     async def recipients_of(self, source_event_id: str, step: int) -> set[str]:
         """Who already has a first-round delivery of this event and step."""
@@ -233,8 +222,8 @@ class DeliveryRepository(_Repo):
         return set(rows)
 
     def stage(self, row: DeliveryRow) -> None:
-        """Added to the transaction, written at its flush or commit (no round trip now)."""
-        self.session.add(row)
+        """A new delivery the caller writes with the transaction's others
+        (`DeliveryWriter`): counted now among the event's recipients."""
         known: dict[str, set[tuple[int, str]]] = self.session.info.get(_RECIPIENTS, {})
         if row.repeat_no == 0 and row.source_event_id in known:
             known[row.source_event_id].add((row.step, row.recipient_id))
@@ -434,6 +423,14 @@ class InboxRepository(_Repo):
             .where(InboxRow.owner == owner, InboxRow.id > after_id)
             .order_by(InboxRow.id)
             .limit(limit)
+        )
+        return list(rows)
+
+    async def with_ids(self, owner: str, ids: set[int]) -> list[InboxRow]:
+        rows = await self.session.scalars(
+            select(InboxRow)
+            .where(InboxRow.owner == owner, InboxRow.id.in_(sorted(ids)))
+            .order_by(InboxRow.id)
         )
         return list(rows)
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from chassis.db import UnitOfWork
@@ -18,17 +18,27 @@ class HookedUnitOfWork(UnitOfWork):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._after_commit: list[Callable[[], None]] = []
+        self._before_commit: dict[str, Callable[[], Awaitable[None]]] = {}
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         if callback not in self._after_commit:
             self._after_commit.append(callback)
 
+    def before_commit(self, key: str, callback: Callable[[], Awaitable[None]]) -> None:
+        """Run `callback` in the transaction just before it commits, once per `key` (a
+        PostgreSQL NOTIFY: delivered to the listeners with the commit, never without it)."""
+        self._before_commit.setdefault(key, callback)
+
     async def __aenter__(self) -> HookedUnitOfWork:
         await super().__aenter__()
         self._after_commit = []
+        self._before_commit = {}
         return self
 
     async def commit(self) -> None:
+        before, self._before_commit = self._before_commit, {}
+        for hook in before.values():
+            await hook()
         await super().commit()
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
@@ -91,6 +101,14 @@ def _unbatched(runtime: NotifyRuntime, topic: str) -> Handler:
         await handler(uow, [envelope])
 
     return handle
+
+
+def before_commit(uow: UnitOfWork, key: str, callback: Callable[[], Awaitable[None]]) -> None:
+    """Run `callback` in the transaction before its commit (notify's HookedUnitOfWork); a plain
+    unit of work has no hook: nothing runs (the streams' and the dispatcher's polls catch up)."""
+    register = getattr(uow, "before_commit", None)
+    if register is not None:
+        register(key, callback)
 
 
 def after_commit(uow: UnitOfWork, callback: Callable[[], None]) -> None:

@@ -3,6 +3,8 @@ production (anything marked dev-only is refused by ServiceSettings)."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
@@ -19,6 +21,19 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="HOMEBED_NOTIFY_", extra="ignore")
 
     service_name: str = "svc-notify"
+    # a pooled connection is replaced when the server closed its socket, without a query per
+    # transaction (three round trips each: the consumer's transactions are a fall's path)
+    database_ping: Literal["query", "socket"] = "socket"
+    # notify publishes no events: its outbox stays empty, its relay need not look often
+    outbox_poll_seconds: float = Field(default=30.0, gt=0)
+    # which part of notify this process runs. all: everything (make run on SQLite, tests);
+    # api: the routes, the open streams and the Kafka consumer (a fall's path to the phone);
+    # worker: the dispatcher (SMS, voice, webhooks, digests, retries) and the repeat sweep, at a
+    # lower CPU priority, so that neither can hold the fall's event loop (README, "Processes")
+    role: Literal["all", "api", "worker"] = "all"
+    # on PostgreSQL: LISTEN/NOTIFY between processes and instances (notify/signals.py); the
+    # polls below stay the fallback
+    listen_notify: bool = True
     # the Kafka consumer group (tests give each run its own); default: the service name
     consumer_group: str | None = None
     database_url: str = "sqlite+aiosqlite:///var/svc-notify.db"

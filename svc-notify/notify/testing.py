@@ -91,7 +91,7 @@ class Notify:
             uow_factory=self.app.state.runtime.uow,
             clock=self.clock,
             wake=lambda: None,
-            send_now=self.notifications.send_now,
+            writer=self.notifications.writer,
         )
 
     async def put_recipient(

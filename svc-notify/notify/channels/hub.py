@@ -1,11 +1,13 @@
 """In-process hand-over to open SSE streams: whoever commits inbox rows (the consumer's instant
 in-app path, the dispatcher, the repeat sweep) publishes those very rows after the commit, and
 the owner's streams send them without reading the database again. A publish without rows only
-wakes the streams (they read the inbox). Other instances' streams find the rows by polling."""
+wakes the streams (they read the inbox). Other instances' streams learn of the rows from
+PostgreSQL (notify/signals.py: a NOTIFY with the commit) or, failing that, by polling."""
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections import defaultdict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -35,6 +37,8 @@ class Subscription:
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     pending: deque[PushedItem] = field(default_factory=deque)
     overflowed: bool = False  # rows were dropped: the stream must read the inbox
+    # ids of rows another process or instance committed (NOTIFY): the stream reads them
+    announced: set[int] = field(default_factory=set)
 
     def take(self) -> tuple[list[PushedItem], bool]:
         """The pushed rows in hand and whether the stream must also read the inbox."""
@@ -43,10 +47,27 @@ class Subscription:
         self.wake.clear()
         return items, read_inbox
 
+    def take_announced(self) -> set[int]:
+        ids, self.announced = self.announced, set()
+        return ids
+
 
 class InboxHub:
     def __init__(self) -> None:
         self._subscriptions: dict[str, set[Subscription]] = defaultdict(set)
+        # this instance, in the NOTIFY it sends with its inbox rows (it ignores its own)
+        self.instance = uuid.uuid4().hex
+
+    def announce(self, rows: dict[str, list[int]]) -> None:
+        """Another process or instance committed these rows (owner → ids): the owners' open
+        streams read them by id."""
+        for owner, ids in rows.items():
+            for subscription in self._subscriptions.get(owner, ()):
+                if len(subscription.announced) + len(ids) > MAX_PENDING:
+                    subscription.overflowed = True  # a stalled stream: it reads from its last id
+                else:
+                    subscription.announced.update(ids)
+                subscription.wake.set()
 
     def subscribe(self, owner: str) -> Subscription:
         subscription = Subscription(owner)

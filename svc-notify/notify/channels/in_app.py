@@ -10,6 +10,7 @@ from notify.channels.hub import InboxHub, PushedItem
 from notify.domain.recipients import Channel
 from notify.repository import InboxRepository
 from notify.runtime import after_commit
+from notify.signals import announce_inbox
 from notify.tables import InboxRow
 
 _WRITTEN = "notify.inbox_written"  # the session's inbox rows, published after its commit
@@ -40,6 +41,7 @@ class InAppChannel:
             hub = self.hub
             after_commit(uow, lambda: _publish(hub, info.pop(_WRITTEN, [])))
         written.append(row)
+        announce_inbox(uow, self.hub.instance, [row])
 
 
 def _publish(hub: InboxHub, rows: list[InboxRow]) -> None:

@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -25,14 +25,13 @@ from notify.domain.delivery import (
     after_failure,
     decide,
 )
-from notify.domain.recipients import Channel, QuietHours, parse_clock_time
+from notify.domain.recipients import QuietHours, parse_clock_time
 from notify.domain.templates import Template
 from notify.repository import DeliveryRepository, RecipientRepository
+from notify.service.writer import IN_APP_CHANNELS
 from notify.tables import AttemptRow, DeliveryRow, RecipientRow
 
 logger = logging.getLogger(__name__)
-
-IN_APP_CHANNELS = (Channel.IN_APP.value, Channel.MONITORING_CENTRE.value)
 
 
 @dataclass(frozen=True)
@@ -100,17 +99,6 @@ class Dispatcher:
         for delivery_id in due:
             done += await self.deliver(delivery_id)
         return done
-
-    async def send_now(self, uow: UnitOfWork, rows: Sequence[DeliveryRow], now: datetime) -> None:
-        """Safety messages whose first channel is in-app, in the caller's transaction (the
-        consumer's, the repeat sweep's): decided already (a fall or SOS goes out whatever the
-        hour or flood), a database write each, so they never wait for the dispatcher. Only the
-        owner is needed for an inbox: a row whose in-app send failed would fall to its next
-        channel without the person's addresses: it is left pending for the dispatcher."""
-        for row in rows:
-            if instant(row):
-                message = self._message(row, None, row.title, row.body, now)
-                await self._try_channels(uow, row, message, now, first_only=True)
 
     async def deliver(self, delivery_id: int) -> int:
         now = self.clock()
@@ -218,14 +206,10 @@ class Dispatcher:
         row: DeliveryRow,
         message: OutgoingMessage,
         now: datetime,
-        *,
-        first_only: bool = False,
     ) -> None:
-        """`first_only`: the instant path tries the first channel and, if it failed, leaves
-        the delivery pending for the dispatcher (with the person's addresses)."""
         deliveries = uow.repo(DeliveryRepository)
         errors: list[str] = []
-        for name in row.channels[:1] if first_only else row.channels:
+        for name in row.channels:
             adapter = self.channels.get(name)
             started = time.perf_counter()
             try:
@@ -243,8 +227,6 @@ class Dispatcher:
             if row.repeat_no == 0:
                 waited = max((now - row.event_at).total_seconds(), 0.0)
                 metrics.FIRST_DELIVERY.labels(str(row.safety).lower()).observe(waited)
-            return
-        if first_only:
             return
         row.attempts += 1
         status, next_at = after_failure(
@@ -317,16 +299,6 @@ class Dispatcher:
             webhook_url=person.webhook_url,
             webhook_secret=secret,
         )
-
-
-def instant(row: DeliveryRow) -> bool:
-    """A fall or SOS (safety) bound first for an inbox, waiting for nothing."""
-    return (
-        row.safety
-        and row.status == DeliveryStatus.PENDING.value
-        and bool(row.channels)
-        and row.channels[0] in IN_APP_CHANNELS
-    )
 
 
 def _quiet_hours(person: RecipientRow) -> QuietHours | None:

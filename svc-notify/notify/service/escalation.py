@@ -11,7 +11,7 @@ from chassis.db import UnitOfWork
 from notify.channels.base import CENTRE_PREFIX
 from notify.domain.delivery import DeliveryStatus
 from notify.repository import ChainRepository, DeliveryRepository
-from notify.service.notifications import SendNow
+from notify.service.writer import DeliveryWriter
 from notify.tables import DeliveryRow
 
 
@@ -20,7 +20,7 @@ async def repeat_due_steps(
     uow_factory: Callable[[], UnitOfWork],
     clock: Clock,
     wake: Callable[[], None],
-    send_now: SendNow | None = None,
+    writer: DeliveryWriter,
     chunk: int = 200,
     max_chunks: int = 10,
 ) -> int:
@@ -28,7 +28,7 @@ async def repeat_due_steps(
 
     A chunk of due chains per transaction (locked; chains a consumer holds are skipped and
     come at the next sweep), their steps' first rounds read in one query, the repeats written
-    together; a fall's repeats go to the inbox at once (`send_now`), the rest to the
+    together (`writer`: a fall's repeats go to the inbox at once), the rest to the
     dispatcher. Ten thousand open falls repeat every minute: one transaction each would be
     160 a second."""
     now = clock()
@@ -59,9 +59,7 @@ async def repeat_due_steps(
                     deliveries.stage(row)
                     rows.append(row)
                 await chains.save(chain)
-            if rows and send_now is not None:
-                await uow.session.flush()
-                await send_now(uow, rows, now)
+            await writer.write(uow, rows, now)
             await uow.commit()
         created += len(rows)
         waiting = waiting or any(r.status == DeliveryStatus.PENDING.value for r in rows)

@@ -91,13 +91,19 @@ async def inbox_events(
         read_inbox = True
         while not await disconnected():
             pushed, asked = subscription.take()
+            announced = {i for i in subscription.take_announced() if i > floor and i not in sent}
             items = [_pushed_item(p) for p in pushed if p.id > floor and p.id not in sent]
-            if (read_inbox or asked) or time.monotonic() - counted_at > UNREAD_RECOUNT_SECONDS:
+            recount = time.monotonic() - counted_at > UNREAD_RECOUNT_SECONDS
+            if read_inbox or asked or announced or recount:
                 async with uow_factory() as uow:  # the frames are built before the session ends
                     inbox = uow.repo(InboxRepository)
+                    if announced:  # another process's rows: by id (they may be below the last)
+                        rows = await inbox.with_ids(owner, announced)
+                        items += [inbox_item(r) for r in rows if r.id not in sent]
                     if read_inbox or asked:
                         rows = await inbox.after(owner, last_event_id)
                         items += [inbox_item(r) for r in rows if r.id not in sent]
+                    items = list({i.id: i for i in items}.values())  # pushed and read
                     unread = await inbox.unread(owner) - len(items)
                 counted_at = time.monotonic()
             read_inbox = False

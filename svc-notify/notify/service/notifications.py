@@ -5,10 +5,12 @@ acknowledged (or dispatched, arrived) stops it at once and cancels what has not 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+
+from prometheus_client import Counter
 
 from chassis.clock import Clock
 from chassis.db import UnitOfWork
@@ -26,6 +28,8 @@ from notify.domain.templates import Template
 from notify.repository import BedRepository, ChainRepository, DeliveryRepository
 from notify.runtime import after_commit
 from notify.service.audience import OnCallCache, Target, resolve
+from notify.service.writer import DeliveryWriter
+from notify.signals import announce_due
 from notify.tables import BedRow, DeliveryRow
 
 BEDS_TOPIC = "intake.beds.v1"
@@ -47,15 +51,15 @@ class EventFacts:
     alarm: AlarmEvent | None
 
 
-SendNow = Callable[[UnitOfWork, Sequence[DeliveryRow], datetime], Awaitable[None]]
 _STAGED = "notify.staged_deliveries"  # the transaction's new deliveries, settled together
 _IN_BATCH = "notify.in_batch"  # a batch of events: settled once, at its end
 
 
 class Notifications:
-    """The consumer-side use cases; `wake` tells the dispatcher after the commit; `send_now`
-    (the dispatcher's instant in-app path) delivers a fall's inbox messages in the consumer's
-    own transaction; `on_call` caches who is on call."""
+    """The consumer-side use cases; `wake` tells this instance's dispatcher after the commit
+    and, on PostgreSQL, a NOTIFY the other processes' (`instance`: this one); `writer` writes
+    the deliveries (a fall's inbox messages in the consumer's own transaction); `on_call`
+    caches who is on call."""
 
     def __init__(
         self,
@@ -64,11 +68,13 @@ class Notifications:
         templates: Mapping[str, Template],
         clock: Clock,
         wake: Callable[[], None],
-        send_now: SendNow | None = None,
+        writer: DeliveryWriter | None = None,
         on_call: OnCallCache | None = None,
+        instance: str = "",
     ) -> None:
         self.rules, self.templates, self.clock, self.wake = rules, templates, clock, wake
-        self.send_now = send_now
+        self.writer = writer or DeliveryWriter(instant_in_app=False)
+        self.instance = instance
         self.on_call = on_call or OnCallCache(ttl=timedelta(0))
 
     async def on_events(self, uow: UnitOfWork, topic: str, envelopes: Sequence[Envelope]) -> int:
@@ -91,7 +97,10 @@ class Notifications:
         alarms = [f.alarm.alarm_id for f in facts if f.alarm is not None]
         await uow.repo(ChainRepository).prefetch(alarms)
         await uow.repo(BedRepository).prefetch([f.bed_id for f in facts if f.bed_id])
-        await uow.repo(DeliveryRepository).prefetch_recipients([f.event_id for f in facts])
+        # a fresh event (the runner skipped those it applied before) has no delivery yet: its
+        # deliveries commit with its dedupe row. A concurrent consumer of the same event hits
+        # the unique key and the runner applies the batch again record by record
+        uow.repo(DeliveryRepository).none_yet([f.event_id for f in facts])
 
     async def settle(self, uow: UnitOfWork) -> None:
         """The transaction's new deliveries: written (one statement for them all), the falls
@@ -100,12 +109,10 @@ class Notifications:
         staged: list[DeliveryRow] = uow.session.info.pop(_STAGED, [])
         if not staged:
             return
-        now = self.clock()
-        if self.send_now is not None:
-            await uow.session.flush()
-            await self.send_now(uow, staged, now)
+        await self.writer.write(uow, staged, self.clock())
         if any(r.status == DeliveryStatus.PENDING.value for r in staged):
             after_commit(uow, self.wake)
+            announce_due(uow, self.instance)
 
     async def on_bed_event(self, uow: UnitOfWork, envelope: Envelope) -> None:
         if envelope.type not in BED_EVENTS:
@@ -159,6 +166,7 @@ class Notifications:
         assert alarm is not None
         if facts.type not in self.rules.chain_stops:
             return
+        await self.settle(uow)  # this batch's deliveries of the alarm: written, then stopped
         chains = uow.repo(ChainRepository)
         chain = await chains.get(alarm.alarm_id, lock=True)
         if chain is None:
@@ -176,6 +184,7 @@ class Notifications:
         if acknowledged:
             waited = (alarm.occurred_at - chain.raised_at).total_seconds()
             metrics.TIME_TO_ACK.observe(max(waited, 0.0))
+            _count_after_commit(uow, metrics.CHAINS.labels("acknowledged"))
 
     async def _apply_rule(
         self, uow: UnitOfWork, rule: Rule, facts: EventFacts, now: datetime
@@ -214,8 +223,6 @@ class Notifications:
             self._render(row, rule, facts, target, bed=bed, step=step, now=now)
             deliveries.stage(row)
             uow.session.info.setdefault(_STAGED, []).append(row)
-            if row.status == DeliveryStatus.UNROUTABLE.value:
-                metrics.OUTCOMES.labels(row.status).inc()  # settled at once: nobody to tell
             created += 1
         return created
 
@@ -247,9 +254,12 @@ class Notifications:
                 arrival_deadline=alarm.arrival_deadline,
             )
         if chain.state is not ChainState.OPEN:
-            return rule.chain is ChainRole.ESCALATE and (
+            regulator = rule.chain is ChainRole.ESCALATE and (
                 alarm.escalation_target in self.rules.after_acknowledgement_targets
             )
+            if regulator:
+                self._count_step(uow, step, alarm)
+            return regulator
         if chain.step_event_id == facts.event_id:
             return True  # this very event, redelivered: deliveries dedupe themselves
         if chain.enter_step(
@@ -260,8 +270,17 @@ class Notifications:
             now=now,
         ):
             await chains.save(chain)
+            self._count_step(uow, step, alarm)
             return True
         return False  # an older step than the chain is at
+
+    def _count_step(self, uow: UnitOfWork, step: int, alarm: AlarmEvent) -> None:
+        """A step fired (counted once its transaction commits: a batch applied again record by
+        record counts once); the regulator's step is the chain's last."""
+        kind = alarm.alarm_type if alarm.alarm_type in tpl.ALARM_TYPE_LABELS else "other"
+        _count_after_commit(uow, metrics.ESCALATION_STEPS.labels(str(step), kind))
+        if alarm.escalation_target in self.rules.after_acknowledgement_targets:
+            _count_after_commit(uow, metrics.CHAINS.labels("exhausted"))
 
     def _delivery(
         self,
@@ -336,6 +355,12 @@ class Notifications:
         row.title, row.body = self.templates[rule.template].render(values)
         if row.ack_code is None:
             row.body = row.body.replace("回复 — 确认接警。", "")
+
+
+def _count_after_commit(uow: UnitOfWork, child: Counter) -> None:
+    """One more once the transaction commits (a callback of its own: `after_commit` runs an
+    equal callback once, and every alarm of a batch counts)."""
+    after_commit(uow, lambda: child.inc())
 
 
 def template_values(

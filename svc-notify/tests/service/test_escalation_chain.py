@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from prometheus_client import REGISTRY
+
 from chassis.clock import ManualClock
 from chassis.principal import Role
 from notify.sms_stub import StubState
@@ -21,9 +23,30 @@ from notify.testing import (
 )
 
 
+def _steps(step: str, kind: str = "fall_detected") -> float:
+    labels = {"step": step, "kind": kind}
+    return REGISTRY.get_sample_value("homebed_notify_escalation_steps_total", labels) or 0.0
+
+
+def _chains(outcome: str) -> float:
+    found = REGISTRY.get_sample_value(
+        "homebed_notify_escalation_chains_total", {"outcome": outcome}
+    )
+    return found or 0.0
+
+
 async def test_step_one_unacknowledged_step_two_acknowledged_step_three_never(
     notify: Notify, clock: ManualClock, stub: StubState
 ) -> None:
+    # the metrics exist from start-up (a panel answers before the first alarm)
+    assert (
+        REGISTRY.get_sample_value(
+            "homebed_notify_escalation_steps_total", {"step": "3", "kind": "sos_pressed"}
+        )
+        is not None
+    )
+    before = {s: _steps(s) for s in ("1", "2", "3", "4")}
+    chains_before = {o: _chains(o) for o in ("acknowledged", "exhausted")}
     await staff_with_schedules(notify, clock)
     await notify.feed("intake.beds.v1", bed_envelope("bed-1", at=clock()))
     raised_at = clock()
@@ -119,6 +142,15 @@ async def test_step_one_unacknowledged_step_two_acknowledged_step_three_never(
     assert [(a["channel"], a["ok"]) for a in sms["attempts"]] == [("sms", True)]
     assert (await notify.record("al-1", officer("330326"))).status_code == 404  # not their region
     assert (await notify.record("al-1", ops())).status_code == 200
+
+    # steps 1, 2 and the regulator's fired once each (the redelivery and step 3 not at all);
+    # the chain was acknowledged, then exhausted (its last step, the street office)
+    fired = {s: _steps(s) - before[s] for s in before}
+    assert fired == {"1": 1, "2": 1, "3": 0, "4": 1}
+    assert {o: _chains(o) - chains_before[o] for o in chains_before} == {
+        "acknowledged": 1,
+        "exhausted": 1,
+    }
 
 
 async def test_acknowledgement_cancels_what_has_not_gone_out(

@@ -9,6 +9,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from aiokafka import ConsumerRecord
+from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
 from chassis.clock import ManualClock
@@ -51,6 +52,11 @@ def _runner(notify: Notify) -> BatchRunner:
     )
 
 
+def _step_one_falls() -> float:
+    labels = {"step": "1", "kind": "fall_detected"}
+    return REGISTRY.get_sample_value("homebed_notify_escalation_steps_total", labels) or 0.0
+
+
 async def _count(notify: Notify, table: type[DeliveryRow] | type[InboxRow]) -> int:
     async with notify.app.state.runtime.uow() as uow:
         return int(await uow.session.scalar(select(func.count()).select_from(table)) or 0)
@@ -67,7 +73,9 @@ async def test_a_poll_of_falls_is_one_transaction_and_reaches_the_inbox_at_once(
         for i in range(5)
     ]
     runner = _runner(notify)
+    fired_before = _step_one_falls()
     await runner.apply_batch([_record(e, i) for i, e in enumerate(raised)])
+    assert _step_one_falls() - fired_before == 5  # every chain of the batch opened: counted
     # the on-call caregiver and the monitoring centre, per fall; no dispatcher ran
     assert await _count(notify, DeliveryRow) == 10
     inbox = await notify.inbox("cg-1")
@@ -79,6 +87,7 @@ async def test_a_poll_of_falls_is_one_transaction_and_reaches_the_inbox_at_once(
     await runner.apply_batch([_record(e, i) for i, e in enumerate(raised)])
     assert await _count(notify, DeliveryRow) == 10
     assert await _count(notify, InboxRow) == 10
+    assert _step_one_falls() - fired_before == 5  # the redelivered batch counted nothing
 
 
 async def test_raise_and_acknowledgement_in_one_poll(notify: Notify, clock: ManualClock) -> None:

@@ -1,0 +1,145 @@
+"""A transaction's new deliveries, written with one statement per table (SQLAlchemy Core, no
+unit-of-work bookkeeping per row): the consumer's batch and the repeat sweep hand them here.
+
+The instant ones (a fall's or SOS's message bound first for an inbox: safety events bypass
+quiet hours and floods by rule, so there is nothing to decide) are written already `sent`,
+with their inbox rows and attempts, in the same transaction: exactly once (the delivery's
+unique key and the inbox's one row per delivery), never lost (committed with the event's
+dedupe row). After the commit the inbox rows go to this instance's open streams through the
+hub, and a NOTIFY (with the commit) wakes the other instances' streams. The rest stay `pending`
+for the dispatcher, woken after the commit."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, insert
+
+from chassis.db import UnitOfWork
+from notify import metrics
+from notify.channels.hub import InboxHub, PushedItem
+from notify.domain.delivery import DeliveryStatus
+from notify.domain.recipients import Channel
+from notify.runtime import after_commit
+from notify.signals import announce_inbox
+from notify.tables import AttemptRow, DeliveryRow, InboxRow
+
+IN_APP_CHANNELS = (Channel.IN_APP.value, Channel.MONITORING_CENTRE.value)
+_DELIVERIES = cast(Table, DeliveryRow.__table__)
+_INBOX = cast(Table, InboxRow.__table__)
+_ATTEMPTS = cast(Table, AttemptRow.__table__)
+_DELIVERY_COLUMNS = [c.key for c in _DELIVERIES.columns if c.key != "id"]
+
+
+def instant(row: DeliveryRow) -> bool:
+    """A fall or SOS (safety) bound first for an inbox, waiting for nothing."""
+    return (
+        row.safety
+        and row.status == DeliveryStatus.PENDING.value
+        and bool(row.channels)
+        and row.channels[0] in IN_APP_CHANNELS
+    )
+
+
+class DeliveryWriter:
+    """`instant_in_app` off: every delivery waits for the dispatcher (the setting
+    `INSTANT_IN_APP`); `hub`: this instance's open streams (None: nobody streams here)."""
+
+    def __init__(self, *, hub: InboxHub | None = None, instant_in_app: bool = True) -> None:
+        self.hub = hub
+        self.instant_in_app = instant_in_app
+
+    async def write(self, uow: UnitOfWork, rows: Sequence[DeliveryRow], now: datetime) -> None:
+        """Insert `rows` (new, not in the session); their ids are set on them."""
+        if not rows:
+            return
+        sent = [r for r in rows if self.instant_in_app and instant(r)]
+        for row in sent:
+            row.status, row.sent_at, row.channel_used = (
+                DeliveryStatus.SENT.value,
+                now,
+                row.channels[0],
+            )
+            row.next_attempt_at = None
+        ids = await uow.session.scalars(
+            insert(_DELIVERIES).returning(_DELIVERIES.c.id, sort_by_parameter_order=True),
+            [{name: getattr(row, name) for name in _DELIVERY_COLUMNS} for row in rows],
+        )
+        for row, delivery_id in zip(rows, ids, strict=True):
+            row.id = delivery_id
+        if sent:
+            await self._to_inboxes(uow, sent, now)
+        for status, count in Counter(r.status for r in rows).items():
+            if status != DeliveryStatus.PENDING.value:  # sent now, or unroutable: settled
+                metrics.OUTCOMES.labels(status).inc(count)
+
+    async def _to_inboxes(
+        self, uow: UnitOfWork, rows: Sequence[DeliveryRow], now: datetime
+    ) -> None:
+        started = time.perf_counter()
+        values: list[dict[str, Any]] = [
+            {
+                "owner": row.recipient_id,
+                "delivery_id": row.id,
+                "subject": row.subject,
+                "title": row.title,
+                "body": row.body,
+                "safety": row.safety,
+                "created_at": now,
+                "read_at": None,
+            }
+            for row in rows
+        ]
+        ids = await uow.session.scalars(
+            insert(_INBOX).returning(_INBOX.c.id, sort_by_parameter_order=True), values
+        )
+        latency_ms = int((time.perf_counter() - started) * 1000)
+        await uow.session.execute(
+            insert(_ATTEMPTS),
+            [
+                {
+                    "delivery_id": row.id,
+                    "channel": row.channel_used,
+                    "ok": True,
+                    "latency_ms": latency_ms,
+                    "error": None,
+                    "at": now,
+                }
+                for row in rows
+            ],
+        )
+        for channel, count in Counter(r.channel_used for r in rows).items():
+            metrics.DELIVERIES.labels(channel, "sent").inc(count)
+        first = metrics.FIRST_DELIVERY.labels("true")
+        for row in rows:
+            if row.repeat_no == 0:
+                first.observe(max((now - row.event_at).total_seconds(), 0.0))
+        if self.hub is None:
+            return
+        pushed = [
+            PushedItem(
+                id=inbox_id,
+                owner=value["owner"],
+                subject=value["subject"],
+                title=value["title"],
+                body=value["body"],
+                safety=value["safety"],
+                created_at=now,
+            )
+            for inbox_id, value in zip(ids, values, strict=True)
+        ]
+        hub = self.hub
+        after_commit(uow, lambda: _publish(hub, pushed))
+        announce_inbox(uow, hub.instance, pushed)
+
+
+def _publish(hub: InboxHub, items: list[PushedItem]) -> None:
+    by_owner: dict[str, list[PushedItem]] = {}
+    for item in items:
+        by_owner.setdefault(item.owner, []).append(item)
+    for owner, owned in by_owner.items():
+        hub.publish(owner, owned)
