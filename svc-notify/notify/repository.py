@@ -323,6 +323,15 @@ class DeliveryRepository(_Repo):
             .values(region_code=region_code)
         )
 
+    async def bed_regions(self, bed_ids: Sequence[str]) -> dict[str, str]:
+        """The regions notify now knows for these beds (from intake.beds.v1)."""
+        if not bed_ids:
+            return {}
+        rows = await self.session.execute(
+            select(BedRow.bed_id, BedRow.region_code).where(BedRow.bed_id.in_(set(bed_ids)))
+        )
+        return {bed_id: region for bed_id, region in rows}
+
     async def open_of_subject(self, subject: str) -> list[DeliveryRow]:
         rows = await self.session.scalars(
             select(DeliveryRow)
@@ -363,8 +372,9 @@ class DeliveryRepository(_Repo):
         if provider_id is not None:
             query = query.where(DeliveryRow.provider_id == provider_id)
         if region_prefixes is not None:
+            region = func.coalesce(DeliveryRow.region_code, _bed_region())
             query = query.where(
-                or_(*[DeliveryRow.region_code.startswith(p) for p in region_prefixes])
+                or_(*[region.startswith(p) for p in region_prefixes])
                 if region_prefixes
                 else DeliveryRow.id < 0
             )
@@ -390,6 +400,13 @@ class DeliveryRepository(_Repo):
             .order_by(AttemptRow.id)
         )
         return list(rows)
+
+
+def _bed_region() -> Any:
+    """The delivery's bed's region as notify knows it now: a delivery written while the bed's
+    event was still on its way (another topic, another transaction) has none stored, and
+    `fill_region` cannot reach a row another transaction had not yet committed."""
+    return select(BedRow.region_code).where(BedRow.bed_id == DeliveryRow.bed_id).scalar_subquery()
 
 
 class InboxRepository(_Repo):

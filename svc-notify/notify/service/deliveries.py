@@ -19,7 +19,13 @@ async def alarm_record(
     async with uow:
         deliveries = uow.repo(DeliveryRepository)
         rows = await deliveries.of_subject(alarm_id)
-        visible = [r for r in rows if scope.sees(r.provider_id, r.region_code)]
+        # a row written before the bed's event arrived has no region stored: the bed's, now
+        known = await deliveries.bed_regions(
+            [r.bed_id for r in rows if r.bed_id and r.region_code is None]
+        )
+        visible = [
+            r for r in rows if scope.sees(r.provider_id, r.region_code or known.get(r.bed_id or ""))
+        ]
         chain = await uow.repo(ChainRepository).get(alarm_id)
         if not visible:
             raise NotFound("Alarm delivery record")  # another region's alarm, like a missing one

@@ -42,6 +42,10 @@ async def repeat_due_steps(
                 break
             deliveries = uow.repo(DeliveryRepository)
             firsts = await deliveries.first_rounds({c.step_event_id for c in due})
+            unplaced = [
+                d.bed_id for ds in firsts.values() for d in ds if d.bed_id and not d.region_code
+            ]
+            regions = await deliveries.bed_regions(unplaced)
             rows: list[DeliveryRow] = []
             for chain in due:
                 originals = [
@@ -56,6 +60,7 @@ async def repeat_due_steps(
                 round_no = chain.next_round(now)
                 for original in originals:
                     row = _repeat(original, round_no, now)
+                    row.region_code = original.region_code or regions.get(original.bed_id or "")
                     deliveries.stage(row)
                     rows.append(row)
                 await chains.save(chain)

@@ -201,3 +201,51 @@ async def test_a_bed_known_after_its_alarm_gives_the_region_to_its_deliveries(
     assert (await notify.record("al-3", officer("330102"))).status_code == 404
     await notify.feed("intake.beds.v1", bed_envelope("bed-3", at=clock()))
     assert (await notify.record("al-3", officer("330102"))).status_code == 200
+
+
+async def test_a_row_committed_after_the_beds_region_fill_is_still_the_regions(
+    notify: Notify, clock: ManualClock
+) -> None:
+    """A repeat (or first round) whose transaction read the alarm's rows before the bed's
+    event committed, and committed after it, keeps no region: the officers of the bed's region
+    still read it (the region is the bed's, resolved when read)."""
+    from sqlalchemy import select
+
+    from notify.tables import DeliveryRow
+
+    await staff_with_schedules(notify, clock)
+    raised = alarm_envelope(
+        "alarm.raised", alarm_id="al-4", bed_id="bed-4", raised_at=clock(), at=clock()
+    )
+    await notify.feed(ALARMS, raised)
+    await notify.feed("intake.beds.v1", bed_envelope("bed-4", at=clock()))
+    async with notify.app.state.runtime.uow() as uow:  # the late transaction's row
+        original = (
+            await uow.session.scalars(select(DeliveryRow).where(DeliveryRow.subject == "al-4"))
+        ).first()
+        assert original is not None
+        assert original.region_code == "330102"
+        late = DeliveryRow(
+            **{
+                c.key: getattr(original, c.key)
+                for c in DeliveryRow.__table__.columns
+                if c.key not in ("id", "repeat_no", "region_code")
+            },
+            repeat_no=1,
+            region_code=None,
+        )
+        uow.session.add(late)
+        await uow.commit()
+    record = (await notify.record("al-4", officer("330102"))).json()
+    assert (original.recipient_id, 1) in {
+        (d["recipient_id"], d["repeat_no"]) for d in record["deliveries"]
+    }
+    listed = await notify.client.get(
+        "/v1/notification-deliveries", params={"limit": 100}, headers=officer("330102")
+    )
+    assert listed.status_code == 200, listed.text
+    assert any(d["subject"] == "al-4" and d["repeat_no"] == 1 for d in listed.json()["items"])
+    elsewhere = await notify.client.get(
+        "/v1/notification-deliveries", params={"limit": 100}, headers=officer("310105")
+    )
+    assert not any(d["subject"] == "al-4" for d in elsewhere.json()["items"])
