@@ -8,6 +8,13 @@ source scripts/ensure-tools.sh
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# Bytecode caches on, kept out of the tree (.cache/ is ignored): with PYTHONDONTWRITEBYTECODE set
+# (some shells and CI images set it) every Python process of the run (xdist workers, each
+# service started under uvicorn, each CLI under test) compiled every module it imports from
+# source again, seconds of CPU each; pytest's rewritten test modules are cached there too.
+unset PYTHONDONTWRITEBYTECODE
+export PYTHONPYCACHEPREFIX="${PYTHONPYCACHEPREFIX:-$root/.cache/pycache}"
+
 step "ruff"
 $UV run ruff check .
 $UV run ruff format --check .
