@@ -74,7 +74,7 @@ start() {
       exit 5
     fi
     sleep 0.5; waited=$((waited + 1))
-    if [ "$waited" -gt 120 ]; then echo "ERROR: Kafka did not start within 60 s" >&2; exit 5; fi
+    if [ "$waited" -gt 240 ]; then echo "ERROR: Kafka did not start within 120 s" >&2; exit 5; fi
   done
   echo "kafka: ready on 127.0.0.1:$port (pid $(cat "$data/kafka.pid"))" >&2
 }

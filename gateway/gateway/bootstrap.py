@@ -20,6 +20,7 @@ from starlette.types import ASGIApp
 
 from chassis.app import create_service_app
 from chassis.db import chassis_tables
+from chassis.http import outbound_client
 from chassis.runtime import ServiceRuntime
 from gateway import metrics
 from gateway.auth import dev_issuer
@@ -137,7 +138,7 @@ class GatewayEdge:
 
     def _side_client(self) -> httpx.AsyncClient:
         """For the gateway's own calls (JWKS, OpenAPI documents), not for proxied traffic."""
-        client = httpx.AsyncClient(trust_env=False)
+        client = outbound_client(trust_env=False)
         self._side_clients.append(client)
         return client
 

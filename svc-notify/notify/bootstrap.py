@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from chassis.app import create_service_app
 from chassis.clock import Clock, utc_now
+from chassis.http import outbound_client
 from chassis.observability.runtime_health import watch_event_loop_lag
 from chassis.runtime import ServiceRuntime
 from notify import metrics
@@ -52,7 +53,7 @@ def create_app(
     templates = load_templates()
     rules = load_rules()
     hub = InboxHub()
-    http = httpx.AsyncClient(timeout=settings.sms_gateway_timeout_seconds)
+    http = outbound_client(timeout=settings.sms_gateway_timeout_seconds)
     unix_now = lambda: int(clock().timestamp())  # noqa: E731 - the webhook's timestamp
     adapters: dict[str, ChannelAdapter] = {
         "in_app": InAppChannel(hub),

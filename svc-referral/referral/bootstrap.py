@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from chassis.app import create_service_app
 from chassis.clock import Clock, utc_now
+from chassis.http import outbound_client
 from chassis.runtime import ServiceRuntime
 from referral.api import ROUTERS
 from referral.api.fhir_errors import answer_fhir_failures_as_outcomes
@@ -55,7 +56,7 @@ def create_app(
         name="referral-metrics",
     )
     if settings.webhooks_enabled:
-        http = webhook_http or httpx.AsyncClient(follow_redirects=False)
+        http = webhook_http or outbound_client(follow_redirects=False)
         runtime.every(
             settings.webhook_poll_seconds,
             partial(
@@ -72,7 +73,7 @@ def create_app(
         )
         if webhook_http is None:
             runtime.on_stop(http.aclose)
-    sources_http = archive_http or httpx.AsyncClient(follow_redirects=False)
+    sources_http = archive_http or outbound_client(follow_redirects=False)
     if archive_http is None:
         runtime.on_stop(sources_http.aclose)
     app = create_service_app(runtime=runtime, title="HomeBed referral (转介转养)", routers=ROUTERS)

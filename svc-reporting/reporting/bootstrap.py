@@ -6,11 +6,11 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
-import httpx
 from fastapi import FastAPI
 
 from chassis.app import create_service_app
 from chassis.clock import Clock, utc_now
+from chassis.http import outbound_client
 from chassis.runtime import ServiceRuntime
 from reporting.api import ROUTERS
 from reporting.clients import HttpCityPlatform, IntakeBeds, IotDevices, RecordsVisits
@@ -40,8 +40,8 @@ def create_app(
         consumer_group=settings.read_model_group,
     )
     key = settings.internal_token_key.get_secret_value()
-    owners = httpx.AsyncClient(timeout=settings.source_timeout_seconds)
-    outbound = httpx.AsyncClient(timeout=settings.city_platform_timeout_seconds)
+    owners = outbound_client(timeout=settings.source_timeout_seconds)
+    outbound = outbound_client(timeout=settings.city_platform_timeout_seconds)
     runtime.on_stop(owners.aclose)
     runtime.on_stop(outbound.aclose)
     sources = sources or Sources(

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 from prometheus_client import REGISTRY
 
+from chassis.http import outbound_client
 from chassis.principal import Role
 from gateway.auth import dev_issuer
 from gateway.auth.partner_keys import PartnerKeyStore, SecretSealer
@@ -122,7 +123,7 @@ async def run_gateway(
     app = create_app(settings, clocks=EdgeClocks(monotonic=monotonic))
     async with (
         serving_in_loop(app) as url,
-        httpx.AsyncClient(base_url=url, timeout=10) as client,
+        outbound_client(base_url=url, timeout=10) as client,
     ):
         yield RunningGateway(
             url=url, client=client, settings=settings, issuer=issuer, monotonic=monotonic

@@ -17,6 +17,8 @@ import httpx
 import uvicorn
 from starlette.types import ASGIApp
 
+from chassis.http import shared_tls_context
+
 
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -30,16 +32,19 @@ def wait_until_serving(
 ) -> None:
     """Poll `url` until it answers (any status); fail early if the process died."""
     deadline = time.monotonic() + within
-    while True:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode} before serving {url}")
-        try:
-            httpx.get(url, timeout=1.0)
-            return
-        except httpx.TransportError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
+    # one client for the whole wait: each `httpx.get` would build a TLS context (CA bundle
+    # loaded) every 50 ms, taking CPU from the very process being waited for
+    with httpx.Client(verify=shared_tls_context(), timeout=1.0) as client:
+        while True:
+            if process is not None and process.poll() is not None:
+                raise RuntimeError(f"server exited with {process.returncode} before serving {url}")
+            try:
+                client.get(url)
+                return
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
 
 class UvicornProcess:

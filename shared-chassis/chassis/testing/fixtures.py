@@ -13,6 +13,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from chassis.testing.migrated import MigratedTemplates
+
 KAFKA_ENV = "HOMEBED_TEST_KAFKA_BOOTSTRAP"
 POSTGRES_ENV = "HOMEBED_TEST_POSTGRES_DSN"
 
@@ -40,6 +42,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The longest tests first (a stable sort keeps the rest in place): xdist hands tests out
     in collection order, and one started last keeps a single worker busy alone at the end."""
     items.sort(key=lambda item: -_length(item))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def migrated_sqlite_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Services started on a new SQLite file get a copy of their migrated template
+    (chassis.testing.migrated: the real Alembic chain runs once per service per process)."""
+    templates = MigratedTemplates(tmp_path_factory.mktemp("migrated"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("chassis.runtime.upgrade_to_head", templates.upgrade)
+        patch.setattr("gateway.auth.partner_keys.upgrade_to_head", templates.upgrade, raising=False)
+        yield
 
 
 @pytest.fixture(scope="session")

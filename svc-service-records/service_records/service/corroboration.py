@@ -14,6 +14,8 @@ from typing import Protocol
 
 import httpx
 
+from chassis.http import outbound_client
+
 logger = logging.getLogger(__name__)
 
 
@@ -37,7 +39,7 @@ class NoActivityEndpoint:
 
 class HttpActivityProbe:
     def __init__(self, base_url: str, *, timeout_seconds: float, token: str | None = None) -> None:
-        self._client = httpx.AsyncClient(base_url=base_url, timeout=timeout_seconds)
+        self._client = outbound_client(base_url=base_url, timeout=timeout_seconds)
         self._token = token
 
     async def corroborate(self, bed_id: str, start: datetime, end: datetime) -> Corroboration:
