@@ -277,12 +277,17 @@ async def relay_kill_scenario(
         try:
             log(f"last relay up, backlog {await _backlog(notes)}")
             await eventually(
-                lambda: _backlog(notes), until=lambda n: n == 0, within=300, what="outbox drained"
+                lambda: _backlog(notes),
+                until=lambda n: n == 0,
+                within=120,
+                while_progressing=True,
+                what="outbox drained",
             )
             await eventually(
                 lambda: count_tally(tally.uow()),
                 until=lambda n: n >= events,
-                within=300,
+                within=120,
+                while_progressing=True,  # a loaded box drains slowly; only a stall fails
                 what="all applied",
             )
             log("backlog drained")
@@ -481,7 +486,8 @@ async def postgres_kill_scenario(
             await eventually(
                 lambda: count_tally(tally.uow()),
                 until=lambda n: n >= events,
-                within=max(120.0, events / 10),  # a busy machine applies ~20 events/s
+                within=120,
+                while_progressing=True,  # a loaded box drains slowly; only a stall fails
                 what="all applied after the restart",
             )
             applied = await count(select(func.count()).select_from(Tally))
