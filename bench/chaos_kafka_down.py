@@ -1,6 +1,6 @@
 """Chaos F: Kafka down during telemetry ingest, on a broker of the scenario's own.
 
-    python bench/chaos_kafka_down.py --dsn postgresql://... [--port 40392] [--outage 30]
+    python bench/chaos_kafka_down.py --dsn postgresql://... [--port 19392] [--outage 30]
         [--devices 8] [--batches 60] [--readings 50]
 
 iot-ingest runs in this process (its app with the telemetry lane and the storage consumer on,
@@ -267,7 +267,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--dsn", required=True)
     parser.add_argument(
-        "--port", type=int, default=int(os.environ.get("CHAOS_KAFKA_DOWN_PORT", "40392"))
+        "--port", type=int, default=int(os.environ.get("CHAOS_KAFKA_DOWN_PORT", "19392"))
     )
     parser.add_argument("--outage", type=float, default=30.0)
     parser.add_argument("--devices", type=int, default=8)

@@ -1,7 +1,7 @@
 """Chaos E, long: PostgreSQL stopped with `pg_ctl stop -m immediate` while the chassis consumer
 runner writes into it, down for `--outage` seconds, then restarted (crash recovery).
 
-    python bench/chaos_postgres_kill.py --bootstrap HOST:PORT [--port 56732] [--events 5000]
+    python bench/chaos_postgres_kill.py --bootstrap HOST:PORT [--port 16732] [--events 5000]
         [--outage 10] [--data-dir DIR]
 
 The cluster is the scenario's own (deploy/postgres/pg.sh on `--port`, synchronous_commit=on),
@@ -43,7 +43,7 @@ async def main(args: argparse.Namespace) -> int:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--bootstrap", required=True)
-    parser.add_argument("--port", type=int, default=56732)
+    parser.add_argument("--port", type=int, default=16732)
     parser.add_argument("--events", type=int, default=3000)
     parser.add_argument("--outage", type=float, default=10.0)
     parser.add_argument("--data-dir", default=None)

@@ -186,7 +186,7 @@ async def main() -> None:
     app = create_app(
         subsidy_settings(url, rule_configuration=CONFIGURATION, **quiet_gauges), clock=clock
     )
-    async with LifespanManager(app, startup_timeout=120):
+    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=60):
         progress("service schema migrated (facts, settlements, ledger with its triggers)")
         conn = await asyncpg.connect(with_database(args.dsn, DATABASE))
         try:

@@ -5,17 +5,21 @@
 #   F  Kafka down 30 s during device ingest                    (own broker, HOMEBED_CHAOS_KAFKA_DOWN_PORT)
 #   G  outbox relay SIGKILLed 50 times over 10,000 events
 # E and G use the chaos broker (HOMEBED_CHAOS_KAFKA_PORT), F and G the chaos PostgreSQL
-# (HOMEBED_CHAOS_PG_PORT). Defaults: 40092, 56432, 56732, 40392. Each scenario prints
+# (HOMEBED_CHAOS_PG_PORT). Defaults: 19092, 16432, 16732, 19392: below Linux's ephemeral range
+# (32768–60999) and the tests' claimed ports (20000–31999, chassis.testing.ports), because a
+# client reconnecting to a stopped server's ephemeral port can take that port itself (a TCP
+# self-connect, or any outgoing connection's source port) and the restart then fails with
+# "Address already in use" — as the kafka-down scenario did once. Each scenario prints
 #   scenario=<name> sent=<n> acked=<n> applied=<n> duplicates=<n> lost=<n>
 # (its log in $HOMEBED_CHAOS_DIR/<name>.log) and fails the run unless lost=0 and duplicates=0.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 source scripts/ensure-tools.sh
-kport="${HOMEBED_CHAOS_KAFKA_PORT:-40092}"
-pport="${HOMEBED_CHAOS_PG_PORT:-56432}"
-pgkill_port="${HOMEBED_CHAOS_PGKILL_PORT:-56732}"
-kafka_down_port="${HOMEBED_CHAOS_KAFKA_DOWN_PORT:-40392}"
+kport="${HOMEBED_CHAOS_KAFKA_PORT:-19092}"
+pport="${HOMEBED_CHAOS_PG_PORT:-16432}"
+pgkill_port="${HOMEBED_CHAOS_PGKILL_PORT:-16732}"
+kafka_down_port="${HOMEBED_CHAOS_KAFKA_DOWN_PORT:-19392}"
 base="${HOMEBED_CHAOS_DIR:-/tmp/homebed-chaos}"
 mkdir -p "$base"; chmod 755 "$base"
 cleanup() {

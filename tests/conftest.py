@@ -1,26 +1,21 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from chassis.testing.ports import free_port as claimed_free_port
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
 def free_port() -> object:
     """A function returning a free loopback port."""
-    return _free_port
+    return claimed_free_port  # claimed: no other test process is handed it (chassis.testing.ports)
 
 
 @pytest.fixture(scope="session")

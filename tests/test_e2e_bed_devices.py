@@ -99,7 +99,9 @@ async def services(
     async with AsyncExitStack() as stack:
         clients = []
         for name, app in (("intake", intake), ("iot", iot)):
-            manager = await stack.enter_async_context(LifespanManager(app, startup_timeout=60))
+            manager = await stack.enter_async_context(
+                LifespanManager(app, startup_timeout=60, shutdown_timeout=60)
+            )
             transport = httpx.ASGITransport(app=manager.app)
             clients.append(
                 await stack.enter_async_context(

@@ -132,7 +132,7 @@ settings = importlib.import_module(package + ".settings").Settings(
 )
 app = importlib.import_module(package + ".bootstrap").create_app(settings)
 async def main():
-    async with LifespanManager(app, startup_timeout=60):
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60):
         for metric in REGISTRY.collect():
             for sample in metric.samples:
                 print(sample.name)

@@ -19,7 +19,7 @@ async def client(sqlite_url: str) -> AsyncIterator[httpx.AsyncClient]:
         name="svc-demo-http", database_url=sqlite_url, bootstrap="unused:1", kafka_enabled=False
     )
     app = demo_app(runtime, "demo.notes.http")
-    async with LifespanManager(app, startup_timeout=60) as manager:
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://svc") as http:
             yield http
@@ -91,7 +91,7 @@ async def test_readyz_is_503_when_kafka_is_unreachable(sqlite_url: str) -> None:
         readiness_timeout_seconds=0.5,
     )
     app = demo_app(runtime, "demo.notes.down")
-    async with LifespanManager(app, startup_timeout=60) as manager:
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://svc") as http:
             response = await http.get("/readyz")

@@ -6,27 +6,21 @@ and the service's /readyz says 503 while the database is down and 200 once it is
 from __future__ import annotations
 
 import shutil
-import socket
 import tempfile
 from collections.abc import AsyncIterator
 
 import pytest
 
 from chassis.testing.chaos import ThrowawayPostgres, postgres_kill_scenario
+from chassis.testing.ports import free_port
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.long(20)]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
 async def crashable_postgres() -> AsyncIterator[ThrowawayPostgres]:
     base = tempfile.mkdtemp(prefix="homebed-pgkill-")
-    pg = ThrowawayPostgres(f"{base}/pg", _free_port())
+    pg = ThrowawayPostgres(f"{base}/pg", free_port())
     await pg.start(fresh=True)
     try:
         yield pg

@@ -80,7 +80,10 @@ async def test_outbox_round_trip_between_two_apps(
     app = demo_app(notes, demo_topic)
     token = mint_internal_token(Principal(sub="u1", role=Role.OPS), DEV_INTERNAL_TOKEN_KEY)
     tally = _tally_runtime(sqlite_url, kafka_bootstrap, demo_topic, f"tally-{unique_name}")
-    async with LifespanManager(app, startup_timeout=60) as manager, run_runtime(tally):
+    async with (
+        LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager,
+        run_runtime(tally),
+    ):
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://notes") as http:
             response = await http.post(

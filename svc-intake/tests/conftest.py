@@ -192,7 +192,7 @@ def provider_registry() -> Callable[..., Awaitable[None]]:
 @pytest.fixture
 async def app(database_url: str, clock: ManualClock) -> AsyncIterator[FastAPI]:
     application = create_app(intake_settings(database_url), clock=clock)
-    async with LifespanManager(application, startup_timeout=60):
+    async with LifespanManager(application, startup_timeout=60, shutdown_timeout=60):
         await register_providers(application, "prov-a", "prov-b")
         yield application
 

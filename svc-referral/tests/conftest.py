@@ -23,7 +23,7 @@ def clock() -> ManualClock:
 @pytest.fixture
 async def app(database_url: str, clock: ManualClock) -> AsyncIterator[FastAPI]:
     application = create_app(referral_settings(database_url), clock=clock)
-    async with LifespanManager(application, startup_timeout=60):
+    async with LifespanManager(application, startup_timeout=60, shutdown_timeout=60):
         await feed(application, bed_event())
         yield application
 

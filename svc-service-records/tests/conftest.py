@@ -24,7 +24,7 @@ def clock() -> ManualClock:
 async def app(database_url: str, clock: ManualClock) -> AsyncIterator[FastAPI]:
     application = create_app(records_settings(database_url), clock=clock)
     # migrations on a loaded machine can take longer than asgi-lifespan's 5 s default
-    async with LifespanManager(application, startup_timeout=60):
+    async with LifespanManager(application, startup_timeout=60, shutdown_timeout=60):
         yield application
 
 

@@ -23,7 +23,7 @@ def clock() -> ManualClock:
 @pytest.fixture
 async def app(database_url: str, clock: ManualClock) -> AsyncIterator[FastAPI]:
     application = create_app(subsidy_settings(database_url), clock=clock)
-    async with LifespanManager(application, startup_timeout=60):
+    async with LifespanManager(application, startup_timeout=60, shutdown_timeout=60):
         yield application
 
 
@@ -37,5 +37,5 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 async def postgres_app(postgres_url: str, clock: ManualClock) -> AsyncIterator[FastAPI]:
     application = create_app(subsidy_settings(postgres_url), clock=clock)
-    async with LifespanManager(application, startup_timeout=60):
+    async with LifespanManager(application, startup_timeout=60, shutdown_timeout=60):
         yield application

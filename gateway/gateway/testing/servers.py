@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,13 +17,11 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from chassis.http import shared_tls_context
+from chassis.testing.ports import free_port as chassis_free_port
 
 
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+    return chassis_free_port()  # claimed: no other test process is handed it
 
 
 def wait_until_serving(

@@ -450,7 +450,9 @@ async def postgres_kill_scenario(
         async with tally.uow() as uow:
             return int(await uow.session.scalar(query) or 0)  # type: ignore[call-overload]
 
-    async with LifespanManager(demo_app(tally, topic)) as manager:
+    async with LifespanManager(
+        demo_app(tally, topic), startup_timeout=60, shutdown_timeout=60
+    ) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://tally") as http:
 

@@ -42,7 +42,7 @@ async def kafka_app(
         outbox_poll_seconds=0.05,
     )
     application = create_app(settings, clock=clock)
-    async with LifespanManager(application, startup_timeout=60):
+    async with LifespanManager(application, startup_timeout=60, shutdown_timeout=60):
         await asyncio.wait_for(application.state.runtime.kafka_connected.wait(), 60)
         yield application
 

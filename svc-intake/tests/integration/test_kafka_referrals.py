@@ -169,7 +169,7 @@ async def test_a_nursing_home_admission_transfers_the_bed_over_kafka(
         consumer_max_attempts=1,
     )
     app = create_app(settings, clock=clock)
-    async with LifespanManager(app, startup_timeout=60):
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60):
         runtime = app.state.runtime
         await asyncio.wait_for(runtime.kafka_connected.wait(), 60)
         await provider_registry(app, "prov-a")

@@ -4,7 +4,6 @@ as alarms are raised, and a client that hangs up ends the server's generator (no
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,6 +15,7 @@ import uvicorn
 import iot_ingest.api.stream as stream_module
 from chassis.principal import Role
 from chassis.testing.eventually import eventually
+from chassis.testing.ports import free_port
 from chassis.testing.principals import principal_headers
 from iot_ingest.bootstrap import create_app
 from iot_ingest.settings import Settings
@@ -24,9 +24,7 @@ from iot_ingest.testing import QUIET_LOOPS, bed_envelope, now_iso
 
 @asynccontextmanager
 async def _serving(app: object) -> AsyncIterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")  # type: ignore[arg-type]
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

@@ -103,7 +103,7 @@ async def archive_client(tmp_path: Path, sources: Sources) -> AsyncIterator[http
     )
     mock = httpx.AsyncClient(transport=httpx.MockTransport(sources))
     app: FastAPI = create_app(settings, clock=clock, archive_http=mock)
-    async with LifespanManager(app, startup_timeout=60):
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60):
         await feed(app, bed_event())
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://referral") as client:

@@ -98,7 +98,7 @@ async def setup(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Callable[[R
             clock=clock,
             webhook_http=http,
         )
-        manager = LifespanManager(app, startup_timeout=60)
+        manager = LifespanManager(app, startup_timeout=60, shutdown_timeout=60)
         await manager.__aenter__()
         await feed(app, bed_event())
         client = httpx.AsyncClient(

@@ -27,7 +27,7 @@ async def pg_app(postgres_url: str) -> AsyncIterator[FastAPI]:
     clock = ManualClock(datetime(2026, 9, 24, 2, 0, tzinfo=UTC))
     settings = referral_settings(postgres_url)
     application = create_app(settings, clock=clock)
-    async with LifespanManager(application, startup_timeout=60):
+    async with LifespanManager(application, startup_timeout=60, shutdown_timeout=60):
         await feed(application, bed_event())
         yield application
 

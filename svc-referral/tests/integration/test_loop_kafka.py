@@ -89,8 +89,8 @@ async def services(
         clock=clock,
     )
     async with (
-        LifespanManager(intake, startup_timeout=60),
-        LifespanManager(referral, startup_timeout=60),
+        LifespanManager(intake, startup_timeout=60, shutdown_timeout=60),
+        LifespanManager(referral, startup_timeout=60, shutdown_timeout=60),
     ):
         for app in (intake, referral):
             await asyncio.wait_for(app.state.runtime.kafka_connected.wait(), 60)

@@ -55,7 +55,7 @@ def signed(
 async def referral_app(tmp_path: Path) -> AsyncIterator[FastAPI]:
     clock = ManualClock(datetime.now(UTC))  # the gateway signs on the wall clock
     app = create_app(referral_settings(f"sqlite+aiosqlite:///{tmp_path}/referral.db"), clock=clock)
-    async with LifespanManager(app, startup_timeout=60):
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60):
         await feed(app, bed_event())
         yield app
 

@@ -51,7 +51,7 @@ async def test_bed_to_breach_over_kafka(
     )
     app = create_app(settings, clock=clock)
     bed_id = f"bed-{unique_name}"
-    async with LifespanManager(app, startup_timeout=60):
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60):
         runtime = app.state.runtime
         producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
         await producer.start()

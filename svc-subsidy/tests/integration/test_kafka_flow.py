@@ -123,7 +123,7 @@ async def test_intake_and_records_events_to_a_paid_settlement(
         ],
     ]
     app = create_app(settings, clock=clock)
-    async with LifespanManager(app, startup_timeout=60):
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60):
         producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
         await producer.start()
         try:
