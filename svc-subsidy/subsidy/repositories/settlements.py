@@ -14,10 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from subsidy.domain.lines import Line
 from subsidy.domain.periods import Period
+from subsidy.domain.provider_awards import Award, ClaimKey
 from subsidy.domain.settlement import LineAmount, SettledLine, funding_text, parse_funding
-from subsidy.tables import BedFactRow, SettlementLineRow, SettlementRow
+from subsidy.tables import BedFactRow, ProviderAwardClaimRow, SettlementLineRow, SettlementRow
 
 LINES = cast(Table, SettlementLineRow.__table__)
+CLAIMS = cast(Table, ProviderAwardClaimRow.__table__)
 SETTLED = ("approved", "paid")
 LINE_ARRAYS = (  # the columns a run writes as arrays, besides settlement_id and position
     "id",
@@ -258,20 +260,74 @@ class SettlementRepository:
         )
         return {elder: int(total) for elder, total in rows}
 
-    async def provider_level_settled(self, provider_id: str, kind: str, other_than: str) -> int:
-        """What approved or paid settlements of the provider (not `other_than`) already paid of
-        a provider-level kind (platform once, scale award once per tier: 002 §八3, §八2)."""
-        total = await self.session.scalar(
-            select(func.coalesce(func.sum(SettlementLineRow.amount_fen), 0))
-            .join(SettlementRow, SettlementRow.id == SettlementLineRow.settlement_id)
-            .where(
-                SettlementRow.provider_id == provider_id,
-                SettlementRow.id != other_than,
-                SettlementRow.status.in_(SETTLED),
-                SettlementLineRow.kind == kind,
+    async def statuses_of(
+        self, jurisdiction: str, provider_ids: Sequence[str]
+    ) -> dict[str, dict[str, str]]:
+        """Per provider, its settlements in the jurisdiction: month → status (where a
+        provider-level award may settle: `domain/provider_awards.py`)."""
+        rows = await self.session.execute(
+            select(SettlementRow.provider_id, SettlementRow.period, SettlementRow.status).where(
+                SettlementRow.jurisdiction == jurisdiction,
+                SettlementRow.provider_id.in_(provider_ids),
             )
         )
-        return int(total or 0)
+        found: dict[str, dict[str, str]] = defaultdict(dict)
+        for provider_id, period, status in rows:
+            found[provider_id][period] = status
+        return found
+
+    async def award_claims_of(
+        self, jurisdiction: str, provider_ids: Sequence[str]
+    ) -> dict[str, dict[ClaimKey, str]]:
+        """Per provider, which settlement holds each provider-level award it was due."""
+        rows = await self.session.execute(
+            select(CLAIMS.c.provider_id, CLAIMS.c.kind, CLAIMS.c.award, CLAIMS.c.settlement_id)
+            .where(CLAIMS.c.jurisdiction == jurisdiction, CLAIMS.c.provider_id.in_(provider_ids))
+            .order_by(CLAIMS.c.provider_id, CLAIMS.c.kind, CLAIMS.c.award)
+        )
+        found: dict[str, dict[ClaimKey, str]] = defaultdict(dict)
+        for provider_id, kind, award, settlement_id in rows:
+            found[provider_id][(kind, award)] = settlement_id
+        return found
+
+    async def claim_awards(
+        self,
+        *,
+        settlement_id: str,
+        provider_id: str,
+        jurisdiction: str,
+        awards: Sequence[Award],
+        now: datetime,
+    ) -> set[ClaimKey]:
+        """The settlement's claims become `awards`: the ones it no longer carries are released,
+        the new ones taken unless another settlement took them first (a concurrent run of
+        another month: the primary key decides). Returns the awards this settlement holds."""
+        mine = select(CLAIMS.c.kind, CLAIMS.c.award).where(CLAIMS.c.settlement_id == settlement_id)
+        held = {(kind, award) for kind, award in await self.session.execute(mine)}
+        wanted = {award.claim: award for award in awards}
+        for kind, award in sorted(held - wanted.keys()):
+            await self.session.execute(
+                delete(CLAIMS).where(
+                    CLAIMS.c.settlement_id == settlement_id,
+                    CLAIMS.c.kind == kind,
+                    CLAIMS.c.award == award,
+                )
+            )
+        for key in sorted(wanted.keys() - held):
+            await self.session.execute(
+                self._insert(CLAIMS)
+                .values(
+                    provider_id=provider_id,
+                    jurisdiction=jurisdiction,
+                    kind=key[0],
+                    award=key[1],
+                    settlement_id=settlement_id,
+                    for_period=str(wanted[key].natural),
+                    claimed_at=now,
+                )
+                .on_conflict_do_nothing()
+            )
+        return {(kind, award) for kind, award in await self.session.execute(mine)}
 
     async def settled_for(
         self, jurisdiction: str, wanted: Iterable[tuple[str, str, str]]
