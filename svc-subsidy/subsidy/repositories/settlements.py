@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, insert, select, text
+from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +21,7 @@ from subsidy.tables import BedFactRow, ProviderAwardClaimRow, SettlementLineRow,
 LINES = cast(Table, SettlementLineRow.__table__)
 CLAIMS = cast(Table, ProviderAwardClaimRow.__table__)
 SETTLED = ("approved", "paid")
-LINE_ARRAYS = (  # the columns a run writes as arrays, besides settlement_id and position
+LINE_ARRAYS = (  # the columns a run writes (COPY on PostgreSQL), besides settlement_id, position
     "id",
     "bed_id",
     "elder_id",
@@ -33,18 +33,6 @@ LINE_ARRAYS = (  # the columns a run writes as arrays, besides settlement_id and
     "amount_fen",
     "funding",
     "explanation",
-)
-INSERT_LINES = text(
-    "INSERT INTO settlement_lines (settlement_id, position, id, bed_id, elder_id, for_period, "
-    "kind, rule, seed, payee, amount_fen, funding, explanation) "
-    "SELECT l.settlement_id, l.position, l.id, l.bed_id, l.elder_id, l.for_period, "
-    "l.kind, l.rule, l.seed, l.payee, l.amount_fen, l.funding, l.explanation "
-    "FROM unnest(CAST(:settlement_id AS text[]), CAST(:position AS int[]), CAST(:id AS text[]), CAST(:bed_id AS text[]), CAST(:elder_id AS text[]), "
-    "CAST(:for_period AS text[]), CAST(:kind AS text[]), CAST(:rule AS text[]), "
-    "CAST(:seed AS text[]), CAST(:payee AS text[]), CAST(:amount_fen AS bigint[]), "
-    "CAST(:funding AS text[]), CAST(:explanation AS text[])) "
-    "AS l(settlement_id, position, id, bed_id, elder_id, for_period, kind, rule, seed, payee, amount_fen, funding, "
-    "explanation)"
 )
 
 
@@ -194,11 +182,25 @@ class SettlementRepository:
         if not count:
             return
         if self.session.get_bind().dialect.name == "postgresql":
-            await self.session.execute(INSERT_LINES, columns)
+            await self._copy_lines(columns)
             return
         await self.session.execute(
             insert(LINES),
             [{name: values[n] for name, values in columns.items()} for n in range(count)],
+        )
+
+    async def _copy_lines(self, columns: dict[str, list[Any]]) -> None:
+        """The lines by COPY (binary records, in the session's transaction): no array
+        parameters to encode element by element (asyncpg checks each element of an array
+        parameter against the iterable ABCs: ~10⁵ checks a county's lines), no statement text
+        to parse. The table's statement trigger (lines of an unknown settlement) fires for a
+        COPY as for an INSERT."""
+        connection = await self.session.connection()
+        raw = await connection.get_raw_connection()
+        driver: Any = raw.driver_connection  # asyncpg.Connection
+        names = list(columns)
+        await driver.copy_records_to_table(
+            "settlement_lines", records=list(zip(*columns.values(), strict=True)), columns=names
         )
 
     async def line_amounts(self, settlement_id: str) -> list[LineAmount]:
