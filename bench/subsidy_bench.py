@@ -257,7 +257,7 @@ async def main() -> None:
         try:
             visits = await load(conn, args.beds, args.days)
             progress(f"loaded {args.beds} beds and {visits} visits")
-            profiler = cProfile.Profile() if args.profile else None
+            profiler = cProfile.Profile(time.process_time) if args.profile else None
             if profiler is not None:
                 profiler.enable()
             elapsed, lines = await settle_all(app, clock, CpuClock(conn))
