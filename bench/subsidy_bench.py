@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import os
 import sys
 import time
 from datetime import UTC, datetime
@@ -41,6 +43,13 @@ PINGYANG = "330326"
 PERIOD = "2022-07"
 PROVIDERS = int(__import__("os").environ.get("BENCH_PROVIDERS", "200"))
 STEPS = [0.0, 0.0, 0.0, 0.0]  # run, submit, approve, pay: where the time goes
+# CPU seconds per step (the figure a loaded box does not distort the way wall time is): this
+# process (time.process_time) and the PostgreSQL backends of the bench database (/proc utime +
+# stime of each backend; the server runs on this machine)
+CPU_PYTHON = [0.0, 0.0, 0.0, 0.0]
+CPU_POSTGRES = [0.0, 0.0, 0.0, 0.0]
+TICKS = os.sysconf("SC_CLK_TCK")
+FLOOR_CPU = [0.0]
 CONFIGURATION = {PINGYANG: {"voucher_settlement": {"monthly_voucher_fen": 30000}}}
 
 # Beds established 2022-01-xx; one in twelve accepted in July (its modification is due then);
@@ -116,7 +125,48 @@ async def load(conn: asyncpg.Connection, beds: int, days: int) -> int:
     return int(await conn.fetchval("SELECT count(*) FROM visit_values"))
 
 
-async def settle_all(app: object, clock: ManualClock) -> tuple[float, int]:
+async def backend_ticks(conn: asyncpg.Connection) -> dict[int, int]:
+    """utime + stime (clock ticks) of every backend connected to the bench database."""
+    pids = await conn.fetch(
+        "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+        DATABASE,
+    )
+    ticks = {pid: _ticks_of(pid) for (pid,) in pids}
+    return {pid: spent for pid, spent in ticks.items() if spent is not None}
+
+
+def _ticks_of(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None  # gone (or not on this machine)
+    return int(fields[11]) + int(fields[12])
+
+
+class CpuClock:
+    """CPU seconds of this process and of the bench database's backends, step by step."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+        self.python = time.process_time()
+        self.backends: dict[int, int] = {}
+
+    async def start(self) -> None:
+        self.python = time.process_time()
+        self.backends = await backend_ticks(self.conn)
+
+    async def lap(self, step: int) -> str:
+        python = time.process_time()
+        backends = await backend_ticks(self.conn)
+        spent = sum(t - self.backends.get(pid, 0) for pid, t in backends.items())
+        CPU_PYTHON[step] = python - self.python
+        CPU_POSTGRES[step] = spent / TICKS
+        self.python, self.backends = python, backends
+        return f"cpu python {CPU_PYTHON[step]:.2f} s, postgres {CPU_POSTGRES[step]:.2f} s"
+
+
+async def settle_all(app: object, clock: ManualClock, cpu: CpuClock) -> tuple[float, int]:
     """The county's month through the batch use cases, one transaction per step: run every
     provider's month, submit them all (one officer), approve them all (another officer), confirm
     every payment."""
@@ -124,6 +174,7 @@ async def settle_all(app: object, clock: ManualClock) -> tuple[float, int]:
     profile = configured_profile(PINGYANG, CONFIGURATION)
     officer = context(Role.OFFICER, "officer-maker", clock())
     checker = context(Role.OFFICER, "officer-checker", clock())
+    await cpu.start()
     started = time.perf_counter()
     ran = await settlement_batch.run_county(
         uow=runtime.uow(),
@@ -134,13 +185,18 @@ async def settle_all(app: object, clock: ManualClock) -> tuple[float, int]:
     ids = [s.id for s in ran.settlements]
     lines = sum(s.line_count for s in ran.settlements)
     t1 = time.perf_counter()
-    progress(f"ran {len(ids)} settlements, {lines} lines in {t1 - started:.2f} s")
+    progress(
+        f"ran {len(ids)} settlements, {lines} lines in {t1 - started:.2f} s; {await cpu.lap(0)}"
+    )
+    t1 = time.perf_counter()
     await settlement_batch.submit_settlements(uow=runtime.uow(), ctx=officer, ids=ids)
     t2 = time.perf_counter()
-    progress(f"submitted in {t2 - t1:.2f} s")
+    progress(f"submitted in {t2 - t1:.2f} s; {await cpu.lap(1)}")
+    t2 = time.perf_counter()
     await settlement_batch.approve_settlements(uow=runtime.uow(), ctx=checker, ids=ids)
     t3 = time.perf_counter()
-    progress(f"approved in {t3 - t2:.2f} s")
+    progress(f"approved in {t3 - t2:.2f} s; {await cpu.lap(2)}")
+    t3 = time.perf_counter()
     payments = [
         BatchPayment(settlement_id=s.id, payment_reference=f"PY-{n}", amount_fen=s.total_fen)
         for n, s in enumerate(ran.settlements)
@@ -149,7 +205,7 @@ async def settle_all(app: object, clock: ManualClock) -> tuple[float, int]:
         uow=runtime.uow(), ctx=checker, cmd=PaymentBatch(payments=payments)
     )
     t4 = time.perf_counter()
-    progress(f"payments confirmed in {t4 - t3:.2f} s")
+    progress(f"payments confirmed in {t4 - t3:.2f} s; {await cpu.lap(3)}")
     STEPS[:] = [t1 - started, t2 - t1, t3 - t2, t4 - t3]
     return t4 - started, lines
 
@@ -157,12 +213,18 @@ async def settle_all(app: object, clock: ManualClock) -> tuple[float, int]:
 async def floor(conn: asyncpg.Connection, lines: int, entries: int) -> float:
     await conn.execute("DROP TABLE IF EXISTS floor_lines; DROP TABLE IF EXISTS floor_entries")
     await conn.execute(FLOOR)
+    backend = int(await conn.fetchval("SELECT pg_backend_pid()"))
+    ticks = _ticks_of(backend) or 0
     started = time.perf_counter()
     async with conn.transaction():
         await conn.execute(FLOOR_LINES, lines)
         await conn.execute(FLOOR_ENTRIES, entries)
     elapsed = time.perf_counter() - started
-    progress(f"floor: {lines} lines + {entries} entries by INSERT … SELECT in {elapsed:.2f} s")
+    FLOOR_CPU[0] = ((_ticks_of(backend) or 0) - ticks) / TICKS
+    progress(
+        f"floor: {lines} lines + {entries} entries by INSERT … SELECT in {elapsed:.2f} s; "
+        f"cpu postgres {FLOOR_CPU[0]:.2f} s"
+    )
     return elapsed
 
 
@@ -172,6 +234,9 @@ async def main() -> None:
     parser.add_argument("--beds", type=int, default=100_000)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    parser.add_argument(
+        "--profile", metavar="FILE", help="cProfile the settlement steps into FILE (pstats)"
+    )
     args = parser.parse_args()
     admin = await asyncpg.connect(args.dsn)
     try:
@@ -192,7 +257,13 @@ async def main() -> None:
         try:
             visits = await load(conn, args.beds, args.days)
             progress(f"loaded {args.beds} beds and {visits} visits")
-            elapsed, lines = await settle_all(app, clock)
+            profiler = cProfile.Profile(time.process_time) if args.profile else None
+            if profiler is not None:
+                profiler.enable()
+            elapsed, lines = await settle_all(app, clock, CpuClock(conn))
+            if profiler is not None:
+                profiler.disable()
+                profiler.dump_stats(args.profile)
             entries = int(await conn.fetchval("SELECT count(*) FROM ledger_entries"))
             balance = await conn.fetchval("SELECT coalesce(sum(amount_fen), 0) FROM ledger_entries")
             total = await conn.fetchval("SELECT sum(total_fen) FROM settlements")
@@ -211,6 +282,14 @@ async def main() -> None:
             await admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
         finally:
             await admin.close()
+    steps = "/".join(
+        f"{python:.2f}+{pg:.2f}" for python, pg in zip(CPU_PYTHON, CPU_POSTGRES, strict=True)
+    )
+    print(
+        f"cpu_s python+postgres run/submit/approve/pay={steps} "
+        f"python={sum(CPU_PYTHON):.2f} postgres={sum(CPU_POSTGRES):.2f} "
+        f"floor_cpu_s={FLOOR_CPU[0]:.2f}"
+    )
     print(
         f"settlement_s={elapsed:.2f} beds={args.beds} floor_s={floor_s:.2f} "
         f"ratio={elapsed / floor_s:.2f}"

@@ -163,6 +163,23 @@ class PlatformAcceptanceRow(Base):
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime(timezone=True))
 
 
+class ProviderAwardClaimRow(Base):
+    """Which settlement settles a provider-level award (the platform subsidy once, each scale
+    award tier once: 002 §八3, §八2): one row per award, so two settlements never both carry it
+    (`domain/provider_awards.py`; migration 0008). Written by the runs only: a re-run keeps or
+    releases its own claims, a settlement past draft is never re-run."""
+
+    __tablename__ = "provider_award_claims"
+
+    provider_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    jurisdiction: Mapped[str] = mapped_column(String(6), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24), primary_key=True)
+    award: Mapped[str] = mapped_column(String(16), primary_key=True)
+    settlement_id: Mapped[str] = mapped_column(String(ID), index=True)
+    for_period: Mapped[str] = mapped_column(String(7))
+    claimed_at: Mapped[datetime] = mapped_column(UtcDateTime(timezone=True))
+
+
 # -- settlements ----------------------------------------------------------------------------
 
 

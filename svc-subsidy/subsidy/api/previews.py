@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from chassis.api import ContextDep
 from chassis.problems import problem_responses
+from subsidy.api.deps import ProfilesDep
 from subsidy.schemas.previews import (
     ScaleAwardPreview,
     ScaleAwardPreviewRead,
@@ -18,8 +19,10 @@ router = APIRouter(prefix="/v1/subsidies", tags=["calculators"])
 
 
 @router.post("/preview", responses=problem_responses(401, 403, 422))
-async def preview_subsidies(body: SubsidyPreview, ctx: ContextDep) -> SubsidyPreviewRead:
-    return previews.preview_subsidies(ctx=ctx, cmd=body)
+async def preview_subsidies(
+    body: SubsidyPreview, ctx: ContextDep, profiles: ProfilesDep
+) -> SubsidyPreviewRead:
+    return previews.preview_subsidies(ctx=ctx, cmd=body, profiles=profiles)
 
 
 @router.post("/scale-award/preview", responses=problem_responses(401, 403, 422))

@@ -1,6 +1,6 @@
 """Changning's platform subsidy (002 §八3): a fixed amount once per provider, paid after its
 information platform is built and passes acceptance. A provider-level line (no bed, no elder)
-in the settlement of the month the acceptance falls in."""
+belonging to the month the acceptance falls in; settled once (`provider_awards`)."""
 
 from __future__ import annotations
 
@@ -10,22 +10,19 @@ from subsidy.domain.lines import FundingLeg, Line, SkippedRule
 from subsidy.domain.money import yuan
 from subsidy.domain.periods import Period
 from subsidy.domain.policy import PlatformRule
+from subsidy.domain.provider_awards import PLATFORM_AWARD, Award
 
-PROVIDER_LEVEL = ""  # the bed and elder of a provider-level line: none
+
+def platform_award(accepted_on: date) -> Award:
+    """The one award of the provider, belonging to the month of the acceptance."""
+    return Award("platform", PLATFORM_AWARD, Period.of(accepted_on))
 
 
-def platform_line(
-    rule: PlatformRule, accepted_on: date | None, period: Period, settled_before: bool
-) -> Line | SkippedRule | None:
-    """The line due in `period`, a note why not, or None when the month has nothing to do."""
-    if accepted_on is None or not period.contains(accepted_on):
-        return None  # due once, in the month the platform passed acceptance
-    if not rule.valid_in(period.first_day, period.last_day):
-        return SkippedRule(rule.kind, rule.id, f"not due: {rule.id} not in force in {period}")
-    if settled_before:
-        return SkippedRule(
-            rule.kind, rule.id, "not due: already settled once for this provider (只能享受一次)"
-        )
+def platform_line(rule: PlatformRule, accepted_on: date) -> Line | SkippedRule:
+    """The line of the acceptance's month, or a note when the rule is not in force then."""
+    month = Period.of(accepted_on)
+    if not rule.valid_in(month.first_day, month.last_day):
+        return SkippedRule(rule.kind, rule.id, f"not due: {rule.id} not in force in {month}")
     return Line(
         kind="platform",
         amount_fen=rule.amount_fen,

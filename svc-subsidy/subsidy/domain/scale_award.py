@@ -90,13 +90,10 @@ def month_counts(beds: Sequence[tuple[str, BedFacts]], through: Period) -> list[
 
 
 def scale_award_line(
-    rule: ScaleAwardRule, months: list[MonthCount], period: Period, tiers_settled: int
-) -> Line | None:
-    """The awards whose earliest reaching window ends in `period` and are not settled yet:
-    one provider-level line (the city award and the district's 1:1 match as two legs)."""
-    due = [a for a in scale_awards(rule, months) if a.last == period and a.tier > tiers_settled]
-    if not due:
-        return None
+    rule: ScaleAwardRule, months: Sequence[MonthCount], due: Sequence[ScaleAward]
+) -> Line:
+    """One provider-level line for tiers reached by the same earliest window (the city award
+    and the district's 1:1 match as two legs)."""
     levels: dict[str, int] = {}
     for award in due:
         levels[rule.funder] = levels.get(rule.funder, 0) + award.amount_fen
@@ -105,7 +102,9 @@ def scale_award_line(
     amount = sum(levels.values())
     window = due[0].window
     tiers = ", ".join(str(a.tier) for a in due)
-    counts = ", ".join(str(m.qualifying_elders) for m in months if due[0].first <= m.period)
+    counts = ", ".join(
+        str(m.qualifying_elders) for m in months if due[0].first <= m.period <= due[0].last
+    )
     return Line(
         kind="scale_award",
         amount_fen=amount,
@@ -120,9 +119,3 @@ def scale_award_line(
         ),
         funding=tuple(FundingLeg(level, fen) for level, fen in sorted(levels.items()) if fen),  # type: ignore[arg-type]
     )
-
-
-def tiers_settled(settled_fen: int, rule: ScaleAwardRule) -> int:
-    """How many tiers earlier settlements paid (each tier: award + match)."""
-    per_tier = rule.award_fen * (1 + rule.district_match_ratio)
-    return settled_fen // per_tier if per_tier else 0

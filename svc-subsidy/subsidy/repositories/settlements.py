@@ -7,19 +7,21 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, insert, select, text
+from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from subsidy.domain.lines import Line
 from subsidy.domain.periods import Period
+from subsidy.domain.provider_awards import Award, ClaimKey
 from subsidy.domain.settlement import LineAmount, SettledLine, funding_text, parse_funding
-from subsidy.tables import BedFactRow, SettlementLineRow, SettlementRow
+from subsidy.tables import BedFactRow, ProviderAwardClaimRow, SettlementLineRow, SettlementRow
 
 LINES = cast(Table, SettlementLineRow.__table__)
+CLAIMS = cast(Table, ProviderAwardClaimRow.__table__)
 SETTLED = ("approved", "paid")
-LINE_ARRAYS = (  # the columns a run writes as arrays, besides settlement_id and position
+LINE_ARRAYS = (  # the columns a run writes (COPY on PostgreSQL), besides settlement_id, position
     "id",
     "bed_id",
     "elder_id",
@@ -31,18 +33,6 @@ LINE_ARRAYS = (  # the columns a run writes as arrays, besides settlement_id and
     "amount_fen",
     "funding",
     "explanation",
-)
-INSERT_LINES = text(
-    "INSERT INTO settlement_lines (settlement_id, position, id, bed_id, elder_id, for_period, "
-    "kind, rule, seed, payee, amount_fen, funding, explanation) "
-    "SELECT l.settlement_id, l.position, l.id, l.bed_id, l.elder_id, l.for_period, "
-    "l.kind, l.rule, l.seed, l.payee, l.amount_fen, l.funding, l.explanation "
-    "FROM unnest(CAST(:settlement_id AS text[]), CAST(:position AS int[]), CAST(:id AS text[]), CAST(:bed_id AS text[]), CAST(:elder_id AS text[]), "
-    "CAST(:for_period AS text[]), CAST(:kind AS text[]), CAST(:rule AS text[]), "
-    "CAST(:seed AS text[]), CAST(:payee AS text[]), CAST(:amount_fen AS bigint[]), "
-    "CAST(:funding AS text[]), CAST(:explanation AS text[])) "
-    "AS l(settlement_id, position, id, bed_id, elder_id, for_period, kind, rule, seed, payee, amount_fen, funding, "
-    "explanation)"
 )
 
 
@@ -192,11 +182,25 @@ class SettlementRepository:
         if not count:
             return
         if self.session.get_bind().dialect.name == "postgresql":
-            await self.session.execute(INSERT_LINES, columns)
+            await self._copy_lines(columns)
             return
         await self.session.execute(
             insert(LINES),
             [{name: values[n] for name, values in columns.items()} for n in range(count)],
+        )
+
+    async def _copy_lines(self, columns: dict[str, list[Any]]) -> None:
+        """The lines by COPY (binary records, in the session's transaction): no array
+        parameters to encode element by element (asyncpg checks each element of an array
+        parameter against the iterable ABCs: ~10⁵ checks a county's lines), no statement text
+        to parse. The table's statement trigger (lines of an unknown settlement) fires for a
+        COPY as for an INSERT."""
+        connection = await self.session.connection()
+        raw = await connection.get_raw_connection()
+        driver: Any = raw.driver_connection  # asyncpg.Connection
+        names = list(columns)
+        await driver.copy_records_to_table(
+            "settlement_lines", records=list(zip(*columns.values(), strict=True)), columns=names
         )
 
     async def line_amounts(self, settlement_id: str) -> list[LineAmount]:
@@ -258,20 +262,74 @@ class SettlementRepository:
         )
         return {elder: int(total) for elder, total in rows}
 
-    async def provider_level_settled(self, provider_id: str, kind: str, other_than: str) -> int:
-        """What approved or paid settlements of the provider (not `other_than`) already paid of
-        a provider-level kind (platform once, scale award once per tier: 002 §八3, §八2)."""
-        total = await self.session.scalar(
-            select(func.coalesce(func.sum(SettlementLineRow.amount_fen), 0))
-            .join(SettlementRow, SettlementRow.id == SettlementLineRow.settlement_id)
-            .where(
-                SettlementRow.provider_id == provider_id,
-                SettlementRow.id != other_than,
-                SettlementRow.status.in_(SETTLED),
-                SettlementLineRow.kind == kind,
+    async def statuses_of(
+        self, jurisdiction: str, provider_ids: Sequence[str]
+    ) -> dict[str, dict[str, str]]:
+        """Per provider, its settlements in the jurisdiction: month → status (where a
+        provider-level award may settle: `domain/provider_awards.py`)."""
+        rows = await self.session.execute(
+            select(SettlementRow.provider_id, SettlementRow.period, SettlementRow.status).where(
+                SettlementRow.jurisdiction == jurisdiction,
+                SettlementRow.provider_id.in_(provider_ids),
             )
         )
-        return int(total or 0)
+        found: dict[str, dict[str, str]] = defaultdict(dict)
+        for provider_id, period, status in rows:
+            found[provider_id][period] = status
+        return found
+
+    async def award_claims_of(
+        self, jurisdiction: str, provider_ids: Sequence[str]
+    ) -> dict[str, dict[ClaimKey, str]]:
+        """Per provider, which settlement holds each provider-level award it was due."""
+        rows = await self.session.execute(
+            select(CLAIMS.c.provider_id, CLAIMS.c.kind, CLAIMS.c.award, CLAIMS.c.settlement_id)
+            .where(CLAIMS.c.jurisdiction == jurisdiction, CLAIMS.c.provider_id.in_(provider_ids))
+            .order_by(CLAIMS.c.provider_id, CLAIMS.c.kind, CLAIMS.c.award)
+        )
+        found: dict[str, dict[ClaimKey, str]] = defaultdict(dict)
+        for provider_id, kind, award, settlement_id in rows:
+            found[provider_id][(kind, award)] = settlement_id
+        return found
+
+    async def claim_awards(
+        self,
+        *,
+        settlement_id: str,
+        provider_id: str,
+        jurisdiction: str,
+        awards: Sequence[Award],
+        now: datetime,
+    ) -> set[ClaimKey]:
+        """The settlement's claims become `awards`: the ones it no longer carries are released,
+        the new ones taken unless another settlement took them first (a concurrent run of
+        another month: the primary key decides). Returns the awards this settlement holds."""
+        mine = select(CLAIMS.c.kind, CLAIMS.c.award).where(CLAIMS.c.settlement_id == settlement_id)
+        held = {(kind, award) for kind, award in await self.session.execute(mine)}
+        wanted = {award.claim: award for award in awards}
+        for kind, award in sorted(held - wanted.keys()):
+            await self.session.execute(
+                delete(CLAIMS).where(
+                    CLAIMS.c.settlement_id == settlement_id,
+                    CLAIMS.c.kind == kind,
+                    CLAIMS.c.award == award,
+                )
+            )
+        for key in sorted(wanted.keys() - held):
+            await self.session.execute(
+                self._insert(CLAIMS)
+                .values(
+                    provider_id=provider_id,
+                    jurisdiction=jurisdiction,
+                    kind=key[0],
+                    award=key[1],
+                    settlement_id=settlement_id,
+                    for_period=str(wanted[key].natural),
+                    claimed_at=now,
+                )
+                .on_conflict_do_nothing()
+            )
+        return {(kind, award) for kind, award in await self.session.execute(mine)}
 
     async def settled_for(
         self, jurisdiction: str, wanted: Iterable[tuple[str, str, str]]

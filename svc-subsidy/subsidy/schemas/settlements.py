@@ -146,4 +146,11 @@ class PlatformAcceptanceRead(Output):
     accepted_on: date
     recorded_by: str
     recorded_at: datetime
-    settles_in: str = Field(description="the month whose settlement carries the subsidy")
+    settles_in: str = Field(
+        description="the month whose settlement carries the subsidy: the acceptance's month, or "
+        "when that month's settlement was already past draft, the next open month (an "
+        "adjustment line of the acceptance's month)"
+    )
+    late: bool = Field(
+        description="recorded after the acceptance month's settlement was submitted or approved"
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from chassis.access import require_role
 from chassis.context import RequestContext
 from chassis.errors import Unprocessable
@@ -9,7 +11,7 @@ from chassis.principal import Role
 from subsidy.domain.calculators import calculate
 from subsidy.domain.facts import BedFacts
 from subsidy.domain.periods import Period
-from subsidy.domain.policy import ScaleAwardRule
+from subsidy.domain.policy import ScaleAwardRule, SubsidyProfile
 from subsidy.domain.scale_award import MonthCount, scale_awards
 from subsidy.policies.loader import load_profile
 from subsidy.schemas.previews import (
@@ -23,10 +25,17 @@ from subsidy.schemas.previews import (
 )
 
 
-def preview_subsidies(*, ctx: RequestContext, cmd: SubsidyPreview) -> SubsidyPreviewRead:
-    """The lines due for one bed in one month (provider admins and officers)."""
+def preview_subsidies(
+    *,
+    ctx: RequestContext,
+    cmd: SubsidyPreview,
+    profiles: Callable[[str], SubsidyProfile] = load_profile,
+) -> SubsidyPreviewRead:
+    """The lines due for one bed in one month (provider admins and officers), with the
+    profile the settlement run uses (the amounts the deployment configured); the bed's own
+    facts win over configuration (`voucher_fen` over `monthly_voucher_fen`)."""
     require_role(ctx.principal, Role.PROVIDER_ADMIN, Role.OFFICER)
-    profile = load_profile(cmd.jurisdiction)
+    profile = profiles(cmd.jurisdiction)
     bed = cmd.bed
     calculation = calculate(
         profile,

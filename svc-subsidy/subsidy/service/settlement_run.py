@@ -8,7 +8,9 @@ runs or crashes there is one line per (elder, month, kind). Two runs racing seri
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row
@@ -19,9 +21,22 @@ from chassis.errors import IllegalTransition
 from subsidy.domain.facts import BedFacts, Suspension
 from subsidy.domain.lines import Line
 from subsidy.domain.periods import Period
-from subsidy.domain.platform import PROVIDER_LEVEL, platform_line
+from subsidy.domain.platform import platform_award, platform_line
 from subsidy.domain.policy import PlatformRule, ScaleAwardRule, SubsidyProfile, VoucherRule
-from subsidy.domain.scale_award import month_counts, scale_award_line, tiers_settled
+from subsidy.domain.provider_awards import (
+    PROVIDER_LEVEL,
+    Award,
+    is_due,
+    settled_as,
+    tier_award,
+)
+from subsidy.domain.scale_award import (
+    MonthCount,
+    ScaleAward,
+    month_counts,
+    scale_award_line,
+    scale_awards,
+)
 from subsidy.domain.settlement import (
     SettledLine,
     SettlementAction,
@@ -82,12 +97,18 @@ async def compute_lines(
 
 
 async def compute_runs(
-    uow: UnitOfWork, profile: SubsidyProfile, provider_ids: Sequence[str], period: Period
+    uow: UnitOfWork,
+    profile: SubsidyProfile,
+    provider_ids: Sequence[str],
+    period: Period,
+    *,
+    claim_at: datetime | None = None,
 ) -> dict[str, list[SettledLine]]:
     """Per provider, this month's lines for its beds, then the adjustments of re-opened months.
     Every fact is read once for the set (one query per kind of fact, whatever the number of
     providers); the lines are computed per provider (one line per elder, month and kind within
-    a settlement)."""
+    a settlement). `claim_at`: a run claims the provider-level awards it settles (a dry run,
+    None, only reads)."""
     facts = uow.repo(FactsRepository)
     settlements = uow.repo(SettlementRepository)
     jurisdiction = profile.jurisdiction
@@ -152,47 +173,129 @@ async def compute_runs(
         jurisdiction,
         [(p, bed, month) for p, pairs in recomputed.items() for bed, month in pairs],
     )
+    provider_level = await _provider_lines(uow, profile, provider_ids, period, inputs, claim_at)
     runs: dict[str, list[SettledLine]] = {}
     for provider_id in provider_ids:
         month = settle_month(profile, period, inputs[provider_id])
         redone = recomputed.get(provider_id, {})
         before = {(bed, m): settled.get((provider_id, bed, m), []) for bed, m in redone}
         adjustments = adjustment_lines(profile, redone, before)
-        provider_level = await _provider_lines(
-            uow, profile, provider_id, period, inputs[provider_id]
+        runs[provider_id] = ordered(
+            [*month.lines, *adjustments, *provider_level.get(provider_id, [])]
         )
-        runs[provider_id] = ordered([*month.lines, *adjustments, *provider_level])
     return runs
+
+
+@dataclass
+class _Candidates:
+    """A provider's provider-level awards reached by the facts, and how to write their lines."""
+
+    awards: list[Award] = field(default_factory=list)
+    platform: tuple[Line, str] | None = None  # the line and the fact it rests on
+    tiers: dict[str, ScaleAward] = field(default_factory=dict)
+    months: list[MonthCount] = field(default_factory=list)
+
+    def lines(
+        self, scale: ScaleAwardRule | None, due: Sequence[Award], period: Period
+    ) -> list[SettledLine]:
+        """One line per kind and month an award belongs to (tiers of one window together), as
+        settled in `period`: an adjustment when it belongs to an earlier month."""
+        grouped: dict[tuple[str, Period], list[Award]] = defaultdict(list)
+        for award in due:
+            grouped[(award.kind, award.natural)].append(award)
+        lines = []
+        for (kind, natural), awards in sorted(grouped.items()):
+            if kind == "platform" and self.platform is not None:
+                line, fact = self.platform
+            elif scale is not None:
+                reached = sorted((self.tiers[a.award] for a in awards), key=lambda a: a.tier)
+                line = scale_award_line(scale, self.months, reached)
+                fact = f"window {reached[0].window} reached"
+            else:  # pragma: no cover - an award is only a candidate under its rule
+                continue
+            settled = settled_as(line, natural, period, fact)
+            lines.append(SettledLine(PROVIDER_LEVEL, PROVIDER_LEVEL, str(natural), settled))
+        return lines
+
+
+async def _candidates(
+    uow: UnitOfWork,
+    platform: PlatformRule | None,
+    scale: ScaleAwardRule | None,
+    jurisdiction: str,
+    provider_id: str,
+    period: Period,
+    beds: Sequence[BedInput],
+) -> _Candidates:
+    found = _Candidates()
+    if platform is not None:
+        acceptance = await uow.repo(FactsRepository).platform_acceptance(provider_id)
+        if acceptance is not None and acceptance.jurisdiction == jurisdiction:
+            line = platform_line(platform, acceptance.accepted_on)
+            if isinstance(line, Line):
+                found.awards.append(platform_award(acceptance.accepted_on))
+                found.platform = (line, f"platform acceptance of {acceptance.accepted_on}")
+    if scale is not None:
+        found.months = month_counts([(b.elder_id, b.facts) for b in beds], period)
+        for reached in scale_awards(scale, found.months):
+            if scale.valid_in(reached.last.first_day, reached.last.last_day):
+                award = Award("scale_award", tier_award(reached.tier), reached.last)
+                found.awards.append(award)
+                found.tiers[award.award] = reached
+    return found
 
 
 async def _provider_lines(
     uow: UnitOfWork,
     profile: SubsidyProfile,
-    provider_id: str,
+    provider_ids: Sequence[str],
     period: Period,
-    beds: list[BedInput],
-) -> list[SettledLine]:
-    """Provider-level lines: the platform subsidy in the month of its recorded acceptance
-    (002 §八3), the scale award in the month its earliest reaching window ends (002 §八2)."""
-    this = settlement_id(provider_id, profile.jurisdiction, str(period))
-    settlements = uow.repo(SettlementRepository)
-    found: list[Line] = []
+    beds: Mapping[str, list[BedInput]],
+    claim_at: datetime | None,
+) -> dict[str, list[SettledLine]]:
+    """Per provider, its provider-level lines: the platform subsidy (002 §八3) and the scale
+    award's tiers (002 §八2), each award on the one settlement that claims it — the settlement
+    of the month it belongs to, or after that month was closed without it, the next open one
+    as an adjustment (`domain/provider_awards.py`). `claim_at` set (a run): the claims are
+    written and only the awards held are settled; None (a dry run): nothing is written."""
     platform = profile.rule_of("platform")
-    if isinstance(platform, PlatformRule):
-        acceptance = await uow.repo(FactsRepository).platform_acceptance(provider_id)
-        if acceptance is not None and acceptance.jurisdiction == profile.jurisdiction:
-            paid = await settlements.provider_level_settled(provider_id, "platform", this)
-            outcome = platform_line(platform, acceptance.accepted_on, period, paid > 0)
-            if isinstance(outcome, Line):
-                found.append(outcome)
     scale = profile.rule_of("scale_award")
-    if isinstance(scale, ScaleAwardRule) and scale.valid_in(period.first_day, period.last_day):
-        months = month_counts([(b.elder_id, b.facts) for b in beds], period)
-        paid = await settlements.provider_level_settled(provider_id, "scale_award", this)
-        award = scale_award_line(scale, months, period, tiers_settled(paid, scale))
-        if award is not None:
-            found.append(award)
-    return [SettledLine(PROVIDER_LEVEL, PROVIDER_LEVEL, str(period), line) for line in found]
+    platform = platform if isinstance(platform, PlatformRule) else None
+    scale = scale if isinstance(scale, ScaleAwardRule) else None
+    if platform is None and scale is None:
+        return {}
+    jurisdiction = profile.jurisdiction
+    settlements = uow.repo(SettlementRepository)
+    statuses = await settlements.statuses_of(jurisdiction, provider_ids)
+    claims = await settlements.award_claims_of(jurisdiction, provider_ids)
+    found: dict[str, list[SettledLine]] = {}
+    for provider_id in provider_ids:
+        this = settlement_id(provider_id, jurisdiction, str(period))
+        candidates = await _candidates(
+            uow, platform, scale, jurisdiction, provider_id, period, beds[provider_id]
+        )
+        due = [
+            award
+            for award in candidates.awards
+            if is_due(
+                award,
+                period,
+                this=this,
+                claims=claims.get(provider_id, {}),
+                statuses=statuses.get(provider_id, {}),
+            )
+        ]
+        if claim_at is not None:
+            held = await settlements.claim_awards(
+                settlement_id=this,
+                provider_id=provider_id,
+                jurisdiction=jurisdiction,
+                awards=due,
+                now=claim_at,
+            )
+            due = [award for award in due if award.claim in held]
+        found[provider_id] = candidates.lines(scale, due, period)
+    return found
 
 
 async def run_providers(
@@ -229,7 +332,9 @@ async def run_providers(
     rows = await settlements.get_many(list(ids), lock=True)
     drafts = [row for row in rows if row.status == SettlementStatus.DRAFT]
     skipped = [SkippedSettlement(id=row.id, status=row.status) for row in rows if row not in drafts]
-    lines = await compute_runs(uow, profile, [row.provider_id for row in drafts], period)
+    lines = await compute_runs(
+        uow, profile, [row.provider_id for row in drafts], period, claim_at=ctx.now
+    )
     await settlements.replace_lines_of({row.id: lines[row.provider_id] for row in drafts})
     await settlements.mark_many(
         drafts,

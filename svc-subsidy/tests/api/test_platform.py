@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from chassis.clock import ManualClock
 from chassis.principal import Role
 from chassis.testing.principals import principal_headers
 from homebed_schemas.envelope import Envelope
@@ -77,14 +78,63 @@ async def test_platform_subsidy_recorded_then_settled_once(client: httpx.AsyncCl
     assert august["total_fen"] == 0  # once
 
 
-async def test_acceptance_of_a_month_already_submitted_is_refused(
+async def lines_of(client: httpx.AsyncClient, stl: str) -> list[dict[str, Any]]:
+    answer = await client.get(f"/v1/settlements/{stl}/lines", headers=cn_admin())
+    assert answer.status_code == 200, answer.text
+    items: list[dict[str, Any]] = answer.json()["items"]
+    return items
+
+
+async def close(client: httpx.AsyncClient, stl: str) -> None:
+    """Submitted by the provider's admin, approved by an officer."""
+    submitted = await client.post(f"/v1/settlements/{stl}/submission", headers=cn_admin())
+    assert submitted.status_code == 200, submitted.text
+    approved = await client.post(f"/v1/settlements/{stl}/approval", headers=cn_officer())
+    assert approved.status_code == 200, approved.text
+
+
+async def test_acceptance_recorded_after_its_month_was_approved_settles_next_month(
+    client: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    """A late fact: the acceptance of 12 July recorded once July was approved is not refused
+    and never edits July — August's settlement carries it as an adjustment of July, once."""
+    july = await run(client, JULY)
+    assert july["total_fen"] == 0
+    await close(client, july["id"])
+    late = await client.post("/v1/platform-acceptances", json=ACCEPTANCE, headers=cn_officer())
+    assert late.status_code == 200, late.text
+    assert (late.json()["settles_in"], late.json()["late"]) == ("2022-08", True)
+    assert (await client.post("/v1/settlements", json=JULY, headers=cn_admin())).status_code == 409
+
+    august = await run(client, {**JULY, "period": "2022-08"})
+    assert august["total_fen"] == 20000000
+    [line] = await lines_of(client, august["id"])
+    assert (line["kind"], line["for_period"], line["rule"], line["seed"]) == (
+        "platform",
+        "2022-07",
+        "cn-platform",
+        "002 §八3",
+    )
+    assert line["explanation"].startswith(
+        "adjustment of 2022-07 (late fact: platform acceptance of 2022-07-12; the 2022-07 "
+        "settlement was closed without it, settled in 2022-08 under cn-platform, 002 §八3)"
+    )
+    assert (await run(client, {**JULY, "period": "2022-08"}))["total_fen"] == 20000000  # re-run
+    # September while August (a draft) holds it: nothing; nor once August is approved
+    assert (await run(client, {**JULY, "period": "2022-09"}))["total_fen"] == 0
+    clock.set(datetime(2022, 9, 1, 4, tzinfo=UTC))
+    await close(client, august["id"])
+    recorded = await client.post("/v1/platform-acceptances", json=ACCEPTANCE, headers=cn_officer())
+    assert recorded.json()["settles_in"] == "2022-08"  # where it was settled
+    assert (await run(client, {**JULY, "period": "2022-09"}))["total_fen"] == 0
+    balance = (await client.get("/v1/ledger/trial-balance", headers=cn_officer())).json()
+    accounts = {a["account_id"]: a["posted_fen"] for a in balance["accounts"]}
+    assert accounts["funder:district:310105"] == 20000000  # once
+
+
+async def test_a_jurisdiction_without_a_platform_rule_is_refused(
     client: httpx.AsyncClient,
 ) -> None:
-    stl = (await run(client, JULY))["id"]
-    await client.post(f"/v1/settlements/{stl}/submission", headers=cn_admin())
-    late = await client.post("/v1/platform-acceptances", json=ACCEPTANCE, headers=cn_officer())
-    assert late.status_code == 409
-    assert "submitted" in late.text
     xuancheng = {**ACCEPTANCE, "jurisdiction": "341800"}
     officer_xc = principal_headers(Role.OFFICER, "officer-xc", regions=("341800",))
     no_rule = await client.post("/v1/platform-acceptances", json=xuancheng, headers=officer_xc)
@@ -135,3 +185,36 @@ def _changning_bed(bed_id: str, contract_end: date) -> Envelope:
         established_on=date(2022, 1, 1),
         occurred_at=datetime(2022, 1, 1, 2, tzinfo=UTC),
     )
+
+
+async def test_a_tier_whose_window_ended_in_an_approved_month_settles_next_month(
+    app: FastAPI, client: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    """June approved before the beds' facts arrived: tier 1 (window January–June) is settled
+    in July as an adjustment of June, once; a dry run of August shows nothing for it."""
+    june = await run(client, {**JULY, "period": "2022-06"})
+    assert june["total_fen"] == 0
+    await close(client, june["id"])
+    for n in range(100):
+        await feed(app, _changning_bed(f"bed-s{n}", date(2022, 12, 31)))
+    july = await run(client, JULY)
+    assert july["total_fen"] == 30000000
+    [line] = await lines_of(client, july["id"])
+    assert (line["kind"], line["for_period"], line["amount_fen"]) == (
+        "scale_award",
+        "2022-06",
+        30000000,
+    )
+    assert line["explanation"].startswith(
+        "adjustment of 2022-06 (late fact: window 2022-01..2022-06 reached; the 2022-06 "
+        "settlement was closed without it, settled in 2022-07 under cn-scale-award, 002 §八2): "
+        "tier 1: 2022-01..2022-06 qualifying elders 100, 100, 100, 100, 100, 100 average"
+    )
+    dry = await client.post(
+        "/v1/settlements/dry-run", json={**JULY, "period": "2022-08"}, headers=cn_admin()
+    )
+    assert dry.json()["new_total_fen"] == 0
+    clock.set(datetime(2022, 9, 1, 4, tzinfo=UTC))
+    await close(client, july["id"])
+    august = await run(client, {**JULY, "period": "2022-08"})
+    assert august["total_fen"] == 0

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import httpx
+from asgi_lifespan import LifespanManager
 
 from chassis.principal import Role
 from chassis.testing.principals import principal_headers
-from subsidy.testing import admin, officer
+from subsidy.bootstrap import create_app
+from subsidy.testing import admin, officer, subsidy_settings
 
 EXAMPLE = {
     "jurisdiction": "341800",
@@ -102,3 +104,36 @@ async def test_scale_award_preview(client: httpx.AsyncClient) -> None:
     answer = await client.post("/v1/subsidies/scale-award/preview", json=twice, headers=officer())
     assert answer.status_code == 422
     assert "months" in answer.text
+
+
+async def test_the_voucher_of_the_body_wins_over_the_configured_amount(database_url: str) -> None:
+    """Pingyang's e-voucher (004 §二(四)3): the preview uses the deployment's configured monthly
+    voucher like the settlement run; a `voucher_fen` in the body (a bed's own amount) wins."""
+    configured = {"330326": {"voucher_settlement": {"monthly_voucher_fen": 30000}}}
+    app = create_app(subsidy_settings(database_url, rule_configuration=configured))
+    bed = {
+        **EXAMPLE["bed"],  # type: ignore[dict-item]
+        "accepted_on": None,
+        "construction_investment_fen": None,
+        "services_delivered_fen": 45000,
+    }
+    body = {"jurisdiction": "330326", "period": "2022-07", "bed": bed}
+    async with LifespanManager(app, startup_timeout=60):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://s") as client:
+            configured_answer = await client.post(
+                "/v1/subsidies/preview", json=body, headers=admin()
+            )
+            own = {**body, "bed": {**bed, "voucher_fen": 20000}}
+            own_answer = await client.post("/v1/subsidies/preview", json=own, headers=admin())
+    assert configured_answer.status_code == own_answer.status_code == 200, configured_answer.text
+    [line] = configured_answer.json()["lines"]
+    assert (line["kind"], line["amount_fen"], line["payee"]) == (
+        "voucher_settlement",
+        30000,
+        "provider",  # settled to the provider for the services delivered
+    )
+    assert "min(voucher 300.00, verified services 450.00)" in line["explanation"]
+    [line] = own_answer.json()["lines"]
+    assert line["amount_fen"] == 20000
+    assert "min(voucher 200.00, verified services 450.00)" in line["explanation"]

@@ -7,8 +7,9 @@ from datetime import date
 
 from subsidy.domain.lines import FundingLeg, Line, SkippedRule
 from subsidy.domain.periods import Period
-from subsidy.domain.platform import platform_line
+from subsidy.domain.platform import platform_award, platform_line
 from subsidy.domain.policy import PlatformRule
+from subsidy.domain.provider_awards import Award
 from subsidy.policies.loader import load_profile
 
 RULE = load_profile("310105").rule_of("platform")
@@ -16,8 +17,8 @@ assert isinstance(RULE, PlatformRule)
 JULY = Period(2022, 7)
 
 
-def test_due_once_in_the_month_of_acceptance() -> None:
-    line = platform_line(RULE, date(2022, 7, 12), JULY, settled_before=False)
+def test_the_line_of_the_acceptance_month() -> None:
+    line = platform_line(RULE, date(2022, 7, 12))
     assert isinstance(line, Line)
     assert (line.kind, line.amount_fen, line.rule, line.seed) == (
         "platform",
@@ -28,15 +29,12 @@ def test_due_once_in_the_month_of_acceptance() -> None:
     assert line.funding == (FundingLeg("district", 20000000),)
     assert "2022-07-12" in line.explanation
     assert "200000.00 yuan" in line.explanation
+    assert platform_award(date(2022, 7, 12)) == Award("platform", "once", JULY)
 
 
-def test_nothing_before_acceptance_or_in_other_months() -> None:
-    assert platform_line(RULE, None, JULY, settled_before=False) is None
-    assert platform_line(RULE, date(2022, 8, 1), JULY, settled_before=False) is None
-    assert platform_line(RULE, date(2022, 6, 30), JULY, settled_before=False) is None
-
-
-def test_only_once_per_provider() -> None:
-    skipped = platform_line(RULE, date(2022, 7, 12), JULY, settled_before=True)
+def test_not_in_force_is_a_note() -> None:
+    skipped = platform_line(
+        RULE.model_copy(update={"valid_to": date(2022, 6, 30)}), date(2022, 7, 1)
+    )
     assert isinstance(skipped, SkippedRule)
-    assert "只能享受一次" in skipped.note
+    assert "not in force" in skipped.note

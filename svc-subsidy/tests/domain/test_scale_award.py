@@ -13,7 +13,6 @@ from subsidy.domain.scale_award import (
     qualifying_elders,
     scale_award_line,
     scale_awards,
-    tiers_settled,
 )
 from subsidy.policies.loader import load_profile
 
@@ -83,18 +82,18 @@ def test_qualifying_elders_exclude_short_contracts_idle_months_and_count_elders_
     assert qualifying_elders(beds, Period(2022, 3)) == 1
 
 
-def test_the_award_is_settled_in_the_month_its_window_ends_once() -> None:
+def test_the_award_line_of_a_window() -> None:
     beds = [(f"elder-{n}", _bed(date(2022, 1, 1), date(2022, 12, 31))) for n in range(100)]
-    months = month_counts(beds, Period(2022, 6))
-    assert [m.qualifying_elders for m in months] == [100] * 6
-    assert scale_award_line(RULE, months, Period(2022, 5), tiers_settled=0) is None
-    line = scale_award_line(RULE, months, Period(2022, 6), tiers_settled=0)
-    assert line is not None
+    counted = month_counts(beds, Period(2022, 8))
+    assert [m.qualifying_elders for m in counted] == [100] * 8
+    [award] = scale_awards(RULE, counted)
+    assert (award.tier, award.last) == (1, Period(2022, 6))
+    line = scale_award_line(RULE, counted, [award])
     assert (line.kind, line.amount_fen, line.seed) == ("scale_award", 30000000, "002 §八2")
     assert {(leg.level, leg.amount_fen) for leg in line.funding} == {
         ("city", 15000000),
         ("district", 15000000),
     }
     assert "2022-01..2022-06" in line.explanation
-    assert tiers_settled(30000000, RULE) == 1
-    assert scale_award_line(RULE, months, Period(2022, 6), tiers_settled=1) is None
+    # the window's six counts only, even when the months run on after it
+    assert "elders 100, 100, 100, 100, 100, 100 average" in line.explanation

@@ -3,10 +3,13 @@ ledger postings that sum to zero, and the anomaly rules."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chassis.errors import Forbidden, IllegalTransition
 from subsidy.domain.anomalies import (
@@ -17,10 +20,13 @@ from subsidy.domain.anomalies import (
 )
 from subsidy.domain.facts import BedFacts
 from subsidy.domain.ledger import Entry
+from subsidy.domain.lines import FundingLeg, Line
 from subsidy.domain.periods import Period
 from subsidy.domain.settlement import (
+    SettledLine,
     SettlementAction,
     SettlementStatus,
+    canonical_text,
     digest,
     line_amounts,
     next_status,
@@ -137,3 +143,38 @@ def test_anomaly_rules() -> None:
     ]
     found = two_active_beds(spans, JULY)
     assert [(a.elder_id, a.bed_ids) for a in found] == [("elder-1", ("bed-1", "bed-2"))]
+
+
+_text = st.text(max_size=40)  # any unicode: quotes, backslashes, control characters, CJK
+
+
+@settings(deadline=None)  # a loaded box: timings vary, the bytes do not
+@given(
+    rows=st.lists(
+        st.tuples(_text, _text, _text, _text, _text, st.integers(-(10**12), 10**12), _text),
+        max_size=6,
+    )
+)
+def test_digest_is_the_json_of_the_canonical_lines(
+    rows: list[tuple[str, str, str, str, str, int, str]],
+) -> None:
+    """The digest's fast path writes the same bytes as json.dumps of each canonical line."""
+    lines = [
+        SettledLine(
+            bed,
+            elder,
+            "2022-07",
+            Line(
+                kind="voucher_settlement",
+                amount_fen=amount,
+                payee="provider",
+                rule=rule,
+                seed=seed,
+                explanation=explanation,
+                funding=(FundingLeg("district", amount),),
+            ),
+        )
+        for bed, elder, rule, seed, explanation, amount, _ in rows
+    ]
+    expected = hashlib.sha256(canonical_text(lines).encode()).hexdigest()
+    assert digest(lines) == expected
