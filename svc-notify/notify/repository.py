@@ -7,7 +7,7 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify.domain.chain import AlarmChain, ChainState
@@ -438,6 +438,30 @@ class InboxRepository(_Repo):
         rows = await self.session.scalars(
             select(InboxRow)
             .where(InboxRow.owner == owner, InboxRow.id > after_id)
+            .order_by(InboxRow.id)
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def snapshot(self) -> str | None:
+        """PostgreSQL: what is committed now (`pg_snapshot` as text), for `committed_since`;
+        None on SQLite (one writer at a time: its ids commit in order)."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return None
+        return str(await self.session.scalar(text("SELECT pg_current_snapshot()::text")))
+
+    async def committed_since(
+        self, owner: str, snapshot: str, *, after_id: int, limit: int = 100
+    ) -> list[InboxRow]:
+        """PostgreSQL: the owner's rows committed after `snapshot` was taken, whatever their id
+        (`txid`, migration 0003: the writing transaction); by id from `after_id` (paging)."""
+        committed_after = text(
+            "inbox.txid >= pg_snapshot_xmin(CAST(:snapshot AS pg_snapshot))"
+            " AND NOT pg_visible_in_snapshot(inbox.txid, CAST(:snapshot AS pg_snapshot))"
+        ).bindparams(snapshot=snapshot)
+        rows = await self.session.scalars(
+            select(InboxRow)
+            .where(InboxRow.owner == owner, InboxRow.id > after_id, committed_after)
             .order_by(InboxRow.id)
             .limit(limit)
         )

@@ -74,22 +74,28 @@ async def inbox_events(
 ) -> AsyncIterator[bytes]:
     """SSE frames `notification` (the item and the unread count) after `last_event_id`; None:
     from now on. Rows committed in this instance arrive through the hub as they were written
-    (no read); the inbox is read at the start, when the hub asks for it, and every
-    `poll_seconds` of quiet (another instance may have written)."""
+    (no read), another instance's by id when it announces them (NOTIFY); the inbox is read at
+    the start, when the hub asks for it, and every `poll_seconds` (the fallback: the listener
+    was down, or SQLite) — on PostgreSQL in commit order (`_Unread`), so a row committed late
+    below an id already sent still reaches the stream, once."""
     subscription = hub.subscribe(owner)
     sent = _Sent()
     try:
         async with uow_factory() as uow:
             inbox = uow.repo(InboxRepository)
+            snapshot = await inbox.snapshot()  # before the last id: nothing falls in between
             if last_event_id is None:
                 last_event_id = await inbox.last_id(owner)
             unread = await inbox.unread(owner)
         floor = last_event_id  # rows up to here were read before (or are older than) this stream
-        counted_at = time.monotonic()
+        reader = _Unread(owner, floor, snapshot)
+        counted_at = read_at = time.monotonic()
         yield b"retry: 2000\n\n"
         quiet_since = time.monotonic()
         read_inbox = True
         while not await disconnected():
+            if time.monotonic() - read_at >= poll_seconds:
+                read_inbox = True  # even on a busy stream: another instance may have written
             pushed, asked = subscription.take()
             announced = {i for i in subscription.take_announced() if i > floor and i not in sent}
             items = [_pushed_item(p) for p in pushed if p.id > floor and p.id not in sent]
@@ -100,13 +106,17 @@ async def inbox_events(
                     if announced:  # another process's rows: by id (they may be below the last)
                         rows = await inbox.with_ids(owner, announced)
                         items += [inbox_item(r) for r in rows if r.id not in sent]
+                    more = False
                     if read_inbox or asked:
-                        rows = await inbox.after(owner, last_event_id)
+                        rows, more = await reader.read(inbox, last_sent_id=last_event_id)
                         items += [inbox_item(r) for r in rows if r.id not in sent]
+                        read_at = time.monotonic()
                     items = list({i.id: i for i in items}.values())  # pushed and read
                     unread = await inbox.unread(owner) - len(items)
                 counted_at = time.monotonic()
-            read_inbox = False
+                read_inbox = more  # a page of a long catch-up: the next one at once
+            else:
+                read_inbox = False
             for item in sorted(items, key=lambda i: i.id):
                 if item.id in sent:
                     continue
@@ -115,7 +125,7 @@ async def inbox_events(
                 unread += 0 if item.read else 1
                 data = item.model_dump(mode="json") | {"unread": unread}
                 yield b"id: %d\nevent: notification\ndata: %s\n\n" % (item.id, orjson.dumps(data))
-            if items:
+            if items or read_inbox:
                 quiet_since = time.monotonic()
                 continue
             if time.monotonic() - quiet_since > KEEPALIVE_SECONDS:
@@ -127,6 +137,52 @@ async def inbox_events(
                 read_inbox = True  # quiet for a while: another instance may have written
     finally:
         hub.unsubscribe(subscription)
+
+
+class _Unread:
+    """What a stream's inbox read brings: the rows it may not have seen.
+
+    On PostgreSQL in commit order: the rows committed since the previous read's snapshot
+    (`InboxRepository.committed_since`), whatever their id, so a row whose transaction took its
+    id before a row already sent but committed after it is read, once (`_Sent` drops what came
+    twice). The first read also brings the rows after `floor` already committed at the start
+    (a Last-Event-ID resume). A long read comes in pages: the next snapshot counts only once
+    every page of the previous one was read. On SQLite ids commit in order: after the last id.
+    """
+
+    PAGE = 100
+
+    def __init__(self, owner: str, floor: int, snapshot: str | None) -> None:
+        self.owner = owner
+        self.snapshot = snapshot  # PostgreSQL: the rows committed before it were read
+        self.backlog: int | None = floor  # the first read: rows after the floor, then done
+        self.taken: str | None = None  # the snapshot of a read still in pages
+        self.cursor = 0  # the id the current pages start after
+
+    async def read(
+        self, inbox: InboxRepository, *, last_sent_id: int
+    ) -> tuple[list[InboxRow], bool]:
+        """The rows, and whether more pages are waiting."""
+        if self.snapshot is None:
+            rows = await inbox.after(self.owner, last_sent_id, limit=self.PAGE)
+            return rows, len(rows) == self.PAGE
+        found: list[InboxRow] = []
+        if self.backlog is not None:
+            found = await inbox.after(self.owner, self.backlog, limit=self.PAGE)
+            if len(found) == self.PAGE:
+                self.backlog = found[-1].id
+                return found, True
+            self.backlog = None  # then the rows committed since the start
+        if self.taken is None:
+            self.taken = await inbox.snapshot()
+        rows = await inbox.committed_since(
+            self.owner, self.snapshot, after_id=self.cursor, limit=self.PAGE
+        )
+        if len(rows) == self.PAGE:
+            self.cursor = rows[-1].id
+            return found + rows, True
+        self.snapshot, self.taken, self.cursor = self.taken, None, 0
+        return found + rows, False
 
 
 class _Sent:
