@@ -75,3 +75,12 @@ def shanghai_clock(moment: datetime | None) -> str:
     if moment is None:
         return UNKNOWN
     return moment.astimezone(SHANGHAI).strftime("%m-%d %H:%M")
+
+
+def yuan(fen: object) -> str:
+    """Integer fen as yuan for a message: 210000 → 2,100.00."""
+    if isinstance(fen, bool) or not isinstance(fen, int):
+        return UNKNOWN
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{sign}{whole:,}.{cents:02d}"
