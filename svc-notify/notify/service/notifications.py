@@ -111,6 +111,7 @@ class Notifications:
         """The transaction's new deliveries: written (one statement for them all), the falls
         among them delivered in-app at once, the dispatcher woken after the commit for the
         rest."""
+        await uow.repo(ChainRepository).write_new()  # the chains the events opened
         staged: list[DeliveryRow] = uow.session.info.pop(_STAGED, [])
         if not staged:
             return
@@ -143,8 +144,8 @@ class Notifications:
         created = 0
         for rule in self.rules.matching(topic, envelope.type, facts.data):
             created += await self._apply_rule(uow, rule, facts, now)
-        if created and not uow.session.info.get(_IN_BATCH):
-            await self.settle(uow)
+        if not uow.session.info.get(_IN_BATCH):
+            await self.settle(uow)  # new chains and deliveries written (a batch: at its end)
         return created
 
     def _facts(self, topic: str, envelope: Envelope) -> EventFacts:
