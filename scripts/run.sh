@@ -197,6 +197,8 @@ main() {
 
   export HOMEBED_KAFKA_BOOTSTRAP="127.0.0.1:$kafka_port"
   export HOMEBED_ENV=dev
+  # svc-notify's webhooks reach public addresses only; make run's receivers are local
+  export HOMEBED_NOTIFY_WEBHOOK_ALLOWED_HOSTS="${HOMEBED_NOTIFY_WEBHOOK_ALLOWED_HOSTS:-127.0.0.1,localhost}"
   mkdir -p var/log
   refuse_if_running
   : >"$runlog"

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
-from sqlalchemy import insert, select
+from sqlalchemy import Insert, Select, Table, bindparam, insert, select
 
 from chassis.db import UnitOfWork, decode_envelope
 from chassis.kafka.consumer import ConsumerRunner, PoisonMessage
@@ -38,6 +38,18 @@ class BatchRunner(ConsumerRunner):
     def __init__(self, *, batch_handlers: Mapping[str, BatchHandler], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._batch_handlers = dict(batch_handlers)
+        self._dedupe: tuple[Table, Select[Any], Insert] | None = None
+
+    def _dedupe_statements(self, processed: Table) -> tuple[Select[Any], Insert]:
+        """The dedupe read and write, built once (per batch they cost more CPU to build than
+        to run)."""
+        if self._dedupe is None or self._dedupe[0] is not processed:
+            seen = select(processed.c.event_id).where(
+                processed.c.consumer_group == bindparam("group"),
+                processed.c.event_id.in_(bindparam("ids", expanding=True)),
+            )
+            self._dedupe = (processed, seen, insert(processed))
+        return self._dedupe[1], self._dedupe[2]
 
     async def _handle_poll(self, consumer: AIOKafkaConsumer, poll: Poll) -> None:
         async with self._lock:
@@ -89,21 +101,16 @@ class BatchRunner(ConsumerRunner):
         try:
             with KAFKA_HANDLE_LATENCY.labels(self._service, topic, group).time():
                 async with self._uow_factory() as uow:
-                    processed = uow.tables.processed_events
+                    already, record_processed = self._dedupe_statements(uow.tables.processed_events)
                     seen = set(
-                        await uow.session.scalars(
-                            select(processed.c.event_id).where(
-                                processed.c.consumer_group == group,
-                                processed.c.event_id.in_(list(envelopes)),
-                            )
-                        )
+                        await uow.session.scalars(already, {"group": group, "ids": list(envelopes)})
                     )
                     fresh = [e for key, e in envelopes.items() if key not in seen]
                     if fresh:
                         await handler(uow, fresh)
                         now = datetime.now(UTC)
                         await uow.session.execute(
-                            insert(processed),
+                            record_processed,
                             [
                                 {
                                     "consumer_group": group,

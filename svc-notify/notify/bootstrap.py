@@ -23,6 +23,7 @@ from notify.channels.hub import InboxHub
 from notify.channels.in_app import InAppChannel, MonitoringCentreChannel
 from notify.channels.sms import HttpSmsProvider, SmsChannel, VoiceChannel
 from notify.channels.webhook import WebhookChannel
+from notify.channels.webhook_guard import WebhookGuard
 from notify.clients import IotAlarms
 from notify.components import Components
 from notify.consumers import batch_handlers
@@ -47,18 +48,22 @@ def create_app(
     *,
     clock: Clock = utc_now,
     channels: dict[str, ChannelAdapter] | None = None,
+    webhook_guard: WebhookGuard | None = None,
 ) -> FastAPI:
-    """`channels` replaces channel adapters by name (tests: an SMS provider that fails)."""
+    """`channels` replaces channel adapters by name (tests: an SMS provider that fails);
+    `webhook_guard` the settings' one (tests: a resolver that answers without DNS)."""
     settings = settings or Settings()
     templates = load_templates()
     rules = load_rules()
     hub = InboxHub()
     http = outbound_client(timeout=settings.sms_gateway_timeout_seconds)
     unix_now = lambda: int(clock().timestamp())  # noqa: E731 - the webhook's timestamp
+    webhook_guard = webhook_guard or settings.webhook_guard()
+    webhook_http = webhook_guard.client(timeout=settings.webhook_timeout_seconds)
     adapters: dict[str, ChannelAdapter] = {
         "in_app": InAppChannel(hub),
         "monitoring_centre": MonitoringCentreChannel(hub),
-        "webhook": WebhookChannel(http, unix_now=unix_now),
+        "webhook": WebhookChannel(webhook_http, guard=webhook_guard, unix_now=unix_now),
         "sms": SmsChannel(_sms_provider(settings, http)),
         "voice": VoiceChannel(_sms_provider(settings, http)),
     }
@@ -142,6 +147,7 @@ def create_app(
 
     runtime.add_task(event_loop_lag)
     runtime.on_stop(http.aclose)
+    runtime.on_stop(webhook_http.aclose)
     app = create_service_app(runtime=runtime, title="HomeBed notify (通知与升级)", routers=ROUTERS)
     app.state.notify = Components(
         settings=settings,
@@ -152,6 +158,7 @@ def create_app(
             http, settings.iot_ingest_url, settings.internal_token_key.get_secret_value()
         ),
         on_call=on_call,
+        webhook_guard=webhook_guard,
     )
     app.state.dispatcher = dispatcher
     app.state.listener = listener  # None: SQLite, or LISTEN off (the polls alone)

@@ -12,6 +12,7 @@ from chassis.api import clock_of, get_principal
 from chassis.observability.context import request_id_var
 from chassis.principal import Principal
 from notify.channels.hub import InboxHub
+from notify.channels.webhook_guard import WebhookGuard
 from notify.crypto import FieldCipher
 from notify.service.audience import OnCallCache
 from notify.service.context import NotifyContext
@@ -27,6 +28,7 @@ class Components:
     hub: InboxHub
     acknowledger: AlarmAcknowledger
     on_call: OnCallCache
+    webhook_guard: WebhookGuard  # a webhook_url is checked where it is registered
 
 
 def components(request: Request) -> Components:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import fields
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Table, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify.domain.chain import AlarmChain, ChainState
@@ -106,8 +106,21 @@ class ScheduleRepository(_Repo):
         return list(rows)
 
 
+# the consumer's per-batch reads, built once: building a statement (coercing its clauses)
+# cost more CPU per fall than running it (bench/notify_fall_cpu.py)
+_BEDS_IN = select(BedRow).where(BedRow.bed_id.in_(bindparam("ids", expanding=True)))
+_CHAINS_IN_LOCKED = (
+    select(ChainRow)
+    .where(ChainRow.alarm_id.in_(bindparam("ids", expanding=True)))
+    .order_by(ChainRow.alarm_id)
+    .with_for_update()
+)
+
+_INSERT_CHAINS = insert(cast(Table, ChainRow.__table__))
+
 _ABSENT_BEDS = "notify.absent_beds"
 _CHAINS = "notify.chains"  # alarm id -> its locked row, or None: none yet
+_NEW_CHAINS = "notify.new_chains"  # alarm id -> the values of a chain not written yet
 _RECIPIENTS = "notify.recipients_of"  # event id -> {(step, recipient)} of first rounds
 
 
@@ -122,7 +135,7 @@ class BedRepository(_Repo):
         wanted = set(bed_ids)
         if not wanted:
             return
-        found = await self.session.scalars(select(BedRow).where(BedRow.bed_id.in_(wanted)))
+        found = await self.session.scalars(_BEDS_IN, {"ids": list(wanted)})
         self.session.info[_ABSENT_BEDS] = wanted - {b.bed_id for b in found}
 
     async def upsert(self, row: BedRow) -> None:
@@ -146,17 +159,15 @@ class ChainRepository(_Repo):
         wanted = sorted(set(alarm_ids))  # one lock order for concurrent batches
         if not wanted:
             return
-        rows = await self.session.scalars(
-            select(ChainRow)
-            .where(ChainRow.alarm_id.in_(wanted))
-            .order_by(ChainRow.alarm_id)
-            .with_for_update()
-        )
+        rows = await self.session.scalars(_CHAINS_IN_LOCKED, {"ids": wanted})
         known: dict[str, ChainRow | None] = dict.fromkeys(wanted)
         known |= {r.alarm_id: r for r in rows}
         self.session.info[_CHAINS] = known
 
     async def get(self, alarm_id: str, *, lock: bool = False) -> AlarmChain | None:
+        new: dict[str, dict[str, Any]] = self.session.info.get(_NEW_CHAINS, {})
+        if alarm_id in new:  # opened in this transaction, written at `write_new`
+            return _chain_of(new[alarm_id])
         known: dict[str, ChainRow | None] = self.session.info.get(_CHAINS, {})
         if alarm_id in known:  # prefetched (and locked) for this transaction
             cached = known[alarm_id]
@@ -168,21 +179,35 @@ class ChainRepository(_Repo):
         return None if row is None else _chain(row)
 
     async def save(self, chain: AlarmChain) -> None:
+        """An existing chain is updated through its row; a new one is kept as values and
+        written with the transaction's other new chains by `write_new` (one Core INSERT: a
+        fall opens a chain, and an ORM object and flush per fall cost more than the rest of
+        its chain's work). The caller writes them before the commit (`Notifications.settle`)."""
         values: dict[str, Any] = {name: getattr(chain, name) for name in _CHAIN_FIELDS}
         values["state"] = chain.state.value
+        new: dict[str, dict[str, Any]] = self.session.info.setdefault(_NEW_CHAINS, {})
         known: dict[str, ChainRow | None] = self.session.info.get(_CHAINS, {})
-        if chain.alarm_id in known:
+        if chain.alarm_id in new:
+            row = None
+        elif chain.alarm_id in known:
             row = known[chain.alarm_id]
         else:
             row = await self.session.get(ChainRow, chain.alarm_id)
         if row is None:
-            row = ChainRow(**values)
-            self.session.add(row)
-            if chain.alarm_id in known:
-                known[chain.alarm_id] = row
+            new[chain.alarm_id] = values
             return
         for name, value in values.items():
             setattr(row, name, value)
+
+    async def write_new(self) -> None:
+        """Insert the chains opened in this transaction; later reads find them in the table."""
+        new: dict[str, dict[str, Any]] = self.session.info.pop(_NEW_CHAINS, {})
+        if not new:
+            return
+        await self.session.execute(_INSERT_CHAINS, list(new.values()))
+        known: dict[str, ChainRow | None] = self.session.info.get(_CHAINS, {})
+        for alarm_id in new:
+            known.pop(alarm_id, None)  # read again (and locked) if this transaction needs it
 
     async def lock_repeat_due(self, now: datetime, *, limit: int) -> list[AlarmChain]:
         """Open chains whose step is due to repeat, locked; those locked elsewhere skipped."""
@@ -197,9 +222,11 @@ class ChainRepository(_Repo):
 
 
 def _chain(row: ChainRow) -> AlarmChain:
-    values = {name: getattr(row, name) for name in _CHAIN_FIELDS}
-    values["state"] = ChainState(row.state)
-    return AlarmChain(**values)
+    return _chain_of({name: getattr(row, name) for name in _CHAIN_FIELDS})
+
+
+def _chain_of(values: dict[str, Any]) -> AlarmChain:
+    return AlarmChain(**(values | {"state": ChainState(values["state"])}))
 
 
 class DeliveryRepository(_Repo):
@@ -442,6 +469,31 @@ class InboxRepository(_Repo):
             .limit(limit)
         )
         return list(rows)
+
+    async def snapshot(self) -> str | None:
+        """PostgreSQL: what is committed now (`pg_snapshot` as text), for `committed_since`;
+        None on SQLite (one writer at a time: its ids commit in order)."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return None
+        return str(await self.session.scalar(text("SELECT pg_current_snapshot()::text")))
+
+    async def committed_since(
+        self, owner: str, snapshot: str, *, after_id: int, limit: int = 100
+    ) -> list[int]:
+        """PostgreSQL: the ids of the owner's rows committed after `snapshot` was taken,
+        whatever their id (`txid`, migration 0003: the writing transaction); by id from
+        `after_id` (paging)."""
+        committed_after = text(
+            "inbox.txid >= pg_snapshot_xmin(CAST(:snapshot AS pg_snapshot))"
+            " AND NOT pg_visible_in_snapshot(inbox.txid, CAST(:snapshot AS pg_snapshot))"
+        ).bindparams(snapshot=snapshot)
+        ids = await self.session.scalars(
+            select(InboxRow.id)
+            .where(InboxRow.owner == owner, InboxRow.id > after_id, committed_after)
+            .order_by(InboxRow.id)
+            .limit(limit)
+        )
+        return list(ids)
 
     async def with_ids(self, owner: str, ids: set[int]) -> list[InboxRow]:
         rows = await self.session.scalars(

@@ -9,7 +9,9 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from chassis.settings import ServiceSettings
+from notify.channels.webhook_guard import WebhookGuard
 from notify.crypto import FieldCipher, parse_keyring, to_key_bytes
+from notify.domain.webhook_targets import AllowList
 
 DEV_PII_KEYS = "k0:dev-only-notify-pii-encryption-key"
 DEV_BLIND_INDEX_KEY = "dev-only-notify-blind-index-key"
@@ -48,6 +50,10 @@ class Settings(ServiceSettings):
     # the provider signs the replies it forwards (Standard Webhooks) with this secret
     sms_inbound_secret: SecretStr = SecretStr(DEV_SMS_INBOUND_SECRET)
     webhook_timeout_seconds: float = Field(default=3.0, gt=0)
+    # webhooks reach public https addresses only (SSRF); these hosts and networks are allowed
+    # although they are not public: comma-separated names, addresses or CIDRs (make run's and
+    # the tests' local receiver: "127.0.0.1,localhost"). http is accepted in dev only.
+    webhook_allowed_hosts: str = Field(default="", max_length=2000)
     # acknowledging an alarm from an SMS reply: iot-ingest's internal route
     iot_ingest_url: str = Field(default="http://127.0.0.1:8003", pattern=r"^https?://")
     # the dispatcher: how often it looks for due deliveries when nothing woke it
@@ -77,6 +83,17 @@ class Settings(ServiceSettings):
     def _keyring_parses(cls, value: SecretStr) -> SecretStr:
         parse_keyring(value.get_secret_value())
         return value
+
+    @field_validator("webhook_allowed_hosts")
+    @classmethod
+    def _allow_list_parses(cls, value: str) -> str:
+        AllowList.parse(value)
+        return value
+
+    def webhook_guard(self) -> WebhookGuard:
+        return WebhookGuard(
+            allow=AllowList.parse(self.webhook_allowed_hosts), https_only=self.env != "dev"
+        )
 
     def field_cipher(self) -> FieldCipher:
         return FieldCipher(parse_keyring(self.pii_keys.get_secret_value()), self.pii_active_key_id)

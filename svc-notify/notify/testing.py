@@ -20,6 +20,7 @@ from homebed_schemas.envelope import Envelope
 from notify.bootstrap import create_app
 from notify.channels.base import ChannelAdapter
 from notify.channels.sms import HttpSmsProvider, SmsChannel, VoiceChannel
+from notify.channels.webhook_guard import WebhookGuard
 from notify.service.dispatch import Dispatcher
 from notify.service.escalation import repeat_due_steps
 from notify.service.notifications import Notifications
@@ -136,8 +137,9 @@ async def running_notify(
     *,
     clock: Clock = utc_now,
     channels: dict[str, ChannelAdapter] | None = None,
+    webhook_guard: WebhookGuard | None = None,
 ) -> AsyncIterator[Notify]:
-    app = create_app(settings, clock=clock, channels=channels)
+    app = create_app(settings, clock=clock, channels=channels, webhook_guard=webhook_guard)
     async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://notify") as client:

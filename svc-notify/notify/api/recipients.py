@@ -25,8 +25,11 @@ async def put_recipient(
     ctx: NotifyContextDep,
     request: Request,
 ) -> RecipientRead:
-    done = await recipients.put_recipient(uow=uow, ctx=ctx, person_id=person_id, cmd=body)
-    components(request).on_call.clear()  # who is on call may have changed
+    parts = components(request)
+    done = await recipients.put_recipient(
+        uow=uow, ctx=ctx, person_id=person_id, cmd=body, webhook_guard=parts.webhook_guard
+    )
+    parts.on_call.clear()  # who is on call may have changed
     return done
 
 

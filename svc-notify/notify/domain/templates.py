@@ -6,6 +6,7 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from notify.domain.recipients import SHANGHAI
 
@@ -47,13 +48,17 @@ class Template:
     title: str
     body: str
 
-    def fields(self) -> set[str]:
+    def fields(self) -> frozenset[str]:
+        return self._fields
+
+    @cached_property
+    def _fields(self) -> frozenset[str]:  # parsed once per template, not per message
         parsed = string.Formatter().parse(self.title + self.body)
-        return {name for _, name, _, _ in parsed if name}
+        return frozenset(name for _, name, _, _ in parsed if name)
 
     def render(self, values: Mapping[str, str]) -> tuple[str, str]:
         """Title and body with every `{name}` filled; a missing value shows as `—`."""
-        filled = {name: values.get(name) or UNKNOWN for name in self.fields()}
+        filled = {name: values.get(name) or UNKNOWN for name in self._fields}
         return self.title.format_map(filled), self.body.format_map(filled)
 
 
@@ -75,3 +80,12 @@ def shanghai_clock(moment: datetime | None) -> str:
     if moment is None:
         return UNKNOWN
     return moment.astimezone(SHANGHAI).strftime("%m-%d %H:%M")
+
+
+def yuan(fen: object) -> str:
+    """Integer fen as yuan for a message: 210000 → 2,100.00."""
+    if isinstance(fen, bool) or not isinstance(fen, int):
+        return UNKNOWN
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{sign}{whole:,}.{cents:02d}"

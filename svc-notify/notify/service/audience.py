@@ -95,6 +95,7 @@ async def resolve(
     bed: BedRow | None,
     bed_id: str | None,
     escalation_target: str | None,
+    region_code: str | None = None,
     assignee: str | None,
     now: datetime,
     on_call: OnCallCache | None = None,
@@ -111,17 +112,15 @@ async def resolve(
         owner = centre_owner(provider_id)
         return [Target(owner, (Channel.MONITORING_CENTRE.value,), True, "monitoring_centre")]
     if kind is AudienceKind.OFFICERS:
-        if bed is None:
+        # the bed's region; an event without a bed names its own (a settlement's jurisdiction)
+        region = bed.region_code if bed is not None else region_code
+        if region is None:
             return [_nobody(label or "officers", "the bed's region is not known yet")]
         found = [
-            o
-            for o in await uow.repo(RecipientRepository).officers()
-            if _officer_sees(o, bed.region_code)
+            o for o in await uow.repo(RecipientRepository).officers() if _officer_sees(o, region)
         ]
         if not found:
-            return [
-                _nobody(label or "officers", f"no officer registered for region {bed.region_code}")
-            ]
+            return [_nobody(label or "officers", f"no officer registered for region {region}")]
         return [_person(o, label or "officers", goes=False) for o in found]
     if kind is AudienceKind.FAMILY:
         if bed_id is None:

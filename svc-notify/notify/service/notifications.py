@@ -5,6 +5,7 @@ acknowledged (or dispatched, arrived) stops it at once and cancels what has not 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -49,8 +50,12 @@ class EventFacts:
     provider_id: str | None
     bed_id: str | None
     alarm: AlarmEvent | None
+    # the region an event names itself (`jurisdiction`: a settlement, a minimum breached); the
+    # bed's region, when the event has a known bed, comes first
+    region_code: str | None = None
 
 
+_REGION = re.compile(r"\d{6}")  # a county-level administrative code
 _STAGED = "notify.staged_deliveries"  # the transaction's new deliveries, settled together
 _IN_BATCH = "notify.in_batch"  # a batch of events: settled once, at its end
 
@@ -106,6 +111,7 @@ class Notifications:
         """The transaction's new deliveries: written (one statement for them all), the falls
         among them delivered in-app at once, the dispatcher woken after the commit for the
         rest."""
+        await uow.repo(ChainRepository).write_new()  # the chains the events opened
         staged: list[DeliveryRow] = uow.session.info.pop(_STAGED, [])
         if not staged:
             return
@@ -138,8 +144,8 @@ class Notifications:
         created = 0
         for rule in self.rules.matching(topic, envelope.type, facts.data):
             created += await self._apply_rule(uow, rule, facts, now)
-        if created and not uow.session.info.get(_IN_BATCH):
-            await self.settle(uow)
+        if not uow.session.info.get(_IN_BATCH):
+            await self.settle(uow)  # new chains and deliveries written (a batch: at its end)
         return created
 
     def _facts(self, topic: str, envelope: Envelope) -> EventFacts:
@@ -147,6 +153,7 @@ class Notifications:
         alarm = decode_payload(envelope, AlarmEvent) if topic == ALARMS_TOPIC else None
         provider = data.get("provider_id")
         bed = data.get("bed_id")
+        region = data.get("jurisdiction")
         return EventFacts(
             event_id=str(envelope.id),
             topic=topic,
@@ -157,6 +164,7 @@ class Notifications:
             provider_id=provider if isinstance(provider, str) else None,
             bed_id=bed if isinstance(bed, str) else None,
             alarm=alarm,
+            region_code=region if isinstance(region, str) and _REGION.fullmatch(region) else None,
         )
 
     async def _follow_chain(self, uow: UnitOfWork, facts: EventFacts, now: datetime) -> None:
@@ -204,6 +212,7 @@ class Notifications:
                 provider_id=facts.provider_id,
                 bed=bed,
                 bed_id=facts.bed_id,
+                region_code=facts.region_code,
                 escalation_target=alarm.escalation_target if alarm else None,
                 assignee=alarm.assignee if alarm else None,
                 now=now,
@@ -311,7 +320,7 @@ class Notifications:
             repeat_no=0,
             recipient_id=target.recipient_id,
             provider_id=facts.provider_id,
-            region_code=bed.region_code if bed else None,
+            region_code=bed.region_code if bed else facts.region_code,
             bed_id=facts.bed_id,
             subject=facts.subject,
             safety=safety,
@@ -390,6 +399,11 @@ def template_values(
         "deadline": tpl.shanghai_clock(_as_datetime(data.get("deadline"))),
         "report_status": tpl.REPORT_STATUSES.get(str(data.get("status")), tpl.UNKNOWN),
         "attempts": str(data.get("attempts", tpl.UNKNOWN)),
+        # settlement.submitted
+        "total_yuan": tpl.yuan(data.get("total_fen")),
+        "line_count": str(data.get("line_count", tpl.UNKNOWN)),
+        "run_no": str(data.get("run_no", tpl.UNKNOWN)),
+        "submitted_by": str(data.get("submitted_by") or tpl.UNKNOWN),
     }
     if alarm is not None:
         values |= {

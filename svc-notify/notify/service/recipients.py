@@ -6,6 +6,7 @@ from chassis.db import UnitOfWork
 from chassis.dto import Page
 from chassis.errors import NotFound, Unprocessable
 from chassis.principal import Role
+from notify.channels.webhook_guard import WebhookGuard
 from notify.crypto import PHONE_CONTEXT, WEBHOOK_SECRET_CONTEXT, blind_index
 from notify.domain.recipients import (
     QuietHours,
@@ -15,6 +16,7 @@ from notify.domain.recipients import (
     parse_clock_time,
     require_channels,
 )
+from notify.domain.webhook_targets import WebhookRefused
 from notify.repository import RecipientRepository
 from notify.schemas import QuietHoursRead, RecipientRead, RecipientUpsert
 from notify.service.access import managed_provider
@@ -25,9 +27,15 @@ PHONE_INDEX_CONTEXT = "recipient.phone"
 
 
 async def put_recipient(
-    *, uow: UnitOfWork, ctx: NotifyContext, person_id: str, cmd: RecipientUpsert
+    *,
+    uow: UnitOfWork,
+    ctx: NotifyContext,
+    person_id: str,
+    cmd: RecipientUpsert,
+    webhook_guard: WebhookGuard,
 ) -> RecipientRead:
-    """Create or replace a recipient; an existing person of another provider is NotFound."""
+    """Create or replace a recipient; an existing person of another provider is NotFound; a
+    webhook_url notify must not reach (internal host, http outside dev, credentials) is 422."""
     provider_id = managed_provider(ctx.principal, cmd.provider_id)
     _check_kind(ctx, cmd, provider_id)
     cipher, index_key = ctx.pii()
@@ -37,6 +45,11 @@ async def put_recipient(
     )
     if cmd.webhook_url is not None and not cmd.webhook_secret:
         raise Unprocessable([("webhook_secret", "a webhook needs its signing secret")])
+    if cmd.webhook_url is not None:
+        try:
+            await webhook_guard.check(str(cmd.webhook_url))
+        except WebhookRefused as refused:
+            raise Unprocessable([("webhook_url", refused.reason)]) from refused
     if cmd.quiet_hours is not None:
         QuietHours(
             parse_clock_time(cmd.quiet_hours.start, "quiet_hours.start"),
