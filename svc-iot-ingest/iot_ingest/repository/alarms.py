@@ -40,8 +40,11 @@ _INSERT_RECEIPT = insert(device_event_receipts)
 _INSERT_FEED = insert(alarm_feed)
 
 
+ACTIVE_KEY_SEPARATOR = "|"
+
+
 def active_key(bed_id: str, alarm_type: str) -> str:
-    return f"{bed_id}|{alarm_type}"
+    return f"{bed_id}{ACTIVE_KEY_SEPARATOR}{alarm_type}"
 
 
 def alarm_from_row(row: Any) -> Alarm:

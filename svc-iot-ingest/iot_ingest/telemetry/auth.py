@@ -16,8 +16,9 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from chassis.db import UnitOfWork
 from homebed_schemas.events.iot import DeviceType
@@ -44,6 +45,39 @@ class DeviceAuth:
     # a consent the device needs is not in force (the scope): its data is refused, with a
     # problem naming the consent rather than a 401 (the token itself is valid)
     suspended_for: str | None = None
+
+
+@dataclass(frozen=True)
+class Cached:
+    auth: DeviceAuth | None  # None: the token is not valid (cached for NEGATIVE_TTL_SECONDS)
+
+
+# What a device's authentication reads: its row and its bed's state (`device_auth_from_row`).
+DEVICE_AUTH_COLUMNS = (
+    devices.c.device_id,
+    devices.c.bed_id,
+    devices.c.provider_id,
+    devices.c.device_type,
+    devices.c.last_seq,
+    devices.c.suspended_for,
+    beds.c.status.label("bed_status"),
+    beds.c.active.label("bed_active"),
+)
+
+
+def device_auth_from_row(row: Any) -> DeviceAuth:
+    device_type = DeviceType(row.device_type)
+    return DeviceAuth(
+        device_id=row.device_id,
+        bed_id=row.bed_id,
+        provider_id=row.provider_id,
+        device_type=device_type,
+        spec=spec_of(device_type),
+        last_seq=int(row.last_seq),
+        bed_status=row.bed_status,
+        bed_in_service=bool(row.bed_active),
+        suspended_for=row.suspended_for,
+    )
 
 
 @dataclass
@@ -75,15 +109,28 @@ class DeviceAuthenticator:
 
     async def authenticate(self, token: str) -> DeviceAuth | None:
         token_hash = hash_token(token)
+        cached = self.cached(token_hash)
+        if cached is not None:
+            return cached.auth
+        auth = await self._lookup(token_hash)
+        self.remember(token_hash, auth)
+        return auth
+
+    def cached(self, token_hash: str) -> Cached | None:
+        """What the cache knows of the token (a valid device, or `auth=None`: not valid);
+        None when it must be read. A known token is refreshed in the background when due."""
         now = self._clock()
         entry = self._cache.get(token_hash)
-        if entry is not None and entry.expires > now:
-            if entry.auth is not None and entry.refresh_after <= now:
-                self._refresh_in_background(token_hash)
-            return entry.auth
-        auth = await self._lookup(token_hash)
-        self._store(token_hash, auth, now)
-        return auth
+        if entry is None or entry.expires <= now:
+            return None
+        if entry.auth is not None and entry.refresh_after <= now:
+            self._refresh_in_background(token_hash)
+        return Cached(entry.auth)
+
+    def remember(self, token_hash: str, auth: DeviceAuth | None) -> None:
+        """Cache what a read of the token found (here, or by a lane reading it with its own
+        first query: the alarm lane)."""
+        self._store(token_hash, auth, self._clock())
 
     def _store(self, token_hash: str, auth: DeviceAuth | None, now: float) -> None:
         ttl = self._ttl if auth is not None else min(self._ttl, NEGATIVE_TTL_SECONDS)
@@ -126,33 +173,15 @@ class DeviceAuthenticator:
         await self._lookup("0" * 64)
 
     async def _lookup(self, token_hash: str) -> DeviceAuth | None:
-        query = (
-            select(
-                devices.c.device_id,
-                devices.c.bed_id,
-                devices.c.provider_id,
-                devices.c.device_type,
-                devices.c.last_seq,
-                devices.c.suspended_for,
-                beds.c.status.label("bed_status"),
-                beds.c.active.label("bed_active"),
-            )
-            .outerjoin(beds, beds.c.bed_id == devices.c.bed_id)
-            .where(devices.c.token_hash == token_hash, devices.c.status == "active")
-        )
         async with self._uow_factory() as uow:
-            row = (await uow.session.execute(query)).first()
-        if row is None:
-            return None
-        device_type = DeviceType(row.device_type)
-        return DeviceAuth(
-            device_id=row.device_id,
-            bed_id=row.bed_id,
-            provider_id=row.provider_id,
-            device_type=device_type,
-            spec=spec_of(device_type),
-            last_seq=int(row.last_seq),
-            bed_status=row.bed_status,
-            bed_in_service=bool(row.bed_active),
-            suspended_for=row.suspended_for,
-        )
+            row = (await uow.session.execute(_LOOKUP, {"token_hash": token_hash})).first()
+        return None if row is None else device_auth_from_row(row)
+
+
+# built once with a bound parameter: a statement built per call costs SQLAlchemy about as much
+# again as running it (cache keys over every value)
+_LOOKUP = (
+    select(*DEVICE_AUTH_COLUMNS)
+    .outerjoin(beds, beds.c.bed_id == devices.c.bed_id)
+    .where(devices.c.token_hash == bindparam("token_hash"), devices.c.status == "active")
+)

@@ -143,16 +143,18 @@ class TelemetryLane:
     def windows(self) -> SeqWindows:
         return self._windows
 
+    @property
+    def authenticator(self) -> DeviceAuthenticator:
+        return self._authenticator
+
     async def authenticate(self, token: str | None) -> DeviceAuth:
-        auth = await self._authenticator.authenticate(token) if token else None
+        return self.admit(await self._authenticator.authenticate(token) if token else None)
+
+    def admit(self, auth: DeviceAuth | None) -> DeviceAuth:
+        """The device behind a token as read (cache or database): 401 when there is none, 409
+        when it is suspended for a missing consent."""
         if auth is None:
-            TELEMETRY_BATCHES.labels(SERVICE, "unauthorized").inc()
-            raise LaneRefusal(
-                401,
-                "Unauthorized",
-                "A valid device token is required.",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
+            raise self.unauthorized()
         if auth.suspended_for is not None:
             TELEMETRY_BATCHES.labels(SERVICE, "suspended").inc()
             raise ConsentNotInForce(auth)
@@ -160,6 +162,16 @@ class TelemetryLane:
             self._windows.seed(auth.device_id, auth.last_seq)
             self._seeded.add(auth.device_id)
         return auth
+
+    def unauthorized(self) -> LaneRefusal:
+        """The 401 of a request without a valid device token (counted)."""
+        TELEMETRY_BATCHES.labels(SERVICE, "unauthorized").inc()
+        return LaneRefusal(
+            401,
+            "Unauthorized",
+            "A valid device token is required.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
 
     def mark_seen(self, device_id: str, at: datetime) -> None:
         self._seen[device_id] = at
