@@ -268,8 +268,8 @@ async def run(args: argparse.Namespace) -> str:
             ) as telemetry,
         ):
             try:
-                await wait_ready(alarm_url, 180)
-                await wait_ready(telemetry_url, 180)
+                await wait_ready(alarm_url, args.ready_within)
+                await wait_ready(telemetry_url, args.ready_within)
                 log("registering devices ...")
                 chunks = [fall_beds[i::8] for i in range(8)]
                 found = await asyncio.gather(
@@ -347,6 +347,8 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=2000)
     parser.add_argument("--batch-rate", type=float, default=200.0)
     parser.add_argument("--gets", type=int, default=1000)
+    # a process at a low priority on a busy box may take minutes to start
+    parser.add_argument("--ready-within", type=float, default=900.0)
     parser.add_argument("--py-spy", type=Path, default=None, help="folder for flame graphs")
     parser.add_argument(
         "--py-spy-raw", action="store_true", help="collapsed stacks (.txt) instead of SVG"
