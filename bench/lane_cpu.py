@@ -44,6 +44,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
+import httpx
 import orjson
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -57,11 +58,12 @@ from ingest_bench import (  # bench/ is on the path
     post_request,
     prepare_database,
     readings_body,
-    register_devices,
     wait_ready,
 )
 
 from chassis.kafka.topics import ensure_registry_topics
+from chassis.principal import PRINCIPAL_HEADER, Principal, Role, mint_internal_token
+from chassis.settings import DEV_INTERNAL_TOKEN_KEY
 
 PROVIDER = "cpu-provider"
 TELEMETRY_DEVICES = 20  # the flood's devices in make bench-alarm / bench-notify
@@ -140,6 +142,27 @@ def py_spy(folder: Path | None, name: str, pid: int, raw: bool = False) -> Itera
     finally:
         recorder.send_signal(2)  # SIGINT: py-spy writes the flame graph and exits
         recorder.wait(timeout=60)
+
+
+async def register_devices(
+    url: str, bed_ids: list[str], device_type: str, provider_id: str
+) -> list[str]:
+    """One device per bed (POST /v1/devices, as a provider admin); their tokens. Patient: a
+    lane at a low priority on a busy box may answer in tens of seconds."""
+    admin = Principal(sub="bench-admin", role=Role.PROVIDER_ADMIN, provider_id=provider_id)
+    token = mint_internal_token(admin, DEV_INTERNAL_TOKEN_KEY, ttl_seconds=3600)
+    headers = {PRINCIPAL_HEADER: token}
+    tokens = []
+    async with httpx.AsyncClient(base_url=url, timeout=300) as client:
+        for bed_id in bed_ids:
+            response = await client.post(
+                "/v1/devices",
+                json={"bed_id": bed_id, "device_type": device_type, "serial": uuid.uuid4().hex},
+                headers=headers,
+            )
+            response.raise_for_status()
+            tokens.append(response.json()["token"])
+    return tokens
 
 
 async def pooled(url: str, size: int) -> asyncio.Queue[Connection]:

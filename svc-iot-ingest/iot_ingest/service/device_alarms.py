@@ -77,6 +77,7 @@ async def raise_from_device_event(
             previous = await alarms.get(lane.previous_alarm_id)
             if previous is not None:
                 return DeviceEventResult(device, previous, True, status, in_service)
+        alarms.hold_inserts()  # the new rows go with one statement, right before the commit
         alarm, changes = await raise_or_repeat(
             uow,
             RaiseRequest(
@@ -97,6 +98,7 @@ async def raise_from_device_event(
             device_id=device.device_id, seq=seq, alarm_id=alarm.alarm_id, at=now
         )
         try:
+            await alarms.send_held()
             await uow.commit()
         except IntegrityError:
             # a concurrent retry of the same seq won (another instance): answer with its alarm

@@ -53,6 +53,7 @@ async def warm_up_alarm_lane(
             )
             alarms = uow.repo(AlarmRepository)
             await alarms.receipt(NOTHING, 0)
+            alarms.hold_inserts()  # as the lane: the new rows with one statement
             fall = RaiseRequest(
                 bed_id=f"{NOTHING}-{uuid.uuid4().hex}",
                 provider_id=NOTHING,
@@ -62,8 +63,11 @@ async def warm_up_alarm_lane(
                 device_id=NOTHING,
             )
             alarm, _ = await raise_or_repeat(uow, fall, policy=lane.policy)  # raised: INSERT
-            await raise_or_repeat(uow, fall, policy=lane.policy)  # repeated: row lock, UPDATE
             await alarms.add_receipt(device_id=NOTHING, seq=0, alarm_id=alarm.alarm_id, at=now)
+            await alarms.send_held()
+            await raise_or_repeat(uow, fall, policy=lane.policy)  # repeated: row lock, UPDATE
+            await alarms.add_receipt(device_id=NOTHING, seq=1, alarm_id=alarm.alarm_id, at=now)
+            await alarms.send_held()
 
     if connections <= 0:
         return
