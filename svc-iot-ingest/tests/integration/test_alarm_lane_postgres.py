@@ -60,5 +60,6 @@ async def test_a_fall_writes_its_rows_and_retries_and_repeats_find_them(postgres
             feed = (await uow.session.execute(feed_query)).scalars().all()
             assert feed == ["alarm.raised", "alarm.repeated", "alarm.repeated"]
             outbox = CHASSIS_TABLES.outbox
-            events = (await uow.session.execute(select(outbox.c.event_type))).scalars().all()
+            alarm_events = select(outbox.c.event_type).where(outbox.c.topic == "iot.alarms.v1")
+            events = (await uow.session.execute(alarm_events)).scalars().all()
             assert sorted(events) == ["alarm.raised", "alarm.repeated", "alarm.repeated"]
