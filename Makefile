@@ -66,3 +66,7 @@ bench-records:
 
 bench-settlement:
 	@export HOMEBED_TEST_PG_PORT=$${HOMEBED_TEST_PG_PORT:-56232} HOMEBED_TEST_KAFKA_PORT=$${HOMEBED_TEST_KAFKA_PORT:-39892} HOMEBED_INFRA_DIR=$${HOMEBED_INFRA_DIR:-/tmp/homebed-infra-subbench}; source scripts/ensure-tools.sh && bash scripts/infra.sh start test >/dev/null && trap 'bash scripts/infra.sh stop test >/dev/null' EXIT && $$UV run python bench/subsidy_bench.py --dsn postgresql://postgres@127.0.0.1:$$HOMEBED_TEST_PG_PORT/postgres
+
+.PHONY: bench-lane-cpu
+bench-lane-cpu:
+	@export HOMEBED_TEST_PG_PORT=$${HOMEBED_TEST_PG_PORT:-56332} HOMEBED_TEST_KAFKA_PORT=$${HOMEBED_TEST_KAFKA_PORT:-39992} HOMEBED_INFRA_DIR=$${HOMEBED_INFRA_DIR:-/tmp/homebed-infra-lanecpu}; source scripts/ensure-tools.sh && bash scripts/infra.sh start test >/dev/null && trap 'bash scripts/infra.sh stop test >/dev/null' EXIT && $$UV run python bench/lane_cpu.py --dsn postgresql://postgres@127.0.0.1:$$HOMEBED_TEST_PG_PORT/postgres --bootstrap 127.0.0.1:$$HOMEBED_TEST_KAFKA_PORT $(ARGS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chassis.observability.context import (
@@ -54,6 +55,11 @@ class MetricsMiddleware:
     def __init__(self, app: ASGIApp, service: str) -> None:
         self.app = app
         self.service = service
+        # the children, looked up once each: `labels()` takes a lock and builds a key, three
+        # times per request (routes and statuses are few, so these stay small)
+        self._in_flight = HTTP_IN_FLIGHT.labels(service)
+        self._latency: dict[tuple[str, str], Histogram] = {}
+        self._requests: dict[tuple[str, str, int], Counter] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -61,7 +67,7 @@ class MetricsMiddleware:
             return
         status = 500
         start = time.perf_counter()
-        in_flight = HTTP_IN_FLIGHT.labels(self.service)
+        in_flight = self._in_flight
         in_flight.inc()
 
         async def record_status(message: Message) -> None:
@@ -77,5 +83,13 @@ class MetricsMiddleware:
             method = scope["method"]
             # The router records the matched route in the (shared) scope dict.
             route = str(getattr(scope.get("route"), "path", "unmatched"))
-            HTTP_LATENCY.labels(self.service, method, route).observe(time.perf_counter() - start)
-            HTTP_REQUESTS.labels(self.service, method, route, str(status)).inc()
+            latency = self._latency.get((method, route))
+            if latency is None:
+                latency = HTTP_LATENCY.labels(self.service, method, route)
+                self._latency[method, route] = latency
+            latency.observe(time.perf_counter() - start)
+            requests = self._requests.get((method, route, status))
+            if requests is None:
+                requests = HTTP_REQUESTS.labels(self.service, method, route, str(status))
+                self._requests[method, route, status] = requests
+            requests.inc()

@@ -20,8 +20,9 @@ from iot_ingest.api.components import components
 from iot_ingest.api.openapi_bodies import msgspec_body
 from iot_ingest.api.server_timing import alarm_lane_timing
 from iot_ingest.domain.catalogue import DeviceEventKind
-from iot_ingest.domain.device_tokens import token_from_header
+from iot_ingest.domain.device_tokens import hash_token, token_from_header
 from iot_ingest.service.device_alarms import raise_from_device_event
+from iot_ingest.telemetry.auth import DeviceAuth
 from iot_ingest.telemetry.codec import TelemetryPost
 from iot_ingest.telemetry.lane import BED_NOT_IN_SERVICE, LaneRefusal, outcome_json
 
@@ -90,20 +91,41 @@ async def post_device_event(request: Request, uow: UowDep, now: NowDep) -> Respo
     """An alarm event (SOS, fall, smoke, ...): the alarm is raised before we answer."""
     started = time.perf_counter()
     parts = components(request)
-    device = await parts.lane.authenticate(token_from_header(request.headers.get("authorization")))
+    lane = parts.lane
+    token = token_from_header(request.headers.get("authorization"))
+    if token is None:
+        raise lane.unauthorized()
+    token_hash = hash_token(token)
+    cached = parts.authenticator.cached(token_hash)
+    if cached is not None:
+        lane.admit(cached.auth)  # 401 / 409 before the body
     body = await request_body(request, 4096)
     try:
         event = _event_decoder.decode(body)
-    except msgspec.ValidationError as exc:
-        raise LaneRefusal(422, "Invalid request", str(exc)) from None
-    except msgspec.DecodeError:
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        if cached is None:  # a token not read yet: an unknown device hears 401, not 4xx
+            await lane.authenticate(token)
+        if isinstance(exc, msgspec.ValidationError):
+            raise LaneRefusal(422, "Invalid request", str(exc)) from None
         raise LaneRefusal(400, "Bad request", "The body is not valid JSON.") from None
     parsed = time.perf_counter()
+
+    def admit(found: DeviceAuth | None) -> DeviceAuth:
+        # what the transaction read of the token, fresh: cached for the next requests
+        parts.authenticator.remember(token_hash, found)
+        return lane.admit(found)
+
     result = await raise_from_device_event(
-        uow=uow, device=device, seq=event.seq, kind=event.kind, device_ts=event.ts, now=now
+        uow=uow,
+        token_hash=token_hash,
+        admit=admit,
+        seq=event.seq,
+        kind=event.kind,
+        device_ts=event.ts,
+        now=now,
     )
     raised = time.perf_counter()
-    parts.lane.mark_seen(device.device_id, now)
+    lane.mark_seen(result.device.device_id, now)
     alarm = result.alarm
     answer = _json(
         200 if result.duplicate else 201,

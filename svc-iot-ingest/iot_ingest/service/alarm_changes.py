@@ -47,7 +47,11 @@ class RaiseRequest:
 
 
 async def raise_or_repeat(
-    uow: UnitOfWork, request: RaiseRequest, *, policy: EscalationPolicy | None = None
+    uow: UnitOfWork,
+    request: RaiseRequest,
+    *,
+    policy: EscalationPolicy | None = None,
+    no_active_alarm: bool = False,
 ) -> tuple[Alarm, list[AlarmChange]]:
     """One active alarm per (bed, type): a new one, or a repeat that raises its count.
 
@@ -55,7 +59,9 @@ async def raise_or_repeat(
     bed, 001 §四(六)); a new alarm without the bed's region (the rule engine) takes the bed's
     provider from the bed projection too, since the engine's cache may predate a provider change.
     `policy`: the escalation policy of `request.provider_id`, when the caller read it already
-    (the alarm lane reads it with the bed in one round trip).
+    (the alarm lane reads it with the bed in one round trip). `no_active_alarm`: the caller's
+    read in this transaction found no active alarm of the (bed, type), so none is looked for
+    (a concurrent raise of the same one fails on the unique `active_key`, as it would anyway).
     """
     policies = uow.repo(EscalationPolicyRepository)
 
@@ -64,7 +70,9 @@ async def raise_or_repeat(
             return policy
         return await policies.for_provider(provider_id)
 
-    alarm = await uow.repo(AlarmRepository).find_active(request.bed_id, request.alarm_type)
+    alarm = None
+    if not no_active_alarm:
+        alarm = await uow.repo(AlarmRepository).find_active(request.bed_id, request.alarm_type)
     if alarm is not None:
         alarm.repeat(at=request.at, device_id=request.device_id)
         return alarm, await record_changes(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,6 +23,7 @@ from iot_ingest.telemetry.auth import DeviceAuth
 
 @dataclass(frozen=True)
 class DeviceEventResult:
+    device: DeviceAuth
     alarm: Alarm
     duplicate: bool
     bed_status: str | None = None
@@ -29,37 +31,53 @@ class DeviceEventResult:
 
 
 async def raise_from_device_event(
-    *, uow: UnitOfWork, device: DeviceAuth, seq: int, kind: str, device_ts: datetime, now: datetime
+    *,
+    uow: UnitOfWork,
+    token_hash: str,
+    admit: Callable[[DeviceAuth | None], DeviceAuth],
+    seq: int,
+    kind: str,
+    device_ts: datetime,
+    now: datetime,
 ) -> DeviceEventResult:
-    """Raise the event's alarm now (database + outbox); a retried seq returns the same alarm."""
+    """Raise the event's alarm now (database + outbox); a retried seq returns the same alarm.
+
+    The device is read by its token in the transaction's first query, with everything else
+    the raise needs (`DeviceLaneRepository`); `admit` judges what was read (401 for no valid
+    device, 409 for one suspended for a missing consent) and caches it, before anything is
+    written. A fall detector posts rarely, so its token is seldom in the cache: reading it in
+    a transaction of its own cost a fall three more round trips.
+    """
     try:
         event_kind = DeviceEventKind(kind)
     except ValueError:
         raise Unprocessable.field("body.kind", f"unknown event kind {kind!r}") from None
-    if not device.spec.may_send_event(event_kind):
-        raise Unprocessable.field("body.kind", f"a {device.device_type.value} does not send {kind}")
-    if device_ts.tzinfo is None:
-        raise Unprocessable.field("body.ts", "ts must carry a UTC offset")
-    if device_ts > now + MAX_CLOCK_AHEAD:
-        raise Unprocessable.field("body.ts", "ts is more than 5 minutes in the future")
     alarm_type = ALARM_TYPE_OF_EVENT[event_kind]
     async with uow, serialized_writes(uow, urgent=True):
-        # the bed's state as of now (not the token cache's): a bed changing state (suspended,
-        # just resumed, ended) never loses a safety event; the answer says it. With it, in the
-        # same round trip, a receipt of this (device, seq) and the provider's policy
+        # the device and its bed's state as of now (not the token cache's): a bed changing
+        # state (suspended, just resumed, ended) never loses a safety event; the answer says
+        # it. With them, in the same round trip, a receipt of this (device, seq), the
+        # provider's policy and whether the bed has an active alarm of the type already
         lane = await uow.repo(DeviceLaneRepository).context(
-            bed_id=device.bed_id,
-            device_id=device.device_id,
-            seq=seq,
-            provider_id=device.provider_id,
+            token_hash=token_hash, seq=seq, alarm_type=alarm_type.value
         )
+        device = admit(lane.device)
+        if not device.spec.may_send_event(event_kind):
+            raise Unprocessable.field(
+                "body.kind", f"a {device.device_type.value} does not send {kind}"
+            )
+        if device_ts.tzinfo is None:
+            raise Unprocessable.field("body.ts", "ts must carry a UTC offset")
+        if device_ts > now + MAX_CLOCK_AHEAD:
+            raise Unprocessable.field("body.ts", "ts is more than 5 minutes in the future")
         bed = lane.bed
         status, in_service = (bed.status, bed.active) if bed is not None else (None, False)
         alarms = uow.repo(AlarmRepository)
         if lane.previous_alarm_id is not None:
             previous = await alarms.get(lane.previous_alarm_id)
             if previous is not None:
-                return DeviceEventResult(previous, True, status, in_service)
+                return DeviceEventResult(device, previous, True, status, in_service)
+        alarms.hold_inserts()  # the new rows go with one statement, right before the commit
         alarm, changes = await raise_or_repeat(
             uow,
             RaiseRequest(
@@ -73,13 +91,14 @@ async def raise_from_device_event(
                 detail=f"{kind} from {device.device_type.value} at {device_ts.isoformat()}",
                 region_code=bed.region_code if bed is not None else None,
             ),
-            # the lane read the policy of the token's provider: only that provider's
-            policy=lane.policy if bed is None or bed.provider_id == device.provider_id else None,
+            policy=lane.policy,  # the lane read the policy of that provider
+            no_active_alarm=lane.active_alarm_id is None,
         )
         await alarms.add_receipt(
             device_id=device.device_id, seq=seq, alarm_id=alarm.alarm_id, at=now
         )
         try:
+            await alarms.send_held()
             await uow.commit()
         except IntegrityError:
             # a concurrent retry of the same seq won (another instance): answer with its alarm
@@ -87,6 +106,6 @@ async def raise_from_device_event(
             previous = await uow.repo(AlarmRepository).receipt(device.device_id, seq)
             if previous is None:
                 raise
-            return DeviceEventResult(previous, True, status, in_service)
+            return DeviceEventResult(device, previous, True, status, in_service)
     observe_metrics(alarm, changes)
-    return DeviceEventResult(alarm, False, status, in_service)
+    return DeviceEventResult(device, alarm, False, status, in_service)

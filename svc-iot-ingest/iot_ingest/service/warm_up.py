@@ -3,7 +3,7 @@
 A fresh process opens its database connections lazily (a handshake and the dialect's first
 queries each) and PostgreSQL prepares each statement once per connection, on its first use.
 So `warm_connections` connections are opened at once, and on each the alarm lane runs a fall
-as it would (the bed, the receipt, the policy, the alarm raised then repeated, the outbox, the
+as it would (the device by its token, its bed, the receipt, the policy, the alarm raised then repeated, the outbox, the
 feed, the receipt) in a transaction that is rolled back: nothing is written, nothing is sent.
 Run before the server accepts requests, and again once Kafka is connected (an alarm event then
 takes the express path, whose INSERT also lists the earlier events of its key).
@@ -21,6 +21,7 @@ from chassis.db import UnitOfWork
 from chassis.upsert import dialect_name
 from iot_ingest.domain.alarm_types import ALARM_TYPE_OF_EVENT, ALARM_TYPES
 from iot_ingest.domain.catalogue import DeviceEventKind
+from iot_ingest.domain.device_tokens import hash_token
 from iot_ingest.repository.alarms import AlarmRepository
 from iot_ingest.repository.device_lane import DeviceLaneRepository
 from iot_ingest.repository.devices import BedRepository
@@ -48,10 +49,11 @@ async def warm_up_alarm_lane(
                 return  # SQLite: no connection to open, no statement to prepare, one writer
             await uow.repo(BedRepository).get(NOTHING)
             lane = await uow.repo(DeviceLaneRepository).context(
-                bed_id=NOTHING, device_id=NOTHING, seq=0, provider_id=NOTHING
+                token_hash=hash_token(NOTHING), seq=0, alarm_type=_FALL.value
             )
             alarms = uow.repo(AlarmRepository)
             await alarms.receipt(NOTHING, 0)
+            alarms.hold_inserts()  # as the lane: the new rows with one statement
             fall = RaiseRequest(
                 bed_id=f"{NOTHING}-{uuid.uuid4().hex}",
                 provider_id=NOTHING,
@@ -61,8 +63,11 @@ async def warm_up_alarm_lane(
                 device_id=NOTHING,
             )
             alarm, _ = await raise_or_repeat(uow, fall, policy=lane.policy)  # raised: INSERT
-            await raise_or_repeat(uow, fall, policy=lane.policy)  # repeated: row lock, UPDATE
             await alarms.add_receipt(device_id=NOTHING, seq=0, alarm_id=alarm.alarm_id, at=now)
+            await alarms.send_held()
+            await raise_or_repeat(uow, fall, policy=lane.policy)  # repeated: row lock, UPDATE
+            await alarms.add_receipt(device_id=NOTHING, seq=1, alarm_id=alarm.alarm_id, at=now)
+            await alarms.send_held()
 
     if connections <= 0:
         return

@@ -177,7 +177,15 @@ async def test_alarm_goes_out_at_once_while_the_telemetry_backlog_waits(
     """A real backlog (measured as lag of the live telemetry consumers) is still there when the
     fall alarm raised behind it has already been published and read: the alarm never queues."""
     await ensure_registry_topics(kafka_bootstrap)
-    settings = _settings(database_url, kafka_bootstrap, unique_name)  # consumers on
+    # consumers on; the monitor posts 48 batches back to back, above a device's rate limit
+    # (20/s, burst 40) on a fast enough machine: the limit is not what this test is about
+    settings = _settings(
+        database_url,
+        kafka_bootstrap,
+        unique_name,
+        telemetry_rate_per_device=1000.0,
+        telemetry_burst_per_device=1000.0,
+    )
     async with running_iot(settings) as iot:
         await _wait_ready(iot)
         bed = await iot.add_bed()
