@@ -11,9 +11,9 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 
-from aiokafka import AIOKafkaProducer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -28,6 +28,7 @@ from chassis.db import (
 from chassis.events import EventFactory
 from chassis.kafka.consumer import ConsumerConfig, ConsumerRunner, Handler
 from chassis.kafka.express import ExpressPublisher
+from chassis.kafka.healing import HealingProducer
 from chassis.kafka.outbox_relay import OutboxRelay
 from chassis.kafka.producer import ProducerTuning, create_producer
 from chassis.migrations import upgrade_to_head
@@ -56,9 +57,9 @@ class ExtraProducer:
     def __init__(self, name: str, tuning: ProducerTuning | None) -> None:
         self.name = name
         self.tuning = tuning
-        self.producer: AIOKafkaProducer | None = None
+        self.producer: HealingProducer | None = None
 
-    def get(self) -> AIOKafkaProducer | None:
+    def get(self) -> HealingProducer | None:
         return self.producer
 
 
@@ -101,7 +102,7 @@ class ServiceRuntime:
         self.signal = OutboxSignal()
         self.engine: AsyncEngine | None = None
         self.session_factory: async_sessionmaker[AsyncSession] | None = None
-        self.producer: AIOKafkaProducer | None = None
+        self.producer: HealingProducer | None = None
         self.relay: OutboxRelay | None = None
         self.express: ExpressPublisher | None = None
         self.consumers: list[ConsumerRunner] = []
@@ -231,20 +232,23 @@ class ServiceRuntime:
         self._tasks.append(asyncio.create_task(_guard(), name=name))
 
     async def _started_producer(
-        self, client_id: str, tuning: ProducerTuning | None
-    ) -> AIOKafkaProducer:
+        self, name: str, client_id: str, tuning: ProducerTuning | None
+    ) -> HealingProducer:
         """A started producer, retrying with backoff until the broker answers."""
         delay = 0.5
         while True:
-            producer = create_producer(
-                self.settings.kafka_bootstrap, client_id=client_id, tuning=tuning
-            )
+            producer = HealingProducer(
+                partial(
+                    create_producer, self.settings.kafka_bootstrap, client_id=client_id,
+                    tuning=tuning,
+                ),
+                service=self.settings.service_name,
+                name=name,
+            )  # fmt: skip
             try:
                 await producer.start()
                 return producer
             except Exception as exc:
-                with contextlib.suppress(Exception):
-                    await producer.stop()
                 logger.warning(
                     "Kafka not reachable yet; retrying",
                     extra={"bootstrap": self.settings.kafka_bootstrap, "error": type(exc).__name__},
@@ -254,11 +258,13 @@ class ServiceRuntime:
 
     async def _start_extra_producer(self, extra: ExtraProducer) -> None:
         extra.producer = await self._started_producer(
-            f"{self.settings.service_name}-{extra.name}", extra.tuning
+            extra.name, f"{self.settings.service_name}-{extra.name}", extra.tuning
         )
 
     async def _connect_kafka(self) -> None:
-        producer = await self._started_producer(self.settings.service_name, self.producer_tuning)
+        producer = await self._started_producer(
+            "main", self.settings.service_name, self.producer_tuning
+        )
         self.producer = producer
         self.kafka_connected.set()
         assert self.session_factory is not None

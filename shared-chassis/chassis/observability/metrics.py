@@ -38,6 +38,12 @@ KAFKA_PRODUCED = Counter(
 KAFKA_PRODUCE_ERRORS = Counter(
     "homebed_kafka_produce_errors_total", "Failed produce attempts.", ["service", "topic"]
 )
+KAFKA_PRODUCER_REPLACED = Counter(
+    "homebed_kafka_producer_replaced_total",
+    "Producers replaced after Kafka refused their idempotent sequence (e.g. after a broker "
+    "restart: OutOfOrderSequenceNumber); each replacement is a fresh producer id.",
+    ["service", "producer"],
+)
 KAFKA_CONSUMED = Counter(
     "homebed_kafka_consumed_total",
     "Messages consumed, by outcome (applied, duplicate, dead_lettered, retried).",

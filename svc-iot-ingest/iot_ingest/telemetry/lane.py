@@ -7,6 +7,7 @@ loop of comparisons, one encode and one produce whose acknowledgement we wait fo
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -34,6 +35,9 @@ _READINGS_DUPLICATE = READINGS.labels(SERVICE, "duplicate")
 _READINGS_REFUSED = READINGS.labels(SERVICE, "refused")
 _READINGS_LATE = READINGS.labels(SERVICE, "late")
 _BATCHES_ACCEPTED = TELEMETRY_BATCHES.labels(SERVICE, "accepted")
+UNAVAILABLE_LOG_EVERY = 10.0  # seconds between two logs of one reason for 503
+
+logger = logging.getLogger(__name__)
 
 
 class Producer(Protocol):
@@ -146,6 +150,7 @@ class TelemetryLane:
         self._monotonic = monotonic
         self._seen: dict[str, datetime] = {}
         self._seeded: set[str] = set()
+        self._unavailable_logged: dict[str, float] = {}
 
     @property
     def windows(self) -> SeqWindows:
@@ -249,6 +254,17 @@ class TelemetryLane:
             _READINGS_LATE.inc(late)
         return IngestOutcome(len(new), duplicates, checked.refused, late)
 
+    def _log_unavailable(self, exc: Exception) -> None:
+        """Why batches get 503, once per error type every 10 s (an outage fails them all)."""
+        kind = "TimeoutError" if isinstance(exc, TimeoutError) else type(exc).__name__
+        now = self._monotonic()
+        if now - self._unavailable_logged.get(kind, -UNAVAILABLE_LOG_EVERY) < UNAVAILABLE_LOG_EVERY:
+            return
+        self._unavailable_logged[kind] = now
+        logger.warning(
+            "telemetry batch not acknowledged by Kafka; answered 503", extra={"error": kind}
+        )
+
     async def _publish(
         self, auth: DeviceAuth, readings: list[Any], now: datetime, previous_high: int
     ) -> None:
@@ -265,12 +281,16 @@ class TelemetryLane:
                 readings=readings,
                 received_at=now,
             )
-            # keyed by bed (topic registry): all of a bed's devices reach one rule-engine instance
-            ack = await producer.send(self._topic, value, key=auth.bed_id.encode())
-            await asyncio.wait_for(ack, self._ack_timeout)
-        except Exception:
+            # one deadline for queueing and acknowledgement: `send` itself can wait (metadata
+            # after a broker restart, a full batch, a producer being replaced)
+            async with asyncio.timeout(self._ack_timeout):
+                # keyed by bed (topic registry): a bed's devices reach one rule-engine instance
+                ack = await producer.send(self._topic, value, key=auth.bed_id.encode())
+                await ack
+        except Exception as exc:
             self._windows.release(auth.device_id, [r.seq for r in readings], previous_high)
             TELEMETRY_BATCHES.labels(SERVICE, "unavailable").inc()
+            self._log_unavailable(exc)
             raise LaneRefusal(
                 503,
                 "Service unavailable",

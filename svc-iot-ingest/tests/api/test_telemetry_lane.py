@@ -1,5 +1,7 @@
 """The bad-input matrix of POST /v1/telemetry (in-memory bus in place of Kafka)."""
 
+import asyncio
+
 import orjson
 
 from homebed_schemas.envelope import Envelope
@@ -178,6 +180,34 @@ async def test_kafka_down_is_503_and_the_retry_with_same_seqs_is_accepted(iot) -
         "refused": [],
         "bed_in_service": True,
     }
+
+
+class _StalledProducer:
+    """A producer whose `send` never returns (metadata after a broker restart, a producer
+    being replaced): the lane's deadline covers it, not only the acknowledgement."""
+
+    def __init__(self) -> None:
+        self.never = asyncio.Event()
+        self.sends = 0
+
+    async def send(self, topic: str, value: bytes, key: bytes | None = None) -> asyncio.Future:
+        self.sends += 1
+        await self.never.wait()
+        raise AssertionError("unreachable")
+
+
+async def test_a_send_that_never_returns_is_503_and_the_retry_is_accepted(iot) -> None:
+    device = await _device(iot)
+    lane = iot.app.state.iot.lane
+    lane._ack_timeout = 0.05  # the deadline under test; nothing else waits on it
+    stalled = _StalledProducer()
+    iot.app.state.telemetry_producer.producer = stalled
+    failed = await iot.post_readings(device["token"], [_r(1), _r(2)])
+    assert (failed.status_code, failed.headers["retry-after"], stalled.sends) == (503, "1", 1)
+    iot.app.state.telemetry_producer.producer = iot.bus
+    retried = await iot.post_readings(device["token"], [_r(1), _r(2)])
+    assert (retried.status_code, retried.json()["accepted"]) == (202, 2)
+    assert [r.seq for r in _published(iot)[0].readings] == [1, 2]
 
 
 async def test_devices_of_a_bed_not_in_service_are_heard_and_told(iot) -> None:
