@@ -17,6 +17,7 @@ import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from sqlalchemy import (
@@ -34,6 +35,7 @@ from chassis.db import UnitOfWork
 from chassis.kafka.consumer import PoisonMessage, dead_letter, is_transient, show_from_the_start
 from chassis.kafka.consumer_loop import ConsumerLoop, Poll
 from chassis.kafka.crash import crash_after_applied
+from chassis.kafka.healing import HealingProducer
 from chassis.observability.metrics import KAFKA_CONSUMED
 from chassis.upsert import upsert
 from chassis.write_lock import serialized_writes
@@ -146,7 +148,7 @@ class BatchConsumer(ConsumerLoop):
         self._max_attempts = max_attempts
         self._backoff_seconds = backoff_seconds
         self._max_backoff_seconds = max_backoff_seconds
-        self._dlq_producer: AIOKafkaProducer | None = None
+        self._dlq_producer: HealingProducer | None = None
         self._next: dict[TopicPartition, int] = {}  # next offset to apply, per partition
         self._crash_after = crash_after_applied()  # test hook, see chassis.kafka.crash
         self.started = asyncio.Event()
@@ -293,12 +295,17 @@ class BatchConsumer(ConsumerLoop):
         delay = self._backoff_seconds * (2 ** min(attempt - 1, 16))
         return float(min(delay, self._max_backoff_seconds))
 
-    async def _dlq(self) -> AIOKafkaProducer:
+    async def _dlq(self) -> HealingProducer:
         if self._dlq_producer is None:
-            producer = AIOKafkaProducer(
-                bootstrap_servers=self.bootstrap,
-                client_id=f"{self.service}-{self.group_id}-dlq",
-                enable_idempotence=True,
+            producer = HealingProducer(
+                partial(
+                    AIOKafkaProducer,
+                    bootstrap_servers=self.bootstrap,
+                    client_id=f"{self.service}-{self.group_id}-dlq",
+                    enable_idempotence=True,
+                ),
+                service=self.service,
+                name=f"{self.group_id}-dlq",
             )
             await producer.start()
             self._dlq_producer = producer

@@ -76,6 +76,7 @@ class DlqProducer(Protocol):
         topic: str,
         value: bytes,
         key: bytes | None = None,
+        *,
         headers: list[tuple[str, bytes]] | None = None,
     ) -> Any: ...
 

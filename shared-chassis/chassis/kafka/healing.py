@@ -107,6 +107,7 @@ class HealingProducer:
         topic: str,
         value: bytes | None = None,
         key: bytes | None = None,
+        *,
         partition: int | None = None,
         timestamp_ms: int | None = None,
         headers: list[tuple[str, bytes]] | None = None,
@@ -132,11 +133,14 @@ class HealingProducer:
         topic: str,
         value: bytes | None = None,
         key: bytes | None = None,
+        *,
         partition: int | None = None,
         timestamp_ms: int | None = None,
         headers: list[tuple[str, bytes]] | None = None,
     ) -> Any:
-        ack = await self.send(topic, value, key, partition, timestamp_ms, headers)
+        ack = await self.send(
+            topic, value, key, partition=partition, timestamp_ms=timestamp_ms, headers=headers
+        )
         return await ack
 
     def _watch(self, producer: AIOKafkaProducer, ack: asyncio.Future[Any]) -> None:
@@ -151,7 +155,9 @@ class HealingProducer:
         if poisoned is not self._producer or self._replacing is not None:
             return
         logger.warning(
-            "Kafka refused the producer's sequence; replacing the producer",
+            "Kafka refused producer %s for good (%s); replacing it",
+            self._name,
+            type(error).__name__,
             extra={"producer": self._name, "error": type(error).__name__},
         )
         self._replacing = asyncio.get_running_loop().create_task(
@@ -167,7 +173,9 @@ class HealingProducer:
                     break
                 except Exception as exc:
                     logger.warning(
-                        "replacement producer could not start; retrying",
+                        "replacement for producer %s could not start (%s); retrying",
+                        self._name,
+                        type(exc).__name__,
                         extra={"producer": self._name, "error": type(exc).__name__},
                     )
                     await asyncio.sleep(delay)

@@ -262,7 +262,9 @@ class TelemetryLane:
             return
         self._unavailable_logged[kind] = now
         logger.warning(
-            "telemetry batch not acknowledged by Kafka; answered 503", extra={"error": kind}
+            "telemetry batch not acknowledged by Kafka (%s); answered 503",
+            kind,
+            extra={"error": kind},
         )
 
     async def _publish(
