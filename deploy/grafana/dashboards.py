@@ -546,6 +546,22 @@ def backbone() -> db.Dashboard:
                 description="Alert HomeBedKafkaProduceErrors.",
             )
         )
+        .with_panel(
+            graph(
+                "Producers replaced (Kafka refused their sequence)",
+                Query(
+                    increase("homebed_kafka_producer_replaced_total", "service, producer", "1h"),
+                    "{{service}} {{producer}}",
+                ),
+                description=(
+                    "An idempotent producer whose sequence Kafka refused for good (e.g. "
+                    "OutOfOrderSequenceNumber after a broker restart) is replaced by a fresh one "
+                    "(chassis.kafka.healing). One after a broker restart is expected; a steady "
+                    "rate means the producers and the brokers disagree: see the runbook "
+                    "HomeBedKafkaProduceErrors."
+                ),
+            )
+        )
     )
 
 
