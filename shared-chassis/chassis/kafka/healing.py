@@ -65,7 +65,6 @@ class HealingProducer:
         stop_timeout_seconds: float = 10.0,
     ) -> None:
         self._factory = factory
-        self._service = service
         self._name = name
         self._backoff = restart_backoff
         self._stop_timeout = stop_timeout_seconds
@@ -73,6 +72,8 @@ class HealingProducer:
         self._replacing: asyncio.Task[None] | None = None
         self._retired: set[asyncio.Task[None]] = set()
         self.replacements = 0
+        # the series exists from the start (0), so dashboards and increase() see it before any swap
+        self._replaced = KAFKA_PRODUCER_REPLACED.labels(service, name)
 
     async def start(self) -> None:
         """Start the first producer; raises (after stopping it) when the broker does not answer."""
@@ -182,7 +183,7 @@ class HealingProducer:
                     delay = min(delay * 2, ceiling)
             self._producer = fresh
             self.replacements += 1
-            KAFKA_PRODUCER_REPLACED.labels(self._service, self._name).inc()
+            self._replaced.inc()
         finally:
             self._replacing = None
         # the old one's other partitions may still hold batches: let them finish, in the background
