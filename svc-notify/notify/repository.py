@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import fields
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import bindparam, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify.domain.chain import AlarmChain, ChainState
@@ -116,8 +116,6 @@ _CHAINS_IN_LOCKED = (
     .with_for_update()
 )
 
-_INSERT_CHAINS = insert(cast(Table, ChainRow.__table__))
-
 _ABSENT_BEDS = "notify.absent_beds"
 _CHAINS = "notify.chains"  # alarm id -> its locked row, or None: none yet
 _NEW_CHAINS = "notify.new_chains"  # alarm id -> the values of a chain not written yet
@@ -166,7 +164,7 @@ class ChainRepository(_Repo):
 
     async def get(self, alarm_id: str, *, lock: bool = False) -> AlarmChain | None:
         new: dict[str, dict[str, Any]] = self.session.info.get(_NEW_CHAINS, {})
-        if alarm_id in new:  # opened in this transaction, written at `write_new`
+        if alarm_id in new:  # opened in this transaction, written at `take_new`
             return _chain_of(new[alarm_id])
         known: dict[str, ChainRow | None] = self.session.info.get(_CHAINS, {})
         if alarm_id in known:  # prefetched (and locked) for this transaction
@@ -180,7 +178,7 @@ class ChainRepository(_Repo):
 
     async def save(self, chain: AlarmChain) -> None:
         """An existing chain is updated through its row; a new one is kept as values and
-        written with the transaction's other new chains by `write_new` (one Core INSERT: a
+        written with the transaction's other new chains by `take_new` (one INSERT: a
         fall opens a chain, and an ORM object and flush per fall cost more than the rest of
         its chain's work). The caller writes them before the commit (`Notifications.settle`)."""
         values: dict[str, Any] = {name: getattr(chain, name) for name in _CHAIN_FIELDS}
@@ -199,15 +197,14 @@ class ChainRepository(_Repo):
         for name, value in values.items():
             setattr(row, name, value)
 
-    async def write_new(self) -> None:
-        """Insert the chains opened in this transaction; later reads find them in the table."""
+    def take_new(self) -> list[dict[str, Any]]:
+        """The values of the chains opened in this transaction, for the caller to insert now
+        (`DeliveryWriter.write`, with the deliveries); later reads find them in the table."""
         new: dict[str, dict[str, Any]] = self.session.info.pop(_NEW_CHAINS, {})
-        if not new:
-            return
-        await self.session.execute(_INSERT_CHAINS, list(new.values()))
         known: dict[str, ChainRow | None] = self.session.info.get(_CHAINS, {})
         for alarm_id in new:
             known.pop(alarm_id, None)  # read again (and locked) if this transaction needs it
+        return list(new.values())
 
     async def lock_repeat_due(self, now: datetime, *, limit: int) -> list[AlarmChain]:
         """Open chains whose step is due to repeat, locked; those locked elsewhere skipped."""

@@ -30,7 +30,6 @@ from notify.repository import BedRepository, ChainRepository, DeliveryRepository
 from notify.runtime import after_commit
 from notify.service.audience import OnCallCache, Target, resolve
 from notify.service.writer import DeliveryWriter
-from notify.signals import announce_due
 from notify.tables import BedRow, DeliveryRow
 
 BEDS_TOPIC = "intake.beds.v1"
@@ -111,14 +110,16 @@ class Notifications:
         """The transaction's new deliveries: written (one statement for them all), the falls
         among them delivered in-app at once, the dispatcher woken after the commit for the
         rest."""
-        await uow.repo(ChainRepository).write_new()  # the chains the events opened
+        chains = uow.repo(ChainRepository).take_new()  # the chains the events opened
         staged: list[DeliveryRow] = uow.session.info.pop(_STAGED, [])
-        if not staged:
-            return
-        await self.writer.write(uow, staged, self.clock())
-        if any(r.status == DeliveryStatus.PENDING.value for r in staged):
+        waiting = any(r.status == DeliveryStatus.PENDING.value for r in staged)
+        # written with the deliveries (PostgreSQL: one statement with the dedupe rows and
+        # NOTIFYs); a pending delivery (not a fall's in-app message) wakes the dispatchers
+        await self.writer.write(
+            uow, staged, self.clock(), chains=chains, announce=self.instance if waiting else None
+        )
+        if waiting:
             after_commit(uow, self.wake)
-            announce_due(uow, self.instance)
 
     async def on_bed_event(self, uow: UnitOfWork, envelope: Envelope) -> None:
         if envelope.type not in BED_EVENTS:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from aiokafka import ConsumerRecord
 from prometheus_client import REGISTRY
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from chassis.clock import ManualClock
 from chassis.kafka.consumer import ConsumerConfig
@@ -19,7 +19,7 @@ from notify.batch_runner import BatchRunner
 from notify.channels.hub import InboxHub, PushedItem
 from notify.consumers import batch_handlers
 from notify.runtime import NotifyRuntime
-from notify.tables import DeliveryRow, InboxRow
+from notify.tables import AttemptRow, DeliveryRow, InboxRow
 from notify.testing import ALARMS, Notify, admin, alarm_envelope, ops, staff_with_schedules
 
 
@@ -88,6 +88,49 @@ async def test_a_poll_of_falls_is_one_transaction_and_reaches_the_inbox_at_once(
     assert await _count(notify, DeliveryRow) == 10
     assert await _count(notify, InboxRow) == 10
     assert _step_one_falls() - fired_before == 5  # the redelivered batch counted nothing
+
+
+async def test_a_poll_of_falls_costs_four_statements_on_postgres(
+    notify: Notify, clock: ManualClock
+) -> None:
+    """Issue 16: the dedupe read, the chains (locked) and the beds, then one statement for the
+    chains, deliveries, inbox rows, attempts, dedupe rows and NOTIFYs (`one_statement`)."""
+    runtime: NotifyRuntime = notify.app.state.runtime
+    if runtime.engine.dialect.name != "postgresql":
+        return  # SQLite writes one statement per table
+    await staff_with_schedules(notify, clock)
+    raised = [
+        alarm_envelope(
+            "alarm.raised", alarm_id=f"al-s{i}", bed_id=f"bed-s{i}", raised_at=clock(), at=clock()
+        )
+        for i in range(4)
+    ]
+    runner = _runner(notify)
+    await runner.apply_batch([_record(raised[0], 0)])  # who is on call: read, then cached
+    raised = raised[1:]
+    executed: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        executed.append(statement)
+
+    event.listen(runtime.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        await runner.apply_batch([_record(e, i + 1) for i, e in enumerate(raised)])
+    finally:
+        event.remove(runtime.engine.sync_engine, "before_cursor_execute", count)
+    assert len(executed) == 4, executed
+    assert await _count(notify, DeliveryRow) == 8
+    assert await _count(notify, InboxRow) == 8
+    inbox = await notify.inbox("cg-1")
+    assert (inbox["total"], inbox["unread"]) == (4, 4)
+    async with runtime.uow() as uow:
+        processed = uow.tables.processed_events
+        done = select(func.count()).select_from(processed)
+        assert await uow.session.scalar(done) == 4  # the dedupe rows, in the one statement
+        attempts = await uow.session.scalar(
+            select(func.count()).select_from(AttemptRow).where(AttemptRow.ok.is_(True))
+        )
+        assert attempts == 8
 
 
 async def test_raise_and_acknowledgement_in_one_poll(notify: Notify, clock: ManualClock) -> None:
