@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import fields
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, or_, select, text, update
+from sqlalchemy import Table, bindparam, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify.domain.chain import AlarmChain, ChainState
@@ -18,6 +18,7 @@ from notify.tables import (
     ChainRow,
     DeliveryRow,
     InboxRow,
+    NewDelivery,
     OverrideRow,
     RecipientRow,
     ScheduleRow,
@@ -109,16 +110,19 @@ class ScheduleRepository(_Repo):
 # the consumer's per-batch reads, built once: building a statement (coercing its clauses)
 # cost more CPU per fall than running it (bench/notify_fall_cpu.py)
 _BEDS_IN = select(BedRow).where(BedRow.bed_id.in_(bindparam("ids", expanding=True)))
+# Core, not ORM: a batch's chains are kept as values and their changes written with the
+# batch's one statement (`take_changed`), not through the ORM's unit of work
 _CHAINS_IN_LOCKED = (
-    select(ChainRow)
+    select(cast(Table, ChainRow.__table__))
     .where(ChainRow.alarm_id.in_(bindparam("ids", expanding=True)))
     .order_by(ChainRow.alarm_id)
     .with_for_update()
 )
 
 _ABSENT_BEDS = "notify.absent_beds"
-_CHAINS = "notify.chains"  # alarm id -> its locked row, or None: none yet
+_CHAINS = "notify.chains"  # alarm id -> its locked row's values, or None: none yet
 _NEW_CHAINS = "notify.new_chains"  # alarm id -> the values of a chain not written yet
+_CHANGED_CHAINS = "notify.changed_chains"  # alarm id -> new values of a prefetched chain
 _RECIPIENTS = "notify.recipients_of"  # event id -> {(step, recipient)} of first rounds
 
 
@@ -157,19 +161,21 @@ class ChainRepository(_Repo):
         wanted = sorted(set(alarm_ids))  # one lock order for concurrent batches
         if not wanted:
             return
-        rows = await self.session.scalars(_CHAINS_IN_LOCKED, {"ids": wanted})
-        known: dict[str, ChainRow | None] = dict.fromkeys(wanted)
-        known |= {r.alarm_id: r for r in rows}
+        rows = await self.session.execute(_CHAINS_IN_LOCKED, {"ids": wanted})
+        known: dict[str, dict[str, Any] | None] = dict.fromkeys(wanted)
+        for row in rows.all():
+            m = row._mapping
+            known[m["alarm_id"]] = {name: m[name] for name in _CHAIN_FIELDS}
         self.session.info[_CHAINS] = known
 
     async def get(self, alarm_id: str, *, lock: bool = False) -> AlarmChain | None:
         new: dict[str, dict[str, Any]] = self.session.info.get(_NEW_CHAINS, {})
         if alarm_id in new:  # opened in this transaction, written at `take_new`
             return _chain_of(new[alarm_id])
-        known: dict[str, ChainRow | None] = self.session.info.get(_CHAINS, {})
+        known: dict[str, dict[str, Any] | None] = self.session.info.get(_CHAINS, {})
         if alarm_id in known:  # prefetched (and locked) for this transaction
             cached = known[alarm_id]
-            return None if cached is None else _chain(cached)
+            return None if cached is None else _chain_of(cached)
         query = select(ChainRow).where(ChainRow.alarm_id == alarm_id)
         if lock:
             query = query.with_for_update()
@@ -184,11 +190,15 @@ class ChainRepository(_Repo):
         values: dict[str, Any] = {name: getattr(chain, name) for name in _CHAIN_FIELDS}
         values["state"] = chain.state.value
         new: dict[str, dict[str, Any]] = self.session.info.setdefault(_NEW_CHAINS, {})
-        known: dict[str, ChainRow | None] = self.session.info.get(_CHAINS, {})
+        known: dict[str, dict[str, Any] | None] = self.session.info.get(_CHAINS, {})
         if chain.alarm_id in new:
             row = None
         elif chain.alarm_id in known:
-            row = known[chain.alarm_id]
+            if known[chain.alarm_id] is not None:  # prefetched: written with the batch
+                known[chain.alarm_id] = values
+                self.session.info.setdefault(_CHANGED_CHAINS, {})[chain.alarm_id] = values
+                return
+            row = None
         else:
             row = await self.session.get(ChainRow, chain.alarm_id)
         if row is None:
@@ -201,10 +211,16 @@ class ChainRepository(_Repo):
         """The values of the chains opened in this transaction, for the caller to insert now
         (`DeliveryWriter.write`, with the deliveries); later reads find them in the table."""
         new: dict[str, dict[str, Any]] = self.session.info.pop(_NEW_CHAINS, {})
-        known: dict[str, ChainRow | None] = self.session.info.get(_CHAINS, {})
+        known: dict[str, dict[str, Any] | None] = self.session.info.get(_CHAINS, {})
         for alarm_id in new:
             known.pop(alarm_id, None)  # read again (and locked) if this transaction needs it
         return list(new.values())
+
+    def take_changed(self) -> list[dict[str, Any]]:
+        """The new values of the prefetched chains this transaction changed, for the caller
+        to write now (`DeliveryWriter.write`); the batch's reads keep seeing them."""
+        changed: dict[str, dict[str, Any]] = self.session.info.pop(_CHANGED_CHAINS, {})
+        return list(changed.values())
 
     async def lock_repeat_due(self, now: datetime, *, limit: int) -> list[AlarmChain]:
         """Open chains whose step is due to repeat, locked; those locked elsewhere skipped."""
@@ -245,7 +261,7 @@ class DeliveryRepository(_Repo):
         )
         return set(rows)
 
-    def stage(self, row: DeliveryRow) -> None:
+    def stage(self, row: NewDelivery) -> None:
         """A new delivery the caller writes with the transaction's others
         (`DeliveryWriter`): counted now among the event's recipients."""
         known: dict[str, set[tuple[int, str]]] = self.session.info.get(_RECIPIENTS, {})

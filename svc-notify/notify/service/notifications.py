@@ -30,7 +30,7 @@ from notify.repository import BedRepository, ChainRepository, DeliveryRepository
 from notify.runtime import after_commit
 from notify.service.audience import OnCallCache, Target, resolve
 from notify.service.writer import DeliveryWriter
-from notify.tables import BedRow, DeliveryRow
+from notify.tables import BedRow, NewDelivery
 
 BEDS_TOPIC = "intake.beds.v1"
 ALARMS_TOPIC = "iot.alarms.v1"
@@ -110,13 +110,19 @@ class Notifications:
         """The transaction's new deliveries: written (one statement for them all), the falls
         among them delivered in-app at once, the dispatcher woken after the commit for the
         rest."""
-        chains = uow.repo(ChainRepository).take_new()  # the chains the events opened
-        staged: list[DeliveryRow] = uow.session.info.pop(_STAGED, [])
+        chains = uow.repo(ChainRepository)
+        staged: list[NewDelivery] = uow.session.info.pop(_STAGED, [])
         waiting = any(r.status == DeliveryStatus.PENDING.value for r in staged)
-        # written with the deliveries (PostgreSQL: one statement with the dedupe rows and
-        # NOTIFYs); a pending delivery (not a fall's in-app message) wakes the dispatchers
+        # the chains the events opened or moved, written with the deliveries (PostgreSQL: one
+        # statement with the dedupe rows and NOTIFYs); a pending delivery (not a fall's in-app
+        # message) wakes the dispatchers
         await self.writer.write(
-            uow, staged, self.clock(), chains=chains, announce=self.instance if waiting else None
+            uow,
+            staged,
+            self.clock(),
+            chains=chains.take_new(),
+            changed_chains=chains.take_changed(),
+            announce=self.instance if waiting else None,
         )
         if waiting:
             after_commit(uow, self.wake)
@@ -302,7 +308,7 @@ class Notifications:
         bed: BedRow | None,
         now: datetime,
         in_chain: bool,
-    ) -> DeliveryRow:
+    ) -> NewDelivery:
         alarm = facts.alarm
         safety = self.rules.is_safety(alarm.alarm_type) if alarm else False
         status = DeliveryStatus.UNROUTABLE if target.unroutable else DeliveryStatus.PENDING
@@ -312,7 +318,7 @@ class Notifications:
             alarm is not None
             and alarm.escalation_target in self.rules.after_acknowledgement_targets
         )
-        return DeliveryRow(
+        return NewDelivery(
             source_event_id=facts.event_id,
             topic=facts.topic,
             event_type=facts.type,
@@ -345,7 +351,7 @@ class Notifications:
 
     def _render(
         self,
-        row: DeliveryRow,
+        row: NewDelivery,
         rule: Rule,
         facts: EventFacts,
         target: Target,

@@ -1,5 +1,5 @@
 """A transaction's writes in one statement on PostgreSQL (issue 16): the chains the events
-opened, the deliveries, the fall's inbox rows and attempts, the events' dedupe rows and the
+opened or moved, the deliveries, the fall's inbox rows and attempts, the events' dedupe rows and the
 NOTIFYs, as data-modifying CTEs over JSON parameters.
 
 A poll of one or two falls used to pay six statements for them (chains, deliveries, inbox,
@@ -44,6 +44,7 @@ KEY = ("source_event_id", "step", "recipient_id", "repeat_no")  # uq_delivery_on
 @dataclass(frozen=True)
 class Shape:
     chains: bool
+    changed_chains: bool
     processed: bool
     deliveries: bool
     notify_inbox: bool
@@ -74,6 +75,19 @@ def _insert_from_json(table: Table, columns: Sequence[str], param: str) -> str:
     )
 
 
+def _update_from_json(table: Table, columns: Sequence[str], param: str) -> str:
+    """`UPDATE table` from the rows of a JSON array parameter, by the first column (the
+    primary key)."""
+    key, *rest = columns
+    typed = ", ".join(f"{_q(c)} {table.c[c].type.compile(dialect=_PG)}" for c in columns)
+    assigned = ", ".join(f"{_q(c)} = r.{_q(c)}" for c in rest)
+    return (
+        f"UPDATE {_q(table.name)} AS t SET {assigned} FROM "  # noqa: S608 - names, not input
+        f"jsonb_to_recordset(CAST(CAST(:{param} AS text) AS jsonb)) AS r({typed}) "
+        f"WHERE t.{_q(key)} = r.{_q(key)}"
+    )
+
+
 _STATEMENTS: dict[Shape, TextClause] = {}
 
 
@@ -84,6 +98,8 @@ def statement(shape: Shape) -> TextClause:
     ctes: list[str] = []
     if shape.chains:
         ctes.append(f"c AS ({_insert_from_json(_CHAINS, CHAIN_COLUMNS, 'chains')})")
+    if shape.changed_chains:
+        ctes.append(f"u AS ({_update_from_json(_CHAINS, CHAIN_COLUMNS, 'changed_chains')})")
     if shape.processed:
         ctes.append(f"p AS ({_insert_from_json(_PROCESSED, PROCESSED_COLUMNS, 'processed')})")
     if shape.deliveries:
@@ -145,6 +161,7 @@ async def write_all(
     uow: UnitOfWork,
     *,
     chains: Sequence[Mapping[str, Any]],
+    changed_chains: Sequence[Mapping[str, Any]],
     processed: Sequence[Mapping[str, Any]],
     deliveries: Sequence[Mapping[str, Any]],
     instance: str | None,
@@ -155,6 +172,7 @@ async def write_all(
     """Run the one statement; `instance` names the writer in the NOTIFYs."""
     shape = Shape(
         chains=bool(chains),
+        changed_chains=bool(changed_chains),
         processed=bool(processed),
         deliveries=bool(deliveries),
         notify_inbox=notify_inbox and bool(deliveries) and instance is not None,
@@ -163,6 +181,8 @@ async def write_all(
     params: dict[str, Any] = {}
     if shape.chains:
         params["chains"] = _json(chains)
+    if shape.changed_chains:
+        params["changed_chains"] = _json(changed_chains)
     if shape.processed:
         params["processed"] = _json(processed)
     if shape.deliveries:

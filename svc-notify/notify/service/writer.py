@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, bindparam, insert, update
 
 from chassis.db import UnitOfWork
 from notify import metrics
@@ -28,7 +28,7 @@ from notify.domain.recipients import Channel
 from notify.runtime import after_commit
 from notify.service import one_statement
 from notify.signals import announce_due, announce_inbox, on_postgres
-from notify.tables import AttemptRow, ChainRow, DeliveryRow, InboxRow
+from notify.tables import AttemptRow, ChainRow, DeliveryRow, InboxRow, NewDelivery
 
 IN_APP_CHANNELS = (Channel.IN_APP.value, Channel.MONITORING_CENTRE.value)
 _DELIVERIES = cast(Table, DeliveryRow.__table__)
@@ -39,12 +39,14 @@ _DELIVERY_COLUMNS = [c.key for c in _DELIVERIES.columns if c.key != "id"]
 _INSERT_DELIVERIES = insert(_DELIVERIES).returning(_DELIVERIES.c.id, sort_by_parameter_order=True)
 _INSERT_INBOX = insert(_INBOX).returning(_INBOX.c.id, sort_by_parameter_order=True)
 _INSERT_ATTEMPTS = insert(_ATTEMPTS)
-_INSERT_CHAINS = insert(cast(Table, ChainRow.__table__))
+_CHAINS = cast(Table, ChainRow.__table__)
+_INSERT_CHAINS = insert(_CHAINS)
+_UPDATE_CHAINS = update(_CHAINS).where(_CHAINS.c.alarm_id == bindparam("where_alarm_id"))
 # the inbox NOTIFY's payload must stay under PostgreSQL's 8000 bytes (`signals.payloads`)
 _NOTIFY_BUDGET = 7000
 
 
-def instant(row: DeliveryRow) -> bool:
+def instant(row: NewDelivery) -> bool:
     """A fall or SOS (safety) bound first for an inbox, waiting for nothing."""
     return (
         row.safety
@@ -65,17 +67,18 @@ class DeliveryWriter:
     async def write(
         self,
         uow: UnitOfWork,
-        rows: Sequence[DeliveryRow],
+        rows: Sequence[NewDelivery],
         now: datetime,
         *,
         chains: Sequence[dict[str, Any]] = (),
+        changed_chains: Sequence[dict[str, Any]] = (),
         announce: str | None = None,
     ) -> None:
         """Insert `rows` (new, not in the session; their ids are set on them) and `chains`
-        (new chains' values); `announce`: this instance, to wake the dispatchers of every
+        (new chains' values), update `changed_chains` (their new values); `announce`: this instance, to wake the dispatchers of every
         instance with the commit (deliveries wait for them). On PostgreSQL one statement
         (`one_statement`) with the batch's dedupe rows; elsewhere one per table."""
-        if not rows and not chains:
+        if not rows and not chains and not changed_chains:
             return
         sent = [r for r in rows if self.instant_in_app and instant(r)]
         for row in sent:
@@ -86,16 +89,21 @@ class DeliveryWriter:
             )
             row.next_attempt_at = None
         if on_postgres(uow):
-            await self._write_in_one(uow, rows, sent, chains, now, announce)
+            await self._write_in_one(uow, rows, sent, chains, changed_chains, now, announce)
         else:
             if chains:
                 await uow.session.execute(_INSERT_CHAINS, list(chains))
+            if changed_chains:
+                await uow.session.execute(
+                    _UPDATE_CHAINS,
+                    [{**c, "where_alarm_id": c["alarm_id"]} for c in changed_chains],
+                )
             if announce is not None:
                 announce_due(uow, announce)
             await self._write_apart(uow, rows, sent, now)
         self._count(rows)
 
-    def _count(self, rows: Sequence[DeliveryRow]) -> None:
+    def _count(self, rows: Sequence[NewDelivery]) -> None:
         for status, count in Counter(r.status for r in rows).items():
             if status != DeliveryStatus.PENDING.value:  # sent now, or unroutable: settled
                 metrics.OUTCOMES.labels(status).inc(count)
@@ -103,9 +111,10 @@ class DeliveryWriter:
     async def _write_in_one(
         self,
         uow: UnitOfWork,
-        rows: Sequence[DeliveryRow],
-        sent: Sequence[DeliveryRow],
+        rows: Sequence[NewDelivery],
+        sent: Sequence[NewDelivery],
         chains: Sequence[dict[str, Any]],
+        changed_chains: Sequence[dict[str, Any]],
         now: datetime,
         announce: str | None,
     ) -> None:
@@ -117,6 +126,7 @@ class DeliveryWriter:
         written = await one_statement.write_all(
             uow,
             chains=chains,
+            changed_chains=changed_chains,
             processed=processed,
             deliveries=[
                 {name: getattr(row, name) for name in one_statement.DELIVERY_COLUMNS}
@@ -127,27 +137,25 @@ class DeliveryWriter:
             notify_due=announce is not None,
             latency_ms=int((time.perf_counter() - started) * 1000),
         )
-        inbox_ids: dict[int, int] = {}
+        pushed: list[PushedItem] = []
         for row in rows:
             row.id, inbox_id = written.ids[
                 (row.source_event_id, row.step, row.recipient_id, row.repeat_no)
             ]
-            if inbox_id is not None:
-                inbox_ids[row.id] = inbox_id
+            if inbox_id is not None:  # a `sent` one: its inbox row, for the open streams
+                pushed.append(
+                    PushedItem(
+                        id=inbox_id,
+                        owner=row.recipient_id,
+                        subject=row.subject,
+                        title=row.title,
+                        body=row.body,
+                        safety=row.safety,
+                        created_at=now,
+                    )
+                )
         if not sent:
             return
-        pushed = [
-            PushedItem(
-                id=inbox_ids[row.id],
-                owner=row.recipient_id,
-                subject=row.subject,
-                title=row.title,
-                body=row.body,
-                safety=row.safety,
-                created_at=now,
-            )
-            for row in sent
-        ]
         self._observe_sent(sent, now)
         if self.hub is not None:
             hub = self.hub
@@ -155,7 +163,7 @@ class DeliveryWriter:
             if not notify_inbox:  # too many for one notice: `announce_inbox` splits them
                 announce_inbox(uow, hub.instance, pushed)
 
-    def _observe_sent(self, rows: Sequence[DeliveryRow], now: datetime) -> None:
+    def _observe_sent(self, rows: Sequence[NewDelivery], now: datetime) -> None:
         for channel, count in Counter(r.channel_used for r in rows).items():
             metrics.DELIVERIES.labels(channel, "sent").inc(count)
         first = metrics.FIRST_DELIVERY.labels("true")
@@ -166,8 +174,8 @@ class DeliveryWriter:
     async def _write_apart(
         self,
         uow: UnitOfWork,
-        rows: Sequence[DeliveryRow],
-        sent: Sequence[DeliveryRow],
+        rows: Sequence[NewDelivery],
+        sent: Sequence[NewDelivery],
         now: datetime,
     ) -> None:
         if not rows:
@@ -182,7 +190,7 @@ class DeliveryWriter:
             await self._to_inboxes(uow, sent, now)
 
     async def _to_inboxes(
-        self, uow: UnitOfWork, rows: Sequence[DeliveryRow], now: datetime
+        self, uow: UnitOfWork, rows: Sequence[NewDelivery], now: datetime
     ) -> None:
         started = time.perf_counter()
         values: list[dict[str, Any]] = [
