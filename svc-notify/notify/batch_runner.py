@@ -107,9 +107,17 @@ class BatchRunner(ConsumerRunner):
             with KAFKA_HANDLE_LATENCY.labels(self._service, topic, group).time():
                 async with self._uow_factory() as uow:
                     already, record_processed = self._dedupe_statements(uow.tables.processed_events)
-                    seen = set(
-                        await uow.session.scalars(already, {"group": group, "ids": list(envelopes)})
+                    # a handler that can read what the batch needs with the dedupe read does
+                    # (notify's alarms on PostgreSQL: one statement instead of three)
+                    read_with_dedupe = getattr(handler, "read", None)
+                    seen = (
+                        await read_with_dedupe(uow, group, list(envelopes.values()))
+                        if read_with_dedupe is not None
+                        else None
                     )
+                    if seen is None:
+                        ids = {"group": group, "ids": list(envelopes)}
+                        seen = set(await uow.session.scalars(already, ids))
                     fresh = [e for key, e in envelopes.items() if key not in seen]
                     if fresh:
                         now = datetime.now(UTC)

@@ -7,9 +7,11 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any, cast
 
+import orjson
 from sqlalchemy import Table, bindparam, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chassis.db import UtcDateTime
 from notify.domain.chain import AlarmChain, ChainState
 from notify.domain.delivery import OPEN_STATUSES, DeliveryStatus
 from notify.tables import (
@@ -126,10 +128,68 @@ _CHANGED_CHAINS = "notify.changed_chains"  # alarm id -> new values of a prefetc
 _RECIPIENTS = "notify.recipients_of"  # event id -> {(step, recipient)} of first rounds
 
 
+_BEDS = "notify.beds"  # bed id -> its row, read with the batch (`read_alarm_batch`)
+_CHAIN_TIMES = [
+    c.key for c in cast(Table, ChainRow.__table__).columns if isinstance(c.type, UtcDateTime)
+]
+# A batch of alarm events' reads in one statement on PostgreSQL (issue 16): which of its events
+# this consumer group applied already, their chains (locked, in alarm-id order) and their beds,
+# each as a JSON array (three result shapes in one round trip)
+_ALARM_BATCH_READ = text(
+    "SELECT "
+    "CAST((SELECT coalesce(json_agg(p.event_id), '[]') FROM processed_events AS p "
+    "WHERE p.consumer_group = :group AND p.event_id = ANY(CAST(:event_ids AS text[]))) "
+    "AS text) AS seen, "
+    "CAST((SELECT coalesce(json_agg(row_to_json(c)), '[]') FROM (SELECT * FROM alarm_chains "
+    "WHERE alarm_id = ANY(CAST(:alarm_ids AS text[])) ORDER BY alarm_id FOR UPDATE) AS c) "
+    "AS text) AS chains, "
+    "CAST((SELECT coalesce(json_agg(row_to_json(b)), '[]') FROM beds AS b "
+    "WHERE b.bed_id = ANY(CAST(:bed_ids AS text[]))) AS text) AS beds"
+)
+
+
+async def read_alarm_batch(
+    session: AsyncSession,
+    *,
+    group: str,
+    event_ids: Sequence[str],
+    alarm_ids: Sequence[str],
+    bed_ids: Sequence[str],
+) -> set[str]:
+    """PostgreSQL: the ids among `event_ids` the group applied before; the chains and beds
+    of the batch go where `ChainRepository.prefetch` and `BedRepository.prefetch` put them."""
+    wanted_chains, wanted_beds = sorted(set(alarm_ids)), sorted(set(bed_ids))
+    row = (
+        await session.execute(
+            _ALARM_BATCH_READ,
+            {
+                "group": group,
+                "event_ids": list(event_ids),
+                "alarm_ids": wanted_chains,
+                "bed_ids": wanted_beds,
+            },
+        )
+    ).one()
+    known: dict[str, dict[str, Any] | None] = dict.fromkeys(wanted_chains)
+    for values in orjson.loads(row.chains):
+        for name in _CHAIN_TIMES:
+            if values[name] is not None:
+                values[name] = datetime.fromisoformat(values[name])
+        known[values["alarm_id"]] = {name: values[name] for name in _CHAIN_FIELDS}
+    session.info[_CHAINS] = known
+    beds = {b["bed_id"]: BedRow(**b) for b in orjson.loads(row.beds)}
+    session.info[_BEDS] = beds
+    session.info[_ABSENT_BEDS] = set(wanted_beds) - set(beds)
+    return set(orjson.loads(row.seen))
+
+
 class BedRepository(_Repo):
     async def get(self, bed_id: str) -> BedRow | None:
         if bed_id in self.session.info.get(_ABSENT_BEDS, ()):
             return None
+        read: dict[str, BedRow] = self.session.info.get(_BEDS, {})
+        if bed_id in read:
+            return read[bed_id]
         return await self.session.get(BedRow, bed_id)
 
     async def prefetch(self, bed_ids: Sequence[str]) -> None:

@@ -26,10 +26,16 @@ from notify.domain.delivery import DeliveryStatus, ack_code
 from notify.domain.recipients import Channel
 from notify.domain.rules import ChainRole, Rule, RuleBook
 from notify.domain.templates import Template
-from notify.repository import BedRepository, ChainRepository, DeliveryRepository
+from notify.repository import (
+    BedRepository,
+    ChainRepository,
+    DeliveryRepository,
+    read_alarm_batch,
+)
 from notify.runtime import after_commit
 from notify.service.audience import OnCallCache, Target, resolve
 from notify.service.writer import DeliveryWriter
+from notify.signals import on_postgres
 from notify.tables import BedRow, NewDelivery
 
 BEDS_TOPIC = "intake.beds.v1"
@@ -57,6 +63,7 @@ class EventFacts:
 _REGION = re.compile(r"\d{6}")  # a county-level administrative code
 _STAGED = "notify.staged_deliveries"  # the transaction's new deliveries, settled together
 _IN_BATCH = "notify.in_batch"  # a batch of events: settled once, at its end
+_READ_WITH_DEDUPE = "notify.read_with_dedupe"  # event id -> facts: the batch read already
 
 
 class Notifications:
@@ -87,15 +94,40 @@ class Notifications:
         the falls among them delivered in-app before the commit."""
         uow.session.info[_IN_BATCH] = True
         try:
-            if topic == ALARMS_TOPIC:
-                await self._prefetch(uow, [self._facts(topic, e) for e in envelopes])
+            read: dict[str, EventFacts] | None = uow.session.info.pop(_READ_WITH_DEDUPE, None)
+            facts = [
+                read[str(e.id)] if read is not None else self._facts(topic, e) for e in envelopes
+            ]
+            if topic == ALARMS_TOPIC and read is None:
+                await self._prefetch(uow, facts)
+            elif read is not None:
+                uow.repo(DeliveryRepository).none_yet([f.event_id for f in facts])
             created = 0
-            for envelope in envelopes:
-                created += await self.on_event(uow, topic, envelope)
+            for envelope, fact in zip(envelopes, facts, strict=True):
+                created += await self.on_event(uow, topic, envelope, facts=fact)
         finally:
             uow.session.info.pop(_IN_BATCH, None)
         await self.settle(uow)
         return created
+
+    async def read_batch(
+        self, uow: UnitOfWork, topic: str, group: str, envelopes: Sequence[Envelope]
+    ) -> set[str] | None:
+        """On PostgreSQL, a batch of alarm events' reads with the runner's dedupe read, in one
+        statement (`read_alarm_batch`): the ids the group applied before. None: the runner
+        reads them itself (another topic, SQLite), then `on_events` prefetches."""
+        if topic != ALARMS_TOPIC or not on_postgres(uow):
+            return None
+        facts = {str(e.id): self._facts(topic, e) for e in envelopes}
+        seen = await read_alarm_batch(
+            uow.session,
+            group=group,
+            event_ids=list(facts),
+            alarm_ids=[f.alarm.alarm_id for f in facts.values() if f.alarm is not None],
+            bed_ids=[f.bed_id for f in facts.values() if f.bed_id],
+        )
+        uow.session.info[_READ_WITH_DEDUPE] = facts
+        return seen
 
     async def _prefetch(self, uow: UnitOfWork, facts: Sequence[EventFacts]) -> None:
         alarms = [f.alarm.alarm_id for f in facts if f.alarm is not None]
@@ -142,9 +174,11 @@ class Notifications:
         )
         await uow.repo(DeliveryRepository).fill_region(bed.bed_id, bed.region_code)
 
-    async def on_event(self, uow: UnitOfWork, topic: str, envelope: Envelope) -> int:
-        """Apply one event; returns how many deliveries it created."""
-        facts = self._facts(topic, envelope)
+    async def on_event(
+        self, uow: UnitOfWork, topic: str, envelope: Envelope, *, facts: EventFacts | None = None
+    ) -> int:
+        """Apply one event (`facts`: read already); returns how many deliveries it created."""
+        facts = facts or self._facts(topic, envelope)
         now = self.clock()
         if facts.alarm is not None:
             await self._follow_chain(uow, facts, now)
