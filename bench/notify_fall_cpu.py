@@ -10,6 +10,10 @@ process (`time.process_time()`) and of the PostgreSQL backends serving its datab
     export HOMEBED_TEST_POSTGRES_DSN=postgresql://postgres@127.0.0.1:<port>/postgres
     nice -n 19 uv run python bench/notify_fall_cpu.py --falls 2000 --batch 2
 
+`--escalations`: each fall followed by the duty manager's escalation of an earlier one (the
+bench's mix from minute 2: 40 falls and 40 escalations a second); the figures stay per fall,
+its escalation's cost included.
+
 Last line: `notify_cpu_ms_per_fall=<process> pg_cpu_ms_per_fall=<backends> falls=<n>`.
 """
 
@@ -176,9 +180,31 @@ async def measure(
         )
         for i in range(total)
     ]
-    records = [record(e, i) for i, e in enumerate(falls)]
+    events: list[Envelope] = []
+    for i, fall in enumerate(falls):
+        events.append(fall)
+        if args.escalations and i >= args.escalation_lag:
+            # `make bench-notify` from minute 2: every unacknowledged fall escalates once to
+            # the duty manager (iot-ingest's sweep), 40 a second beside the 40 falls
+            earlier = falls[i - args.escalation_lag].data
+            events.append(
+                alarm_envelope(
+                    "alarm.escalated",
+                    alarm_id=earlier["alarm_id"],
+                    bed_id=earlier["bed_id"],
+                    raised_at=clock(),
+                    at=clock(),
+                    escalation_level=1,
+                    escalation_target="duty_manager",
+                )
+            )
+    total = len(events)
+    records = [record(e, i) for i, e in enumerate(events)]
+    event_ids = [e.id for e in events]
+    # frames on the two streams: a fall reaches both, an escalation the centre's only
+    frames_of = {e.id: 2 if e.type == "alarm.raised" else 1 for e in events}
     polls = [records[i : i + args.batch] for i in range(0, total, args.batch)]
-    warm = args.warmup // args.batch
+    warm = (args.warmup * total // len(falls)) // args.batch
     statements = [0]
 
     @event.listens_for(runtime.engine.sync_engine, "before_cursor_execute")
@@ -190,8 +216,8 @@ async def measure(
         for poll in chunk:
             await runner.apply_batch(poll)
             await asyncio.sleep(0)  # the streams send the frames, as between polls
-        # a frame per fall on each of the two streams
-        await frames.wait_for(start + 2 * sum(len(p) for p in chunk))
+        expected = sum(frames_of[event_ids[r.offset]] for p in chunk for r in p)
+        await frames.wait_for(start + expected)
 
     await apply(polls[:warm])
     pg_before = await backend_cpu_seconds(dsn, database)
@@ -212,10 +238,13 @@ async def measure(
     pg = await backend_cpu_seconds(dsn, database) - pg_before
     for reader in readers:
         reader.cancel()
-    measured = total - warm * args.batch
+    measured_records = records[warm * args.batch :]
+    measured = sum(1 for r in measured_records if events[r.offset].type == "alarm.raised")
+    escalated = len(measured_records) - measured
     load = os.getloadavg()
     print(
-        f"falls={measured} batch={args.batch} frames={frames.count} wall={wall:.2f}s "
+        f"falls={measured} escalations={escalated} batch={args.batch} "
+        f"frames={frames.count} wall={wall:.2f}s "
         f"(load {load[0]:.1f}) process_cpu={cpu:.3f}s (user {user:.3f}s, system {system:.3f}s) "
         f"pg_backends_cpu={pg:.3f}s statements={executed} ({executed / len(polls[warm:]):.1f} "
         "per poll)"
@@ -232,6 +261,13 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--batch", type=int, default=2, help="records per poll (40/s: 1-4)")
     parser.add_argument("--cprofile", help="write a cProfile (CPU time) of the falls here")
+    parser.add_argument(
+        "--escalations",
+        action="store_true",
+        help="after each fall, the escalation of an earlier one (as the bench from minute 2); "
+        "the figures stay per fall, an escalation's cost included",
+    )
+    parser.add_argument("--escalation-lag", type=int, default=50, help="falls between the two")
     args = parser.parse_args()
     asyncio.run(run(args))
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
+    Select,
     String,
     Table,
     bindparam,
@@ -320,28 +321,77 @@ class UnitOfWork:
         `express`: also hand it to the producer right after the commit, unless an earlier event
         of its key still waits in the outbox (order per key is kept).
         """
+        row = self._outbox_row(topic, key, event)
+        if await self._insert_outbox_row(row, topic, key, express=express):
+            self._stage_express(row)
+        else:
+            self._pending_events += 1
+
+    async def publish_many(
+        self, events: Sequence[tuple[str, str, Envelope]], *, express: bool = False
+    ) -> None:
+        """Stage several `(topic, key, event)` like `publish`, with one outbox INSERT.
+
+        `express`: the keys' earlier unsent events are read with one query for all of them (per
+        key the rule of `publish`: an event overtakes none still waiting for the relay); a
+        sweep of forty alarms costs two statements instead of forty.
+        """
+        if not events:
+            return
+        rows = [self._outbox_row(topic, key, event) for topic, key, event in events]
+        fast = express and self._express is not None and self._express.usable
+        if fast:
+            await self._decide_express({(row["topic"], row["key"]) for row in rows})
+        await self.session.execute(_outbox_inserts(self._tables.outbox)[0], rows)
+        for row in rows:
+            if fast and (row["topic"], row["key"]) in self._express_keys:
+                self._stage_express(row)
+            else:
+                self._pending_events += 1
+
+    async def _decide_express(self, keys: set[tuple[str, str]]) -> None:
+        """Sort the keys not decided yet in this transaction into express and queued, from
+        their earlier unsent events in the outbox (one query)."""
+        assert self._express is not None
+        fresh = keys - self._express_keys - self._queued_keys
+        if not fresh:
+            return
+        listed = await self.session.execute(
+            _unsent_of_keys(self._tables.outbox),
+            {"topics": sorted({t for t, _ in fresh}), "keys": sorted({k for _, k in fresh})},
+        )
+        earlier: dict[tuple[str, str], list[str]] = {}
+        for row in listed.all():
+            earlier.setdefault((row.topic, row.key), []).append(row.event_id)
+        for staged in fresh:
+            if self._express.may_overtake(earlier.get(staged, ())):
+                self._express_keys.add(staged)
+            else:
+                self._queued_keys.add(staged)
+                OUTBOX_EXPRESS.labels(self.events.source, "queued").inc()
+
+    def _outbox_row(self, topic: str, key: str, event: Envelope) -> dict[str, Any]:
         if event.correlation_id is None and self._correlation_id is not None:
             correlation = self._correlation_id()
             if correlation:
                 event = event.model_copy(update={"correlation_id": correlation})
-        payload = encode_envelope(event)
-        headers = {"event_id": str(event.id), "event_type": event.type}
-        row = {
+        return {
             "event_id": str(event.id),
             "topic": topic,
             "key": key,
             "event_type": event.type,
-            "payload": payload,
-            "headers": headers,
+            "payload": encode_envelope(event),
+            "headers": {"event_id": str(event.id), "event_type": event.type},
             "created_at": datetime.now(UTC),
             "attempts": 0,
         }
-        if await self._insert_outbox_row(row, topic, key, express=express):
-            self._express_events.append(
-                StagedEvent(str(event.id), topic, key, payload, dict(headers))
+
+    def _stage_express(self, row: Mapping[str, Any]) -> None:
+        self._express_events.append(
+            StagedEvent(
+                row["event_id"], row["topic"], row["key"], row["payload"], dict(row["headers"])
             )
-        else:
-            self._pending_events += 1
+        )
 
     async def _insert_outbox_row(
         self, row: dict[str, Any], topic: str, key: str, *, express: bool
@@ -400,6 +450,22 @@ def _outbox_inserts(outbox: Table) -> tuple[Insert, Insert]:
             .scalar_subquery()
         )
         found = _OUTBOX_INSERTS[outbox] = (insert(outbox), insert(outbox).returning(waiting))
+    return found
+
+
+_UNSENT_OF_KEYS: dict[Table, Select[Any]] = {}
+
+
+def _unsent_of_keys(outbox: Table) -> Select[Any]:
+    """The unsent events of some topics' keys (`publish_many`), built once per table."""
+    found = _UNSENT_OF_KEYS.get(outbox)
+    if found is None:
+        built: Select[Any] = select(outbox.c.topic, outbox.c.key, outbox.c.event_id).where(
+            outbox.c.sent_at.is_(None),
+            outbox.c.topic.in_(bindparam("topics", expanding=True)),
+            outbox.c.key.in_(bindparam("keys", expanding=True)),
+        )
+        found = _UNSENT_OF_KEYS[outbox] = built
     return found
 
 

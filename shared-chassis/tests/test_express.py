@@ -244,3 +244,61 @@ async def test_the_relay_reports_the_age_of_its_oldest_unsent_event(
     assert OUTBOX_OLDEST_AGE.labels("demo-age")._value.get() > 0
     assert await relay.publish_batch() == 1
     assert OUTBOX_OLDEST_AGE.labels("demo-age")._value.get() == 0  # nothing waits
+
+
+async def _emit_many(
+    factory: object, express: ExpressPublisher, signal: OutboxSignal, *keyed: tuple[str, str]
+) -> None:
+    uow = UnitOfWork(factory, DEMO_TABLES, signal=signal, express=express)  # type: ignore[arg-type]
+    async with uow:
+        events = [
+            (TOPIC, key, uow.events.build(type_="alarm.escalated", subject=text, data={}))
+            for key, text in keyed
+        ]
+        await uow.publish_many(events, express=True)
+        await uow.commit()
+
+
+async def test_publish_many_keeps_each_key_s_order_and_is_relayed_once(
+    session_factory: object,
+) -> None:
+    """A sweep's events in one INSERT: keys with nothing waiting go express at the commit, in
+    their order; a key with an event waiting for the relay waits behind it; then the relay
+    publishes what is left, each event once."""
+    producer, signal = HeldAcks(), OutboxSignal()
+    express = _express(session_factory, producer, signal)
+    await _emit(session_factory, express, signal, "bed-2", "waiting-2", urgent=False)
+    await _emit_many(
+        session_factory,
+        express,
+        signal,
+        ("bed-1", "level-1"),
+        ("bed-2", "level-1-of-2"),
+        ("bed-1", "breach-1"),
+        ("bed-3", "level-1-of-3"),
+    )
+    assert _subjects(producer) == ["level-1", "breach-1", "level-1-of-3"]
+    producer.acknowledge_all()
+    await express.drain(5)
+    assert await _unsent(session_factory) == ["waiting-2", "level-1-of-2"]
+    relay_bus = InMemoryBus()
+    assert await _relay(session_factory, relay_bus, express).publish_batch() == 2
+    assert _subjects(relay_bus) == ["waiting-2", "level-1-of-2"]  # bed-2 in its order
+    assert await _unsent(session_factory) == []
+
+
+async def test_publish_many_after_the_express_producer_failed_leaves_all_to_the_relay(
+    session_factory: object,
+) -> None:
+    """The sweep commits, the hand-off to Kafka fails (as a crash right after the commit
+    would): every event stays in the outbox once and the relay publishes each once."""
+    bus, signal = InMemoryBus(), OutboxSignal()
+    express = _express(session_factory, bus, signal)
+    bus.fail_sends = True
+    await _emit_many(session_factory, express, signal, ("bed-1", "a"), ("bed-2", "b"))
+    await express.drain(5)
+    assert await _unsent(session_factory) == ["a", "b"]
+    bus.fail_sends = False
+    assert await _relay(session_factory, bus, express).publish_batch() == 2
+    assert await _relay(session_factory, bus, express).publish_batch() == 0
+    assert _subjects(bus) == ["a", "b"]

@@ -47,9 +47,22 @@ def _beds(notifications: Notifications) -> BatchHandler:
     return handle
 
 
-def _batch_for_topic(notifications: Notifications, topic: str) -> BatchHandler:
-    async def handle(uow: UnitOfWork, envelopes: Sequence[Envelope]) -> None:
-        await notifications.on_events(uow, topic, envelopes)
+class _TopicBatch:
+    """A topic's batch handler; `read`: its reads with the runner's dedupe read, when the
+    topic can (`BatchRunner.apply_batch`)."""
 
-    handle.__name__ = f"handle_{topic.replace('.', '_')}_batch"
-    return handle
+    def __init__(self, notifications: Notifications, topic: str) -> None:
+        self.notifications, self.topic = notifications, topic
+        self.__name__ = f"handle_{topic.replace('.', '_')}_batch"
+
+    async def __call__(self, uow: UnitOfWork, envelopes: Sequence[Envelope]) -> None:
+        await self.notifications.on_events(uow, self.topic, envelopes)
+
+    async def read(
+        self, uow: UnitOfWork, group: str, envelopes: Sequence[Envelope]
+    ) -> set[str] | None:
+        return await self.notifications.read_batch(uow, self.topic, group, envelopes)
+
+
+def _batch_for_topic(notifications: Notifications, topic: str) -> BatchHandler:
+    return _TopicBatch(notifications, topic)

@@ -7,9 +7,11 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, or_, select, text, update
+import orjson
+from sqlalchemy import Table, bindparam, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chassis.db import UtcDateTime
 from notify.domain.chain import AlarmChain, ChainState
 from notify.domain.delivery import OPEN_STATUSES, DeliveryStatus
 from notify.tables import (
@@ -18,6 +20,7 @@ from notify.tables import (
     ChainRow,
     DeliveryRow,
     InboxRow,
+    NewDelivery,
     OverrideRow,
     RecipientRow,
     ScheduleRow,
@@ -109,25 +112,84 @@ class ScheduleRepository(_Repo):
 # the consumer's per-batch reads, built once: building a statement (coercing its clauses)
 # cost more CPU per fall than running it (bench/notify_fall_cpu.py)
 _BEDS_IN = select(BedRow).where(BedRow.bed_id.in_(bindparam("ids", expanding=True)))
+# Core, not ORM: a batch's chains are kept as values and their changes written with the
+# batch's one statement (`take_changed`), not through the ORM's unit of work
 _CHAINS_IN_LOCKED = (
-    select(ChainRow)
+    select(cast(Table, ChainRow.__table__))
     .where(ChainRow.alarm_id.in_(bindparam("ids", expanding=True)))
     .order_by(ChainRow.alarm_id)
     .with_for_update()
 )
 
-_INSERT_CHAINS = insert(cast(Table, ChainRow.__table__))
-
 _ABSENT_BEDS = "notify.absent_beds"
-_CHAINS = "notify.chains"  # alarm id -> its locked row, or None: none yet
+_CHAINS = "notify.chains"  # alarm id -> its locked row's values, or None: none yet
 _NEW_CHAINS = "notify.new_chains"  # alarm id -> the values of a chain not written yet
+_CHANGED_CHAINS = "notify.changed_chains"  # alarm id -> new values of a prefetched chain
 _RECIPIENTS = "notify.recipients_of"  # event id -> {(step, recipient)} of first rounds
+
+
+_BEDS = "notify.beds"  # bed id -> its row, read with the batch (`read_alarm_batch`)
+_CHAIN_TIMES = [
+    c.key for c in cast(Table, ChainRow.__table__).columns if isinstance(c.type, UtcDateTime)
+]
+# A batch of alarm events' reads in one statement on PostgreSQL (issue 16): which of its events
+# this consumer group applied already, their chains (locked, in alarm-id order) and their beds,
+# each as a JSON array (three result shapes in one round trip)
+_ALARM_BATCH_READ = text(
+    "SELECT "
+    "CAST((SELECT coalesce(json_agg(p.event_id), '[]') FROM processed_events AS p "
+    "WHERE p.consumer_group = :group AND p.event_id = ANY(CAST(:event_ids AS text[]))) "
+    "AS text) AS seen, "
+    "CAST((SELECT coalesce(json_agg(row_to_json(c)), '[]') FROM (SELECT * FROM alarm_chains "
+    "WHERE alarm_id = ANY(CAST(:alarm_ids AS text[])) ORDER BY alarm_id FOR UPDATE) AS c) "
+    "AS text) AS chains, "
+    "CAST((SELECT coalesce(json_agg(row_to_json(b)), '[]') FROM beds AS b "
+    "WHERE b.bed_id = ANY(CAST(:bed_ids AS text[]))) AS text) AS beds"
+)
+
+
+async def read_alarm_batch(
+    session: AsyncSession,
+    *,
+    group: str,
+    event_ids: Sequence[str],
+    alarm_ids: Sequence[str],
+    bed_ids: Sequence[str],
+) -> set[str]:
+    """PostgreSQL: the ids among `event_ids` the group applied before; the chains and beds
+    of the batch go where `ChainRepository.prefetch` and `BedRepository.prefetch` put them."""
+    wanted_chains, wanted_beds = sorted(set(alarm_ids)), sorted(set(bed_ids))
+    row = (
+        await session.execute(
+            _ALARM_BATCH_READ,
+            {
+                "group": group,
+                "event_ids": list(event_ids),
+                "alarm_ids": wanted_chains,
+                "bed_ids": wanted_beds,
+            },
+        )
+    ).one()
+    known: dict[str, dict[str, Any] | None] = dict.fromkeys(wanted_chains)
+    for values in orjson.loads(row.chains):
+        for name in _CHAIN_TIMES:
+            if values[name] is not None:
+                values[name] = datetime.fromisoformat(values[name])
+        known[values["alarm_id"]] = {name: values[name] for name in _CHAIN_FIELDS}
+    session.info[_CHAINS] = known
+    beds = {b["bed_id"]: BedRow(**b) for b in orjson.loads(row.beds)}
+    session.info[_BEDS] = beds
+    session.info[_ABSENT_BEDS] = set(wanted_beds) - set(beds)
+    return set(orjson.loads(row.seen))
 
 
 class BedRepository(_Repo):
     async def get(self, bed_id: str) -> BedRow | None:
         if bed_id in self.session.info.get(_ABSENT_BEDS, ()):
             return None
+        read: dict[str, BedRow] = self.session.info.get(_BEDS, {})
+        if bed_id in read:
+            return read[bed_id]
         return await self.session.get(BedRow, bed_id)
 
     async def prefetch(self, bed_ids: Sequence[str]) -> None:
@@ -159,19 +221,21 @@ class ChainRepository(_Repo):
         wanted = sorted(set(alarm_ids))  # one lock order for concurrent batches
         if not wanted:
             return
-        rows = await self.session.scalars(_CHAINS_IN_LOCKED, {"ids": wanted})
-        known: dict[str, ChainRow | None] = dict.fromkeys(wanted)
-        known |= {r.alarm_id: r for r in rows}
+        rows = await self.session.execute(_CHAINS_IN_LOCKED, {"ids": wanted})
+        known: dict[str, dict[str, Any] | None] = dict.fromkeys(wanted)
+        for row in rows.all():
+            m = row._mapping
+            known[m["alarm_id"]] = {name: m[name] for name in _CHAIN_FIELDS}
         self.session.info[_CHAINS] = known
 
     async def get(self, alarm_id: str, *, lock: bool = False) -> AlarmChain | None:
         new: dict[str, dict[str, Any]] = self.session.info.get(_NEW_CHAINS, {})
-        if alarm_id in new:  # opened in this transaction, written at `write_new`
+        if alarm_id in new:  # opened in this transaction, written at `take_new`
             return _chain_of(new[alarm_id])
-        known: dict[str, ChainRow | None] = self.session.info.get(_CHAINS, {})
+        known: dict[str, dict[str, Any] | None] = self.session.info.get(_CHAINS, {})
         if alarm_id in known:  # prefetched (and locked) for this transaction
             cached = known[alarm_id]
-            return None if cached is None else _chain(cached)
+            return None if cached is None else _chain_of(cached)
         query = select(ChainRow).where(ChainRow.alarm_id == alarm_id)
         if lock:
             query = query.with_for_update()
@@ -180,17 +244,21 @@ class ChainRepository(_Repo):
 
     async def save(self, chain: AlarmChain) -> None:
         """An existing chain is updated through its row; a new one is kept as values and
-        written with the transaction's other new chains by `write_new` (one Core INSERT: a
+        written with the transaction's other new chains by `take_new` (one INSERT: a
         fall opens a chain, and an ORM object and flush per fall cost more than the rest of
         its chain's work). The caller writes them before the commit (`Notifications.settle`)."""
         values: dict[str, Any] = {name: getattr(chain, name) for name in _CHAIN_FIELDS}
         values["state"] = chain.state.value
         new: dict[str, dict[str, Any]] = self.session.info.setdefault(_NEW_CHAINS, {})
-        known: dict[str, ChainRow | None] = self.session.info.get(_CHAINS, {})
+        known: dict[str, dict[str, Any] | None] = self.session.info.get(_CHAINS, {})
         if chain.alarm_id in new:
             row = None
         elif chain.alarm_id in known:
-            row = known[chain.alarm_id]
+            if known[chain.alarm_id] is not None:  # prefetched: written with the batch
+                known[chain.alarm_id] = values
+                self.session.info.setdefault(_CHANGED_CHAINS, {})[chain.alarm_id] = values
+                return
+            row = None
         else:
             row = await self.session.get(ChainRow, chain.alarm_id)
         if row is None:
@@ -199,15 +267,20 @@ class ChainRepository(_Repo):
         for name, value in values.items():
             setattr(row, name, value)
 
-    async def write_new(self) -> None:
-        """Insert the chains opened in this transaction; later reads find them in the table."""
+    def take_new(self) -> list[dict[str, Any]]:
+        """The values of the chains opened in this transaction, for the caller to insert now
+        (`DeliveryWriter.write`, with the deliveries); later reads find them in the table."""
         new: dict[str, dict[str, Any]] = self.session.info.pop(_NEW_CHAINS, {})
-        if not new:
-            return
-        await self.session.execute(_INSERT_CHAINS, list(new.values()))
-        known: dict[str, ChainRow | None] = self.session.info.get(_CHAINS, {})
+        known: dict[str, dict[str, Any] | None] = self.session.info.get(_CHAINS, {})
         for alarm_id in new:
             known.pop(alarm_id, None)  # read again (and locked) if this transaction needs it
+        return list(new.values())
+
+    def take_changed(self) -> list[dict[str, Any]]:
+        """The new values of the prefetched chains this transaction changed, for the caller
+        to write now (`DeliveryWriter.write`); the batch's reads keep seeing them."""
+        changed: dict[str, dict[str, Any]] = self.session.info.pop(_CHANGED_CHAINS, {})
+        return list(changed.values())
 
     async def lock_repeat_due(self, now: datetime, *, limit: int) -> list[AlarmChain]:
         """Open chains whose step is due to repeat, locked; those locked elsewhere skipped."""
@@ -248,7 +321,7 @@ class DeliveryRepository(_Repo):
         )
         return set(rows)
 
-    def stage(self, row: DeliveryRow) -> None:
+    def stage(self, row: NewDelivery) -> None:
         """A new delivery the caller writes with the transaction's others
         (`DeliveryWriter`): counted now among the event's recipients."""
         known: dict[str, set[tuple[int, str]]] = self.session.info.get(_RECIPIENTS, {})

@@ -171,9 +171,17 @@ class AlarmRepository:
         await self._insert(_INSERT_ALARM, _values(alarm, policy))
 
     async def save(self, alarm: Alarm, policy: EscalationPolicy) -> None:
-        values = _values(alarm, policy)
-        values["where_alarm_id"] = values.pop("alarm_id")
-        await self.session.execute(_UPDATE_ALARM, values)
+        await self.save_many([(alarm, policy)])
+
+    async def save_many(self, changed: Sequence[tuple[Alarm, EscalationPolicy]]) -> None:
+        """Update several alarms with one statement (executemany: asyncpg pipelines it)."""
+        rows = []
+        for alarm, policy in changed:
+            values = _values(alarm, policy)
+            values["where_alarm_id"] = values.pop("alarm_id")
+            rows.append(values)
+        if rows:
+            await self.session.execute(_UPDATE_ALARM, rows if len(rows) > 1 else rows[0])
 
     async def add_comment(self, alarm_id: str, comment: Comment) -> None:
         await self.session.execute(
@@ -205,6 +213,12 @@ class AlarmRepository:
                 "created_at": at,
             },
         )
+
+    async def append_feed_many(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Feed rows (`provider_id`, `alarm_id`, `event_type`, `payload`, `created_at`) with one
+        statement, whatever `hold_inserts` says (a sweep writes its rows at once)."""
+        if rows:
+            await self.session.execute(_INSERT_FEED, list(rows))
 
     async def read_feed(
         self, *, provider_id: str | None, after_id: int, limit: int = 200

@@ -67,6 +67,9 @@ def policy_from_json(steps: list[dict[str, Any]]) -> EscalationPolicy:
 _POLICY = select(escalation_policies.c.steps).where(
     escalation_policies.c.provider_id == bindparam("provider_id")
 )
+_POLICIES = select(escalation_policies.c.provider_id, escalation_policies.c.steps).where(
+    escalation_policies.c.provider_id.in_(bindparam("provider_ids", expanding=True))
+)
 
 
 class EscalationPolicyRepository:
@@ -77,6 +80,14 @@ class EscalationPolicyRepository:
         """The provider's chain, or the default when it has none."""
         steps = await self.session.scalar(_POLICY, {"provider_id": provider_id})
         return DEFAULT_POLICY if steps is None else policy_from_json(steps)
+
+    async def for_providers(self, provider_ids: Collection[str]) -> dict[str, EscalationPolicy]:
+        """The chains of several providers with one query (the default for those without)."""
+        found = {provider_id: DEFAULT_POLICY for provider_id in provider_ids}
+        rows = await self.session.execute(_POLICIES, {"provider_ids": sorted(found)})
+        for provider_id, steps in rows.all():
+            found[provider_id] = policy_from_json(steps)
+        return found
 
     async def save(
         self, provider_id: str, policy: EscalationPolicy, *, by: str, at: datetime, reason: str

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from chassis.db import UnitOfWork, encode_envelope
+from homebed_schemas.envelope import Envelope
 from homebed_schemas.events.iot import AlarmSeverity
+from homebed_schemas.topics import IOT_ALARMS
 from iot_ingest.domain.alarms.escalation import EscalationPolicy
 from iot_ingest.domain.alarms.lifecycle import Alarm, AlarmChange, ChangeKind, Comment
 from iot_ingest.prometheus_metrics import (
@@ -26,7 +28,7 @@ from iot_ingest.prometheus_metrics import (
 from iot_ingest.repository.alarms import AlarmRepository
 from iot_ingest.repository.devices import BedRepository
 from iot_ingest.repository.monitoring import EscalationPolicyRepository
-from iot_ingest.service.events import emit_alarm_change
+from iot_ingest.service.events import alarm_change_event, emit_alarm_change
 
 # Changes kept as lines of the alarm's comments (its detail's history): people's notes, and the
 # platform's hand-over to another provider (who was released, and why)
@@ -134,6 +136,45 @@ async def record_changes(
                 at=change.at,
             )
     return changes
+
+
+async def record_sweep(
+    uow: UnitOfWork, swept: Sequence[tuple[Alarm, EscalationPolicy]]
+) -> list[list[AlarmChange]]:
+    """`record_changes` for a sweep's alarms together: one UPDATE for the rows, one outbox
+    INSERT (and one read of the beds' earlier unsent events) for their events, one INSERT for
+    the feed, whatever their number; the changes of each alarm, in order."""
+    alarms = uow.repo(AlarmRepository)
+    await alarms.save_many(swept)
+    events: list[tuple[str, str, Envelope]] = []
+    feed: list[dict[str, object]] = []
+    made: list[list[AlarmChange]] = []
+    for alarm, _ in swept:
+        changes = alarm.pop_changes()
+        made.append(changes)
+        for change in changes:
+            if change.kind in ON_RECORD and change.text is not None:
+                comment = Comment(by=change.actor or "", at=change.at, text=change.text)
+                await alarms.add_comment(alarm.alarm_id, comment)
+            envelope = alarm_change_event(uow, alarm, change)
+            events.append((IOT_ALARMS.name, alarm.bed_id, envelope))
+            payload = encode_envelope(envelope)
+            providers = [alarm.provider_id]
+            if change.previous_provider_id is not None:
+                providers.append(change.previous_provider_id)  # as `record_changes`
+            feed.extend(
+                {
+                    "provider_id": provider_id,
+                    "alarm_id": alarm.alarm_id,
+                    "event_type": envelope.type,
+                    "payload": payload,
+                    "created_at": change.at,
+                }
+                for provider_id in providers
+            )
+    await uow.publish_many(events, express=True)
+    await alarms.append_feed_many(feed)
+    return made
 
 
 def observe_metrics(alarm: Alarm, changes: Sequence[AlarmChange]) -> None:

@@ -19,6 +19,14 @@ async def emit_alarm_change(uow: UnitOfWork, alarm: Alarm, change: AlarmChange) 
     Express: sent right after the commit by the transaction that made the change, not after the
     outbox relay's next round (a fall is the one message where seconds matter, 001 §四(三)2).
     """
+    event = alarm_change_event(uow, alarm, change)
+    await uow.publish(topic=IOT_ALARMS.name, key=alarm.bed_id, event=event, express=True)
+    return event
+
+
+def alarm_change_event(uow: UnitOfWork, alarm: Alarm, change: AlarmChange) -> Envelope:
+    """The envelope of `alarm.<change>`, not staged yet (a sweep stages its events together
+    with `uow.publish_many(..., express=True)`, keyed by bed as `emit_alarm_change`)."""
     payload = AlarmEvent(
         alarm_id=alarm.alarm_id,
         bed_id=alarm.bed_id,
@@ -42,14 +50,8 @@ async def emit_alarm_change(uow: UnitOfWork, alarm: Alarm, change: AlarmChange) 
         detail=alarm.detail,
         occurred_at=change.at,
     )
-    return await uow.emit(
-        topic=IOT_ALARMS.name,
-        key=alarm.bed_id,
-        type_=f"alarm.{change.kind.value}",
-        subject=alarm.alarm_id,
-        data=payload,
-        time=change.at,
-        express=True,
+    return uow.events.build(
+        type_=f"alarm.{change.kind.value}", subject=alarm.alarm_id, data=payload, time=change.at
     )
 
 

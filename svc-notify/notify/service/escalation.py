@@ -12,7 +12,7 @@ from notify.channels.base import CENTRE_PREFIX
 from notify.domain.delivery import DeliveryStatus
 from notify.repository import ChainRepository, DeliveryRepository
 from notify.service.writer import DeliveryWriter
-from notify.tables import DeliveryRow
+from notify.tables import DeliveryRow, NewDelivery
 
 
 async def repeat_due_steps(
@@ -46,7 +46,7 @@ async def repeat_due_steps(
                 d.bed_id for ds in firsts.values() for d in ds if d.bed_id and not d.region_code
             ]
             regions = await deliveries.bed_regions(unplaced)
-            rows: list[DeliveryRow] = []
+            rows: list[NewDelivery] = []
             for chain in due:
                 originals = [
                     d
@@ -75,8 +75,8 @@ async def repeat_due_steps(
     return created
 
 
-def _repeat(original: DeliveryRow, round_no: int, now: datetime) -> DeliveryRow:
-    return DeliveryRow(
+def _repeat(original: DeliveryRow, round_no: int, now: datetime) -> NewDelivery:
+    return NewDelivery(
         source_event_id=original.source_event_id,
         topic=original.topic,
         event_type=original.event_type,

@@ -26,12 +26,17 @@ from notify.domain.delivery import DeliveryStatus, ack_code
 from notify.domain.recipients import Channel
 from notify.domain.rules import ChainRole, Rule, RuleBook
 from notify.domain.templates import Template
-from notify.repository import BedRepository, ChainRepository, DeliveryRepository
+from notify.repository import (
+    BedRepository,
+    ChainRepository,
+    DeliveryRepository,
+    read_alarm_batch,
+)
 from notify.runtime import after_commit
 from notify.service.audience import OnCallCache, Target, resolve
 from notify.service.writer import DeliveryWriter
-from notify.signals import announce_due
-from notify.tables import BedRow, DeliveryRow
+from notify.signals import on_postgres
+from notify.tables import BedRow, NewDelivery
 
 BEDS_TOPIC = "intake.beds.v1"
 ALARMS_TOPIC = "iot.alarms.v1"
@@ -58,6 +63,7 @@ class EventFacts:
 _REGION = re.compile(r"\d{6}")  # a county-level administrative code
 _STAGED = "notify.staged_deliveries"  # the transaction's new deliveries, settled together
 _IN_BATCH = "notify.in_batch"  # a batch of events: settled once, at its end
+_READ_WITH_DEDUPE = "notify.read_with_dedupe"  # event id -> facts: the batch read already
 
 
 class Notifications:
@@ -88,15 +94,40 @@ class Notifications:
         the falls among them delivered in-app before the commit."""
         uow.session.info[_IN_BATCH] = True
         try:
-            if topic == ALARMS_TOPIC:
-                await self._prefetch(uow, [self._facts(topic, e) for e in envelopes])
+            read: dict[str, EventFacts] | None = uow.session.info.pop(_READ_WITH_DEDUPE, None)
+            facts = [
+                read[str(e.id)] if read is not None else self._facts(topic, e) for e in envelopes
+            ]
+            if topic == ALARMS_TOPIC and read is None:
+                await self._prefetch(uow, facts)
+            elif read is not None:
+                uow.repo(DeliveryRepository).none_yet([f.event_id for f in facts])
             created = 0
-            for envelope in envelopes:
-                created += await self.on_event(uow, topic, envelope)
+            for envelope, fact in zip(envelopes, facts, strict=True):
+                created += await self.on_event(uow, topic, envelope, facts=fact)
         finally:
             uow.session.info.pop(_IN_BATCH, None)
         await self.settle(uow)
         return created
+
+    async def read_batch(
+        self, uow: UnitOfWork, topic: str, group: str, envelopes: Sequence[Envelope]
+    ) -> set[str] | None:
+        """On PostgreSQL, a batch of alarm events' reads with the runner's dedupe read, in one
+        statement (`read_alarm_batch`): the ids the group applied before. None: the runner
+        reads them itself (another topic, SQLite), then `on_events` prefetches."""
+        if topic != ALARMS_TOPIC or not on_postgres(uow):
+            return None
+        facts = {str(e.id): self._facts(topic, e) for e in envelopes}
+        seen = await read_alarm_batch(
+            uow.session,
+            group=group,
+            event_ids=list(facts),
+            alarm_ids=[f.alarm.alarm_id for f in facts.values() if f.alarm is not None],
+            bed_ids=[f.bed_id for f in facts.values() if f.bed_id],
+        )
+        uow.session.info[_READ_WITH_DEDUPE] = facts
+        return seen
 
     async def _prefetch(self, uow: UnitOfWork, facts: Sequence[EventFacts]) -> None:
         alarms = [f.alarm.alarm_id for f in facts if f.alarm is not None]
@@ -111,14 +142,22 @@ class Notifications:
         """The transaction's new deliveries: written (one statement for them all), the falls
         among them delivered in-app at once, the dispatcher woken after the commit for the
         rest."""
-        await uow.repo(ChainRepository).write_new()  # the chains the events opened
-        staged: list[DeliveryRow] = uow.session.info.pop(_STAGED, [])
-        if not staged:
-            return
-        await self.writer.write(uow, staged, self.clock())
-        if any(r.status == DeliveryStatus.PENDING.value for r in staged):
+        chains = uow.repo(ChainRepository)
+        staged: list[NewDelivery] = uow.session.info.pop(_STAGED, [])
+        waiting = any(r.status == DeliveryStatus.PENDING.value for r in staged)
+        # the chains the events opened or moved, written with the deliveries (PostgreSQL: one
+        # statement with the dedupe rows and NOTIFYs); a pending delivery (not a fall's in-app
+        # message) wakes the dispatchers
+        await self.writer.write(
+            uow,
+            staged,
+            self.clock(),
+            chains=chains.take_new(),
+            changed_chains=chains.take_changed(),
+            announce=self.instance if waiting else None,
+        )
+        if waiting:
             after_commit(uow, self.wake)
-            announce_due(uow, self.instance)
 
     async def on_bed_event(self, uow: UnitOfWork, envelope: Envelope) -> None:
         if envelope.type not in BED_EVENTS:
@@ -135,9 +174,11 @@ class Notifications:
         )
         await uow.repo(DeliveryRepository).fill_region(bed.bed_id, bed.region_code)
 
-    async def on_event(self, uow: UnitOfWork, topic: str, envelope: Envelope) -> int:
-        """Apply one event; returns how many deliveries it created."""
-        facts = self._facts(topic, envelope)
+    async def on_event(
+        self, uow: UnitOfWork, topic: str, envelope: Envelope, *, facts: EventFacts | None = None
+    ) -> int:
+        """Apply one event (`facts`: read already); returns how many deliveries it created."""
+        facts = facts or self._facts(topic, envelope)
         now = self.clock()
         if facts.alarm is not None:
             await self._follow_chain(uow, facts, now)
@@ -301,7 +342,7 @@ class Notifications:
         bed: BedRow | None,
         now: datetime,
         in_chain: bool,
-    ) -> DeliveryRow:
+    ) -> NewDelivery:
         alarm = facts.alarm
         safety = self.rules.is_safety(alarm.alarm_type) if alarm else False
         status = DeliveryStatus.UNROUTABLE if target.unroutable else DeliveryStatus.PENDING
@@ -311,7 +352,7 @@ class Notifications:
             alarm is not None
             and alarm.escalation_target in self.rules.after_acknowledgement_targets
         )
-        return DeliveryRow(
+        return NewDelivery(
             source_event_id=facts.event_id,
             topic=facts.topic,
             event_type=facts.type,
@@ -344,7 +385,7 @@ class Notifications:
 
     def _render(
         self,
-        row: DeliveryRow,
+        row: NewDelivery,
         rule: Rule,
         facts: EventFacts,
         target: Target,

@@ -47,9 +47,13 @@ async def _connected() -> bool:
     return False
 
 
+@pytest.mark.parametrize("budget", [7000, 0], ids=["notice-in-the-write", "notice-apart"])
 async def test_rows_written_by_one_instance_reach_the_other_instances_stream(
-    postgres_url: str,
+    postgres_url: str, budget: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The inbox NOTIFY goes in the consumer's one statement (`one_statement`), or, when its
+    payload could exceed PostgreSQL's limit (budget 0 here), apart (`announce_inbox`)."""
+    monkeypatch.setattr("notify.service.writer._NOTIFY_BUDGET", budget)
     clock = ManualClock(START)
     settings = notify_settings(postgres_url, stream_poll_seconds=300)
     async with AsyncExitStack() as stack:

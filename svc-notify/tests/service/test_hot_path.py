@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from aiokafka import ConsumerRecord
 from prometheus_client import REGISTRY
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from chassis.clock import ManualClock
 from chassis.kafka.consumer import ConsumerConfig
@@ -19,7 +19,7 @@ from notify.batch_runner import BatchRunner
 from notify.channels.hub import InboxHub, PushedItem
 from notify.consumers import batch_handlers
 from notify.runtime import NotifyRuntime
-from notify.tables import DeliveryRow, InboxRow
+from notify.tables import AttemptRow, ChainRow, DeliveryRow, InboxRow
 from notify.testing import ALARMS, Notify, admin, alarm_envelope, ops, staff_with_schedules
 
 
@@ -88,6 +88,140 @@ async def test_a_poll_of_falls_is_one_transaction_and_reaches_the_inbox_at_once(
     assert await _count(notify, DeliveryRow) == 10
     assert await _count(notify, InboxRow) == 10
     assert _step_one_falls() - fired_before == 5  # the redelivered batch counted nothing
+
+
+async def test_a_poll_of_falls_costs_two_statements_on_postgres(
+    notify: Notify, clock: ManualClock
+) -> None:
+    """Issue 16: one statement reads the dedupe ids, the chains (locked) and the beds; one
+    writes the chains, deliveries, inbox rows, attempts, dedupe rows and NOTIFYs."""
+    runtime: NotifyRuntime = notify.app.state.runtime
+    if runtime.engine.dialect.name != "postgresql":
+        return  # SQLite writes one statement per table
+    await staff_with_schedules(notify, clock)
+    raised = [
+        alarm_envelope(
+            "alarm.raised", alarm_id=f"al-s{i}", bed_id=f"bed-s{i}", raised_at=clock(), at=clock()
+        )
+        for i in range(4)
+    ]
+    runner = _runner(notify)
+    await runner.apply_batch([_record(raised[0], 0)])  # who is on call: read, then cached
+    raised = raised[1:]
+    executed: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        executed.append(statement)
+
+    event.listen(runtime.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        await runner.apply_batch([_record(e, i + 1) for i, e in enumerate(raised)])
+    finally:
+        event.remove(runtime.engine.sync_engine, "before_cursor_execute", count)
+    assert len(executed) == 2, executed
+    assert await _count(notify, DeliveryRow) == 8
+    assert await _count(notify, InboxRow) == 8
+    inbox = await notify.inbox("cg-1")
+    assert (inbox["total"], inbox["unread"]) == (4, 4)
+    async with runtime.uow() as uow:
+        processed = uow.tables.processed_events
+        done = select(func.count()).select_from(processed)
+        assert await uow.session.scalar(done) == 4  # the dedupe rows, in the one statement
+        attempts = await uow.session.scalar(
+            select(func.count()).select_from(AttemptRow).where(AttemptRow.ok.is_(True))
+        )
+        assert attempts == 8
+
+
+async def test_escalations_move_their_chains_in_the_one_statement(
+    notify: Notify, clock: ManualClock
+) -> None:
+    """Issue 16: an escalation of a chain the batch read changes it in the batch's writing
+    statement (no ORM flush of its own); a later event of the same poll sees the change, the
+    acknowledgement stops the chain and nothing repeats."""
+    await staff_with_schedules(notify, clock)
+    raised_at = clock()
+    falls = [
+        alarm_envelope(
+            "alarm.raised",
+            alarm_id=f"al-e{i}",
+            bed_id=f"bed-e{i}",
+            raised_at=raised_at,
+            at=raised_at,
+        )
+        for i in range(3)
+    ]
+    runner = _runner(notify)
+    await runner.apply_batch([_record(e, i) for i, e in enumerate(falls)])
+    clock.advance(timedelta(minutes=2))
+
+    def escalated(i: int) -> Envelope:
+        return alarm_envelope(
+            "alarm.escalated",
+            alarm_id=f"al-e{i}",
+            bed_id=f"bed-e{i}",
+            raised_at=raised_at,
+            at=clock(),
+            escalation_level=1,
+            escalation_target="duty_manager",
+        )
+
+    acknowledged = alarm_envelope(
+        "alarm.acknowledged",
+        alarm_id="al-e0",
+        bed_id="bed-e0",
+        raised_at=raised_at,
+        at=clock(),
+        status="acknowledged",
+        actor="dm-1",
+    )
+    runtime: NotifyRuntime = notify.app.state.runtime
+    executed: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        executed.append(statement)
+
+    poll = [escalated(0), escalated(1), acknowledged, escalated(2)]
+    event.listen(runtime.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        await runner.apply_batch([_record(e, 10 + i) for i, e in enumerate(poll)])
+    finally:
+        event.remove(runtime.engine.sync_engine, "before_cursor_execute", count)
+    if runtime.engine.dialect.name == "postgresql":
+        # the chains' changes went with the writing statements, not as UPDATEs of their own
+        assert not [s for s in executed if s.lstrip().upper().startswith("UPDATE ALARM_CHAINS")]
+        assert sum(s.startswith("WITH") for s in executed) == 2  # before and after the ack
+    async with runtime.uow() as uow:
+        chains = {
+            c.alarm_id: (c.step, c.state)
+            for c in await uow.session.scalars(select(ChainRow).order_by(ChainRow.alarm_id))
+        }
+    assert chains == {
+        "al-e0": (2, "acknowledged"),
+        "al-e1": (2, "open"),
+        "al-e2": (2, "open"),
+    }
+
+    async def to_duty_manager() -> list[tuple[str, str]]:
+        async with runtime.uow() as uow:
+            rows = await uow.session.scalars(
+                select(DeliveryRow).where(DeliveryRow.recipient_id == "dm-1")
+            )
+            return sorted((r.subject, r.status) for r in rows)
+
+    # the duty manager (by SMS: the dispatcher's) told of each escalation once; the
+    # acknowledged alarm's message cancelled before it went out
+    told = [("al-e0", "cancelled"), ("al-e1", "pending"), ("al-e2", "pending")]
+    assert await to_duty_manager() == told
+    await runner.apply_batch([_record(e, 10 + i) for i, e in enumerate(poll)])  # redelivered
+    assert await to_duty_manager() == told
+    clock.advance(timedelta(minutes=2))
+    await notify.sweep()
+    async with runtime.uow() as uow:
+        repeated = await uow.session.scalars(
+            select(DeliveryRow.subject).where(DeliveryRow.repeat_no > 0)
+        )
+        assert set(repeated) == {"al-e1", "al-e2"}  # the acknowledged chain does not repeat
 
 
 async def test_raise_and_acknowledgement_in_one_poll(notify: Notify, clock: ManualClock) -> None:
