@@ -7,19 +7,28 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy import Table, and_, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from subsidy.domain.bed_adjustments import AdjustmentKey, Holder
 from subsidy.domain.lines import Line
 from subsidy.domain.periods import Period
 from subsidy.domain.provider_awards import Award, ClaimKey
 from subsidy.domain.settlement import LineAmount, SettledLine, funding_text, parse_funding
-from subsidy.tables import BedFactRow, ProviderAwardClaimRow, SettlementLineRow, SettlementRow
+from subsidy.tables import (
+    BedAdjustmentClaimRow,
+    BedFactRow,
+    ProviderAwardClaimRow,
+    SettlementLineRow,
+    SettlementRow,
+)
 
 LINES = cast(Table, SettlementLineRow.__table__)
 CLAIMS = cast(Table, ProviderAwardClaimRow.__table__)
+ADJUSTMENTS = cast(Table, BedAdjustmentClaimRow.__table__)
+SETTLEMENTS = cast(Table, SettlementRow.__table__)
 SETTLED = ("approved", "paid")
 LINE_ARRAYS = (  # the columns a run writes (COPY on PostgreSQL), besides settlement_id, position
     "id",
@@ -331,6 +340,123 @@ class SettlementRepository:
             )
         return {(kind, award) for kind, award in await self.session.execute(mine)}
 
+    async def adjustment_holders(
+        self, keys: Iterable[AdjustmentKey]
+    ) -> dict[AdjustmentKey, Holder]:
+        """Which settlement holds each of these per-bed adjustments, and its state."""
+        wanted = set(keys)
+        if not wanted:
+            return {}
+        rows = await self.session.execute(
+            select(
+                ADJUSTMENTS.c.bed_id,
+                ADJUSTMENTS.c.for_period,
+                ADJUSTMENTS.c.kind,
+                ADJUSTMENTS.c.settlement_id,
+                SETTLEMENTS.c.status,
+            )
+            .outerjoin(SETTLEMENTS, SETTLEMENTS.c.id == ADJUSTMENTS.c.settlement_id)
+            .where(ADJUSTMENTS.c.bed_id.in_(sorted({bed for bed, _, _ in wanted})))
+        )
+        found = {}
+        for bed, month, kind, holder, status in rows:
+            if (bed, month, kind) in wanted:  # a vanished holder frees it: "paid" is free
+                found[(bed, month, kind)] = Holder(holder, status or "paid")
+        return found
+
+    async def claim_adjustments(
+        self,
+        wanted: Mapping[str, Sequence[AdjustmentKey]],
+        holders: Mapping[AdjustmentKey, Holder],
+        now: datetime,
+    ) -> dict[str, set[AdjustmentKey]]:
+        """Each settlement's per-bed adjustment claims become `wanted[settlement]`: those it no
+        longer carries are released, the unclaimed ones taken (a concurrent run that took one
+        first wins: the key decides), those of an approved holder taken over (only from that
+        holder: compare and swap). Returns what each settlement holds afterwards."""
+        ids = sorted(wanted)
+        if not ids:
+            return {}
+        mine = select(
+            ADJUSTMENTS.c.settlement_id,
+            ADJUSTMENTS.c.bed_id,
+            ADJUSTMENTS.c.for_period,
+            ADJUSTMENTS.c.kind,
+        ).where(ADJUSTMENTS.c.settlement_id.in_(ids))
+        held: dict[str, set[AdjustmentKey]] = defaultdict(set)
+        for stl, bed, month, kind in await self.session.execute(mine):
+            held[stl].add((bed, month, kind))
+        written = False
+        for stl in ids:
+            want = set(wanted[stl])
+            for bed, month, kind in sorted(held[stl] - want):
+                await self.session.execute(
+                    delete(ADJUSTMENTS).where(_key_is(bed, month, kind), _holder_is(stl))
+                )
+                written = True
+            new = sorted(want - held[stl])
+            fresh = [key for key in new if key not in holders]
+            if fresh:
+                await self.session.execute(
+                    self._insert(ADJUSTMENTS)
+                    .values(
+                        [
+                            {
+                                "bed_id": bed,
+                                "for_period": month,
+                                "kind": kind,
+                                "settlement_id": stl,
+                                "claimed_at": now,
+                            }
+                            for bed, month, kind in fresh
+                        ]
+                    )
+                    .on_conflict_do_nothing()
+                )
+                written = True
+            for key in new:
+                if key in holders:  # taken over from the approved holder, if still its own
+                    await self.session.execute(
+                        update(ADJUSTMENTS)
+                        .where(_key_is(*key), _holder_is(holders[key].settlement_id))
+                        .values(settlement_id=stl, claimed_at=now)
+                    )
+                    written = True
+        if not written:
+            return {stl: held.get(stl, set()) for stl in ids}
+        after: dict[str, set[AdjustmentKey]] = {stl: set() for stl in ids}
+        for stl, bed, month, kind in await self.session.execute(mine):
+            after[stl].add((bed, month, kind))
+        return after
+
+    async def unclaimed_adjustments(self, ids: Sequence[str]) -> dict[str, list[AdjustmentKey]]:
+        """Per settlement, its per-bed adjustment lines it does not hold the claim of (a draft
+        from before the claims, or one another settlement overtook): refused at submission."""
+        rows = await self.session.execute(
+            select(LINES.c.settlement_id, LINES.c.bed_id, LINES.c.for_period, LINES.c.kind)
+            .join(SETTLEMENTS, SETTLEMENTS.c.id == LINES.c.settlement_id)
+            .outerjoin(
+                ADJUSTMENTS,
+                and_(
+                    ADJUSTMENTS.c.bed_id == LINES.c.bed_id,
+                    ADJUSTMENTS.c.for_period == LINES.c.for_period,
+                    ADJUSTMENTS.c.kind == LINES.c.kind,
+                    ADJUSTMENTS.c.settlement_id == LINES.c.settlement_id,
+                ),
+            )
+            .where(
+                LINES.c.settlement_id.in_(ids),
+                LINES.c.for_period < SETTLEMENTS.c.period,
+                LINES.c.elder_id != "",
+                ADJUSTMENTS.c.bed_id.is_(None),
+            )
+            .order_by(LINES.c.settlement_id, LINES.c.bed_id, LINES.c.for_period, LINES.c.kind)
+        )
+        found: dict[str, list[AdjustmentKey]] = defaultdict(list)
+        for stl, bed, month, kind in rows:
+            found[stl].append((bed, month, kind))
+        return found
+
     async def settled_for(
         self, jurisdiction: str, wanted: Iterable[tuple[str, str, str]]
     ) -> dict[tuple[str, str, str], list[SettledLine]]:
@@ -375,6 +501,18 @@ class SettlementRepository:
     async def touch(self, row: SettlementRow, now: datetime) -> None:
         row.ran_at = now
         await self.session.flush()
+
+
+def _key_is(bed_id: str, for_period: str, kind: str) -> Any:
+    return and_(
+        ADJUSTMENTS.c.bed_id == bed_id,
+        ADJUSTMENTS.c.for_period == for_period,
+        ADJUSTMENTS.c.kind == kind,
+    )
+
+
+def _holder_is(settlement_id: str) -> Any:
+    return ADJUSTMENTS.c.settlement_id == settlement_id
 
 
 def _settled(row: SettlementLineRow) -> SettledLine:

@@ -104,6 +104,15 @@ async def submit_settlements(
                         )
                 except DomainError as error:
                     raise _named(error, row, many) from None
+            stale = await settlements.unclaimed_adjustments(ids)
+            for row in rows:
+                if row.id in stale:
+                    bed, month, kind = stale[row.id][0]
+                    stale_error = Conflict(
+                        f"its {kind} adjustment of {month} for {bed} is carried by another "
+                        "settlement now: run it again before submitting it"
+                    )
+                    raise _named(stale_error, row, many)
             amounts = await settlements.line_amounts_of(ids)
             pending: dict[str, str | None] = {}
             specs = []
