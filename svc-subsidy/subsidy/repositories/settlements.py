@@ -30,7 +30,9 @@ CLAIMS = cast(Table, ProviderAwardClaimRow.__table__)
 ADJUSTMENTS = cast(Table, BedAdjustmentClaimRow.__table__)
 SETTLEMENTS = cast(Table, SettlementRow.__table__)
 SETTLED = ("approved", "paid")
-LINE_ARRAYS = (  # the columns a run writes (COPY on PostgreSQL), besides settlement_id, position
+LINE_COLUMNS = (  # the columns a run writes (COPY on PostgreSQL), in its records' order
+    "settlement_id",
+    "position",
     "id",
     "bed_id",
     "elder_id",
@@ -163,42 +165,40 @@ class SettlementRepository:
 
     async def replace_lines_of(self, runs: Mapping[str, Sequence[SettledLine]]) -> None:
         """Drafts' lines are their last run's: the old ones go, the new ones come (the ledger
-        sees nothing of a draft). On PostgreSQL one `INSERT … SELECT unnest(…)` writes the lines
-        of every settlement of the run: one statement of column arrays, whatever their number."""
+        sees nothing of a draft). On PostgreSQL the lines of every settlement of the run go by
+        one COPY; the records are built as tuples, one per line (no column lists to fill)."""
         if not runs:
             return
         await self.session.execute(delete(LINES).where(LINES.c.settlement_id.in_(list(runs))))
-        columns: dict[str, list[Any]] = {
-            name: [] for name in ("settlement_id", "position", *LINE_ARRAYS)
-        }
-        for settlement_id, lines in runs.items():
-            for position, settled in enumerate(lines):
-                line = settled.line
-                columns["settlement_id"].append(settlement_id)
-                columns["position"].append(position)
-                columns["id"].append(settled.line_id(settlement_id))
-                columns["bed_id"].append(settled.bed_id)
-                columns["elder_id"].append(settled.elder_id)
-                columns["for_period"].append(settled.for_period)
-                columns["kind"].append(line.kind)
-                columns["rule"].append(line.rule)
-                columns["seed"].append(line.seed)
-                columns["payee"].append(line.payee)
-                columns["amount_fen"].append(line.amount_fen)
-                columns["funding"].append(funding_text(line.funding))
-                columns["explanation"].append(line.explanation)
-        count = len(columns["id"])
-        if not count:
+        records = [
+            (
+                settlement_id,
+                position,
+                settled.line_id(settlement_id),
+                settled.bed_id,
+                settled.elder_id,
+                settled.for_period,
+                settled.line.kind,
+                settled.line.rule,
+                settled.line.seed,
+                settled.line.payee,
+                settled.line.amount_fen,
+                funding_text(settled.line.funding),
+                settled.line.explanation,
+            )
+            for settlement_id, lines in runs.items()
+            for position, settled in enumerate(lines)
+        ]
+        if not records:
             return
         if self.session.get_bind().dialect.name == "postgresql":
-            await self._copy_lines(columns)
+            await self._copy_lines(records)
             return
         await self.session.execute(
-            insert(LINES),
-            [{name: values[n] for name, values in columns.items()} for n in range(count)],
+            insert(LINES), [dict(zip(LINE_COLUMNS, r, strict=True)) for r in records]
         )
 
-    async def _copy_lines(self, columns: dict[str, list[Any]]) -> None:
+    async def _copy_lines(self, records: list[tuple[Any, ...]]) -> None:
         """The lines by COPY (binary records, in the session's transaction): no array
         parameters to encode element by element (asyncpg checks each element of an array
         parameter against the iterable ABCs: ~10⁵ checks a county's lines), no statement text
@@ -207,9 +207,8 @@ class SettlementRepository:
         connection = await self.session.connection()
         raw = await connection.get_raw_connection()
         driver: Any = raw.driver_connection  # asyncpg.Connection
-        names = list(columns)
         await driver.copy_records_to_table(
-            "settlement_lines", records=list(zip(*columns.values(), strict=True)), columns=names
+            "settlement_lines", records=records, columns=list(LINE_COLUMNS)
         )
 
     async def line_amounts(self, settlement_id: str) -> list[LineAmount]:

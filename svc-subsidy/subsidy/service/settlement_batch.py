@@ -32,7 +32,7 @@ from subsidy.repositories.settlements import SettlementRepository
 from subsidy.schemas.batches import CountyRun, PaymentBatch, SettlementBatchRead
 from subsidy.service.access import require_officer_of, require_visible
 from subsidy.service.bulk import without_gc_pauses
-from subsidy.service.events import emit_settlement
+from subsidy.service.events import emit_settlements, settlement_event
 from subsidy.service.ledger import record_transfers
 from subsidy.service.reads import settlement_read
 from subsidy.service.settlement_run import run_providers
@@ -150,15 +150,19 @@ async def submit_settlements(
                 ],
             )
             totals = await settlements.kind_totals_of(ids)  # the checker's queue: who, how much
-            for row in rows:
-                await emit_settlement(
-                    uow,
-                    row,
-                    "submitted",
-                    totals.get(row.id, {}),
-                    now=ctx.now,
-                    transfer_id=pending[row.id],
-                )
+            await emit_settlements(
+                uow,
+                [
+                    settlement_event(
+                        row,
+                        "submitted",
+                        totals.get(row.id, {}),
+                        now=ctx.now,
+                        transfer_id=pending[row.id],
+                    )
+                    for row in rows
+                ],
+            )
             await uow.commit()
             return SettlementBatchRead(settlements=[settlement_read(row) for row in rows])
 
@@ -219,15 +223,19 @@ async def approve_settlements(
                 ],
             )
             totals = await settlements.kind_totals_of(ids)
-            for row in rows:
-                await emit_settlement(
-                    uow,
-                    row,
-                    "approved",
-                    totals.get(row.id, {}),
-                    now=ctx.now,
-                    transfer_id=posts.get(row.id),
-                )
+            await emit_settlements(
+                uow,
+                [
+                    settlement_event(
+                        row,
+                        "approved",
+                        totals.get(row.id, {}),
+                        now=ctx.now,
+                        transfer_id=posts.get(row.id),
+                    )
+                    for row in rows
+                ],
+            )
             await uow.commit()
             return SettlementBatchRead(settlements=[settlement_read(row) for row in rows])
 
@@ -290,14 +298,18 @@ async def confirm_payments(
                 ],
             )
             totals = await settlements.kind_totals_of(ids)
-            for row in rows:
-                await emit_settlement(
-                    uow,
-                    row,
-                    "paid",
-                    totals.get(row.id, {}),
-                    now=ctx.now,
-                    transfer_id=f"{row.id}:paid",
-                )
+            await emit_settlements(
+                uow,
+                [
+                    settlement_event(
+                        row,
+                        "paid",
+                        totals.get(row.id, {}),
+                        now=ctx.now,
+                        transfer_id=f"{row.id}:paid",
+                    )
+                    for row in rows
+                ],
+            )
             await uow.commit()
             return SettlementBatchRead(settlements=[settlement_read(row) for row in rows])

@@ -64,7 +64,7 @@ from subsidy.schemas.settlements import (
     SettlementRun,
 )
 from subsidy.service.access import require_scope
-from subsidy.service.events import by_kind, emit_settlement
+from subsidy.service.events import by_kind, emit_settlements, settlement_event
 from subsidy.service.reads import settlement_read
 from subsidy.tables import BedFactRow
 
@@ -412,8 +412,13 @@ async def run_providers(
             for row in drafts
         ],
     )
-    for row in drafts:
-        await emit_settlement(uow, row, "calculated", by_kind(lines[row.provider_id]), now=ctx.now)
+    await emit_settlements(
+        uow,
+        [
+            settlement_event(row, "calculated", by_kind(lines[row.provider_id]), now=ctx.now)
+            for row in drafts
+        ],
+    )
     return SettlementBatchRead(settlements=[settlement_read(r) for r in drafts], skipped=skipped)
 
 
