@@ -74,6 +74,15 @@ class FactsRepository:
     async def platform_acceptance(self, provider_id: str) -> PlatformAcceptanceRow | None:
         return await self.session.get(PlatformAcceptanceRow, provider_id)
 
+    async def platform_acceptances_of(
+        self, provider_ids: Sequence[str]
+    ) -> dict[str, PlatformAcceptanceRow]:
+        """The platform acceptances of these providers, by provider (one query for a county)."""
+        rows = await self.session.scalars(
+            select(PlatformAcceptanceRow).where(PlatformAcceptanceRow.provider_id.in_(provider_ids))
+        )
+        return {row.provider_id: row for row in rows}
+
     async def bed(self, bed_id: str) -> BedFactRow | None:
         return await self.session.get(BedFactRow, bed_id)
 
@@ -320,6 +329,20 @@ class FactsRepository:
             .order_by(REOPENED.c.provider_id, REOPENED.c.period, REOPENED.c.bed_id)
         )
         return [(p, b, m) for p, b, m in rows]
+
+    async def with_open_marks(self, jurisdiction: str, provider_ids: Sequence[str]) -> set[str]:
+        """The providers among these with a re-opened month not yet closed (one query: an
+        approval of a county's settlements looks at the marks of those providers only)."""
+        rows = await self.session.scalars(
+            select(REOPENED.c.provider_id)
+            .where(
+                REOPENED.c.provider_id.in_(provider_ids),
+                REOPENED.c.jurisdiction == jurisdiction,
+                REOPENED.c.consumed_by.is_(None),
+            )
+            .distinct()
+        )
+        return set(rows.all())
 
     async def consume_reopened(
         self,

@@ -207,7 +207,14 @@ async def approve_settlements(
                 now=ctx.now,
             )
             facts = uow.repo(FactsRepository)
+            marked: set[tuple[str, str]] = set()
+            for jurisdiction in sorted({row.jurisdiction for row in rows}):
+                providers = [row.provider_id for row in rows if row.jurisdiction == jurisdiction]
+                found = await facts.with_open_marks(jurisdiction, providers)
+                marked |= {(jurisdiction, provider) for provider in found}
             for row in rows:
+                if (row.jurisdiction, row.provider_id) not in marked:
+                    continue
                 await facts.consume_reopened(
                     row.provider_id, row.jurisdiction, Period.parse(row.period), row.id, row.ran_at
                 )

@@ -66,7 +66,7 @@ from subsidy.schemas.settlements import (
 from subsidy.service.access import require_scope
 from subsidy.service.events import by_kind, emit_settlements, settlement_event
 from subsidy.service.reads import settlement_read
-from subsidy.tables import BedFactRow
+from subsidy.tables import BedFactRow, PlatformAcceptanceRow
 
 
 def bed_facts(
@@ -279,23 +279,22 @@ class _Candidates:
         return lines
 
 
-async def _candidates(
-    uow: UnitOfWork,
+def _candidates(
+    acceptance: PlatformAcceptanceRow | None,
     platform: PlatformRule | None,
     scale: ScaleAwardRule | None,
     jurisdiction: str,
-    provider_id: str,
     period: Period,
     beds: Sequence[BedInput],
 ) -> _Candidates:
+    """The awards a provider's facts reach (its platform acceptance, read for the set)."""
     found = _Candidates()
-    if platform is not None:
-        acceptance = await uow.repo(FactsRepository).platform_acceptance(provider_id)
-        if acceptance is not None and acceptance.jurisdiction == jurisdiction:
-            line = platform_line(platform, acceptance.accepted_on)
-            if isinstance(line, Line):
-                found.awards.append(platform_award(acceptance.accepted_on))
-                found.platform = (line, f"platform acceptance of {acceptance.accepted_on}")
+    accepted = acceptance is not None and acceptance.jurisdiction == jurisdiction
+    if platform is not None and acceptance is not None and accepted:
+        line = platform_line(platform, acceptance.accepted_on)
+        if isinstance(line, Line):
+            found.awards.append(platform_award(acceptance.accepted_on))
+            found.platform = (line, f"platform acceptance of {acceptance.accepted_on}")
     if scale is not None:
         found.months = month_counts([(b.elder_id, b.facts) for b in beds], period)
         for reached in scale_awards(scale, found.months):
@@ -329,11 +328,14 @@ async def _provider_lines(
     settlements = uow.repo(SettlementRepository)
     statuses = await settlements.statuses_of(jurisdiction, provider_ids)
     claims = await settlements.award_claims_of(jurisdiction, provider_ids)
+    acceptances = (
+        await uow.repo(FactsRepository).platform_acceptances_of(provider_ids) if platform else {}
+    )
     found: dict[str, list[SettledLine]] = {}
     for provider_id in provider_ids:
         this = settlement_id(provider_id, jurisdiction, str(period))
-        candidates = await _candidates(
-            uow, platform, scale, jurisdiction, provider_id, period, beds[provider_id]
+        candidates = _candidates(
+            acceptances.get(provider_id), platform, scale, jurisdiction, period, beds[provider_id]
         )
         due = [
             award
