@@ -166,6 +166,18 @@ class OutboxSignal:
 
 
 @dataclass(frozen=True)
+class OutgoingEvent:
+    """An event to stage with `UnitOfWork.emit_many`: what `emit` takes, as one value."""
+
+    topic: str
+    key: str
+    type_: str
+    subject: str
+    data: BaseModel | Mapping[str, Any]
+    time: datetime | None = None
+
+
+@dataclass(frozen=True)
 class StagedEvent:
     """An outbox row's content, kept in memory to be sent right after the commit (express)."""
 
@@ -312,6 +324,23 @@ class UnitOfWork:
         event = self.events.build(type_=type_, subject=subject, data=data, time=time)
         await self.publish(topic=topic, key=key, event=event, express=express)
         return event
+
+    async def emit_many(self, events: Sequence[OutgoingEvent]) -> list[Envelope]:
+        """`emit` for a set of events (a batch step's, one per entity), staged together: one
+        executemany of the cached outbox INSERT instead of a statement per event. Never express
+        (the relay sends them, in order per key, as it sends every event staged with `emit`)."""
+        built = [
+            (
+                event.topic,
+                event.key,
+                self.events.build(
+                    type_=event.type_, subject=event.subject, data=event.data, time=event.time
+                ),
+            )
+            for event in events
+        ]
+        await self.publish_many(built)
+        return [envelope for _, _, envelope in built]
 
     async def publish(
         self, *, topic: str, key: str, event: Envelope, express: bool = False

@@ -9,7 +9,13 @@ import pytest
 from sqlalchemy import func, inspect, select
 
 import service_records.bootstrap
-from chassis.db import OutboxSignal, UnitOfWork, create_engine, create_session_factory
+from chassis.db import (
+    OutboxSignal,
+    OutgoingEvent,
+    UnitOfWork,
+    create_engine,
+    create_session_factory,
+)
 from chassis.kafka.outbox_relay import OutboxRelay
 from chassis.migrations import upgrade_to_head
 from chassis.testing.bus import InMemoryBus
@@ -187,3 +193,42 @@ async def test_in_memory_bus_runs_the_runners_apply_and_dlq_code(
     [parked] = bus.topics[f"{TOPIC}.dlq"]
     assert dict(parked.headers)["x-error-type"] == b"PoisonMessage"
     assert dict(parked.headers)["x-attempts"] == b"1"
+
+
+async def test_emit_many_stages_a_set_in_order_with_the_transaction(
+    session_factory: object,
+) -> None:
+    """`emit_many`: one executemany for a batch's events, in order, with the transaction (rolled
+    back with it, sent by the relay like `emit`'s)."""
+    events = [
+        OutgoingEvent(
+            topic=TOPIC, key=f"k-{n % 2}", type_="note.recorded", subject=f"n-{n}", data={"n": n}
+        )
+        for n in range(5)
+    ]
+    async with _uow(session_factory) as uow:
+        await uow.emit_many(events)  # not committed
+    assert await _count(session_factory, DEMO_TABLES.outbox) == 0
+    signal = OutboxSignal()
+    async with _uow(session_factory, signal) as uow:
+        assert await uow.emit_many([]) == []
+        staged = await uow.emit_many(events)
+        await uow.commit()
+    assert [e.subject for e in staged] == [f"n-{n}" for n in range(5)]
+    async with _uow(session_factory) as uow:
+        rows = (
+            await uow.session.execute(select(DEMO_TABLES.outbox).order_by(DEMO_TABLES.outbox.c.id))
+        ).all()
+    assert [(r.key, r.event_id) for r in rows] == [
+        (f"k-{n % 2}", str(staged[n].id)) for n in range(5)
+    ]
+    bus = InMemoryBus()
+    relay = OutboxRelay(
+        service="demo",
+        session_factory=session_factory,
+        tables=DEMO_TABLES,  # type: ignore[arg-type]
+        producer=bus,
+        signal=signal,  # type: ignore[arg-type]
+    )
+    assert await relay.publish_batch() == 5
+    assert [e.data["n"] for e in bus.envelopes(TOPIC)] == list(range(5))

@@ -180,6 +180,22 @@ class ProviderAwardClaimRow(Base):
     claimed_at: Mapped[datetime] = mapped_column(UtcDateTime(timezone=True))
 
 
+class BedAdjustmentClaimRow(Base):
+    """Which settlement carries the adjustment of a bed's settled month for a kind (a late
+    fact): one row per (bed, month, kind), so two open settlements never both carry it
+    (`domain/bed_adjustments.py`; migration 0009). Written by the runs: a re-run keeps or
+    releases its own claims; a claim of an approved settlement may be taken over by a later
+    run (its line is then part of what was paid)."""
+
+    __tablename__ = "bed_adjustment_claims"
+
+    bed_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    for_period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24), primary_key=True)
+    settlement_id: Mapped[str] = mapped_column(String(ID), index=True)
+    claimed_at: Mapped[datetime] = mapped_column(UtcDateTime(timezone=True))
+
+
 # -- settlements ----------------------------------------------------------------------------
 
 

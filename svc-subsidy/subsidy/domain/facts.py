@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from homebed_schemas.events.intake import AbilityLevel, EconomicStatus
 from subsidy.domain.periods import Period, day_before, days_between
@@ -59,9 +60,9 @@ class BedFacts:
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
-@dataclass(frozen=True)
-class ActiveDays:
-    """The bed's days in service within a period, and the range they were counted over."""
+class ActiveDays(NamedTuple):
+    """The bed's days in service within a period, and the range they were counted over (a
+    plain tuple: one per bed and rule of a county month)."""
 
     days: int
     first: date

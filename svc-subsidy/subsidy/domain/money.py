@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import lru_cache
 
 FEN_PER_YUAN = 100
 
@@ -30,6 +31,7 @@ def prorate(amount_fen: int, part: int, whole: int) -> int:
     return round_half_up(Fraction(amount_fen * part, whole))
 
 
+@lru_cache(maxsize=1 << 16)  # a county month formats ~10⁵ amounts, most of them again and again
 def yuan(amount_fen: int) -> str:
     """`12345` → `"123.45"`: the two-decimal yuan of payment files and explanations."""
     sign = "-" if amount_fen < 0 else ""

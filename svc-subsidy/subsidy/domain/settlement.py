@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -82,7 +82,7 @@ def settlement_id(provider_id: str, jurisdiction: str, period: str) -> str:
     return f"stl-{jurisdiction}-{period}-{provider_id}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SettledLine:
     """A line of a settlement: a calculator line for one elder, for the month it accounts for
     (`for_period` = the settlement's period, or an earlier one for an adjustment)."""
@@ -91,10 +91,12 @@ class SettledLine:
     elder_id: str
     for_period: str
     line: Line
+    # (elder, month, kind): the line's identity in its settlement, looked up several times a
+    # line (uniqueness, order, id) — built once
+    key: tuple[str, str, str] = field(init=False, repr=False, compare=False)
 
-    @property
-    def key(self) -> tuple[str, str, str]:
-        return (self.elder_id, self.for_period, self.line.kind)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", (self.elder_id, self.for_period, self.line.kind))
 
     def line_id(self, settlement: str) -> str:
         digest = hashlib.sha256("|".join((settlement, *self.key)).encode()).hexdigest()[:24]
@@ -116,7 +118,10 @@ class SettledLine:
         ]
 
 
-def funding_text(legs: Iterable[FundingLeg]) -> str:
+def funding_text(legs: Sequence[FundingLeg]) -> str:
+    if len(legs) == 1:  # most lines: one leg, no join
+        leg = legs[0]
+        return f"{leg.level}={leg.amount_fen}"
     return ",".join(f"{leg.level}={leg.amount_fen}" for leg in legs)
 
 
@@ -140,21 +145,19 @@ def digest(lines: Sequence[SettledLine]) -> str:
     repeated strings (months, kinds, rules, seeds, payees) escaped once — the same bytes as
     encoding the lists (`test_digest_is_the_json_of_the_canonical_lines`), a fraction of the
     CPU for a county month."""
-    quoted: dict[str, str] = {}
-
-    def q(value: str) -> str:
-        found = quoted.get(value)
-        if found is None:
-            found = quoted[value] = _quote(value)
-        return found
-
+    # the month, kind, rule, seed and payee repeat from line to line: their JSON is built once
+    # per combination; beds and elders differ from line to line (escaped directly)
+    middles: dict[tuple[str, str, str, str, str], str] = {}
     hasher = hashlib.sha256()
     for settled in lines:
         line = settled.line
+        shared = (settled.for_period, line.kind, line.rule, line.seed, line.payee)
+        middle = middles.get(shared)
+        if middle is None:
+            middle = middles[shared] = ", ".join(_quote(value) for value in shared)
         hasher.update(
             (
-                f"[{q(settled.bed_id)}, {q(settled.elder_id)}, {q(settled.for_period)}, "
-                f"{q(line.kind)}, {q(line.rule)}, {q(line.seed)}, {q(line.payee)}, "
+                f"[{_quote(settled.bed_id)}, {_quote(settled.elder_id)}, {middle}, "
                 f"{int(line.amount_fen)}, {_quote(funding_text(line.funding))}, "
                 f"{_quote(line.explanation)}]\n"
             ).encode()

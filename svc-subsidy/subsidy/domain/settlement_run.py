@@ -67,7 +67,17 @@ def adjustment_lines(
     """For each re-opened (bed, month): what the month's lines would be now, minus what was
     settled for it (adjustments included); a difference is a line of the current settlement
     accounting for that month. Never an edit of the approved one."""
-    merged: dict[tuple[str, str, str], SettledLine] = {}
+    return one_per_elder(adjustment_candidates(profile, recomputed, settled))
+
+
+def adjustment_candidates(
+    profile: SubsidyProfile,
+    recomputed: Mapping[tuple[str, str], BedInput],
+    settled: Mapping[tuple[str, str], Sequence[SettledLine]],
+) -> list[SettledLine]:
+    """The differences per (bed, month, kind), before the claims decide which settlement
+    carries each (`domain/bed_adjustments.py`) and before one per elder is kept."""
+    found: list[SettledLine] = []
     plans = {m: plan_month(profile, Period.parse(m)) for _, m in recomputed}
     for (bed_id, month), bed in sorted(recomputed.items()):
         if bed.payments_suspended:
@@ -79,12 +89,17 @@ def adjustment_lines(
         after: dict[str, Line] = {line.kind: line for line in now_lines}
         for kind in sorted(set(before) | set(after)):
             adjustment = _adjustment(month, after.get(kind), before.get(kind, []))
-            if adjustment is None:
-                continue
-            settled_line = SettledLine(bed_id, bed.elder_id, month, adjustment)
-            if settled_line.key in merged:  # an elder's other bed: one line per key
-                continue
-            merged[settled_line.key] = settled_line
+            if adjustment is not None:
+                found.append(SettledLine(bed_id, bed.elder_id, month, adjustment))
+    return found
+
+
+def one_per_elder(lines: Sequence[SettledLine]) -> list[SettledLine]:
+    """One line per (elder, month, kind): an elder's other bed gives way (the first in
+    (bed, month) order keeps it)."""
+    merged: dict[tuple[str, str, str], SettledLine] = {}
+    for settled_line in lines:
+        merged.setdefault(settled_line.key, settled_line)
     return ordered(merged.values())
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, and_, exists, func, insert, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -34,12 +34,17 @@ INSERT_TRANSFERS = text(
     "AS t(id, kind, flag, pending_id, references_id, reference, memo, fingerprint, amount_fen) "
     "ON CONFLICT DO NOTHING RETURNING id"
 )
-INSERT_MANY_ENTRIES = text(
-    "INSERT INTO ledger_entries (transfer_id, account_id, amount_fen, line_id) "
-    "SELECT e.transfer, e.account, e.amount, e.line FROM unnest(CAST(:transfers AS text[]), "
-    "CAST(:accounts AS text[]), CAST(:amounts AS bigint[]), CAST(:lines AS text[])) "
-    "WITH ORDINALITY AS e(transfer, account, amount, line, n) ORDER BY e.n"
+# accounts of a batch: COPYed into a session-local staging table, then one INSERT … SELECT
+# with ON CONFLICT DO NOTHING (a COPY cannot skip the accounts that exist)
+ACCOUNTS_STAGING = "subsidy_accounts_in"
+CREATE_ACCOUNTS_STAGING = text(
+    "CREATE TEMP TABLE IF NOT EXISTS subsidy_accounts_in (id text, kind text) ON COMMIT DELETE ROWS"
 )
+INSERT_STAGED_ACCOUNTS = text(
+    "INSERT INTO ledger_accounts (id, kind, created_at) SELECT a.id, a.kind, "
+    "CAST(:now AS timestamptz) FROM subsidy_accounts_in AS a ORDER BY a.id ON CONFLICT DO NOTHING"
+)
+CLEAR_ACCOUNTS_STAGING = text("DELETE FROM subsidy_accounts_in")
 INSERT_ENTRIES = text(
     "INSERT INTO ledger_entries (transfer_id, account_id, amount_fen, line_id) "
     "SELECT CAST(:transfer_id AS text), e.account, e.amount, e.line FROM unnest(CAST(:accounts AS text[]), "
@@ -148,17 +153,37 @@ class LedgerRepository:
         )
         with_entries = [t for t in specs if t.id in created and t.entries]
         if with_entries:
-            await self.ensure_accounts((e.account_id for t in with_entries for e in t.entries), now)
-            await self.session.execute(
-                INSERT_MANY_ENTRIES,
-                {
-                    "transfers": [t.id for t in with_entries for _ in t.entries],
-                    "accounts": [e.account_id for t in with_entries for e in t.entries],
-                    "amounts": [e.amount_fen for t in with_entries for e in t.entries],
-                    "lines": [e.line_id for t in with_entries for e in t.entries],
-                },
+            await self._copy_accounts({e.account_id for t in with_entries for e in t.entries}, now)
+            driver = await self._driver()
+            await driver.copy_records_to_table(
+                "ledger_entries",
+                records=[
+                    (t.id, e.account_id, e.amount_fen, e.line_id)
+                    for t in with_entries
+                    for e in t.entries
+                ],
+                columns=["transfer_id", "account_id", "amount_fen", "line_id"],
             )
         return created
+
+    async def _driver(self) -> Any:
+        """The session's asyncpg connection, in the session's transaction (for COPY)."""
+        connection = await self.session.connection()
+        raw = await connection.get_raw_connection()
+        return raw.driver_connection
+
+    async def _copy_accounts(self, account_ids: set[str], now: datetime) -> None:
+        """A batch's accounts by COPY (binary records: no array parameter whose every element
+        asyncpg checks against the iterable ABCs) into the session's staging table, then one
+        INSERT … SELECT … ON CONFLICT DO NOTHING (in id order, as `ensure_accounts`)."""
+        ids = sorted(account_ids)
+        await self.session.execute(CREATE_ACCOUNTS_STAGING)
+        driver = await self._driver()
+        await driver.copy_records_to_table(
+            ACCOUNTS_STAGING, records=[(a, account_kind(a)) for a in ids], columns=["id", "kind"]
+        )
+        await self.session.execute(INSERT_STAGED_ACCOUNTS, {"now": now})
+        await self.session.execute(CLEAR_ACCOUNTS_STAGING)  # a second batch in this transaction
 
     async def funder_debits_of(self, transfer_ids: Sequence[str]) -> dict[str, dict[str, int]]:
         """Per transfer, what it debits each funding level (`funder:<level>:…` accounts): what

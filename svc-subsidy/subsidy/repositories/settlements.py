@@ -7,21 +7,32 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy import Table, and_, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from subsidy.domain.bed_adjustments import AdjustmentKey, Holder
 from subsidy.domain.lines import Line
 from subsidy.domain.periods import Period
 from subsidy.domain.provider_awards import Award, ClaimKey
 from subsidy.domain.settlement import LineAmount, SettledLine, funding_text, parse_funding
-from subsidy.tables import BedFactRow, ProviderAwardClaimRow, SettlementLineRow, SettlementRow
+from subsidy.tables import (
+    BedAdjustmentClaimRow,
+    BedFactRow,
+    ProviderAwardClaimRow,
+    SettlementLineRow,
+    SettlementRow,
+)
 
 LINES = cast(Table, SettlementLineRow.__table__)
 CLAIMS = cast(Table, ProviderAwardClaimRow.__table__)
+ADJUSTMENTS = cast(Table, BedAdjustmentClaimRow.__table__)
+SETTLEMENTS = cast(Table, SettlementRow.__table__)
 SETTLED = ("approved", "paid")
-LINE_ARRAYS = (  # the columns a run writes (COPY on PostgreSQL), besides settlement_id, position
+LINE_COLUMNS = (  # the columns a run writes (COPY on PostgreSQL), in its records' order
+    "settlement_id",
+    "position",
     "id",
     "bed_id",
     "elder_id",
@@ -154,42 +165,40 @@ class SettlementRepository:
 
     async def replace_lines_of(self, runs: Mapping[str, Sequence[SettledLine]]) -> None:
         """Drafts' lines are their last run's: the old ones go, the new ones come (the ledger
-        sees nothing of a draft). On PostgreSQL one `INSERT … SELECT unnest(…)` writes the lines
-        of every settlement of the run: one statement of column arrays, whatever their number."""
+        sees nothing of a draft). On PostgreSQL the lines of every settlement of the run go by
+        one COPY; the records are built as tuples, one per line (no column lists to fill)."""
         if not runs:
             return
         await self.session.execute(delete(LINES).where(LINES.c.settlement_id.in_(list(runs))))
-        columns: dict[str, list[Any]] = {
-            name: [] for name in ("settlement_id", "position", *LINE_ARRAYS)
-        }
-        for settlement_id, lines in runs.items():
-            for position, settled in enumerate(lines):
-                line = settled.line
-                columns["settlement_id"].append(settlement_id)
-                columns["position"].append(position)
-                columns["id"].append(settled.line_id(settlement_id))
-                columns["bed_id"].append(settled.bed_id)
-                columns["elder_id"].append(settled.elder_id)
-                columns["for_period"].append(settled.for_period)
-                columns["kind"].append(line.kind)
-                columns["rule"].append(line.rule)
-                columns["seed"].append(line.seed)
-                columns["payee"].append(line.payee)
-                columns["amount_fen"].append(line.amount_fen)
-                columns["funding"].append(funding_text(line.funding))
-                columns["explanation"].append(line.explanation)
-        count = len(columns["id"])
-        if not count:
+        records = [
+            (
+                settlement_id,
+                position,
+                settled.line_id(settlement_id),
+                settled.bed_id,
+                settled.elder_id,
+                settled.for_period,
+                settled.line.kind,
+                settled.line.rule,
+                settled.line.seed,
+                settled.line.payee,
+                settled.line.amount_fen,
+                funding_text(settled.line.funding),
+                settled.line.explanation,
+            )
+            for settlement_id, lines in runs.items()
+            for position, settled in enumerate(lines)
+        ]
+        if not records:
             return
         if self.session.get_bind().dialect.name == "postgresql":
-            await self._copy_lines(columns)
+            await self._copy_lines(records)
             return
         await self.session.execute(
-            insert(LINES),
-            [{name: values[n] for name, values in columns.items()} for n in range(count)],
+            insert(LINES), [dict(zip(LINE_COLUMNS, r, strict=True)) for r in records]
         )
 
-    async def _copy_lines(self, columns: dict[str, list[Any]]) -> None:
+    async def _copy_lines(self, records: list[tuple[Any, ...]]) -> None:
         """The lines by COPY (binary records, in the session's transaction): no array
         parameters to encode element by element (asyncpg checks each element of an array
         parameter against the iterable ABCs: ~10⁵ checks a county's lines), no statement text
@@ -198,9 +207,8 @@ class SettlementRepository:
         connection = await self.session.connection()
         raw = await connection.get_raw_connection()
         driver: Any = raw.driver_connection  # asyncpg.Connection
-        names = list(columns)
         await driver.copy_records_to_table(
-            "settlement_lines", records=list(zip(*columns.values(), strict=True)), columns=names
+            "settlement_lines", records=records, columns=list(LINE_COLUMNS)
         )
 
     async def line_amounts(self, settlement_id: str) -> list[LineAmount]:
@@ -331,6 +339,123 @@ class SettlementRepository:
             )
         return {(kind, award) for kind, award in await self.session.execute(mine)}
 
+    async def adjustment_holders(
+        self, keys: Iterable[AdjustmentKey]
+    ) -> dict[AdjustmentKey, Holder]:
+        """Which settlement holds each of these per-bed adjustments, and its state."""
+        wanted = set(keys)
+        if not wanted:
+            return {}
+        rows = await self.session.execute(
+            select(
+                ADJUSTMENTS.c.bed_id,
+                ADJUSTMENTS.c.for_period,
+                ADJUSTMENTS.c.kind,
+                ADJUSTMENTS.c.settlement_id,
+                SETTLEMENTS.c.status,
+            )
+            .outerjoin(SETTLEMENTS, SETTLEMENTS.c.id == ADJUSTMENTS.c.settlement_id)
+            .where(ADJUSTMENTS.c.bed_id.in_(sorted({bed for bed, _, _ in wanted})))
+        )
+        found = {}
+        for bed, month, kind, holder, status in rows:
+            if (bed, month, kind) in wanted:  # a vanished holder frees it: "paid" is free
+                found[(bed, month, kind)] = Holder(holder, status or "paid")
+        return found
+
+    async def claim_adjustments(
+        self,
+        wanted: Mapping[str, Sequence[AdjustmentKey]],
+        holders: Mapping[AdjustmentKey, Holder],
+        now: datetime,
+    ) -> dict[str, set[AdjustmentKey]]:
+        """Each settlement's per-bed adjustment claims become `wanted[settlement]`: those it no
+        longer carries are released, the unclaimed ones taken (a concurrent run that took one
+        first wins: the key decides), those of an approved holder taken over (only from that
+        holder: compare and swap). Returns what each settlement holds afterwards."""
+        ids = sorted(wanted)
+        if not ids:
+            return {}
+        mine = select(
+            ADJUSTMENTS.c.settlement_id,
+            ADJUSTMENTS.c.bed_id,
+            ADJUSTMENTS.c.for_period,
+            ADJUSTMENTS.c.kind,
+        ).where(ADJUSTMENTS.c.settlement_id.in_(ids))
+        held: dict[str, set[AdjustmentKey]] = defaultdict(set)
+        for stl, bed, month, kind in await self.session.execute(mine):
+            held[stl].add((bed, month, kind))
+        written = False
+        for stl in ids:
+            want = set(wanted[stl])
+            for bed, month, kind in sorted(held[stl] - want):
+                await self.session.execute(
+                    delete(ADJUSTMENTS).where(_key_is(bed, month, kind), _holder_is(stl))
+                )
+                written = True
+            new = sorted(want - held[stl])
+            fresh = [key for key in new if key not in holders]
+            if fresh:
+                await self.session.execute(
+                    self._insert(ADJUSTMENTS)
+                    .values(
+                        [
+                            {
+                                "bed_id": bed,
+                                "for_period": month,
+                                "kind": kind,
+                                "settlement_id": stl,
+                                "claimed_at": now,
+                            }
+                            for bed, month, kind in fresh
+                        ]
+                    )
+                    .on_conflict_do_nothing()
+                )
+                written = True
+            for key in new:
+                if key in holders:  # taken over from the approved holder, if still its own
+                    await self.session.execute(
+                        update(ADJUSTMENTS)
+                        .where(_key_is(*key), _holder_is(holders[key].settlement_id))
+                        .values(settlement_id=stl, claimed_at=now)
+                    )
+                    written = True
+        if not written:
+            return {stl: held.get(stl, set()) for stl in ids}
+        after: dict[str, set[AdjustmentKey]] = {stl: set() for stl in ids}
+        for stl, bed, month, kind in await self.session.execute(mine):
+            after[stl].add((bed, month, kind))
+        return after
+
+    async def unclaimed_adjustments(self, ids: Sequence[str]) -> dict[str, list[AdjustmentKey]]:
+        """Per settlement, its per-bed adjustment lines it does not hold the claim of (a draft
+        from before the claims, or one another settlement overtook): refused at submission."""
+        rows = await self.session.execute(
+            select(LINES.c.settlement_id, LINES.c.bed_id, LINES.c.for_period, LINES.c.kind)
+            .join(SETTLEMENTS, SETTLEMENTS.c.id == LINES.c.settlement_id)
+            .outerjoin(
+                ADJUSTMENTS,
+                and_(
+                    ADJUSTMENTS.c.bed_id == LINES.c.bed_id,
+                    ADJUSTMENTS.c.for_period == LINES.c.for_period,
+                    ADJUSTMENTS.c.kind == LINES.c.kind,
+                    ADJUSTMENTS.c.settlement_id == LINES.c.settlement_id,
+                ),
+            )
+            .where(
+                LINES.c.settlement_id.in_(ids),
+                LINES.c.for_period < SETTLEMENTS.c.period,
+                LINES.c.elder_id != "",
+                ADJUSTMENTS.c.bed_id.is_(None),
+            )
+            .order_by(LINES.c.settlement_id, LINES.c.bed_id, LINES.c.for_period, LINES.c.kind)
+        )
+        found: dict[str, list[AdjustmentKey]] = defaultdict(list)
+        for stl, bed, month, kind in rows:
+            found[stl].append((bed, month, kind))
+        return found
+
     async def settled_for(
         self, jurisdiction: str, wanted: Iterable[tuple[str, str, str]]
     ) -> dict[tuple[str, str, str], list[SettledLine]]:
@@ -375,6 +500,18 @@ class SettlementRepository:
     async def touch(self, row: SettlementRow, now: datetime) -> None:
         row.ran_at = now
         await self.session.flush()
+
+
+def _key_is(bed_id: str, for_period: str, kind: str) -> Any:
+    return and_(
+        ADJUSTMENTS.c.bed_id == bed_id,
+        ADJUSTMENTS.c.for_period == for_period,
+        ADJUSTMENTS.c.kind == kind,
+    )
+
+
+def _holder_is(settlement_id: str) -> Any:
+    return ADJUSTMENTS.c.settlement_id == settlement_id
 
 
 def _settled(row: SettlementLineRow) -> SettledLine:

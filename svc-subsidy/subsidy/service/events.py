@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from chassis.db import UnitOfWork
+from chassis.db import OutgoingEvent, UnitOfWork
 from homebed_schemas.events.subsidy import SettlementEvent, SettlementReversed
 from homebed_schemas.topics import SUBSIDY_SETTLEMENTS
 from subsidy.domain.settlement import SettledLine
@@ -20,16 +20,16 @@ def by_kind(lines: Sequence[SettledLine]) -> dict[str, int]:
     return dict(sorted(totals.items()))
 
 
-async def emit_settlement(
-    uow: UnitOfWork,
+def settlement_event(
     row: SettlementRow,
     name: str,
     by_kind_fen: dict[str, int],
     *,
     now: datetime,
     transfer_id: str | None = None,
-) -> None:
-    await uow.emit(
+) -> OutgoingEvent:
+    """settlement.<name> of a settlement, keyed by its provider (order per provider)."""
+    return OutgoingEvent(
         topic=SUBSIDY_SETTLEMENTS.name,
         key=row.provider_id,
         type_=f"settlement.{name}",
@@ -53,6 +53,11 @@ async def emit_settlement(
             occurred_at=now,
         ),
     )
+
+
+async def emit_settlements(uow: UnitOfWork, events: Sequence[OutgoingEvent]) -> None:
+    """A step's events, one per settlement, staged in the outbox together (one statement)."""
+    await uow.emit_many(events)
 
 
 async def emit_reversed(uow: UnitOfWork, payload: SettlementReversed) -> None:

@@ -32,7 +32,7 @@ from subsidy.repositories.settlements import SettlementRepository
 from subsidy.schemas.batches import CountyRun, PaymentBatch, SettlementBatchRead
 from subsidy.service.access import require_officer_of, require_visible
 from subsidy.service.bulk import without_gc_pauses
-from subsidy.service.events import emit_settlement
+from subsidy.service.events import emit_settlements, settlement_event
 from subsidy.service.ledger import record_transfers
 from subsidy.service.reads import settlement_read
 from subsidy.service.settlement_run import run_providers
@@ -104,6 +104,15 @@ async def submit_settlements(
                         )
                 except DomainError as error:
                     raise _named(error, row, many) from None
+            stale = await settlements.unclaimed_adjustments(ids)
+            for row in rows:
+                if row.id in stale:
+                    bed, month, kind = stale[row.id][0]
+                    stale_error = Conflict(
+                        f"its {kind} adjustment of {month} for {bed} is carried by another "
+                        "settlement now: run it again before submitting it"
+                    )
+                    raise _named(stale_error, row, many)
             amounts = await settlements.line_amounts_of(ids)
             pending: dict[str, str | None] = {}
             specs = []
@@ -141,15 +150,19 @@ async def submit_settlements(
                 ],
             )
             totals = await settlements.kind_totals_of(ids)  # the checker's queue: who, how much
-            for row in rows:
-                await emit_settlement(
-                    uow,
-                    row,
-                    "submitted",
-                    totals.get(row.id, {}),
-                    now=ctx.now,
-                    transfer_id=pending[row.id],
-                )
+            await emit_settlements(
+                uow,
+                [
+                    settlement_event(
+                        row,
+                        "submitted",
+                        totals.get(row.id, {}),
+                        now=ctx.now,
+                        transfer_id=pending[row.id],
+                    )
+                    for row in rows
+                ],
+            )
             await uow.commit()
             return SettlementBatchRead(settlements=[settlement_read(row) for row in rows])
 
@@ -194,7 +207,14 @@ async def approve_settlements(
                 now=ctx.now,
             )
             facts = uow.repo(FactsRepository)
+            marked: set[tuple[str, str]] = set()
+            for jurisdiction in sorted({row.jurisdiction for row in rows}):
+                providers = [row.provider_id for row in rows if row.jurisdiction == jurisdiction]
+                found = await facts.with_open_marks(jurisdiction, providers)
+                marked |= {(jurisdiction, provider) for provider in found}
             for row in rows:
+                if (row.jurisdiction, row.provider_id) not in marked:
+                    continue
                 await facts.consume_reopened(
                     row.provider_id, row.jurisdiction, Period.parse(row.period), row.id, row.ran_at
                 )
@@ -210,15 +230,19 @@ async def approve_settlements(
                 ],
             )
             totals = await settlements.kind_totals_of(ids)
-            for row in rows:
-                await emit_settlement(
-                    uow,
-                    row,
-                    "approved",
-                    totals.get(row.id, {}),
-                    now=ctx.now,
-                    transfer_id=posts.get(row.id),
-                )
+            await emit_settlements(
+                uow,
+                [
+                    settlement_event(
+                        row,
+                        "approved",
+                        totals.get(row.id, {}),
+                        now=ctx.now,
+                        transfer_id=posts.get(row.id),
+                    )
+                    for row in rows
+                ],
+            )
             await uow.commit()
             return SettlementBatchRead(settlements=[settlement_read(row) for row in rows])
 
@@ -281,14 +305,18 @@ async def confirm_payments(
                 ],
             )
             totals = await settlements.kind_totals_of(ids)
-            for row in rows:
-                await emit_settlement(
-                    uow,
-                    row,
-                    "paid",
-                    totals.get(row.id, {}),
-                    now=ctx.now,
-                    transfer_id=f"{row.id}:paid",
-                )
+            await emit_settlements(
+                uow,
+                [
+                    settlement_event(
+                        row,
+                        "paid",
+                        totals.get(row.id, {}),
+                        now=ctx.now,
+                        transfer_id=f"{row.id}:paid",
+                    )
+                    for row in rows
+                ],
+            )
             await uow.commit()
             return SettlementBatchRead(settlements=[settlement_read(row) for row in rows])

@@ -18,6 +18,7 @@ from sqlalchemy import Row
 from chassis.context import RequestContext
 from chassis.db import UnitOfWork
 from chassis.errors import IllegalTransition
+from subsidy.domain.bed_adjustments import SETTLED, AdjustmentKey, may_carry
 from subsidy.domain.facts import BedFacts, Suspension
 from subsidy.domain.lines import Line
 from subsidy.domain.periods import Period
@@ -47,7 +48,12 @@ from subsidy.domain.settlement import (
     ordered,
     settlement_id,
 )
-from subsidy.domain.settlement_run import BedInput, adjustment_lines, settle_month
+from subsidy.domain.settlement_run import (
+    BedInput,
+    adjustment_candidates,
+    one_per_elder,
+    settle_month,
+)
 from subsidy.repositories.facts import FactsRepository
 from subsidy.repositories.settlements import SettlementRepository
 from subsidy.schemas.batches import SettlementBatchRead, SkippedSettlement
@@ -58,9 +64,9 @@ from subsidy.schemas.settlements import (
     SettlementRun,
 )
 from subsidy.service.access import require_scope
-from subsidy.service.events import by_kind, emit_settlement
+from subsidy.service.events import by_kind, emit_settlements, settlement_event
 from subsidy.service.reads import settlement_read
-from subsidy.tables import BedFactRow
+from subsidy.tables import BedFactRow, PlatformAcceptanceRow
 
 
 def bed_facts(
@@ -146,10 +152,13 @@ async def compute_runs(
         )
 
     months: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for provider_id, bed_id, month_text in await facts.open_reopened(
-        jurisdiction, provider_ids, period
-    ):
-        if (provider_id, bed_id) in by_bed:
+    reopened = await facts.open_reopened(jurisdiction, provider_ids, period)
+    statuses = await settlements.statuses_of(jurisdiction, provider_ids) if reopened else {}
+    for provider_id, bed_id, month_text in reopened:
+        # adjusted against what was approved: a month still open (a draft, or submitted and
+        # waiting for its checker) settles its own facts; its mark waits until it is approved
+        settled_month = statuses.get(provider_id, {}).get(month_text) in SETTLED
+        if (provider_id, bed_id) in by_bed and settled_month:
             months[month_text].append((provider_id, bed_id))
     recomputed: dict[str, dict[tuple[str, str], BedInput]] = defaultdict(dict)
     for month_text, pairs in sorted(months.items()):
@@ -173,17 +182,69 @@ async def compute_runs(
         jurisdiction,
         [(p, bed, month) for p, pairs in recomputed.items() for bed, month in pairs],
     )
+    candidates: dict[str, list[SettledLine]] = {}
+    for provider_id, redone in recomputed.items():
+        before = {(bed, m): settled.get((provider_id, bed, m), []) for bed, m in redone}
+        candidates[provider_id] = adjustment_candidates(profile, redone, before)
+    adjustments = await _claimed_adjustments(
+        uow, profile, period, provider_ids, candidates, claim_at
+    )
     provider_level = await _provider_lines(uow, profile, provider_ids, period, inputs, claim_at)
     runs: dict[str, list[SettledLine]] = {}
     for provider_id in provider_ids:
         month = settle_month(profile, period, inputs[provider_id])
-        redone = recomputed.get(provider_id, {})
-        before = {(bed, m): settled.get((provider_id, bed, m), []) for bed, m in redone}
-        adjustments = adjustment_lines(profile, redone, before)
         runs[provider_id] = ordered(
-            [*month.lines, *adjustments, *provider_level.get(provider_id, [])]
+            [
+                *month.lines,
+                *adjustments.get(provider_id, []),
+                *provider_level.get(provider_id, []),
+            ]
         )
     return runs
+
+
+def _adjustment_key(line: SettledLine) -> AdjustmentKey:
+    return (line.bed_id, line.for_period, line.line.kind)
+
+
+async def _claimed_adjustments(
+    uow: UnitOfWork,
+    profile: SubsidyProfile,
+    period: Period,
+    provider_ids: Sequence[str],
+    candidates: Mapping[str, list[SettledLine]],
+    claim_at: datetime | None,
+) -> dict[str, list[SettledLine]]:
+    """Per provider, the per-bed adjustments its settlement carries: those no other open
+    settlement holds (`domain/bed_adjustments.py`), one per elder, month and kind. `claim_at`
+    set (a run): its claims become these — new ones taken, an approved holder's taken over,
+    those no longer due released — and only those it holds afterwards are kept (a concurrent
+    run of another month may have taken one first); None (a dry run): nothing is written."""
+    settlements = uow.repo(SettlementRepository)
+    keys = [_adjustment_key(line) for lines in candidates.values() for line in lines]
+    holders = await settlements.adjustment_holders(keys)
+    this = {p: settlement_id(p, profile.jurisdiction, str(period)) for p in provider_ids}
+    carried = {
+        provider_id: one_per_elder(
+            [
+                line
+                for line in candidates.get(provider_id, [])
+                if may_carry(holders.get(_adjustment_key(line)), this[provider_id])
+            ]
+        )
+        for provider_id in provider_ids
+    }
+    if claim_at is None:
+        return carried
+    held = await settlements.claim_adjustments(
+        {this[p]: [_adjustment_key(line) for line in carried[p]] for p in provider_ids},
+        holders,
+        claim_at,
+    )
+    return {
+        p: [line for line in lines if _adjustment_key(line) in held.get(this[p], set())]
+        for p, lines in carried.items()
+    }
 
 
 @dataclass
@@ -218,23 +279,22 @@ class _Candidates:
         return lines
 
 
-async def _candidates(
-    uow: UnitOfWork,
+def _candidates(
+    acceptance: PlatformAcceptanceRow | None,
     platform: PlatformRule | None,
     scale: ScaleAwardRule | None,
     jurisdiction: str,
-    provider_id: str,
     period: Period,
     beds: Sequence[BedInput],
 ) -> _Candidates:
+    """The awards a provider's facts reach (its platform acceptance, read for the set)."""
     found = _Candidates()
-    if platform is not None:
-        acceptance = await uow.repo(FactsRepository).platform_acceptance(provider_id)
-        if acceptance is not None and acceptance.jurisdiction == jurisdiction:
-            line = platform_line(platform, acceptance.accepted_on)
-            if isinstance(line, Line):
-                found.awards.append(platform_award(acceptance.accepted_on))
-                found.platform = (line, f"platform acceptance of {acceptance.accepted_on}")
+    accepted = acceptance is not None and acceptance.jurisdiction == jurisdiction
+    if platform is not None and acceptance is not None and accepted:
+        line = platform_line(platform, acceptance.accepted_on)
+        if isinstance(line, Line):
+            found.awards.append(platform_award(acceptance.accepted_on))
+            found.platform = (line, f"platform acceptance of {acceptance.accepted_on}")
     if scale is not None:
         found.months = month_counts([(b.elder_id, b.facts) for b in beds], period)
         for reached in scale_awards(scale, found.months):
@@ -268,11 +328,14 @@ async def _provider_lines(
     settlements = uow.repo(SettlementRepository)
     statuses = await settlements.statuses_of(jurisdiction, provider_ids)
     claims = await settlements.award_claims_of(jurisdiction, provider_ids)
+    acceptances = (
+        await uow.repo(FactsRepository).platform_acceptances_of(provider_ids) if platform else {}
+    )
     found: dict[str, list[SettledLine]] = {}
     for provider_id in provider_ids:
         this = settlement_id(provider_id, jurisdiction, str(period))
-        candidates = await _candidates(
-            uow, platform, scale, jurisdiction, provider_id, period, beds[provider_id]
+        candidates = _candidates(
+            acceptances.get(provider_id), platform, scale, jurisdiction, period, beds[provider_id]
         )
         due = [
             award
@@ -351,8 +414,13 @@ async def run_providers(
             for row in drafts
         ],
     )
-    for row in drafts:
-        await emit_settlement(uow, row, "calculated", by_kind(lines[row.provider_id]), now=ctx.now)
+    await emit_settlements(
+        uow,
+        [
+            settlement_event(row, "calculated", by_kind(lines[row.provider_id]), now=ctx.now)
+            for row in drafts
+        ],
+    )
     return SettlementBatchRead(settlements=[settlement_read(r) for r in drafts], skipped=skipped)
 
 

@@ -1,6 +1,8 @@
 """Property (hypothesis): any sequence of runs, crashed runs, submissions, approvals, rejections,
 late facts, payments and clawbacks over three months leaves the ledger balanced to the fen,
-every transfer summing to zero, and at most one line per (elder, month, kind)."""
+every transfer summing to zero, at most one line per (elder, month, kind), and an adjustment of
+a (elder, month, kind) on one open settlement at most (exactly once: see also
+`test_bed_adjustment_properties.py`)."""
 
 from __future__ import annotations
 
@@ -164,6 +166,7 @@ async def _check(app: Any, client: httpx.AsyncClient) -> None:
             await uow.session.execute(
                 select(
                     SettlementRow.period,
+                    SettlementRow.status,
                     SettlementLineRow.settlement_id,
                     SettlementLineRow.elder_id,
                     SettlementLineRow.for_period,
@@ -171,7 +174,12 @@ async def _check(app: Any, client: httpx.AsyncClient) -> None:
                 ).join(SettlementRow, SettlementRow.id == SettlementLineRow.settlement_id)
             )
         ).all()
-    per_settlement = Counter((r[1], r[2], r[3], r[4]) for r in rows)
+    per_settlement = Counter((r[2], r[3], r[4], r[5]) for r in rows)
     assert max(per_settlement.values(), default=1) == 1
-    regular = Counter((r[2], r[3], r[4]) for r in rows if r[0] == r[3])
+    regular = Counter((r[3], r[4], r[5]) for r in rows if r[0] == r[4])
     assert max(regular.values(), default=1) == 1
+    # an adjustment of a (elder, month, kind) on one open settlement at most (its claim)
+    in_flight = Counter(
+        (r[3], r[4], r[5]) for r in rows if r[0] != r[4] and r[1] in ("draft", "submitted")
+    )
+    assert max(in_flight.values(), default=1) == 1, in_flight
