@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from chassis.clock import ManualClock
@@ -20,13 +19,6 @@ from iot_ingest.tables import alarm_feed, alarms
 from iot_ingest.testing import QUIET_LOOPS, Iot, running_iot
 
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def database(request: pytest.FixtureRequest) -> str:
-    if request.param == "postgres":
-        request.applymarker(pytest.mark.postgres)
-    return str(request.getfixturevalue(f"{request.param}_url"))
 
 
 async def _falls(iot: Iot, clock: ManualClock, provider_id: str, n: int) -> list[str]:
@@ -69,10 +61,10 @@ def _steps(events: list) -> Counter[tuple[str, str, str | None]]:  # type: ignor
 
 
 async def test_a_sweep_pages_through_due_alarms_and_each_takes_each_step_once(
-    database: str,
+    database_url: str,
 ) -> None:
     clock = ManualClock(START)
-    settings = Settings(database_url=database, kafka_enabled=False, **QUIET_LOOPS)
+    settings = Settings(database_url=database_url, kafka_enabled=False, **QUIET_LOOPS)
     async with running_iot(settings, clock=clock) as iot:
         await _night_nurse_after_one_minute(iot)
         p1 = await _falls(iot, clock, "p1", 3)  # default chain: duty manager at 2 minutes
