@@ -16,16 +16,16 @@ from typing import Any
 
 import kubernetes_validate
 import pytest
-import yaml
 
+from chassis.policy import load_yaml, load_yaml_all
 from homebed_schemas.topics import TOPICS
 
 ROOT = Path(__file__).resolve().parents[1]
 K8S = ROOT / "deploy/k8s"
 KUBERNETES_VERSION = "1.33.0"
-CATALOGUE = yaml.safe_load((K8S / "services.yaml").read_text())
+CATALOGUE = load_yaml((K8S / "services.yaml").read_text())
 PROCESSES: dict[str, dict[str, Any]] = CATALOGUE["processes"]
-COMPOSE = yaml.safe_load((ROOT / "deploy/docker-compose.yml").read_text())
+COMPOSE = load_yaml((ROOT / "deploy/docker-compose.yml").read_text())
 OPERATOR_KINDS = {
     "Kafka": "kafka.strimzi.io/v1beta2",
     "KafkaNodePool": "kafka.strimzi.io/v1beta2",
@@ -52,7 +52,7 @@ def base_documents() -> list[dict[str, Any]]:
     docs: list[dict[str, Any]] = []
     for path in sorted((K8S / "base").glob("*.yaml")):
         if path.name != "kustomization.yaml":
-            docs += [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
+            docs += [doc for doc in load_yaml_all(path.read_text()) if doc]
     return docs
 
 
@@ -93,7 +93,7 @@ def test_checked_in_manifests_are_the_generator_s_output() -> None:
 
 def test_base_resources_validate_against_the_kubernetes_schemas() -> None:
     assert validate_builtin(DOCS) > 40
-    listed = yaml.safe_load((K8S / "base/kustomization.yaml").read_text())["resources"]
+    listed = load_yaml((K8S / "base/kustomization.yaml").read_text())["resources"]
     assert sorted(listed) == sorted(
         p.name for p in (K8S / "base").glob("*.yaml") if p.name != "kustomization.yaml"
     )
@@ -101,7 +101,7 @@ def test_base_resources_validate_against_the_kubernetes_schemas() -> None:
 
 @pytest.mark.parametrize("overlay", ["dev", "prod"])
 def test_overlays_render_and_validate(overlay: str) -> None:
-    kustomization = yaml.safe_load((K8S / f"overlays/{overlay}/kustomization.yaml").read_text())
+    kustomization = load_yaml((K8S / f"overlays/{overlay}/kustomization.yaml").read_text())
     assert kustomization["resources"] == ["../../base"]
     kinds = {doc["kind"] for doc in DOCS}
     for patch in kustomization.get("patches", []):
@@ -116,7 +116,7 @@ def test_overlays_render_and_validate(overlay: str) -> None:
         check=True,
         timeout=120,
     ).stdout
-    docs = [doc for doc in yaml.safe_load_all(rendered) if doc]
+    docs = [doc for doc in load_yaml_all(rendered) if doc]
     assert validate_builtin(docs) > 40
     namespaced = [d for d in docs if d["kind"] not in {"PriorityClass"}]
     assert {d["metadata"].get("namespace") for d in namespaced} == {kustomization["namespace"]}
@@ -228,7 +228,7 @@ def test_only_the_gateway_and_the_device_edge_are_reachable_from_outside() -> No
 
 
 def test_service_monitors_label_targets_as_prometheus_yml_does() -> None:
-    scrape = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text())
+    scrape = load_yaml((ROOT / "deploy/prometheus/prometheus.yml").read_text())
     apps = {
         config["labels"]["app"]
         for job in scrape["scrape_configs"]
@@ -300,7 +300,7 @@ def test_the_alert_rules_and_dashboards_ship_as_they_are_checked() -> None:
     import json
 
     rules = of_kind("PrometheusRule")["homebed"]["spec"]["groups"]
-    alerts = yaml.safe_load((ROOT / "deploy/prometheus/alerts.yml").read_text())["groups"]
+    alerts = load_yaml((ROOT / "deploy/prometheus/alerts.yml").read_text())["groups"]
     assert rules == alerts
     shipped = of_kind("ConfigMap")["homebed-dashboards"]["data"]
     generated = {p.name: p.read_text() for p in (ROOT / "deploy/grafana/dashboards").glob("*.json")}

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, Field, SecretStr, TypeAdapter, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from chassis.policy import load_yaml
 from chassis.settings import ServiceSettings
 from gateway.edge.routes import RouteRule
 
@@ -119,5 +119,5 @@ class GatewaySettings(ServiceSettings):
 
 
 def load_route_rules(path: Path) -> tuple[RouteRule, ...]:
-    document: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    document: Any = load_yaml(path.read_text(encoding="utf-8"))
     return TypeAdapter(tuple[RouteRule, ...]).validate_python(document)

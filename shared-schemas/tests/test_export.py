@@ -1,4 +1,5 @@
 import json
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,13 @@ from homebed_schemas.export import (
 )
 from homebed_schemas.json_schemas import ENVELOPE_FILE, PROBLEM_FILE, event_schema_file
 from homebed_schemas.reports.city_report import SCHEMA_FILE as CITY_REPORT_FILE
+
+
+@cache
+def generated() -> dict[str, str]:
+    """The export's files, built once per test process: each build renders every contract
+    (about a second), and the per-event tests below only read it."""
+    return expected_files()
 
 
 def test_checked_in_schemas_are_up_to_date() -> None:
@@ -43,7 +51,7 @@ def test_export_is_deterministic_and_stably_formatted() -> None:
 def test_one_file_per_event_plus_envelope_problem_and_asyncapi() -> None:
     event_files = {event_schema_file(spec.name, e) for spec, e in iter_event_types()}
     reports = {CITY_REPORT_FILE}
-    assert set(expected_files()) == event_files | reports | {
+    assert set(generated()) == event_files | reports | {
         ENVELOPE_FILE,
         PROBLEM_FILE,
         ASYNCAPI_FILE,
@@ -52,7 +60,7 @@ def test_one_file_per_event_plus_envelope_problem_and_asyncapi() -> None:
 
 @pytest.mark.parametrize(("topic", "event_type"), [(s.name, e) for s, e in iter_event_types()])
 def test_event_schema_fixes_the_type_and_types_the_payload(topic: str, event_type: str) -> None:
-    schema = json.loads(expected_files()[event_schema_file(topic, event_type)])
+    schema = json.loads(generated()[event_schema_file(topic, event_type)])
     properties = schema["properties"]
     assert properties["type"]["const"] == event_type
     payload_ref = properties["data"]["$ref"]

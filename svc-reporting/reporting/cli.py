@@ -18,7 +18,6 @@ from chassis.context import RequestContext
 from chassis.principal import Principal, Role
 from reporting.bootstrap import create_app
 from reporting.domain.officer_picture import PictureInputError, parse_month, parse_region
-from reporting.officer_pdf import write_pdf
 from reporting.service.officer_picture import officer_picture
 from reporting.settings import Settings
 from reporting.subsidy_figures import fetch_subsidy_figures
@@ -48,6 +47,10 @@ async def write_report(
             month=first.strftime("%Y-%m"),
             providers={p.provider_id for p in picture.providers},
         )
+    # imported here: matplotlib takes about a second and a half to import, paid only by a
+    # command that draws (and not by every process that imports this module, tests included)
+    from reporting.officer_pdf import write_pdf
+
     return write_pdf(picture, out, generated_at=now, subsidies=subsidies)
 
 

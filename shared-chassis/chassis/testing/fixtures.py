@@ -44,6 +44,28 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: -_length(item))
 
 
+EXCLUSIVE_MARK_TEXT = "mark.exclusive"
+
+
+@pytest.hookimpl(tryfirst=True, specname="pytest_collection_modifyitems")
+def pytest_collection_modifyitems_exclusive_by_text(items: list[pytest.Item]) -> None:
+    """`make test` runs the `exclusive` step on the files that contain `mark.exclusive`
+    (scripts/test.sh greps for them) and deselects those tests everywhere else: a test marked
+    some other way would run nowhere, so it fails the collection instead."""
+    texts: dict[str, str] = {}
+    for item in items:
+        if item.get_closest_marker("exclusive") is None:
+            continue
+        path = str(item.path)
+        if path not in texts:
+            texts[path] = item.path.read_text(encoding="utf-8")
+        if EXCLUSIVE_MARK_TEXT not in texts[path]:
+            raise pytest.UsageError(
+                f"{item.nodeid} is marked exclusive, but its file does not contain "
+                f"`{EXCLUSIVE_MARK_TEXT}`: write the mark as `pytest.mark.exclusive` there"
+            )
+
+
 @pytest.fixture(scope="session", autouse=True)
 def migrated_sqlite_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Services started on a new SQLite file get a copy of their migrated template

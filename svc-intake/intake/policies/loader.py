@@ -6,8 +6,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
+from chassis.policy import load_yaml
 from intake.domain.care_catalogue import ServiceCatalogue
 from intake.domain.errors import UnknownJurisdiction
 from intake.domain.policy import Catalogue, PolicyProfile
@@ -18,7 +17,7 @@ SERVICE_CATALOGUES = "care_catalogues"  # the service items care plans draw from
 
 def _read_yaml(name: str) -> Any:
     text = resources.files(__package__ or "intake.policies").joinpath(name).read_text("utf-8")
-    return yaml.safe_load(text)
+    return load_yaml(text)
 
 
 @cache

@@ -6,9 +6,9 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from chassis.policy import load_yaml
 from notify.domain.rules import Audience, ChainRole, Rule, RuleBook
 from notify.domain.templates import Template
 
@@ -63,12 +63,12 @@ class TemplateSpec(_Spec):
 
 @cache
 def rule_file(path: Path = HERE / "rules.yaml") -> RuleFile:
-    return RuleFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return RuleFile.model_validate(load_yaml(path.read_text(encoding="utf-8")))
 
 
 @cache
 def load_templates(path: Path = HERE / "templates.yaml") -> dict[str, Template]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = load_yaml(path.read_text(encoding="utf-8"))
     return {
         name: Template(id=name, **TemplateSpec.model_validate(spec).model_dump())
         for name, spec in raw.items()

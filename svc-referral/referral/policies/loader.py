@@ -6,9 +6,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from chassis.errors import Unprocessable
+from chassis.policy import load_yaml
 from referral.domain.catalogue import ReasonCatalogue
 from referral.domain.deadlines import DeadlineRules
 
@@ -16,7 +15,7 @@ PACKAGE = __package__ or "referral.policies"
 
 
 def _read_yaml(name: str) -> Any:
-    return yaml.safe_load(resources.files(PACKAGE).joinpath(name).read_text("utf-8"))
+    return load_yaml(resources.files(PACKAGE).joinpath(name).read_text("utf-8"))
 
 
 @cache

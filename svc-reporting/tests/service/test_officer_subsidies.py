@@ -12,7 +12,6 @@ from pypdf import PdfReader
 
 from chassis.principal import PRINCIPAL_HEADER, Role, verify_internal_token
 from reporting.domain.officer_picture import OfficerPicture, ProviderPicture
-from reporting.officer_pdf import write_pdf
 from reporting.subsidy_figures import (
     SubsidyFigures,
     candidate_jurisdictions,
@@ -113,6 +112,8 @@ def test_the_page_shows_the_totals_and_the_ledger(tmp_path: Path) -> None:
         ledger_balanced=True,
     )
     out = tmp_path / "picture.pdf"
+    from reporting.officer_pdf import write_pdf  # matplotlib: imported by the test that draws
+
     write_pdf(picture, out, generated_at=datetime(2023, 4, 2, tzinfo=UTC), subsidies=figures)
     page = PdfReader(out).pages[4].extract_text()
     assert "2,100.00 (approved)" in page

@@ -11,10 +11,9 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from chassis.policy import Basis, Citation
+from chassis.policy import Basis, Citation, load_yaml
 from service_records.domain.errors import UnknownJurisdiction
 from service_records.domain.surveys import Question, SurveyTemplate, SurveyTrigger
 from service_records.policies.model import (
@@ -35,7 +34,7 @@ CATALOGUE_FILES: dict[str, str] = {
 
 
 def _read_yaml(name: str) -> Any:
-    return yaml.safe_load(resources.files(PACKAGE).joinpath(name).read_text("utf-8"))
+    return load_yaml(resources.files(PACKAGE).joinpath(name).read_text("utf-8"))
 
 
 @cache

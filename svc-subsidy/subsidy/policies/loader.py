@@ -5,8 +5,7 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 
-import yaml
-
+from chassis.policy import load_yaml
 from subsidy.domain.errors import UnknownJurisdiction
 from subsidy.domain.policy import SubsidyProfile
 
@@ -27,7 +26,7 @@ def load_profile(code: str) -> SubsidyProfile:
         raise UnknownJurisdiction(code, known_jurisdictions())
     folder = resources.files(__package__ or "subsidy.policies")
     profile = SubsidyProfile.model_validate(
-        yaml.safe_load(folder.joinpath(f"{code}.yaml").read_text("utf-8"))
+        load_yaml(folder.joinpath(f"{code}.yaml").read_text("utf-8"))
     )
     if profile.jurisdiction != code:
         raise ValueError(f"{code}.yaml declares jurisdiction {profile.jurisdiction}")
