@@ -27,7 +27,8 @@ async def upsert(
     keys: Sequence[str],
     unless_newer: str | None = None,
 ) -> None:
-    """Insert the rows, or update the non-key columns of those that exist.
+    """Insert the rows, or update the non-key columns of those that exist (every row has the
+    columns of the first; on PostgreSQL asyncpg sends them as one pipelined executemany).
 
     `unless_newer` names a timestamp column: a stored row newer than the incoming one is kept, so
     an event delivered late never undoes a later state.
@@ -35,14 +36,36 @@ async def upsert(
     if not rows:
         return
     session = target.session if isinstance(target, UnitOfWork) else target
-    insert = pg_insert if dialect_name(session) == "postgresql" else sqlite_insert
-    statement = insert(table).values(list(rows))
-    where = None
-    if unless_newer is not None:
-        where = table.c[unless_newer] <= statement.excluded[unless_newer]
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c[key] for key in keys],
-        set_={column: statement.excluded[column] for column in rows[0] if column not in keys},
-        where=where,
-    )
-    await session.execute(statement)
+    statement = _statement(dialect_name(session), table, tuple(keys), tuple(rows[0]), unless_newer)
+    await session.execute(statement, list(rows))
+
+
+_Shape = tuple[str, Table, tuple[str, ...], tuple[str, ...], str | None]
+_statements: dict[_Shape, Any] = {}
+
+
+def _statement(
+    dialect: str,
+    table: Table,
+    keys: tuple[str, ...],
+    columns: tuple[str, ...],
+    unless_newer: str | None,
+) -> Any:
+    """The upsert of one shape, built once and executed with the rows as parameters (the
+    compiled form is then cached by SQLAlchemy; a statement with the rows as VALUES was built
+    and compiled again on every call: a consumer's offsets, each poll of every service)."""
+    shape = (dialect, table, keys, columns, unless_newer)
+    statement = _statements.get(shape)
+    if statement is None:
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(table)
+        where = None
+        if unless_newer is not None:
+            where = table.c[unless_newer] <= statement.excluded[unless_newer]
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.c[key] for key in keys],
+            set_={column: statement.excluded[column] for column in columns if column not in keys},
+            where=where,
+        )
+        _statements[shape] = statement
+    return statement

@@ -24,7 +24,7 @@ MAX_CLOCK_AHEAD = timedelta(minutes=5)
 LATE_AFTER = timedelta(minutes=5)
 
 
-class ReadingIn(msgspec.Struct, frozen=True):
+class ReadingIn(msgspec.Struct, frozen=True, gc=False):
     """One reading as a device sends it: `{seq, ts, metric, value}`."""
 
     seq: int

@@ -145,13 +145,14 @@ class RuleEngine:
             state, monitor = beds[data.bed_id]
             high = state.device_seqs.get(data.device_id, -1)
             live_from = batch.time - LATE_AFTER
+            observe = monitor.observe_into
             for reading in data.readings:
                 if reading.seq <= high:
                     continue  # re-delivered
                 high = reading.seq
                 if reading.ts < live_from:
                     continue  # late (counted in the lane's answer): stored, not evaluated
-                signals.extend(monitor.observe(state, reading.metric, reading.value, reading.ts))
+                observe(signals, state, reading.metric, reading.value, reading.ts)
             state.device_seqs[data.device_id] = high
             dirty.add(data.bed_id)
         await self._persist(uow, {bed_id: beds[bed_id][0] for bed_id in dirty})

@@ -17,7 +17,7 @@ from chassis.kafka.batch import Records
 from chassis.upsert import dialect_name
 from iot_ingest.tables import latest_values
 from iot_ingest.telemetry.aggregates import BatchAggregator
-from iot_ingest.telemetry.codec import decode_telemetry
+from iot_ingest.telemetry.codec import TelemetryData, decode_telemetry
 
 _MERGE_AGGREGATES = """
 INSERT INTO minute_aggregates AS m (bed_id, metric, minute, count, total, minimum, maximum)
@@ -46,9 +46,11 @@ WHERE excluded.ts >= l.ts
 """
 
 
-async def _stored_highs(uow: UnitOfWork, records: Records) -> dict[tuple[str, str], int]:
+async def _stored_highs(
+    uow: UnitOfWork, batches: list[TelemetryData]
+) -> dict[tuple[str, str], int]:
     """The highest seq already stored per (device, metric): `latest_values.seq`."""
-    devices = {decode_telemetry(r.value).data.device_id for r in records if r.value is not None}
+    devices = {data.device_id for data in batches}
     if not devices:
         return {}
     rows = await uow.session.execute(
@@ -59,38 +61,34 @@ async def _stored_highs(uow: UnitOfWork, records: Records) -> dict[tuple[str, st
     return {(device, metric): int(seq) for device, metric, seq in rows.all()}
 
 
+def _decoded(records: Records) -> list[TelemetryData]:
+    return [decode_telemetry(r.value).data for r in records if r.value is not None]
+
+
 async def aggregate(
     records: Records, highs: dict[tuple[str, str], int] | None = None
 ) -> BatchAggregator:
     """Readings of `records`, each (device, seq) once: a seq at or below the device's high-water
     mark for that metric is a replay (a batch the lane answered 503 to, because Kafka's ack came
     too late, and that the device then sent again) and is skipped, as the rule engine does."""
+    return await _aggregate(_decoded(records), highs)
+
+
+async def _aggregate(
+    batches: list[TelemetryData], highs: dict[tuple[str, str], int] | None
+) -> BatchAggregator:
     highs = dict(highs or {})
     aggregator = BatchAggregator()
-    for index, record in enumerate(records):
+    for index, data in enumerate(batches):
         if index % 20 == 19:
             await asyncio.sleep(0)  # let HTTP requests in between (single-process mode)
-        if record.value is None:
-            continue
-        data = decode_telemetry(record.value).data
-        for reading in data.readings:
-            key = (data.device_id, reading.metric)
-            if reading.seq <= highs.get(key, -1):
-                continue
-            highs[key] = reading.seq
-            aggregator.add(
-                device_id=data.device_id,
-                bed_id=data.bed_id,
-                metric=reading.metric,
-                value=reading.value,
-                ts=reading.ts,
-                seq=reading.seq,
-            )
+        aggregator.add_readings(data.device_id, data.bed_id, data.readings, highs)
     return aggregator
 
 
 async def project_storage(uow: UnitOfWork, records: Records) -> None:
-    aggregator = await aggregate(records, await _stored_highs(uow, records))
+    batches = _decoded(records)  # once: the stored highs and the aggregates read them
+    aggregator = await _aggregate(batches, await _stored_highs(uow, batches))
     if not aggregator:
         return
     postgres = dialect_name(uow) == "postgresql"

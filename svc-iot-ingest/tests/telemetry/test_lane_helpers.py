@@ -1,4 +1,5 @@
-from datetime import UTC, datetime, timedelta
+import random
+from datetime import UTC, datetime, timedelta, timezone
 
 import msgspec
 import pytest
@@ -121,3 +122,40 @@ def test_aggregator_builds_minutes_and_latest_values() -> None:
     assert agg.latest[("d1", "heart_rate")].value == 60.0
     agg.add(device_id="d1", bed_id="b1", metric="heart_rate", value=99.0, ts=T0, seq=0)
     assert agg.latest[("d1", "heart_rate")].value == 60.0  # an older reading is not "latest"
+
+
+def test_add_readings_equals_adding_one_by_one() -> None:
+    """The storage consumer's one-loop path (issue 16, CPU per reading) gives what `add` gives
+    reading by reading, with the replay check of `highs`: replays skipped, `ts` ties and
+    out-of-order readings, minute boundaries, another UTC offset, several calls."""
+    rng = random.Random(7)
+    plus8 = timezone(timedelta(hours=8))
+    for _ in range(40):
+        one_loop, reference = BatchAggregator(), BatchAggregator()
+        highs_loop: dict[tuple[str, str], int] = {("d1", "spo2"): 5}
+        highs_ref = dict(highs_loop)
+        for call in range(3):
+            device, bed = rng.choice([("d1", "b1"), ("d2", "b1"), ("d3", "b2")])
+            readings = []
+            for _ in range(rng.randint(0, 30)):
+                at = T0 + timedelta(seconds=rng.choice([0, 15, 29, 30, 31, 59, 60, 61, 95, 120]))
+                readings.append(
+                    ReadingIn(
+                        seq=rng.randint(0, 40),
+                        ts=at.astimezone(plus8) if rng.random() < 0.3 else at,
+                        metric=rng.choice(["spo2", "heart_rate"]),
+                        value=float(rng.randint(50, 100)),
+                    )
+                )
+            one_loop.add_readings(device, bed, readings, highs_loop)
+            for r in readings:
+                key = (device, r.metric)
+                if r.seq <= highs_ref.get(key, -1):
+                    continue
+                highs_ref[key] = r.seq
+                reference.add(
+                    device_id=device, bed_id=bed, metric=r.metric, value=r.value, ts=r.ts, seq=r.seq
+                )
+            assert highs_loop == highs_ref, call
+            assert one_loop.minutes == reference.minutes
+            assert one_loop.latest == reference.latest

@@ -7,9 +7,11 @@ keeps a small state, so a tree is evaluated against its states, indexed in pre-o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import operator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import Union
 
 import msgspec
@@ -147,6 +149,129 @@ def _update_leaf(leaf: Leaf, state: LeafState, true_now: bool, at: datetime) -> 
         state.holding = state.since is not None and (
             at - state.since >= timedelta(seconds=leaf.seconds)
         )
+
+
+# --- the compiled form, for the rule engine's hot loop (tens of thousands of readings a second):
+# the same updates and evaluation as `update_indexed` and `holds` above, with what a leaf needs
+# (its comparison, its durations) computed once per rule instead of once per reading.
+
+_COMPARISONS: dict[Op, Callable[[float, float], bool]] = {
+    Op.GT: operator.gt,
+    Op.GE: operator.ge,
+    Op.LT: operator.lt,
+    Op.LE: operator.le,
+    Op.EQ: operator.eq,
+    Op.NE: operator.ne,
+}
+
+
+class LeafKind(IntEnum):
+    NOW = 0
+    REPEAT = 1
+    FOR = 2
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledLeaf:
+    """A leaf at its pre-order `index`, ready to be fed readings."""
+
+    index: int
+    kind: LeafKind
+    compare: Callable[[float, float], bool]  # compare(reading, threshold): `Threshold.holds`
+    threshold: float
+    times: int  # `repeat`
+    seconds: timedelta  # `for`
+    max_gap: timedelta  # `for`
+
+    @classmethod
+    def of(cls, index: int, leaf: Leaf) -> CompiledLeaf:
+        times, seconds, max_gap = 0, timedelta(0), timedelta(0)
+        if isinstance(leaf, Now):
+            kind = LeafKind.NOW
+        elif isinstance(leaf, Repeated):
+            kind, times = LeafKind.REPEAT, leaf.times
+        else:
+            kind = LeafKind.FOR
+            seconds = timedelta(seconds=leaf.seconds)
+            max_gap = timedelta(seconds=leaf.max_gap_seconds)
+        compare = _COMPARISONS[leaf.when.op]
+        return cls(index, kind, compare, leaf.when.value, times, seconds, max_gap)
+
+
+CompiledLeaves = dict[str, tuple[CompiledLeaf, ...]]
+HoldsCheck = Callable[[dict[int, LeafState], datetime, timedelta], bool]
+
+
+def compile_leaves(condition: Condition) -> CompiledLeaves:
+    """`index_leaves`, compiled."""
+    return {
+        metric: tuple(CompiledLeaf.of(index, leaf) for index, leaf in leaves)
+        for metric, leaves in index_leaves(condition).items()
+    }
+
+
+def update_compiled(
+    leaves: tuple[CompiledLeaf, ...], states: dict[int, LeafState], value: float, at: datetime
+) -> None:
+    """`update_indexed` for compiled leaves (the same state changes)."""
+    for leaf in leaves:
+        state = states.get(leaf.index)
+        if state is None:
+            state = states[leaf.index] = LeafState()
+        previous_at = state.updated_at
+        if previous_at is not None and at < previous_at:
+            continue  # out-of-order reading: the leaf already saw a later one
+        true_now = leaf.compare(value, leaf.threshold)
+        state.updated_at = at
+        kind = leaf.kind
+        if kind is LeafKind.NOW:
+            state.holding = true_now
+        elif kind is LeafKind.REPEAT:
+            state.streak = state.streak + 1 if true_now else 0
+            state.holding = state.streak >= leaf.times
+        else:
+            if not true_now:
+                state.since = None
+            elif state.since is None or previous_at is None or at - previous_at > leaf.max_gap:
+                state.since = at
+            since = state.since
+            state.holding = since is not None and at - since >= leaf.seconds
+
+
+def compile_holds(condition: Condition) -> HoldsCheck:
+    """`holds(condition, ...)` as a function of the states (the tree walked once, here)."""
+    check, _ = _compile_holds(condition, 0)
+    return check
+
+
+def _compile_holds(condition: Condition, index: int) -> tuple[HoldsCheck, int]:
+    if isinstance(condition, AllOf | AnyOf):
+        children: list[HoldsCheck] = []
+        for child in condition.conditions:
+            check, index = _compile_holds(child, index)
+            children.append(check)
+        checks = tuple(children)
+        if isinstance(condition, AllOf):
+
+            def all_hold(states: dict[int, LeafState], at: datetime, stale: timedelta) -> bool:
+                return all(check(states, at, stale) for check in checks)
+
+            return all_hold, index
+
+        def any_holds(states: dict[int, LeafState], at: datetime, stale: timedelta) -> bool:
+            return any(check(states, at, stale) for check in checks)
+
+        return any_holds, index
+    position = index
+
+    def leaf_holds(states: dict[int, LeafState], at: datetime, stale: timedelta) -> bool:
+        state = states.get(position)
+        if state is None or not state.holding:
+            return False
+        updated_at = state.updated_at
+        return updated_at is not None and at - updated_at <= stale
+
+    return leaf_holds, index + 1
 
 
 def holds(

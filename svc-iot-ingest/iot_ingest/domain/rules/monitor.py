@@ -27,6 +27,7 @@ from iot_ingest.domain.time_windows import DEFAULT_DAYTIME, DaytimeWindow
 INACTIVITY_RULE_ID = "inactivity"
 NIGHT_BED_EXIT_RULE_ID = "night_bed_exit_no_return"
 _ACTIVITY_METRICS = frozenset({Metric.MOTION.value, Metric.DOOR_OPEN.value})
+_BED_PRESENCE = Metric.BED_PRESENCE.value
 
 
 @dataclass(frozen=True)
@@ -72,32 +73,45 @@ class BedMonitor:
         for compiled in self._rules:
             for metric in compiled.metrics:
                 by_metric.setdefault(metric, []).append(compiled)
-        self._by_metric = {metric: tuple(found) for metric, found in by_metric.items()}
+        self._by_metric = {
+            metric: tuple((compiled.rule.rule_id, compiled) for compiled in found)
+            for metric, found in by_metric.items()
+        }
+        self._stale_after = settings.stale_after
 
     def observe(
         self, state: BedMonitorState, metric: str, value: float, at: datetime
     ) -> list[RuleSignal]:
         signals: list[RuleSignal] = []
-        for compiled in self._by_metric.get(metric, ()):
-            rule_state = state.rules.get(compiled.rule.rule_id)
+        self.observe_into(signals, state, metric, value, at)
+        return signals
+
+    def observe_into(
+        self,
+        signals: list[RuleSignal],
+        state: BedMonitorState,
+        metric: str,
+        value: float,
+        at: datetime,
+    ) -> None:
+        """`observe`, appending the signals to the caller's list (the engine's hot loop: no
+        list per reading)."""
+        rules = state.rules
+        for rule_id, compiled in self._by_metric.get(metric, ()):
+            rule_state = rules.get(rule_id)
             if rule_state is None:
-                rule_state = state.rules[compiled.rule.rule_id] = RuleState()
+                rule_state = rules[rule_id] = RuleState()
             signal = compiled.observe(
-                rule_state,
-                bed_id=state.bed_id,
-                metric=metric,
-                value=value,
-                at=at,
-                stale_after=self._settings.stale_after,
+                rule_state, state.bed_id, metric, value, at, self._stale_after
             )
             if signal is not None:
                 signals.append(signal)
         if metric in _ACTIVITY_METRICS:
             self._observe_activity(state, value, at, signals)
-        elif metric == Metric.BED_PRESENCE.value:
+        elif metric == _BED_PRESENCE:
             self._observe_presence(state, value, at, signals)
-        self._check_bed_exit(state, at, signals)
-        return signals
+        if state.bed_exit_at is not None:
+            self._check_bed_exit(state, at, signals)
 
     def tick(self, state: BedMonitorState, now: datetime) -> list[RuleSignal]:
         signals: list[RuleSignal] = []

@@ -11,14 +11,15 @@ import msgspec
 from homebed_schemas.events.iot import AlarmSeverity
 from iot_ingest.domain.alarm_types import ALARM_TYPES, AlarmType
 from iot_ingest.domain.rules.conditions import (
+    CompiledLeaves,
     Condition,
-    IndexedLeaves,
+    HoldsCheck,
     LeafState,
+    compile_holds,
+    compile_leaves,
     describe,
-    holds,
-    index_leaves,
     metrics_of,
-    update_indexed,
+    update_compiled,
 )
 
 
@@ -68,12 +69,15 @@ class RuleSignal:
 
 @dataclass(frozen=True)
 class CompiledRule:
-    """A rule with the metrics it watches and its leaves per metric, computed once."""
+    """A rule with the metrics it watches, its leaves per metric and its conditions' checks,
+    computed once (the engine feeds every reading of a watched metric to it)."""
 
     rule: Rule
     metrics: frozenset[str]
-    raise_leaves: IndexedLeaves
-    clear_leaves: IndexedLeaves
+    raise_leaves: CompiledLeaves
+    clear_leaves: CompiledLeaves
+    raise_holds: HoldsCheck
+    clear_holds: HoldsCheck | None
 
     @classmethod
     def of(cls, rule: Rule) -> CompiledRule:
@@ -83,14 +87,15 @@ class CompiledRule:
         return cls(
             rule=rule,
             metrics=watched,
-            raise_leaves=index_leaves(rule.raise_when),
-            clear_leaves={} if rule.clear_when is None else index_leaves(rule.clear_when),
+            raise_leaves=compile_leaves(rule.raise_when),
+            clear_leaves={} if rule.clear_when is None else compile_leaves(rule.clear_when),
+            raise_holds=compile_holds(rule.raise_when),
+            clear_holds=None if rule.clear_when is None else compile_holds(rule.clear_when),
         )
 
     def observe(
         self,
         state: RuleState,
-        *,
         bed_id: str,
         metric: str,
         value: float,
@@ -101,19 +106,20 @@ class CompiledRule:
         if metric not in self.metrics:
             return None
         rule = self.rule
-        update_indexed(self.raise_leaves.get(metric, ()), state.raise_leaves, value, at)
-        if rule.clear_when is not None:
-            update_indexed(self.clear_leaves.get(metric, ()), state.clear_leaves, value, at)
-        raise_holds = holds(rule.raise_when, state.raise_leaves, at, stale_after)
+        update_compiled(self.raise_leaves.get(metric, ()), state.raise_leaves, value, at)
+        clear_check = self.clear_holds
+        if clear_check is not None:
+            update_compiled(self.clear_leaves.get(metric, ()), state.clear_leaves, value, at)
+        raise_holds = self.raise_holds(state.raise_leaves, at, stale_after)
         if not state.active:
             if not raise_holds:
                 return None
             state.active, state.changed_at = True, at
             return self._signal(SignalKind.RAISE, bed_id, at, describe(rule.raise_when))
-        if rule.clear_when is None:
+        if clear_check is None:
             clear_holds = not raise_holds
         else:
-            clear_holds = holds(rule.clear_when, state.clear_leaves, at, stale_after)
+            clear_holds = clear_check(state.clear_leaves, at, stale_after)
         if not clear_holds:
             return None
         state.active, state.changed_at = False, at
