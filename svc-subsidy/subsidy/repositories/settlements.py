@@ -340,10 +340,11 @@ class SettlementRepository:
         return {(kind, award) for kind, award in await self.session.execute(mine)}
 
     async def adjustment_holders(
-        self, keys: Iterable[AdjustmentKey]
+        self, months: Iterable[tuple[str, str]]
     ) -> dict[AdjustmentKey, Holder]:
-        """Which settlement holds each of these per-bed adjustments, and its state."""
-        wanted = set(keys)
+        """Which settlement holds each per-bed adjustment of these (bed, month), of any kind,
+        and its state."""
+        wanted = set(months)
         if not wanted:
             return {}
         rows = await self.session.execute(
@@ -355,11 +356,11 @@ class SettlementRepository:
                 SETTLEMENTS.c.status,
             )
             .outerjoin(SETTLEMENTS, SETTLEMENTS.c.id == ADJUSTMENTS.c.settlement_id)
-            .where(ADJUSTMENTS.c.bed_id.in_(sorted({bed for bed, _, _ in wanted})))
+            .where(ADJUSTMENTS.c.bed_id.in_(sorted({bed for bed, _ in wanted})))
         )
         found = {}
         for bed, month, kind, holder, status in rows:
-            if (bed, month, kind) in wanted:  # a vanished holder frees it: "paid" is free
+            if (bed, month) in wanted:  # a vanished holder frees it: "paid" is free
                 found[(bed, month, kind)] = Holder(holder, status or "paid")
         return found
 

@@ -28,6 +28,7 @@ from subsidy.domain.settlement import (
 )
 from subsidy.repositories.facts import FactsRepository
 from subsidy.repositories.ledger import LedgerRepository
+from subsidy.repositories.marks import MarksRepository
 from subsidy.repositories.settlements import SettlementRepository
 from subsidy.schemas.batches import CountyRun, PaymentBatch, SettlementBatchRead
 from subsidy.service.access import require_officer_of, require_visible
@@ -206,18 +207,8 @@ async def approve_settlements(
                 ],
                 now=ctx.now,
             )
-            facts = uow.repo(FactsRepository)
-            marked: set[tuple[str, str]] = set()
-            for jurisdiction in sorted({row.jurisdiction for row in rows}):
-                providers = [row.provider_id for row in rows if row.jurisdiction == jurisdiction]
-                found = await facts.with_open_marks(jurisdiction, providers)
-                marked |= {(jurisdiction, provider) for provider in found}
-            for row in rows:
-                if (row.jurisdiction, row.provider_id) not in marked:
-                    continue
-                await facts.consume_reopened(
-                    row.provider_id, row.jurisdiction, Period.parse(row.period), row.id, row.ran_at
-                )
+            # the re-opened marks each last run accounted for, at the revision it read
+            await uow.repo(MarksRepository).close_read_by([row.id for row in rows])
             await settlements.mark_many(
                 rows,
                 [
