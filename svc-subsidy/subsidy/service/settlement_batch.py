@@ -20,10 +20,11 @@ from subsidy.domain.ledger import Entry, TransferSpec, provider_payable, treasur
 from subsidy.domain.periods import Period
 from subsidy.domain.policy import SubsidyProfile
 from subsidy.domain.settlement import (
+    NO_LINES,
     SettlementAction,
     SettlementStatus,
+    entries_of,
     next_status,
-    posting_entries,
     require_checker,
 )
 from subsidy.repositories.facts import FactsRepository
@@ -114,13 +115,11 @@ async def submit_settlements(
                         "settlement now: run it again before submitting it"
                     )
                     raise _named(stale_error, row, many)
-            amounts = await settlements.line_amounts_of(ids)
+            sums = await settlements.posting_sums_of(ids)
             pending: dict[str, str | None] = {}
             specs = []
             for row in rows:
-                entries = posting_entries(
-                    row.provider_id, row.jurisdiction, amounts.get(row.id, [])
-                )
+                entries = entries_of(row.provider_id, row.jurisdiction, sums.get(row.id, NO_LINES))
                 pending[row.id] = None
                 if entries:
                     pending[row.id] = f"{row.id}:s{row.submission_no + 1}"

@@ -19,7 +19,7 @@ from chassis.context import RequestContext
 from chassis.db import UnitOfWork
 from chassis.errors import IllegalTransition
 from subsidy.domain.bed_adjustments import SETTLED, AdjustmentKey, may_carry
-from subsidy.domain.facts import BedFacts, Suspension
+from subsidy.domain.facts import BedFacts, Suspension, bed_facts_of
 from subsidy.domain.lines import Line
 from subsidy.domain.periods import Period
 from subsidy.domain.platform import platform_award, platform_line
@@ -77,23 +77,25 @@ def bed_facts(
     paid: int,
     services: int | None,
 ) -> BedFacts:
-    return BedFacts(
-        birth_date=row.birth_date,
-        ability_level=row.ability_level,  # type: ignore[arg-type]
-        economic_status=row.economic_status,  # type: ignore[arg-type]
-        package_fee_fen=row.package_fee_fen,
-        contract_start=row.contract_start,
-        contract_end=row.contract_end,
-        established_on=row.established_on,
-        accepted_on=row.accepted_on,
-        terminated_on=row.terminated_on,
-        construction_investment_fen=row.construction_investment_fen,
-        construction_paid_fen=paid,
-        modification_cost_fen=row.modification_cost_fen,
-        modification_consent=row.modification_consent,
-        voucher_fen=row.voucher_fen,
-        services_delivered_fen=services,
-        suspensions=suspensions,
+    return bed_facts_of(  # BedFacts' fields in order, without its frozen __init__
+        (
+            row.birth_date,
+            row.ability_level,
+            row.economic_status,
+            row.package_fee_fen,
+            row.contract_start,
+            row.contract_end,
+            row.established_on,
+            row.accepted_on,
+            row.terminated_on,
+            row.construction_investment_fen,
+            paid,
+            row.modification_cost_fen,
+            row.modification_consent,
+            row.voucher_fen,
+            services,
+            suspensions,
+        )
     )
 
 
