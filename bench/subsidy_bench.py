@@ -273,6 +273,13 @@ async def main() -> None:
             )
             if balance != 0:
                 raise SystemExit("the ledger does not balance")
+            # every settlement's lines digest in one: the same lines before and after a change
+            lines_digest = await conn.fetchval(
+                "SELECT encode(sha256(convert_to(string_agg(id || '=' || lines_digest, ',' "
+                "ORDER BY id), 'UTF8')), 'hex') FROM settlements"
+            )
+            count = await conn.fetchval("SELECT count(*) FROM settlements")
+            progress(f"lines digest of the {count} settlements: {lines_digest}")
             floor_s = await floor(conn, lines, entries)
         finally:
             await conn.close()
@@ -290,6 +297,7 @@ async def main() -> None:
         f"python={sum(CPU_PYTHON):.2f} postgres={sum(CPU_POSTGRES):.2f} "
         f"floor_cpu_s={FLOOR_CPU[0]:.2f}"
     )
+    print(f"totals lines={lines} entries={entries} fen={total} lines_digest={lines_digest}")
     print(
         f"settlement_s={elapsed:.2f} beds={args.beds} floor_s={floor_s:.2f} "
         f"ratio={elapsed / floor_s:.2f}"

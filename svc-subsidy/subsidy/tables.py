@@ -134,7 +134,10 @@ class VisitMonthTotalRow(Base):
 
 
 class ReopenedPeriodRow(Base):
-    """A month whose facts changed after it was settled: adjusted in a later period."""
+    """A month whose facts changed after it was settled: adjusted in a later period. One open
+    mark per (bed, provider, jurisdiction, month); each new fact on an open mark bumps its
+    `revision` (migration 0010): a run records the revision it read, and its approval closes the
+    mark only at that revision (`SettlementRunMarkRow`)."""
 
     __tablename__ = "reopened_periods"
 
@@ -146,8 +149,22 @@ class ReopenedPeriodRow(Base):
     reason: Mapped[str] = mapped_column(String(200))
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime(timezone=True))
     consumed_by: Mapped[str | None] = mapped_column(String(ID))
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
 
     __table_args__ = (Index("ix_reopened_open", "provider_id", "jurisdiction", "consumed_by"),)
+
+
+class SettlementRunMarkRow(Base):
+    """The re-opened marks a settlement's last run accounted for, at the revision it read
+    (migration 0010): its approval closes exactly these — a fact committed after the run read
+    the marks (a new mark, or a new revision of one) is left open for a later run, whatever
+    the clocks say. Replaced by each run of the draft, like its lines."""
+
+    __tablename__ = "settlement_run_marks"
+
+    settlement_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    mark_id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=False)
+    revision: Mapped[int] = mapped_column(Integer)
 
 
 class PlatformAcceptanceRow(Base):

@@ -6,7 +6,8 @@ body. A fact a rule needs that is `None` makes that rule skip with a note, never
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import NamedTuple
 
@@ -58,6 +59,18 @@ class BedFacts:
             return None
         born = self.birth_date
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+BED_FACT_FIELDS = tuple(f.name for f in fields(BedFacts))
+
+
+def bed_facts_of(values: Sequence[object]) -> BedFacts:
+    """`BedFacts(*values)` (every field, in order) without the frozen dataclass' `__init__`
+    (one `object.__setattr__` per field, 16 a bed): the settlement run builds one per bed of a
+    county month. The same object: equal, same hash (`tests/domain/test_calculators.py`)."""
+    facts = object.__new__(BedFacts)
+    facts.__dict__.update(zip(BED_FACT_FIELDS, values, strict=True))
+    return facts
 
 
 class ActiveDays(NamedTuple):

@@ -192,30 +192,57 @@ def line_amounts(lines: Iterable[SettledLine]) -> list[LineAmount]:
     ]
 
 
+class PostingSums(NamedTuple):
+    """What a settlement's pending transfer needs of its lines, summed: per funding level its
+    legs' fen, per elder its voucher settlements' fen, the lines' total. On PostgreSQL the
+    database sums them (`SettlementRepository.posting_sums_of`: no funding text parsed in
+    Python); `posting_sums` is the same in Python (SQLite, and the reference of the tests)."""
+
+    levels: dict[str, int]
+    vouchers: dict[str, int]
+    total_fen: int
+
+
+NO_LINES = PostingSums({}, {}, 0)
+
+
+def posting_sums(lines: Iterable[LineAmount]) -> PostingSums:
+    levels: dict[str, int] = defaultdict(int)
+    vouchers: dict[str, int] = defaultdict(int)
+    total_fen = 0
+    for elder_id, kind, amount, funding in lines:
+        for level, leg_fen in funding_legs(funding):
+            levels[level] += leg_fen
+        if kind == "voucher_settlement":
+            vouchers[elder_id] += amount
+        total_fen += amount
+    return PostingSums(dict(levels), dict(vouchers), total_fen)
+
+
 def posting_entries(
     provider_id: str, jurisdiction: str, lines: Iterable[LineAmount]
 ) -> tuple[Entry, ...]:
+    """The settlement's ledger entries of these lines (`entries_of` their sums)."""
+    return entries_of(provider_id, jurisdiction, posting_sums(lines))
+
+
+def entries_of(provider_id: str, jurisdiction: str, sums: PostingSums) -> tuple[Entry, ...]:
     """The settlement's ledger entries, one per account and direction: each funding level's
     funder is debited its legs' sum, the provider's payable is credited the lines' sum; vouchers
     pass through the elder's service account (credited, then spent on delivered services: 004
     §二(四)3, the account shows both). Why aggregated: a county month is ~10⁵ lines; the lines
     keep each amount's explanation and the transfer references the settlement."""
     funders: dict[str, int] = defaultdict(int)
-    vouchers: dict[str, int] = defaultdict(int)
-    payable_fen = 0
-    for elder_id, kind, amount, funding in lines:
-        for level, leg_fen in funding_legs(funding):
-            funders[funder_account(level, jurisdiction)] += leg_fen
-        if kind == "voucher_settlement":
-            vouchers[elder_voucher(elder_id)] += amount
-        payable_fen -= amount
+    for level, leg_fen in sums.levels.items():
+        funders[funder_account(level, jurisdiction)] += leg_fen
     entries = [Entry(account, amount) for account, amount in sorted(funders.items()) if amount]
-    for account, amount in sorted(vouchers.items()):
+    for elder_id, amount in sorted(sums.vouchers.items()):
         if amount:
+            account = elder_voucher(elder_id)
             entries.append(Entry(account, -amount))  # credited to the service account
             entries.append(Entry(account, amount))  # spent on delivered services
-    if payable_fen:
-        entries.append(Entry(provider_payable(provider_id), payable_fen))
+    if sums.total_fen:
+        entries.append(Entry(provider_payable(provider_id), -sums.total_fen))
     return tuple(entries)
 
 

@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from subsidy.domain.facts import Suspension
 from subsidy.domain.periods import Period
 from subsidy.tables import (
-    BedAdjustmentClaimRow,
     BedFactRow,
     BedSuspensionRow,
     FactHistoryRow,
@@ -31,7 +30,6 @@ SUSPENSIONS = cast(Table, BedSuspensionRow.__table__)
 VISITS = cast(Table, VisitValueRow.__table__)
 REOPENED = cast(Table, ReopenedPeriodRow.__table__)
 TOTALS = cast(Table, VisitMonthTotalRow.__table__)
-ADJUSTMENTS = cast(Table, BedAdjustmentClaimRow.__table__)
 TOTAL_COLUMNS = ("visits", "value_fen", "unpriced", "unpriced_seconds")
 
 
@@ -190,8 +188,10 @@ class FactsRepository:
         """Mark every month from `since` that this provider already has a settlement of: once
         that month is approved, the next run adjusts it (a late correction never edits an
         approved settlement). A draft or a submitted month is marked too: it may be submitted
-        or approved without a re-run, with lines older than this fact. An open mark is moved to
-        `now` (a settlement that ran before it has not seen this fact: it may not close it)."""
+        or approved without a re-run, with lines older than this fact. An open mark is moved:
+        its revision bumped (a run that read it before this fact closes it only at the revision
+        it read, `domain/reopened_marks.py`; on PostgreSQL a run in flight holds its row lock,
+        so this waits for that run's commit), its time set to `now`."""
         months = (
             await self.session.scalars(
                 select(SettlementRow.period).where(
@@ -212,7 +212,7 @@ class FactsRepository:
                     REOPENED.c.period == period,
                     REOPENED.c.consumed_by.is_(None),
                 )
-                .values(recorded_at=now, reason=reason[:200])
+                .values(recorded_at=now, reason=reason[:200], revision=REOPENED.c.revision + 1)
             )
             if not moved.rowcount:  # type: ignore[attr-defined]
                 self.session.add(
@@ -312,93 +312,3 @@ class FactsRepository:
             )
         ).first()
         return (0, 0, 0, 0) if row is None else (row[0], row[1], row[2], row[3])
-
-    async def open_reopened(
-        self, jurisdiction: str, provider_ids: Sequence[str], before: Period
-    ) -> list[tuple[str, str, str]]:
-        """(provider, bed, period) re-opened and not yet adjusted, for months before `before`."""
-        rows = await self.session.execute(
-            select(REOPENED.c.provider_id, REOPENED.c.bed_id, REOPENED.c.period)
-            .where(
-                REOPENED.c.provider_id.in_(provider_ids),
-                REOPENED.c.jurisdiction == jurisdiction,
-                REOPENED.c.consumed_by.is_(None),
-                REOPENED.c.period < str(before),
-            )
-            .distinct()
-            .order_by(REOPENED.c.provider_id, REOPENED.c.period, REOPENED.c.bed_id)
-        )
-        return [(p, b, m) for p, b, m in rows]
-
-    async def with_open_marks(self, jurisdiction: str, provider_ids: Sequence[str]) -> set[str]:
-        """The providers among these with a re-opened month not yet closed (one query: an
-        approval of a county's settlements looks at the marks of those providers only)."""
-        rows = await self.session.scalars(
-            select(REOPENED.c.provider_id)
-            .where(
-                REOPENED.c.provider_id.in_(provider_ids),
-                REOPENED.c.jurisdiction == jurisdiction,
-                REOPENED.c.consumed_by.is_(None),
-            )
-            .distinct()
-        )
-        return set(rows.all())
-
-    async def consume_reopened(
-        self,
-        provider_id: str,
-        jurisdiction: str,
-        period: Period,
-        settlement_id: str,
-        ran_at: datetime,
-    ) -> None:
-        """Close, as the settlement `settlement_id` (of `period`, last run at `ran_at`) is
-        approved, the marks its lines account for: those recorded before its run, of its own
-        month, or of an earlier month that was approved before its run (it adjusted them) and
-        whose adjustments no other settlement held then (those are the holder's to close:
-        `domain/bed_adjustments.py`). Any other mark stays open for a later run — an open mark
-        costs a recomputation that finds nothing to adjust, a closed one too early a lost fact."""
-        marks = (
-            await self.session.execute(
-                select(REOPENED.c.id, REOPENED.c.bed_id, REOPENED.c.period).where(
-                    REOPENED.c.provider_id == provider_id,
-                    REOPENED.c.jurisdiction == jurisdiction,
-                    REOPENED.c.consumed_by.is_(None),
-                    REOPENED.c.period <= str(period),
-                    REOPENED.c.recorded_at < ran_at,  # a fact of the same instant: left open
-                )
-            )
-        ).all()
-        earlier = {month for _, _, month in marks if month < str(period)}
-        if not marks:
-            return
-        approved: dict[str, datetime] = {}
-        deferred: set[tuple[str, str]] = set()
-        if earlier:
-            rows = await self.session.execute(
-                select(SettlementRow.period, SettlementRow.approved_at).where(
-                    SettlementRow.provider_id == provider_id,
-                    SettlementRow.jurisdiction == jurisdiction,
-                    SettlementRow.period.in_(sorted(earlier)),
-                )
-            )
-            approved = {month: at for month, at in rows if at is not None}
-            holders = await self.session.execute(
-                select(ADJUSTMENTS.c.bed_id, ADJUSTMENTS.c.for_period, SettlementRow.approved_at)
-                .join(SettlementRow, SettlementRow.id == ADJUSTMENTS.c.settlement_id)
-                .where(
-                    ADJUSTMENTS.c.bed_id.in_(sorted({bed for _, bed, _ in marks})),
-                    ADJUSTMENTS.c.settlement_id != settlement_id,
-                )
-            )
-            deferred = {(bed, month) for bed, month, at in holders if at is None or at >= ran_at}
-        closed = [
-            mark_id
-            for mark_id, bed, month in marks
-            if month == str(period)
-            or (month in approved and approved[month] < ran_at and (bed, month) not in deferred)
-        ]
-        if closed:
-            await self.session.execute(
-                update(REOPENED).where(REOPENED.c.id.in_(closed)).values(consumed_by=settlement_id)
-            )

@@ -20,14 +20,16 @@ from subsidy.domain.ledger import Entry, TransferSpec, provider_payable, treasur
 from subsidy.domain.periods import Period
 from subsidy.domain.policy import SubsidyProfile
 from subsidy.domain.settlement import (
+    NO_LINES,
     SettlementAction,
     SettlementStatus,
+    entries_of,
     next_status,
-    posting_entries,
     require_checker,
 )
 from subsidy.repositories.facts import FactsRepository
 from subsidy.repositories.ledger import LedgerRepository
+from subsidy.repositories.marks import MarksRepository
 from subsidy.repositories.settlements import SettlementRepository
 from subsidy.schemas.batches import CountyRun, PaymentBatch, SettlementBatchRead
 from subsidy.service.access import require_officer_of, require_visible
@@ -113,13 +115,11 @@ async def submit_settlements(
                         "settlement now: run it again before submitting it"
                     )
                     raise _named(stale_error, row, many)
-            amounts = await settlements.line_amounts_of(ids)
+            sums = await settlements.posting_sums_of(ids)
             pending: dict[str, str | None] = {}
             specs = []
             for row in rows:
-                entries = posting_entries(
-                    row.provider_id, row.jurisdiction, amounts.get(row.id, [])
-                )
+                entries = entries_of(row.provider_id, row.jurisdiction, sums.get(row.id, NO_LINES))
                 pending[row.id] = None
                 if entries:
                     pending[row.id] = f"{row.id}:s{row.submission_no + 1}"
@@ -206,18 +206,8 @@ async def approve_settlements(
                 ],
                 now=ctx.now,
             )
-            facts = uow.repo(FactsRepository)
-            marked: set[tuple[str, str]] = set()
-            for jurisdiction in sorted({row.jurisdiction for row in rows}):
-                providers = [row.provider_id for row in rows if row.jurisdiction == jurisdiction]
-                found = await facts.with_open_marks(jurisdiction, providers)
-                marked |= {(jurisdiction, provider) for provider in found}
-            for row in rows:
-                if (row.jurisdiction, row.provider_id) not in marked:
-                    continue
-                await facts.consume_reopened(
-                    row.provider_id, row.jurisdiction, Period.parse(row.period), row.id, row.ran_at
-                )
+            # the re-opened marks each last run accounted for, at the revision it read
+            await uow.repo(MarksRepository).close_read_by([row.id for row in rows])
             await settlements.mark_many(
                 rows,
                 [

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Row
 
@@ -19,7 +19,7 @@ from chassis.context import RequestContext
 from chassis.db import UnitOfWork
 from chassis.errors import IllegalTransition
 from subsidy.domain.bed_adjustments import SETTLED, AdjustmentKey, may_carry
-from subsidy.domain.facts import BedFacts, Suspension
+from subsidy.domain.facts import BedFacts, Suspension, bed_facts_of
 from subsidy.domain.lines import Line
 from subsidy.domain.periods import Period
 from subsidy.domain.platform import platform_award, platform_line
@@ -31,6 +31,7 @@ from subsidy.domain.provider_awards import (
     settled_as,
     tier_award,
 )
+from subsidy.domain.reopened_marks import BedMonth, MarkRead, accounted_marks
 from subsidy.domain.scale_award import (
     MonthCount,
     ScaleAward,
@@ -55,6 +56,7 @@ from subsidy.domain.settlement_run import (
     settle_month,
 )
 from subsidy.repositories.facts import FactsRepository
+from subsidy.repositories.marks import MarksRepository
 from subsidy.repositories.settlements import SettlementRepository
 from subsidy.schemas.batches import SettlementBatchRead, SkippedSettlement
 from subsidy.schemas.settlements import (
@@ -75,31 +77,40 @@ def bed_facts(
     paid: int,
     services: int | None,
 ) -> BedFacts:
-    return BedFacts(
-        birth_date=row.birth_date,
-        ability_level=row.ability_level,  # type: ignore[arg-type]
-        economic_status=row.economic_status,  # type: ignore[arg-type]
-        package_fee_fen=row.package_fee_fen,
-        contract_start=row.contract_start,
-        contract_end=row.contract_end,
-        established_on=row.established_on,
-        accepted_on=row.accepted_on,
-        terminated_on=row.terminated_on,
-        construction_investment_fen=row.construction_investment_fen,
-        construction_paid_fen=paid,
-        modification_cost_fen=row.modification_cost_fen,
-        modification_consent=row.modification_consent,
-        voucher_fen=row.voucher_fen,
-        services_delivered_fen=services,
-        suspensions=suspensions,
+    return bed_facts_of(  # BedFacts' fields in order, without its frozen __init__
+        (
+            row.birth_date,
+            row.ability_level,
+            row.economic_status,
+            row.package_fee_fen,
+            row.contract_start,
+            row.contract_end,
+            row.established_on,
+            row.accepted_on,
+            row.terminated_on,
+            row.construction_investment_fen,
+            paid,
+            row.modification_cost_fen,
+            row.modification_consent,
+            row.voucher_fen,
+            services,
+            suspensions,
+        )
     )
+
+
+class ProviderRuns(NamedTuple):
+    """Per provider, the run's lines and the re-opened marks it accounted for."""
+
+    lines: dict[str, list[SettledLine]]
+    marks: dict[str, list[MarkRead]]
 
 
 async def compute_lines(
     uow: UnitOfWork, profile: SubsidyProfile, provider_id: str, period: Period
 ) -> list[SettledLine]:
     """This month's lines of one provider: `compute_runs` with a set of one."""
-    return (await compute_runs(uow, profile, [provider_id], period))[provider_id]
+    return (await compute_runs(uow, profile, [provider_id], period)).lines[provider_id]
 
 
 async def compute_runs(
@@ -109,12 +120,16 @@ async def compute_runs(
     period: Period,
     *,
     claim_at: datetime | None = None,
-) -> dict[str, list[SettledLine]]:
+) -> ProviderRuns:
     """Per provider, this month's lines for its beds, then the adjustments of re-opened months.
     Every fact is read once for the set (one query per kind of fact, whatever the number of
     providers); the lines are computed per provider (one line per elder, month and kind within
     a settlement). `claim_at`: a run claims the provider-level awards it settles (a dry run,
-    None, only reads)."""
+    None, only reads). The re-opened marks are read first, before any fact (and locked by a
+    run): every mark the run read has its fact in what the run reads next."""
+    marks = await uow.repo(MarksRepository).open_marks(
+        profile.jurisdiction, provider_ids, period, lock=claim_at is not None
+    )
     facts = uow.repo(FactsRepository)
     settlements = uow.repo(SettlementRepository)
     jurisdiction = profile.jurisdiction
@@ -151,21 +166,21 @@ async def compute_runs(
             )
         )
 
-    months: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    reopened = await facts.open_reopened(jurisdiction, provider_ids, period)
+    months: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    reopened = [mark for mark in marks if mark.period < str(period)]
     statuses = await settlements.statuses_of(jurisdiction, provider_ids) if reopened else {}
-    for provider_id, bed_id, month_text in reopened:
+    for mark in reopened:
         # adjusted against what was approved: a month still open (a draft, or submitted and
         # waiting for its checker) settles its own facts; its mark waits until it is approved
-        settled_month = statuses.get(provider_id, {}).get(month_text) in SETTLED
-        if (provider_id, bed_id) in by_bed and settled_month:
-            months[month_text].append((provider_id, bed_id))
+        settled_month = statuses.get(mark.provider_id, {}).get(mark.period) in SETTLED
+        if (mark.provider_id, mark.bed_id) in by_bed and settled_month:
+            months[mark.period].add((mark.provider_id, mark.bed_id))
     recomputed: dict[str, dict[tuple[str, str], BedInput]] = defaultdict(dict)
     for month_text, pairs in sorted(months.items()):
         earlier = Period.parse(month_text)
         paid_then = await settlements.construction_paid_before(jurisdiction, provider_ids, earlier)
         delivered_then = await services(earlier)
-        for provider_id, bed_id in pairs:
+        for provider_id, bed_id in sorted(pairs):
             bed = by_bed[(provider_id, bed_id)]
             recomputed[provider_id][(bed_id, month_text)] = BedInput(
                 bed_id,
@@ -186,8 +201,8 @@ async def compute_runs(
     for provider_id, redone in recomputed.items():
         before = {(bed, m): settled.get((provider_id, bed, m), []) for bed, m in redone}
         candidates[provider_id] = adjustment_candidates(profile, redone, before)
-    adjustments = await _claimed_adjustments(
-        uow, profile, period, provider_ids, candidates, claim_at
+    adjustments, blocked = await _claimed_adjustments(
+        uow, profile, period, provider_ids, recomputed, candidates, claim_at
     )
     provider_level = await _provider_lines(uow, profile, provider_ids, period, inputs, claim_at)
     runs: dict[str, list[SettledLine]] = {}
@@ -200,7 +215,7 @@ async def compute_runs(
                 *provider_level.get(provider_id, []),
             ]
         )
-    return runs
+    return ProviderRuns(runs, accounted_marks(marks, str(period), statuses, blocked))
 
 
 def _adjustment_key(line: SettledLine) -> AdjustmentKey:
@@ -212,18 +227,28 @@ async def _claimed_adjustments(
     profile: SubsidyProfile,
     period: Period,
     provider_ids: Sequence[str],
+    recomputed: Mapping[str, Mapping[tuple[str, str], BedInput]],
     candidates: Mapping[str, list[SettledLine]],
     claim_at: datetime | None,
-) -> dict[str, list[SettledLine]]:
+) -> tuple[dict[str, list[SettledLine]], set[BedMonth]]:
     """Per provider, the per-bed adjustments its settlement carries: those no other open
     settlement holds (`domain/bed_adjustments.py`), one per elder, month and kind. `claim_at`
     set (a run): its claims become these — new ones taken, an approved holder's taken over,
     those no longer due released — and only those it holds afterwards are kept (a concurrent
-    run of another month may have taken one first); None (a dry run): nothing is written."""
+    run of another month may have taken one first); None (a dry run): nothing is written.
+    Also the (provider, bed, month) recomputed whose adjustments are not all this run's to
+    account for: one of any kind held by another open settlement, or a claim lost."""
     settlements = uow.repo(SettlementRepository)
-    keys = [_adjustment_key(line) for lines in candidates.values() for line in lines]
-    holders = await settlements.adjustment_holders(keys)
+    holders = await settlements.adjustment_holders(
+        {pair for redone in recomputed.values() for pair in redone}
+    )
     this = {p: settlement_id(p, profile.jurisdiction, str(period)) for p in provider_ids}
+    blocked = {
+        (provider_id, bed, month)
+        for provider_id, redone in recomputed.items()
+        for (bed, month, _), holder in holders.items()
+        if (bed, month) in redone and not may_carry(holder, this[provider_id])
+    }
     carried = {
         provider_id: one_per_elder(
             [
@@ -235,16 +260,22 @@ async def _claimed_adjustments(
         for provider_id in provider_ids
     }
     if claim_at is None:
-        return carried
+        return carried, blocked
     held = await settlements.claim_adjustments(
         {this[p]: [_adjustment_key(line) for line in carried[p]] for p in provider_ids},
         holders,
         claim_at,
     )
-    return {
-        p: [line for line in lines if _adjustment_key(line) in held.get(this[p], set())]
-        for p, lines in carried.items()
-    }
+    kept: dict[str, list[SettledLine]] = {}
+    for p, lines in carried.items():
+        mine = held.get(this[p], set())
+        kept[p] = [line for line in lines if _adjustment_key(line) in mine]
+        blocked |= {
+            (p, line.bed_id, line.for_period)
+            for line in lines
+            if _adjustment_key(line) not in mine  # a concurrent run took it first
+        }
+    return kept, blocked
 
 
 @dataclass
@@ -395,10 +426,13 @@ async def run_providers(
     rows = await settlements.get_many(list(ids), lock=True)
     drafts = [row for row in rows if row.status == SettlementStatus.DRAFT]
     skipped = [SkippedSettlement(id=row.id, status=row.status) for row in rows if row not in drafts]
-    lines = await compute_runs(
+    lines, marks = await compute_runs(
         uow, profile, [row.provider_id for row in drafts], period, claim_at=ctx.now
     )
     await settlements.replace_lines_of({row.id: lines[row.provider_id] for row in drafts})
+    await uow.repo(MarksRepository).record_read(
+        {row.id: marks.get(row.provider_id, []) for row in drafts}
+    )
     await settlements.mark_many(
         drafts,
         [

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from subsidy.domain.calculators import calculate
-from subsidy.domain.facts import BedFacts, Suspension
+from subsidy.domain.facts import BED_FACT_FIELDS, BedFacts, Suspension, bed_facts_of
 from subsidy.domain.lines import Calculation
 from subsidy.domain.periods import Period
 from subsidy.domain.policy import ModificationRule, OperatingRule, SubsidyProfile
@@ -278,3 +278,33 @@ def _with_rule(profile: SubsidyProfile, kind: str, **changes: object) -> Subsidy
     rules = tuple(r.model_copy(update=changes) if r.kind == kind else r for r in profile.rules)
     assert any(isinstance(r, OperatingRule | ModificationRule) for r in rules)
     return profile.model_copy(update={"rules": rules})
+
+
+def test_bed_facts_without_the_frozen_init_are_the_same_facts() -> None:
+    """The run's fast constructor gives the object `BedFacts(...)` gives: equal, same hash,
+    same fields, still frozen."""
+    values = (
+        date(1950, 3, 1),
+        "moderate",
+        "dibao",
+        80000,
+        date(2022, 4, 15),
+        date(2023, 4, 14),
+        date(2022, 4, 15),
+        date(2022, 5, 20),
+        None,
+        360000,
+        150000,
+        200000,
+        True,
+        None,
+        29010,
+        (Suspension(date(2022, 7, 21), date(2022, 8, 1)),),
+    )
+    fast = bed_facts_of(values)
+    slow = BedFacts(*values)  # type: ignore[arg-type]
+    assert fast == slow
+    assert hash(fast) == hash(slow)
+    assert tuple(getattr(fast, name) for name in BED_FACT_FIELDS) == values
+    with pytest.raises(AttributeError):
+        fast.package_fee_fen = 1  # type: ignore[misc]

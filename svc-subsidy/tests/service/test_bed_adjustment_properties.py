@@ -71,6 +71,7 @@ operations = st.lists(
                 "pay",
                 "suspend",
                 "fee",
+                "late",
             ]
         ),
         st.integers(min_value=0, max_value=5),
@@ -102,6 +103,9 @@ operations = st.lists(
 # a fact while July waits for its checker; a fact after a draft run, submitted unchanged
 @example(ops=[("run", 0), ("submit", 0), ("suspend", 0), ("approve", 0)])
 @example(ops=[("run", 0), ("suspend", 2), ("submit", 0), ("approve", 0), ("run", 1)])
+# a fact stamped before July's run and committed after it: July approved with that run's lines
+@example(ops=[("run", 0), ("late", 0), ("submit", 0), ("approve", 0)])
+@example(ops=[("suspend", 0), ("run", 0), ("late", 3), ("close", 0)])
 def test_each_bed_adjustment_is_paid_exactly_once(ops: list[tuple[str, int]]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         asyncio.run(_scenario(Path(folder), ops))
@@ -137,7 +141,14 @@ async def _apply(
     bed = BEDS[n % 2]
     month = Period.parse(MONTHS[n % len(MONTHS)])
     now = app.state.runtime.clock()
-    if op == "suspend":  # a hospital stay of 10–29 in a month, reported now
+    if op == "late":  # a fact whose transaction took its time before the last step's
+        clock = app.state.runtime.clock
+        clock.set(now - timedelta(seconds=90))
+        try:
+            await _apply(app, client, "suspend" if n % 2 == 0 else "fee", n, fees)
+        finally:
+            clock.set(now)
+    elif op == "suspend":  # a hospital stay of 10–29 in a month, reported now
         for type_, status, day in (
             ("bed.suspended", "suspended", month.first_day + timedelta(days=9)),
             ("bed.resumed", "accepted", month.first_day + timedelta(days=29)),
