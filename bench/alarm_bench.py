@@ -61,7 +61,13 @@ from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from box_monitor import BoxMonitor, Group, Usage, children_of  # bench/ is on the path
+from box_monitor import (  # bench/ is on the path
+    BoxMonitor,
+    Group,
+    Usage,
+    children_of,
+    descendants_of,
+)
 from ingest_bench import (
     connect,
     free_port,
@@ -126,9 +132,29 @@ def server_timing(head: bytes) -> tuple[dict[str, float], dict[str, float]]:
 
 # ------------------------------------------------------------------ the stack
 def weigh_session(pid: int, nice: int) -> None:
-    """Set the autogroup (the session's CPU weight) of `pid`; nothing where there is none."""
+    """Run `pid`, its threads and every process below it at `nice`, and weigh its session's
+    autogroup the same.
+
+    The autogroup alone is not enough: with sched_autogroup off (a kernel setting; this box has
+    it off) the kernel ignores it and orders threads by their own nice levels, which are per
+    thread and set at a thread's start: the JVM's and PostgreSQL's are already running.
+    """
     with contextlib.suppress(OSError):
         Path(f"/proc/{pid}/autogroup").write_text(str(nice))
+    for process in (pid, *descendants_of(pid)):
+        try:
+            tasks = os.listdir(f"/proc/{process}/task")
+        except OSError:  # ended meanwhile
+            continue
+        for task in tasks:
+            with contextlib.suppress(OSError):  # a thread that ended meanwhile
+                os.setpriority(os.PRIO_PROCESS, int(task), nice)
+
+
+def at_nice(nice: int, command: list[str]) -> list[str]:
+    """`command` run at `nice` itself: nice(1) adds to the caller's level, and the bench runs at
+    --infra-nice, so the adjustment is taken from this thread's own level."""
+    return ["nice", "-n", str(nice - os.getpriority(os.PRIO_PROCESS, 0)), *command]
 
 
 @contextlib.contextmanager
@@ -255,13 +281,14 @@ def start_prioritised(
 ) -> subprocess.Popen[bytes]:
     """A process of its own session, at `nice` for itself and for its session's autogroup.
 
-    As scripts/run.sh does: with sched_autogroup (Linux's default on most distributions and
-    VMs, this box's too) the CPU is shared between sessions first, and a nice level only orders
-    the processes of one session. Each process of the stack is a session (as each service is a
-    container in production), and the session's weight carries the priority.
+    As scripts/run.sh does: with sched_autogroup on (Linux's default on most distributions and
+    VMs) the CPU is shared between sessions first, and a nice level only orders the processes of
+    one session, so each process of the stack is a session (as each service is a container in
+    production) whose weight carries the priority. With it off, the threads' own nice levels do,
+    which the process starts at (its threads inherit them).
     """
     process = subprocess.Popen(
-        ["nice", "-n", str(nice), *command],
+        at_nice(nice, command),
         env=environment,
         stdout=output,
         stderr=subprocess.STDOUT,
@@ -311,8 +338,9 @@ class TelemetryLoad:
 
     async def start(self, url: str, tokens_file: Path, readings_per_s: float) -> None:
         # a session of its own (see start_prioritised): the devices are not this process
+        # at nice 0: the devices are not the measuring clock (that runs at --infra-nice)
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, str(Path(__file__).parent / "telemetry_load.py"),
+            *at_nice(0, [sys.executable, str(Path(__file__).parent / "telemetry_load.py")]),
             "--url", url, "--tokens-file", str(tokens_file),
             "--readings-per-s", str(readings_per_s),
             stdout=asyncio.subprocess.PIPE, start_new_session=True,
@@ -668,10 +696,11 @@ def report_run(
             f"busy = {usage.cores_busy:.2f} cores, steal {usage.steal_pct:.1f}%; "
             f"other programs {usage.others_pct:.0f}% of a core"
         )
-        log("    process          CPU % of a core (peak 1 s)   waited for a CPU (ms per s)")
+        log("    process          nice    CPU % of a core (peak 1 s)   waited for a CPU (ms per s)")
         for name, pct in usage.group_pct.items():
             log(
-                f"    {name:<16} {pct:6.1f} ({usage.group_peak_pct[name]:5.1f})"
+                f"    {name:<16} {monitor.nice_levels.get(name, '-'):>6}  "
+                f"{pct:6.1f} ({usage.group_peak_pct[name]:5.1f})"
                 f"              {usage.group_wait_ms_per_s[name]:8.1f}"
             )
         log(f"    {'other programs':<16} {usage.others_pct:6.1f}")

@@ -71,6 +71,32 @@ def children_of(parent: int) -> list[int]:
     return found
 
 
+def descendants_of(parent: int) -> list[int]:
+    """Every process below `parent` (children, their children, ...)."""
+    found, frontier = [], [parent]
+    while frontier:
+        children = [child for pid in frontier for child in children_of(pid)]
+        found.extend(children)
+        frontier = children
+    return found
+
+
+def thread_nice_levels(pid: int) -> set[int]:
+    """The nice levels of the process's threads (nice is per thread on Linux)."""
+    levels = set()
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return levels
+    for task in tasks:
+        try:
+            stat = Path(f"/proc/{pid}/task/{task}/stat").read_text()
+        except OSError:
+            continue
+        levels.add(int(stat[stat.rfind(")") + 2 :].split()[16]))
+    return levels
+
+
 def box_ticks() -> tuple[float, float, float]:
     """(busy, steal, total) CPU seconds of the whole box since boot."""
     values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -118,6 +144,14 @@ class Group:
     def wait_seconds(self) -> float:
         return sum(run_queue_wait_seconds(pid) for pid in self.pids())
 
+    def nice_levels(self) -> str:
+        """The group's threads' nice levels: "-5", or "-5..0" when they differ."""
+        levels = set().union(*(thread_nice_levels(pid) for pid in self.pids()))
+        if not levels:
+            return "-"
+        low, high = min(levels), max(levels)
+        return str(low) if low == high else f"{low}..{high}"
+
 
 @dataclass
 class Sample:
@@ -153,6 +187,7 @@ class BoxMonitor:
         self._thread = threading.Thread(target=self._run, name="box-monitor", daemon=True)
         self._start_processes: dict[int, tuple[str, float]] = {}
         self._end_processes: dict[int, tuple[str, float]] = {}
+        self.nice_levels: dict[str, str] = {}  # per group, as the kernel had them at the end
 
     def start(self) -> None:
         self._start_processes = all_process_cpu()
@@ -163,6 +198,7 @@ class BoxMonitor:
         self._stop.set()
         self._thread.join()
         self.samples.append(self._sample())
+        self.nice_levels = {group.name: group.nice_levels() for group in self.groups}
         self._end_processes = all_process_cpu()
 
     def _run(self) -> None:

@@ -197,6 +197,49 @@ def quantile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+WINDOW = 15.0  # seconds
+
+
+def log_windows(
+    falls: list[Fall],
+    frames: dict[str, list[tuple[float, str, float]]],
+    monitor: BoxMonitor,
+    started: float,
+) -> None:
+    """Per window of the falls: is the tail spread over the run (CPU), or in bursts (the
+    worker's repeat sweep sending reminders to the same caregiver's stream, a checkpoint)?"""
+    by_window: dict[int, list[float]] = {}
+    for fall in falls:
+        if fall.alarm_id in frames:
+            late = (frames[fall.alarm_id][0][0] - fall.due) * 1000
+            by_window.setdefault(int((fall.due - started) // WINDOW), []).append(late)
+    reminders: dict[int, int] = {}
+    for seen in frames.values():
+        for arrived, _title, _written in seen[1:]:
+            window = int((arrived - started) // WINDOW)
+            reminders[window] = reminders.get(window, 0) + 1
+    waits = ("notify", "alarm-api", "kafka", "postgres")
+    log(
+        "  window      n   p50 ms   p99 ms  reminders  box %   waited for a CPU (ms/s): "
+        + ", ".join(waits)
+    )
+    for index in sorted(by_window):
+        values = sorted(by_window[index])
+        start = started + index * WINDOW
+        usage = monitor.usage(start, start + WINDOW)
+        cpu = (
+            f"{usage.box_busy_pct:6.0f}   "
+            + " ".join(f"{usage.group_wait_ms_per_s.get(name, 0.0):7.1f}" for name in waits)
+            if usage is not None
+            else ""
+        )
+        log(
+            f"  {index * WINDOW:4.0f}-{(index + 1) * WINDOW:<4.0f} {len(values):5d} "
+            f"{statistics.median(values):8.1f} {quantile(values, 0.99):8.1f} "
+            f"{reminders.get(index, 0):10d} {cpu}"
+        )
+
+
 async def run(args: argparse.Namespace) -> str:
     falls_n = args.falls if args.duration is None else max(1, int(args.duration * args.fall_rate))
     with (
@@ -324,6 +367,8 @@ async def run(args: argparse.Namespace) -> str:
                 f"p99 {quantile(values, 0.99):.1f} ms"
             )
     log(f"  notify's event loop (its API process) over the falls: {lag}")
+    if monitor.samples:
+        log_windows(falls, frames, monitor, started)
     failed_posts = sum(1 for f in falls if f.status != 201)
     box = ""
     if usage is not None:
@@ -332,10 +377,11 @@ async def run(args: argparse.Namespace) -> str:
             f"{usage.box_busy_pct:.0f}% busy = {usage.cores_busy:.2f} cores, steal "
             f"{usage.steal_pct:.1f}%; programs outside the bench {usage.others_pct:.0f}% of a core"
         )
-        log("  process          CPU % of a core (peak 1 s)   waited for a CPU (ms per s)")
+        log("  process          nice    CPU % of a core (peak 1 s)   waited for a CPU (ms per s)")
         for name, pct in usage.group_pct.items():
             log(
-                f"  {name:<16} {pct:6.1f} ({usage.group_peak_pct[name]:5.1f})"
+                f"  {name:<16} {monitor.nice_levels.get(name, '-'):>6}  "
+                f"{pct:6.1f} ({usage.group_peak_pct[name]:5.1f})"
                 f"              {usage.group_wait_ms_per_s[name]:8.1f}"
             )
         notify_pct = usage.group_pct.get("notify", 0.0)
