@@ -131,6 +131,10 @@ class Group:
     name: str
     pids: Callable[[], list[int]]
     reaps_children: bool = False  # PostgreSQL: the postmaster reaps its backends
+    # run-queue wait of processes that ended (a backend's is gone with it from /proc):
+    # kept as last seen, so the group's total never goes back
+    _last_wait: dict[int, float] = field(default_factory=dict)
+    _ended_wait: float = 0.0
 
     def cpu_seconds(self) -> float:
         total = 0.0
@@ -142,7 +146,12 @@ class Group:
         return total
 
     def wait_seconds(self) -> float:
-        return sum(run_queue_wait_seconds(pid) for pid in self.pids())
+        now = {pid: run_queue_wait_seconds(pid) for pid in self.pids()}
+        for pid, last in self._last_wait.items():
+            if pid not in now or now[pid] < last:  # ended (or its pid taken by a new one)
+                self._ended_wait += last
+        self._last_wait = now
+        return self._ended_wait + sum(now.values())
 
     def nice_levels(self) -> str:
         """The group's threads' nice levels: "-5", or "-5..0" when they differ."""
