@@ -65,7 +65,7 @@ bench-records:
 	@export HOMEBED_TEST_PG_PORT=$${HOMEBED_TEST_PG_PORT:-56132} HOMEBED_TEST_KAFKA_PORT=$${HOMEBED_TEST_KAFKA_PORT:-39792} HOMEBED_INFRA_DIR=$${HOMEBED_INFRA_DIR:-/tmp/homebed-infra-recbench}; source scripts/ensure-tools.sh && bash scripts/infra.sh start test >/dev/null && trap 'bash scripts/infra.sh stop test >/dev/null' EXIT && $$UV run python bench/records_bench.py --dsn postgresql://postgres@127.0.0.1:$$HOMEBED_TEST_PG_PORT/postgres
 
 bench-settlement:
-	@export HOMEBED_TEST_PG_PORT=$${HOMEBED_TEST_PG_PORT:-56232} HOMEBED_TEST_KAFKA_PORT=$${HOMEBED_TEST_KAFKA_PORT:-39892} HOMEBED_INFRA_DIR=$${HOMEBED_INFRA_DIR:-/tmp/homebed-infra-subbench}; source scripts/ensure-tools.sh && bash scripts/infra.sh start test >/dev/null && trap 'bash scripts/infra.sh stop test >/dev/null' EXIT && $$UV run python bench/subsidy_bench.py --dsn postgresql://postgres@127.0.0.1:$$HOMEBED_TEST_PG_PORT/postgres
+	@export HOMEBED_TEST_PG_PORT=$${HOMEBED_TEST_PG_PORT:-56232} HOMEBED_TEST_KAFKA_PORT=$${HOMEBED_TEST_KAFKA_PORT:-39892} HOMEBED_INFRA_DIR=$${HOMEBED_INFRA_DIR:-/tmp/homebed-infra-subbench}; source scripts/ensure-tools.sh && bash scripts/infra.sh start test >/dev/null && trap 'bash scripts/infra.sh stop test >/dev/null' EXIT && $$UV run python bench/subsidy_bench.py --dsn postgresql://postgres@127.0.0.1:$$HOMEBED_TEST_PG_PORT/postgres $(ARGS)
 
 .PHONY: bench-lane-cpu
 bench-lane-cpu:
