@@ -178,16 +178,20 @@ class SettlementRepository:
         return await self.session.get(SettlementLineRow, line_id)
 
     async def replace_lines(self, settlement_id: str, lines: Sequence[SettledLine]) -> None:
-        await self.replace_lines_of({settlement_id: lines})
+        await self.replace_lines_of([settlement_id], [(settlement_id, lines)])
 
-    async def replace_lines_of(self, runs: Mapping[str, Sequence[SettledLine]]) -> None:
-        """Drafts' lines are their last run's: the old ones go, the new ones come (the ledger
-        sees nothing of a draft). On PostgreSQL the lines of every settlement of the run go by
-        one COPY; the records are built as tuples, one per line (no column lists to fill)."""
-        if not runs:
+    async def replace_lines_of(
+        self, ids: Sequence[str], runs: Iterable[tuple[str, Sequence[SettledLine]]]
+    ) -> None:
+        """Drafts' lines are their last run's: the old lines of `ids` go, the new ones come
+        (the ledger sees nothing of a draft). `runs`: (settlement, its lines), read once, as
+        the writing goes — on PostgreSQL one COPY for every settlement of the run, fed as they
+        come (asyncpg sends every ~512 kB of records: the database writes those while the next
+        ones are computed); the records are tuples, one per line (no column lists to fill)."""
+        if not ids:
             return
-        await self.session.execute(delete(LINES).where(LINES.c.settlement_id.in_(list(runs))))
-        records = [
+        await self.session.execute(delete(LINES).where(LINES.c.settlement_id.in_(list(ids))))
+        records = (
             (
                 settlement_id,
                 position,
@@ -203,24 +207,22 @@ class SettlementRepository:
                 funding_text(settled.line.funding),
                 settled.line.explanation,
             )
-            for settlement_id, lines in runs.items()
+            for settlement_id, lines in runs
             for position, settled in enumerate(lines)
-        ]
-        if not records:
-            return
+        )
         if self.session.get_bind().dialect.name == "postgresql":
             await self._copy_lines(records)
             return
-        await self.session.execute(
-            insert(LINES), [dict(zip(LINE_COLUMNS, r, strict=True)) for r in records]
-        )
+        rows = [dict(zip(LINE_COLUMNS, r, strict=True)) for r in records]
+        if rows:
+            await self.session.execute(insert(LINES), rows)
 
-    async def _copy_lines(self, records: list[tuple[Any, ...]]) -> None:
+    async def _copy_lines(self, records: Iterable[tuple[Any, ...]]) -> None:
         """The lines by COPY (binary records, in the session's transaction): no array
         parameters to encode element by element (asyncpg checks each element of an array
         parameter against the iterable ABCs: ~10⁵ checks a county's lines), no statement text
         to parse. The table's statement trigger (lines of an unknown settlement) fires for a
-        COPY as for an INSERT."""
+        COPY as for an INSERT; a COPY of no record writes nothing."""
         connection = await self.session.connection()
         raw = await connection.get_raw_connection()
         driver: Any = raw.driver_connection  # asyncpg.Connection

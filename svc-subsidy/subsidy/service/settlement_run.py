@@ -8,7 +8,7 @@ runs or crashes there is one line per (elder, month, kind). Two runs racing seri
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -106,11 +106,40 @@ class ProviderRuns(NamedTuple):
     marks: dict[str, list[MarkRead]]
 
 
+@dataclass
+class PreparedRuns:
+    """Everything a run reads and claims, before the providers' month lines are computed: the
+    month's calculators run provider by provider (`lines_of`), so a run can write each
+    provider's lines while it computes the next one's."""
+
+    profile: SubsidyProfile
+    period: Period
+    inputs: dict[str, list[BedInput]]
+    adjustments: dict[str, list[SettledLine]]
+    provider_level: dict[str, list[SettledLine]]
+    marks: dict[str, list[MarkRead]]
+
+    def lines_of(self, provider_id: str) -> list[SettledLine]:
+        """The provider's lines in their one order: the month's, its adjustments, its awards."""
+        month = settle_month(self.profile, self.period, self.inputs[provider_id])
+        return ordered(
+            [
+                *month.lines,
+                *self.adjustments.get(provider_id, []),
+                *self.provider_level.get(provider_id, []),
+            ]
+        )
+
+    def computed(self) -> ProviderRuns:
+        return ProviderRuns({p: self.lines_of(p) for p in self.inputs}, self.marks)
+
+
 async def compute_lines(
     uow: UnitOfWork, profile: SubsidyProfile, provider_id: str, period: Period
 ) -> list[SettledLine]:
     """This month's lines of one provider: `compute_runs` with a set of one."""
-    return (await compute_runs(uow, profile, [provider_id], period)).lines[provider_id]
+    prepared = await prepare_runs(uow, profile, [provider_id], period)
+    return prepared.lines_of(provider_id)
 
 
 async def compute_runs(
@@ -121,7 +150,20 @@ async def compute_runs(
     *,
     claim_at: datetime | None = None,
 ) -> ProviderRuns:
-    """Per provider, this month's lines for its beds, then the adjustments of re-opened months.
+    """Per provider, this month's lines: `prepare_runs`, then every provider's lines."""
+    prepared = await prepare_runs(uow, profile, provider_ids, period, claim_at=claim_at)
+    return prepared.computed()
+
+
+async def prepare_runs(
+    uow: UnitOfWork,
+    profile: SubsidyProfile,
+    provider_ids: Sequence[str],
+    period: Period,
+    *,
+    claim_at: datetime | None = None,
+) -> PreparedRuns:
+    """Per provider, this month's beds, then the adjustments of re-opened months.
     Every fact is read once for the set (one query per kind of fact, whatever the number of
     providers); the lines are computed per provider (one line per elder, month and kind within
     a settlement). `claim_at`: a run claims the provider-level awards it settles (a dry run,
@@ -205,17 +247,14 @@ async def compute_runs(
         uow, profile, period, provider_ids, recomputed, candidates, claim_at
     )
     provider_level = await _provider_lines(uow, profile, provider_ids, period, inputs, claim_at)
-    runs: dict[str, list[SettledLine]] = {}
-    for provider_id in provider_ids:
-        month = settle_month(profile, period, inputs[provider_id])
-        runs[provider_id] = ordered(
-            [
-                *month.lines,
-                *adjustments.get(provider_id, []),
-                *provider_level.get(provider_id, []),
-            ]
-        )
-    return ProviderRuns(runs, accounted_marks(marks, str(period), statuses, blocked))
+    return PreparedRuns(
+        profile,
+        period,
+        inputs,
+        adjustments,
+        provider_level,
+        accounted_marks(marks, str(period), statuses, blocked),
+    )
 
 
 def _adjustment_key(line: SettledLine) -> AdjustmentKey:
@@ -426,12 +465,21 @@ async def run_providers(
     rows = await settlements.get_many(list(ids), lock=True)
     drafts = [row for row in rows if row.status == SettlementStatus.DRAFT]
     skipped = [SkippedSettlement(id=row.id, status=row.status) for row in rows if row not in drafts]
-    lines, marks = await compute_runs(
+    prepared = await prepare_runs(
         uow, profile, [row.provider_id for row in drafts], period, claim_at=ctx.now
     )
-    await settlements.replace_lines_of({row.id: lines[row.provider_id] for row in drafts})
+    lines: dict[str, list[SettledLine]] = {}
+
+    def computed() -> Iterator[tuple[str, list[SettledLine]]]:
+        # provider by provider as the COPY asks for them: PostgreSQL writes the lines sent while
+        # the next provider's are computed (the other core), not all of them afterwards
+        for row in drafts:
+            lines[row.provider_id] = prepared.lines_of(row.provider_id)
+            yield row.id, lines[row.provider_id]
+
+    await settlements.replace_lines_of([row.id for row in drafts], computed())
     await uow.repo(MarksRepository).record_read(
-        {row.id: marks.get(row.provider_id, []) for row in drafts}
+        {row.id: prepared.marks.get(row.provider_id, []) for row in drafts}
     )
     await settlements.mark_many(
         drafts,

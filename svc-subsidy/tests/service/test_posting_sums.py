@@ -75,7 +75,7 @@ async def test_the_database_sums_as_python_does(database_url: str) -> None:
             await connection.commit()
         async with AsyncSession(engine) as session, session.begin():
             repository = SettlementRepository(session)
-            await repository.replace_lines_of(LINES)
+            await repository.replace_lines_of(sorted(LINES), LINES.items())
             sums = await repository.posting_sums_of(sorted(LINES))
             amounts = await repository.line_amounts_of(sorted(LINES))
         assert set(sums) == {"stl-a", "stl-b"}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -100,5 +101,88 @@ async def test_the_sqlite_ledger_keeps_its_triggers(database_url: str) -> None:
             "ledger_entries_known",
             "settlement_lines_known",
         } <= names
+    finally:
+        await engine.dispose()
+
+
+# Migration 0011: the PostgreSQL checks look each distinct transfer up once and anti-join the
+# accounts in a plan made for the statement's size. A county-sized statement (here 40 transfers,
+# 4,000 entries) and a three-entry one on the same connection, each with one stray, both refused.
+BIG_ACCOUNTS = (
+    "INSERT INTO ledger_accounts (id, kind, created_at) "
+    "SELECT 'elder_voucher:e-' || n, 'elder_voucher', :now FROM generate_series(0, 1999) n"
+)
+BIG_TRANSFERS = (
+    "INSERT INTO ledger_transfers (id, kind, flag, reference, memo, fingerprint, amount_fen, "
+    "created_at) SELECT :prefix || n, 'settlement', 'single', 'r', '', 'f', 0, :now "
+    "FROM generate_series(0, 39) n"
+)
+# each elder's account credited then debited within a transfer (the voucher pass-through)
+BIG_ENTRIES = (
+    "INSERT INTO ledger_entries (transfer_id, account_id, amount_fen) "
+    "SELECT :prefix || (n % 40), 'elder_voucher:e-' || n, 100 FROM generate_series(0, 1999) n "
+    "UNION ALL SELECT :prefix || (n % 40), 'elder_voucher:e-' || n, -100 "
+    "FROM generate_series(0, 1999) n "
+    "UNION ALL SELECT :stray_transfer, :stray_account, 0"
+)
+
+
+@pytest.mark.postgres
+async def test_county_sized_statements_are_checked(postgres_url: str) -> None:
+    engine = create_engine(postgres_url)
+    now = {"now": NOW}
+    try:
+        await upgrade_to_head(engine, MIGRATIONS)
+        async with engine.begin() as connection:
+            await connection.execute(text(BIG_ACCOUNTS), now)
+
+        async def written(prefix: str, stray_transfer: str, stray_account: str) -> str:
+            """'' when the batch is written, else the database's refusal."""
+            values = {"prefix": prefix, "stray_transfer": stray_transfer}
+            try:
+                async with engine.begin() as connection:
+                    await connection.execute(text(BIG_TRANSFERS), {**now, "prefix": prefix})
+                    await connection.execute(
+                        text(BIG_ENTRIES), {**values, "stray_account": stray_account}
+                    )
+            except REFUSED as error:
+                return str(error.orig)
+            return ""
+
+        assert await written("a-", "a-7", "elder_voucher:e-1") == ""
+        refusal = await written("b-", "b-7", "elder_voucher:nobody")
+        assert "unknown account elder_voucher:nobody" in refusal
+        refusal = await written("c-", "c-nothing", "elder_voucher:e-1")
+        assert "unknown transfer c-nothing" in refusal
+        refusal = await written("d-", "a-3", "elder_voucher:e-1")  # a-3: recorded above
+        assert "transfer a-3 is already recorded" in refusal
+        # a three-entry statement after the county-sized ones: planned for its own size
+        entries = {"transfer": "t-1", "account": "provider_payable:nobody"}
+        assert await refused(engine, (ACCOUNTS, now), (TRANSFER, now), (ENTRIES, entries))
+        async with engine.connect() as connection:
+            written_rows = await connection.scalar(
+                text("SELECT count(*) FROM ledger_entries WHERE transfer_id LIKE '%-%'")
+            )
+            total = await connection.scalar(text("SELECT sum(amount_fen) FROM ledger_entries"))
+        assert (written_rows, total) == (4001, 0)  # batch a only
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.postgres
+async def test_a_county_of_lines_is_checked(postgres_url: str) -> None:
+    engine = create_engine(postgres_url)
+    lines = (
+        "INSERT INTO settlement_lines (id, settlement_id, position, bed_id, elder_id, "
+        "for_period, kind, rule, seed, payee, amount_fen, funding, explanation) "
+        "SELECT 'ln-' || n, CASE WHEN n = 2999 THEN :stray ELSE 'stl-1' END, n, 'b', "
+        "'e-' || n, '2022-07', 'operating', 'r', 's', 'provider', 5, 'city=5', 'x' "
+        "FROM generate_series(0, 2999) n"
+    )
+    try:
+        await upgrade_to_head(engine, MIGRATIONS)
+        assert not await refused(engine, (SETTLEMENT, {"now": NOW}))
+        assert await refused(engine, (lines, {"stray": "stl-none"}))
+        assert not await refused(engine, (lines, {"stray": "stl-1"}))
     finally:
         await engine.dispose()
