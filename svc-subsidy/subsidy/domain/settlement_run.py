@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from subsidy.domain.calculators import calculate_planned, plan_month
 from subsidy.domain.facts import BedFacts
@@ -16,8 +17,10 @@ from subsidy.domain.policy import SubsidyProfile
 from subsidy.domain.settlement import SettledLine, ordered
 
 
-@dataclass(frozen=True)
-class BedInput:
+class BedInput(NamedTuple):
+    """A bed of the run with its facts for the month (a tuple: ~10⁵ built a county month, a
+    frozen dataclass' `__init__` costs four `object.__setattr__` each)."""
+
     bed_id: str
     elder_id: str
     facts: BedFacts

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
-from typing import Any, cast
+from datetime import UTC, date, datetime
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Row, Table, and_, select, update
+from sqlalchemy import Table, and_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from subsidy.domain.facts import Suspension
+from subsidy.domain.facts import BedFacts, Suspension, bed_facts_of
 from subsidy.domain.periods import Period
+from subsidy.repositories.driver import asyncpg_connection, on_postgres
 from subsidy.tables import (
     BedFactRow,
     BedSuspensionRow,
@@ -31,6 +32,55 @@ VISITS = cast(Table, VisitValueRow.__table__)
 REOPENED = cast(Table, ReopenedPeriodRow.__table__)
 TOTALS = cast(Table, VisitMonthTotalRow.__table__)
 TOTAL_COLUMNS = ("visits", "value_fen", "unpriced", "unpriced_seconds")
+
+
+# a bed row made by a visit before the bed's first event carries this epoch (no lifecycle yet)
+WITH_LIFECYCLE_FROM = datetime(1971, 1, 1, tzinfo=UTC)
+
+
+class RunBed(NamedTuple):
+    """A bed as a month's run reads it: who and whose, then the stored facts in `BedFacts`'
+    field order (`facts` fills in the rest)."""
+
+    bed_id: str
+    elder_id: str
+    provider_id: str
+    payments_suspended: bool
+    birth_date: date | None
+    ability_level: str | None
+    economic_status: str | None
+    package_fee_fen: int | None
+    contract_start: date | None
+    contract_end: date | None
+    established_on: date | None
+    accepted_on: date | None
+    terminated_on: date | None
+    construction_investment_fen: int | None
+    modification_cost_fen: int | None
+    modification_consent: bool | None
+    voucher_fen: int | None
+
+    @classmethod
+    def of(cls, row: BedFactRow) -> RunBed:
+        return cls._make(getattr(row, name) for name in cls._fields)
+
+    def facts(
+        self, suspensions: tuple[Suspension, ...], paid_fen: int, services_fen: int | None
+    ) -> BedFacts:
+        """The bed's facts for a month: the stored ones, the construction subsidy paid for the
+        elder before the month, the services delivered in it, the suspensions."""
+        return bed_facts_of((*self[4:14], paid_fen, *self[14:17], services_fen, suspensions))
+
+
+# RunBed's fields, in order (`tests/service/test_run_beds.py`)
+RUN_BEDS = (
+    "SELECT bed_id, elder_id, provider_id, payments_suspended, birth_date, ability_level, "
+    "economic_status, package_fee_fen, contract_start, contract_end, established_on, "
+    "accepted_on, terminated_on, construction_investment_fen, modification_cost_fen, "
+    "modification_consent, voucher_fen FROM bed_facts "
+    "WHERE jurisdiction = $1 AND provider_id = ANY($2::text[]) AND last_event_at >= $3 "
+    "ORDER BY provider_id, bed_id"
+)
 
 
 class FactsRepository:
@@ -231,15 +281,27 @@ class FactsRepository:
 
     # -- reads of the settlement run (a set of providers of one jurisdiction at once) ---------
 
-    async def beds_in(self, jurisdiction: str, provider_ids: Sequence[str]) -> list[Row[Any]]:
-        """The providers' beds as plain rows (the columns of BedFactRow by name): a month's
-        run reads every bed once and never changes them, so no ORM identity map to fill."""
+    async def beds_in(self, jurisdiction: str, provider_ids: Sequence[str]) -> list[RunBed]:
+        """The providers' beds that have their lifecycle facts (a placeholder row, made by a
+        visit before the bed's first event, has none yet), in (provider, bed) order. On
+        PostgreSQL read by asyncpg itself: a county month is ~10⁵ beds, and SQLAlchemy's rows
+        cost more than the read (`bench/subsidy_bench.py`)."""
+        if on_postgres(self.session):
+            driver = await asyncpg_connection(self.session)
+            records = await driver.fetch(
+                RUN_BEDS, jurisdiction, list(provider_ids), WITH_LIFECYCLE_FROM
+            )
+            return list(map(RunBed._make, records))
         rows = await self.session.execute(
-            select(*BEDS.c)
-            .where(BEDS.c.jurisdiction == jurisdiction, BEDS.c.provider_id.in_(provider_ids))
+            select(*(BEDS.c[name] for name in RunBed._fields))
+            .where(
+                BEDS.c.jurisdiction == jurisdiction,
+                BEDS.c.provider_id.in_(provider_ids),
+                BEDS.c.last_event_at >= WITH_LIFECYCLE_FROM,
+            )
             .order_by(BEDS.c.provider_id, BEDS.c.bed_id)
         )
-        return list(rows.all())
+        return list(map(RunBed._make, rows))
 
     async def providers_in(self, jurisdiction: str) -> list[str]:
         """Every provider with a bed in the jurisdiction: a county's run settles them all."""

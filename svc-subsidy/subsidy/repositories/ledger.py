@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from subsidy.domain.ledger import Entry, TransferSpec, account_kind
+from subsidy.repositories.driver import asyncpg_connection
 from subsidy.tables import LedgerAccountRow, LedgerEntryRow, LedgerTransferRow
 
 ACCOUNTS = cast(Table, LedgerAccountRow.__table__)
@@ -168,9 +169,7 @@ class LedgerRepository:
 
     async def _driver(self) -> Any:
         """The session's asyncpg connection, in the session's transaction (for COPY)."""
-        connection = await self.session.connection()
-        raw = await connection.get_raw_connection()
-        return raw.driver_connection
+        return await asyncpg_connection(self.session)
 
     async def _copy_accounts(self, account_ids: set[str], now: datetime) -> None:
         """A batch's accounts by COPY (binary records: no array parameter whose every element

@@ -24,6 +24,7 @@ from subsidy.domain.settlement import (
     parse_funding,
     posting_sums,
 )
+from subsidy.repositories.driver import asyncpg_connection
 from subsidy.tables import (
     BedAdjustmentClaimRow,
     BedFactRow,
@@ -223,9 +224,7 @@ class SettlementRepository:
         parameter against the iterable ABCs: ~10⁵ checks a county's lines), no statement text
         to parse. The table's statement trigger (lines of an unknown settlement) fires for a
         COPY as for an INSERT; a COPY of no record writes nothing."""
-        connection = await self.session.connection()
-        raw = await connection.get_raw_connection()
-        driver: Any = raw.driver_connection  # asyncpg.Connection
+        driver = await asyncpg_connection(self.session)
         await driver.copy_records_to_table(
             "settlement_lines", records=records, columns=list(LINE_COLUMNS)
         )

@@ -23,12 +23,11 @@ from subsidy.domain.facts import Suspension
 from subsidy.domain.money import yuan
 from subsidy.domain.periods import Period, day_before
 from subsidy.domain.policy import ConstructionRule, SubsidyProfile
-from subsidy.repositories.facts import FactsRepository
+from subsidy.repositories.facts import FactsRepository, RunBed
 from subsidy.repositories.reports import ReportRepository
 from subsidy.repositories.settlements import SettlementRepository
 from subsidy.schemas.reports import AnomalyRead, ReconciliationRead, SettlementReconciliation
 from subsidy.service.reads import visible_settlement
-from subsidy.service.settlement_run import bed_facts
 from subsidy.tables import BedFactRow, SettlementRow
 
 Format = Literal["csv", "pdf"]
@@ -122,7 +121,7 @@ async def period_anomalies(
     for provider in sorted({b.provider_id for b in beds}):
         suspensions.update(await facts_repo.suspensions_of(provider, jurisdiction))
     facts = {
-        b.bed_id: bed_facts(b, suspensions.get(b.bed_id, ()), 0, None)
+        b.bed_id: RunBed.of(b).facts(suspensions.get(b.bed_id, ()), 0, None)
         for b in beds
         if b.bed_id in suspensions
     }

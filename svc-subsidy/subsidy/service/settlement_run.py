@@ -11,15 +11,12 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, NamedTuple
-
-from sqlalchemy import Row
+from typing import NamedTuple
 
 from chassis.context import RequestContext
 from chassis.db import UnitOfWork
 from chassis.errors import IllegalTransition
 from subsidy.domain.bed_adjustments import SETTLED, AdjustmentKey, may_carry
-from subsidy.domain.facts import BedFacts, Suspension, bed_facts_of
 from subsidy.domain.lines import Line
 from subsidy.domain.periods import Period
 from subsidy.domain.platform import platform_award, platform_line
@@ -55,7 +52,7 @@ from subsidy.domain.settlement_run import (
     one_per_elder,
     settle_month,
 )
-from subsidy.repositories.facts import FactsRepository
+from subsidy.repositories.facts import FactsRepository, RunBed
 from subsidy.repositories.marks import MarksRepository
 from subsidy.repositories.settlements import SettlementRepository
 from subsidy.schemas.batches import SettlementBatchRead, SkippedSettlement
@@ -68,35 +65,7 @@ from subsidy.schemas.settlements import (
 from subsidy.service.access import require_scope
 from subsidy.service.events import by_kind, emit_settlements, settlement_event
 from subsidy.service.reads import settlement_read
-from subsidy.tables import BedFactRow, PlatformAcceptanceRow
-
-
-def bed_facts(
-    row: BedFactRow | Row[Any],
-    suspensions: tuple[Suspension, ...],
-    paid: int,
-    services: int | None,
-) -> BedFacts:
-    return bed_facts_of(  # BedFacts' fields in order, without its frozen __init__
-        (
-            row.birth_date,
-            row.ability_level,
-            row.economic_status,
-            row.package_fee_fen,
-            row.contract_start,
-            row.contract_end,
-            row.established_on,
-            row.accepted_on,
-            row.terminated_on,
-            row.construction_investment_fen,
-            paid,
-            row.modification_cost_fen,
-            row.modification_consent,
-            row.voucher_fen,
-            services,
-            suspensions,
-        )
-    )
+from subsidy.tables import PlatformAcceptanceRow
 
 
 class ProviderRuns(NamedTuple):
@@ -189,17 +158,14 @@ async def prepare_runs(
     paid = await settlements.construction_paid_before(jurisdiction, provider_ids, period)
     delivered = await services(period)
     inputs: dict[str, list[BedInput]] = {provider: [] for provider in provider_ids}
-    by_bed: dict[tuple[str, str], Row[Any]] = {}
+    by_bed: dict[tuple[str, str], RunBed] = {}
     for bed in beds:
-        if bed.last_event_at.year <= 1970:  # placeholders: no lifecycle snapshot yet
-            continue
         by_bed[(bed.provider_id, bed.bed_id)] = bed
         inputs[bed.provider_id].append(
             BedInput(
                 bed.bed_id,
                 bed.elder_id,
-                bed_facts(
-                    bed,
+                bed.facts(
                     suspensions.get(bed.bed_id, ()),
                     paid.get(bed.elder_id, 0),
                     delivered.get(bed.bed_id, no_services),
@@ -227,8 +193,7 @@ async def prepare_runs(
             recomputed[provider_id][(bed_id, month_text)] = BedInput(
                 bed_id,
                 bed.elder_id,
-                bed_facts(
-                    bed,
+                bed.facts(
                     suspensions.get(bed_id, ()),
                     paid_then.get(bed.elder_id, 0),
                     delivered_then.get(bed_id, no_services),

@@ -287,7 +287,7 @@ async def _check_paid_as_due(app: Any) -> None:
         suspensions = await facts.suspensions_in(CITY, [PROVIDER])
     for bed in beds:
         for month in MONTHS:
-            bed_facts = settlement_run.bed_facts(bed, suspensions.get(bed.bed_id, ()), 0, None)
+            bed_facts = bed.facts(suspensions.get(bed.bed_id, ()), 0, None)
             due = sum(
                 line.amount_fen
                 for line in calculate_planned(
