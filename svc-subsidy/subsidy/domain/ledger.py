@@ -16,7 +16,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from chassis.errors import Unprocessable
 
@@ -65,8 +65,10 @@ def account_kind(account_id: str) -> AccountKind:
     return kind  # type: ignore[return-value]
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
+    """One side of a transfer (a tuple: ~2·10⁵ a county's submission, and JSON encodes it as
+    the list the fingerprint hashes)."""
+
     account_id: str
     amount_fen: int  # debit > 0, credit < 0
     line_id: str | None = None
@@ -124,7 +126,7 @@ class TransferSpec:
             "flag": self.flag,
             "pending_id": self.pending_id,
             "references_id": self.references_id,
-            "entries": [[e.account_id, e.amount_fen, e.line_id] for e in self.entries],
+            "entries": self.entries,  # each [account_id, amount_fen, line_id]
         }
         encoded = json.dumps(body, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
         return hashlib.sha256(encoded.encode()).hexdigest()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from chassis.errors import Unprocessable
@@ -54,6 +56,17 @@ def test_a_transfer_sums_to_zero() -> None:
 def test_malformed_transfers_are_refused(spec: TransferSpec) -> None:
     with pytest.raises(Unprocessable):
         spec.validate()
+
+
+def test_the_fingerprint_is_the_one_stored_transfers_carry() -> None:
+    """The SHA-256 of the sorted-key JSON with each entry as [account, fen, line]: transfers
+    recorded before entries became tuples keep matching their replays."""
+    stored = (
+        '{"entries":[["funder:city:341800",150000,null],["provider_payable:p",-150000,null]],'
+        '"flag":"single","kind":"settlement","memo":"","pending_id":null,"reference":"stl-1",'
+        '"references_id":null}'
+    )
+    assert PAY.fingerprint() == hashlib.sha256(stored.encode()).hexdigest()
 
 
 def test_the_fingerprint_ignores_only_the_id() -> None:
