@@ -9,6 +9,7 @@ from typing import Any, cast
 from sqlalchemy import Table, and_, exists, func, insert, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -40,6 +41,14 @@ INSERT_TRANSFERS = text(
 ACCOUNTS_STAGING = "subsidy_accounts_in"
 CREATE_ACCOUNTS_STAGING = text(
     "CREATE TEMP TABLE IF NOT EXISTS subsidy_accounts_in (id text, kind text) ON COMMIT DELETE ROWS"
+)
+# the accounts not there yet, by a plain INSERT: `ON CONFLICT` costs a speculative insertion
+# per row (twice the write of 10⁵ first-month voucher accounts); a concurrent transaction that
+# creates one of them first makes it fail, and the batch falls back to INSERT_STAGED_ACCOUNTS
+INSERT_MISSING_STAGED_ACCOUNTS = text(
+    "INSERT INTO ledger_accounts (id, kind, created_at) SELECT a.id, a.kind, "
+    "CAST(:now AS timestamptz) FROM subsidy_accounts_in AS a WHERE NOT EXISTS "
+    "(SELECT 1 FROM ledger_accounts AS c WHERE c.id = a.id) ORDER BY a.id"
 )
 INSERT_STAGED_ACCOUNTS = text(
     "INSERT INTO ledger_accounts (id, kind, created_at) SELECT a.id, a.kind, "
@@ -174,14 +183,19 @@ class LedgerRepository:
     async def _copy_accounts(self, account_ids: set[str], now: datetime) -> None:
         """A batch's accounts by COPY (binary records: no array parameter whose every element
         asyncpg checks against the iterable ABCs) into the session's staging table, then one
-        INSERT … SELECT … ON CONFLICT DO NOTHING (in id order, as `ensure_accounts`)."""
+        INSERT … SELECT of those missing (in id order, as `ensure_accounts`), or if another
+        transaction created one of them meanwhile, the same with ON CONFLICT DO NOTHING."""
         ids = sorted(account_ids)
         await self.session.execute(CREATE_ACCOUNTS_STAGING)
         driver = await self._driver()
         await driver.copy_records_to_table(
             ACCOUNTS_STAGING, records=[(a, account_kind(a)) for a in ids], columns=["id", "kind"]
         )
-        await self.session.execute(INSERT_STAGED_ACCOUNTS, {"now": now})
+        try:
+            async with self.session.begin_nested():  # a savepoint: the fallback needs it
+                await self.session.execute(INSERT_MISSING_STAGED_ACCOUNTS, {"now": now})
+        except IntegrityError:  # created meanwhile by a concurrent transaction (now committed)
+            await self.session.execute(INSERT_STAGED_ACCOUNTS, {"now": now})
         await self.session.execute(CLEAR_ACCOUNTS_STAGING)  # a second batch in this transaction
 
     async def funder_debits_of(self, transfer_ids: Sequence[str]) -> dict[str, dict[str, int]]:
