@@ -11,7 +11,6 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import NamedTuple
 
 from chassis.context import RequestContext
 from chassis.db import UnitOfWork
@@ -68,13 +67,6 @@ from subsidy.service.reads import settlement_read
 from subsidy.tables import PlatformAcceptanceRow
 
 
-class ProviderRuns(NamedTuple):
-    """Per provider, the run's lines and the re-opened marks it accounted for."""
-
-    lines: dict[str, list[SettledLine]]
-    marks: dict[str, list[MarkRead]]
-
-
 @dataclass
 class PreparedRuns:
     """Everything a run reads and claims, before the providers' month lines are computed: the
@@ -99,29 +91,13 @@ class PreparedRuns:
             ]
         )
 
-    def computed(self) -> ProviderRuns:
-        return ProviderRuns({p: self.lines_of(p) for p in self.inputs}, self.marks)
-
 
 async def compute_lines(
     uow: UnitOfWork, profile: SubsidyProfile, provider_id: str, period: Period
 ) -> list[SettledLine]:
-    """This month's lines of one provider: `compute_runs` with a set of one."""
+    """This month's lines of one provider (a dry run: nothing claimed, nothing written)."""
     prepared = await prepare_runs(uow, profile, [provider_id], period)
     return prepared.lines_of(provider_id)
-
-
-async def compute_runs(
-    uow: UnitOfWork,
-    profile: SubsidyProfile,
-    provider_ids: Sequence[str],
-    period: Period,
-    *,
-    claim_at: datetime | None = None,
-) -> ProviderRuns:
-    """Per provider, this month's lines: `prepare_runs`, then every provider's lines."""
-    prepared = await prepare_runs(uow, profile, provider_ids, period, claim_at=claim_at)
-    return prepared.computed()
 
 
 async def prepare_runs(
@@ -132,8 +108,8 @@ async def prepare_runs(
     *,
     claim_at: datetime | None = None,
 ) -> PreparedRuns:
-    """Per provider, this month's beds, then the adjustments of re-opened months.
-    Every fact is read once for the set (one query per kind of fact, whatever the number of
+    """Per provider, this month's beds, the adjustments of re-opened months and the provider-level
+    awards; the month's lines come from `PreparedRuns.lines_of`. Every fact is read once for the set (one query per kind of fact, whatever the number of
     providers); the lines are computed per provider (one line per elder, month and kind within
     a settlement). `claim_at`: a run claims the provider-level awards it settles (a dry run,
     None, only reads). The re-opened marks are read first, before any fact (and locked by a
